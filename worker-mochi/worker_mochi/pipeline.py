@@ -1,0 +1,225 @@
+"""Model loading and generation with diffusers' ``MochiPipeline``.
+
+The pipeline is loaded once per worker (:meth:`MochiGenerator.load`) and reused by every job.
+Settings come from the environment (:meth:`PipelineSettings.from_env`):
+
+``MOCHI_MODEL_DIR``      directory with the Mochi 1 preview weights in diffusers layout
+                         (default ``/models/mochi-1-preview``, where the Dockerfile puts them)
+``MOCHI_VARIANT``        weight file variant to load, default ``bf16``; empty for the fp32 files
+``MOCHI_DTYPE``          ``bf16`` (default), ``fp16`` or ``fp32``
+``MOCHI_DEVICE``         ``cuda`` (default when available) or ``cpu``
+``MOCHI_CPU_OFFLOAD``    ``1`` to keep only the running sub-model on the GPU (smaller GPUs, slower)
+``MOCHI_VAE_TILING``     ``1`` (default) to decode the video in tiles; ``0`` is faster on big GPUs
+``MOCHI_TINY_RANDOM_MODEL``  ``1`` to build a tiny randomly initialised model instead of loading
+                         weights (tests and local smoke runs only: it renders noise). It also
+                         lowers the minimum width/height to 32 so 64x64 videos are accepted.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from .errors import ErrorCode, WorkerError
+from .schema import PRODUCTION_LIMITS, TINY_TEST_LIMITS, JobInput, SizeLimits
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_DIR = "/models/mochi-1-preview"
+_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+
+StepCallback = Callable[[int, int], None]
+"""Called after each denoising step with ``(steps_done, steps_total)``."""
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be 1 or 0, got {value!r}")
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    model_dir: Path
+    device: str
+    dtype: torch.dtype
+    variant: str | None = "bf16"
+    cpu_offload: bool = False
+    vae_tiling: bool = True
+    tiny_random_model: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> PipelineSettings:
+        env = os.environ if environ is None else environ
+        dtype_name = env.get("MOCHI_DTYPE", "bf16").strip().lower() or "bf16"
+        if dtype_name not in _DTYPES:
+            raise ValueError(f"MOCHI_DTYPE must be one of {sorted(_DTYPES)}, got {dtype_name!r}")
+        device = env.get("MOCHI_DEVICE", "").strip() or (
+            "cuda" if torch.cuda.is_available() else "cpu"
+        )
+        return cls(
+            model_dir=Path(env.get("MOCHI_MODEL_DIR", "").strip() or DEFAULT_MODEL_DIR),
+            device=device,
+            dtype=_DTYPES[dtype_name],
+            variant=env.get("MOCHI_VARIANT", "bf16").strip() or None,
+            cpu_offload=_flag(env, "MOCHI_CPU_OFFLOAD", default=False),
+            vae_tiling=_flag(env, "MOCHI_VAE_TILING", default=True),
+            tiny_random_model=_flag(env, "MOCHI_TINY_RANDOM_MODEL", default=False),
+        )
+
+    @property
+    def size_limits(self) -> SizeLimits:
+        """Width/height limits for jobs: the contract's, except for the tiny test model."""
+        return TINY_TEST_LIMITS if self.tiny_random_model else PRODUCTION_LIMITS
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """CUDA OOM, or an allocator failure on the host (CPU offload, CPU runs)."""
+    if isinstance(error, torch.OutOfMemoryError):
+        return True
+    text = str(error).lower()
+    return "out of memory" in text or "can't allocate memory" in text
+
+
+class MochiGenerator:
+    """A loaded ``MochiPipeline`` that turns a :class:`JobInput` into RGB frames."""
+
+    def __init__(self, pipe: Any, settings: PipelineSettings, max_sequence_length: int = 256):
+        self.pipe = pipe
+        self.settings = settings
+        self.max_sequence_length = max_sequence_length
+
+    @classmethod
+    def load(cls, settings: PipelineSettings) -> MochiGenerator:
+        """Load the weights (or build the tiny model) and place them per the settings.
+
+        Raises :class:`WorkerError` ``model_error`` (or ``out_of_memory``) when that fails.
+        """
+        try:
+            if settings.tiny_random_model:
+                from .tiny import TINY_MAX_SEQUENCE_LENGTH, build_tiny_pipeline
+
+                pipe = build_tiny_pipeline(dtype=settings.dtype)
+                max_sequence_length = TINY_MAX_SEQUENCE_LENGTH
+            else:
+                pipe = _load_pretrained(settings)
+                max_sequence_length = 256
+            if settings.cpu_offload:
+                pipe.enable_model_cpu_offload(device=settings.device)
+            else:
+                pipe.to(settings.device)
+            if settings.vae_tiling:
+                pipe.vae.enable_tiling()
+        except WorkerError:
+            raise
+        except Exception as error:
+            code = ErrorCode.OUT_OF_MEMORY if is_out_of_memory(error) else ErrorCode.MODEL_ERROR
+            raise WorkerError(code, f"loading the model failed: {error}") from error
+        log.info(
+            "Mochi pipeline ready on %s (%s, cpu_offload=%s, vae_tiling=%s, tiny=%s)",
+            settings.device,
+            settings.dtype,
+            settings.cpu_offload,
+            settings.vae_tiling,
+            settings.tiny_random_model,
+        )
+        return cls(pipe, settings, max_sequence_length=max_sequence_length)
+
+    def generate(
+        self, request: JobInput, on_step: StepCallback | None = None
+    ) -> tuple[npt.NDArray[np.uint8], int]:
+        """Render the video. Returns ``(frames, seed)`` with frames as ``[F, H, W, 3]`` uint8.
+
+        A missing seed is drawn at random (and returned, so it can be logged)."""
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
+        # A CPU generator gives the same initial noise for a seed on any device.
+        generator = torch.Generator(device="cpu").manual_seed(seed)
+
+        def on_step_end(
+            _pipe: Any, step: int, _timestep: Any, _tensors: dict[str, Any]
+        ) -> dict[str, Any]:
+            if on_step is not None:
+                on_step(step + 1, request.steps)
+            return {}
+
+        try:
+            with torch.inference_mode():
+                result = self.pipe(
+                    prompt=request.positive_prompt,
+                    negative_prompt=request.negative_prompt or "",
+                    width=request.width,
+                    height=request.height,
+                    num_frames=request.num_frames,
+                    num_inference_steps=request.steps,
+                    guidance_scale=request.cfg,
+                    generator=generator,
+                    output_type="np",
+                    max_sequence_length=self.max_sequence_length,
+                    callback_on_step_end=on_step_end,
+                    callback_on_step_end_tensor_inputs=[],
+                )
+        except WorkerError:
+            raise
+        except Exception as error:
+            if is_out_of_memory(error):
+                _release_memory()
+                raise WorkerError(
+                    ErrorCode.OUT_OF_MEMORY,
+                    f"out of memory rendering {request.num_frames} frames at "
+                    f"{request.width}x{request.height}: {error}",
+                ) from error
+            raise WorkerError(ErrorCode.MODEL_ERROR, f"generation failed: {error}") from error
+        return _to_uint8(result.frames, request), seed
+
+
+def _load_pretrained(settings: PipelineSettings) -> Any:
+    from diffusers import MochiPipeline
+
+    if not (settings.model_dir / "model_index.json").is_file():
+        raise WorkerError(
+            ErrorCode.MODEL_ERROR,
+            f"no Mochi weights in {settings.model_dir} (model_index.json missing); "
+            "set MOCHI_MODEL_DIR",
+        )
+    return MochiPipeline.from_pretrained(
+        str(settings.model_dir),
+        torch_dtype=settings.dtype,
+        variant=settings.variant,
+        local_files_only=True,
+    )
+
+
+def _to_uint8(frames: Any, request: JobInput) -> npt.NDArray[np.uint8]:
+    video = np.asarray(frames)
+    if video.ndim == 5:  # [batch, frames, height, width, channels]
+        video = video[0]
+    expected = (request.num_frames, request.height, request.width, 3)
+    if video.shape != expected:
+        raise WorkerError(
+            ErrorCode.MODEL_ERROR,
+            f"the model returned frames of shape {video.shape}, not {expected}",
+        )
+    if not np.isfinite(video).all():
+        raise WorkerError(ErrorCode.MODEL_ERROR, "the model returned NaN or infinite pixels")
+    return (np.clip(video, 0.0, 1.0) * 255.0).round().astype(np.uint8)
+
+
+def _release_memory() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
