@@ -99,7 +99,9 @@ def is_out_of_memory(error: BaseException) -> bool:
 class MochiGenerator:
     """A loaded ``MochiPipeline`` that turns a :class:`JobInput` into RGB frames."""
 
-    def __init__(self, pipe: Any, settings: PipelineSettings, max_sequence_length: int = 256):
+    def __init__(
+        self, pipe: Any, settings: PipelineSettings, max_sequence_length: int = 256
+    ) -> None:
         self.pipe = pipe
         self.settings = settings
         self.max_sequence_length = max_sequence_length

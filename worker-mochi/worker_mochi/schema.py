@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import ErrorCode, WorkerError
 
@@ -49,27 +49,27 @@ class JobInput(BaseModel):
     cfg: float = Field(default=4.5, ge=0, le=20, strict=False, allow_inf_nan=False)
     seed: int | None = Field(default=None, ge=0, le=UINT32_MAX)
 
-    @model_validator(mode="after")
-    def _check_shape(self, info: ValidationInfo) -> JobInput:
+    @field_validator("width", "height")
+    @classmethod
+    def _check_size(cls, value: int, info: ValidationInfo) -> int:
         limits = PRODUCTION_LIMITS
         if isinstance(info.context, dict) and isinstance(info.context.get("limits"), SizeLimits):
             limits = info.context["limits"]
-        problems: list[str] = []
-        for name in ("width", "height"):
-            value = getattr(self, name)
-            if not (limits.minimum <= value <= limits.maximum) or value % limits.multiple:
-                problems.append(
-                    f"{name}: must be a multiple of {limits.multiple} between {limits.minimum} "
-                    f"and {limits.maximum} (got {value})"
-                )
-        if (self.num_frames - 1) % 6:
-            problems.append(
-                f"num_frames: (num_frames - 1) must be divisible by 6, e.g. 7, 13, 19, 25, 31 "
-                f"(got {self.num_frames})"
+        if not (limits.minimum <= value <= limits.maximum) or value % limits.multiple:
+            raise ValueError(
+                f"must be a multiple of {limits.multiple} between {limits.minimum} "
+                f"and {limits.maximum} (got {value})"
             )
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        return value
+
+    @field_validator("num_frames")
+    @classmethod
+    def _check_frames(cls, value: int) -> int:
+        if (value - 1) % 6:
+            raise ValueError(
+                f"(num_frames - 1) must be divisible by 6, e.g. 7, 13, 19, 25, 31 (got {value})"
+            )
+        return value
 
     @property
     def seconds(self) -> float:
