@@ -1,0 +1,241 @@
+import { randomUUID } from "node:crypto";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type {
+  IdempotencyRecord,
+  ListPosition,
+  Store,
+  StoreTransaction,
+  UsageEntryRecord,
+  VideoPatch,
+  VideoRecord,
+} from "../../core/ports.js";
+import { Prisma, PrismaClient } from "../../_generated/prisma/client.js";
+import type { VideoModel as VideoRow } from "../../_generated/prisma/models.js";
+
+type Client = InstanceType<typeof PrismaClient>;
+type TransactionClient = Prisma.TransactionClient;
+
+function toRecord(row: VideoRow): VideoRecord {
+  return { ...row, seed: row.seed === null ? null : Number(row.seed) };
+}
+
+/**
+ * Clock values are truncated to milliseconds so that they survive the trip through JS dates, list
+ * cursors and SSE event ids exactly.
+ */
+const nowSql = "date_trunc('milliseconds', clock_timestamp())";
+
+class PrismaStoreTransaction implements StoreTransaction {
+  constructor(private readonly db: TransactionClient) {}
+
+  async lockUser(userId: string): Promise<void> {
+    await this.db.$executeRaw`INSERT INTO "User" ("id") VALUES (${userId}) ON CONFLICT ("id") DO NOTHING`;
+    await this.db.$queryRaw`SELECT "id" FROM "User" WHERE "id" = ${userId} FOR UPDATE`;
+  }
+
+  async changeClock(userId: string): Promise<Date> {
+    const rows = await this.db.$queryRawUnsafe<{ now: Date }[]>(
+      `SELECT pg_advisory_xact_lock_shared(hashtext($1))::text AS locked, ${nowSql} AS now`,
+      userId,
+    );
+    return (rows[0] as { now: Date }).now;
+  }
+
+  async lockVideo(videoId: string): Promise<VideoRecord | null> {
+    const rows = await this.db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Video" WHERE "id" = ${videoId} FOR UPDATE`;
+    if (rows.length === 0) return null;
+    const row = await this.db.video.findUnique({ where: { id: videoId } });
+    return row && toRecord(row);
+  }
+
+  async lockVideos(userId: string, ids: string[], jobIds: string[]): Promise<VideoRecord[]> {
+    // Locked in id order, so two deletions of overlapping sets cannot deadlock.
+    const locked = await this.db.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "Video"
+      WHERE "userId" = ${userId} AND ("id" = ANY(${ids}::text[]) OR "jobId" = ANY(${jobIds}::text[]))
+      ORDER BY "id" FOR UPDATE`;
+    if (locked.length === 0) return [];
+    const rows = await this.db.video.findMany({ where: { id: { in: locked.map((row) => row.id) } }, orderBy: { id: "asc" } });
+    return rows.map(toRecord);
+  }
+
+  async insertVideo(video: VideoRecord): Promise<void> {
+    await this.db.video.create({ data: { ...video, seed: video.seed === null ? null : BigInt(video.seed) } });
+  }
+
+  async updateVideo(videoId: string, patch: VideoPatch): Promise<VideoRecord> {
+    return toRecord(await this.db.video.update({ where: { id: videoId }, data: patch }));
+  }
+
+  async countActiveVideos(userId: string): Promise<number> {
+    return this.db.video.count({ where: { userId, deletedAt: null, status: { in: ["queued", "processing"] } } });
+  }
+
+  usedSeconds(userId: string, periodStart: Date, periodEnd: Date): Promise<number> {
+    return sumUsage(this.db, userId, periodStart, periodEnd);
+  }
+
+  async usageEntries(videoId: string): Promise<UsageEntryRecord[]> {
+    return this.db.usageEntry.findMany({
+      where: { videoId },
+      select: { videoId: true, kind: true, seconds: true, chargedAt: true },
+    });
+  }
+
+  async insertUsageEntry(userId: string, entry: UsageEntryRecord): Promise<void> {
+    await this.db.usageEntry.create({ data: { id: randomUUID(), userId, ...entry } });
+  }
+
+  async hasAcceptedTerms(userId: string, version: string): Promise<boolean> {
+    const row = await this.db.termsAcceptance.findUnique({ where: { userId_version: { userId, version } } });
+    return row !== null;
+  }
+
+  async findIdempotency(userId: string, key: string): Promise<IdempotencyRecord | null> {
+    const row = await this.db.idempotencyRecord.findUnique({ where: { userId_key: { userId, key } } });
+    return row && { ...row, state: row.state === "done" ? "done" : "running" };
+  }
+
+  async upsertIdempotency(record: IdempotencyRecord): Promise<void> {
+    const responseBody = record.responseBody === null ? Prisma.DbNull : (record.responseBody as Prisma.InputJsonValue);
+    const data = { ...record, responseBody };
+    await this.db.idempotencyRecord.upsert({
+      where: { userId_key: { userId: record.userId, key: record.key } },
+      create: data,
+      update: data,
+    });
+  }
+
+  async deleteIdempotency(userId: string, key: string): Promise<void> {
+    await this.db.idempotencyRecord.deleteMany({ where: { userId, key } });
+  }
+}
+
+async function sumUsage(db: TransactionClient | Client, userId: string, start: Date, end: Date): Promise<number> {
+  const result = await db.usageEntry.aggregate({
+    where: { userId, chargedAt: { gte: start, lt: end } },
+    _sum: { seconds: true },
+  });
+  return Math.max(0, result._sum.seconds ?? 0);
+}
+
+export interface PrismaStoreOptions {
+  name: string;
+  adapter: SqlMigrationAwareDriverAdapterFactory;
+  /** Runs after the Prisma client disconnects (closing an embedded database, a pool). */
+  onClose?: () => Promise<void>;
+}
+
+/** The `Store` port over Prisma, for any PostgreSQL driver adapter. */
+export class PrismaStore implements Store {
+  readonly name: string;
+  readonly client: Client;
+  readonly #onClose: (() => Promise<void>) | undefined;
+
+  constructor({ name, adapter, onClose }: PrismaStoreOptions) {
+    this.name = name;
+    this.client = new PrismaClient({ adapter });
+    this.#onClose = onClose;
+  }
+
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.client.$transaction((db) => work(new PrismaStoreTransaction(db)), { maxWait: 10_000, timeout: 30_000 });
+  }
+
+  async getVideo(userId: string, videoId: string): Promise<VideoRecord | null> {
+    const row = await this.client.video.findFirst({ where: { id: videoId, userId } });
+    return row && toRecord(row);
+  }
+
+  async getVideoById(videoId: string): Promise<VideoRecord | null> {
+    const row = await this.client.video.findUnique({ where: { id: videoId } });
+    return row && toRecord(row);
+  }
+
+  async listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]> {
+    const rows = await this.client.video.findMany({
+      where: {
+        userId,
+        deletedAt: null,
+        ...(cursor && {
+          OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }],
+        }),
+      },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: limit,
+    });
+    return rows.map(toRecord);
+  }
+
+  async listChanges(userId: string, since: Date, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]> {
+    const rows = await this.client.video.findMany({
+      where: {
+        userId,
+        updatedAt: { gt: since },
+        ...(cursor && {
+          OR: [{ updatedAt: { gt: cursor.at } }, { updatedAt: cursor.at, id: { gt: cursor.id } }],
+        }),
+      },
+      orderBy: [{ updatedAt: "asc" }, { id: "asc" }],
+      take: limit,
+    });
+    return rows.map(toRecord);
+  }
+
+  async changeFeedTime(userId: string): Promise<Date> {
+    // The exclusive lock waits for every transaction stamping this user's changes (they hold it
+    // shared) and keeps new ones out while the clock is read. Stamps are truncated to ms, so a
+    // change stamped in the same millisecond after this returns is still later than T − 1 ms.
+    const now = await this.client.$transaction(async (db) => {
+      const rows = await db.$queryRawUnsafe<{ now: Date }[]>(
+        `SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked, ${nowSql} AS now`,
+        userId,
+      );
+      return (rows[0] as { now: Date }).now;
+    });
+    return new Date(now.getTime() - 1);
+  }
+
+  usedSeconds(userId: string, periodStart: Date, periodEnd: Date): Promise<number> {
+    return sumUsage(this.client, userId, periodStart, periodEnd);
+  }
+
+  async termsAcceptance(userId: string, version: string): Promise<{ acceptedAt: Date } | null> {
+    return this.client.termsAcceptance.findUnique({
+      where: { userId_version: { userId, version } },
+      select: { acceptedAt: true },
+    });
+  }
+
+  async acceptTerms(userId: string, version: string): Promise<{ acceptedAt: Date }> {
+    return this.client.$transaction(async (db) => {
+      await db.$executeRaw`INSERT INTO "User" ("id") VALUES (${userId}) ON CONFLICT ("id") DO NOTHING`;
+      await db.$executeRaw`
+        INSERT INTO "TermsAcceptance" ("userId", "version") VALUES (${userId}, ${version})
+        ON CONFLICT ("userId", "version") DO NOTHING`;
+      return db.termsAcceptance.findUniqueOrThrow({
+        where: { userId_version: { userId, version } },
+        select: { acceptedAt: true },
+      });
+    });
+  }
+
+  async findSilentVideos(statuses: VideoRecord["status"][], silentBefore: Date, limit: number) {
+    const rows = await this.client.video.findMany({
+      where: { status: { in: statuses }, deletedAt: null, providerSeenAt: { lt: silentBefore } },
+      orderBy: { providerSeenAt: "asc" },
+      take: limit,
+    });
+    return rows.map(toRecord);
+  }
+
+  async deleteExpiredIdempotency(now: Date): Promise<number> {
+    const { count } = await this.client.idempotencyRecord.deleteMany({ where: { expiresAt: { lte: now } } });
+    return count;
+  }
+
+  async close(): Promise<void> {
+    await this.client.$disconnect();
+    await this.#onClose?.();
+  }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { settingsFromEnv } from "./config-env.js";
+import { createReferenceServer } from "./reference-server.js";
+
+async function main(): Promise<void> {
+  const settings = settingsFromEnv(process.env);
+  const app = await createReferenceServer(settings);
+  const { adapters } = app.openv;
+  app.log.info(
+    {
+      store: adapters.store.name,
+      auth: adapters.auth.name,
+      storage: adapters.storage.name,
+      provider: adapters.provider.name,
+      events: adapters.events.name,
+    },
+    "OpenV adapters",
+  );
+  if (adapters.auth.name.startsWith("development")) {
+    app.log.warn("Development auth: any caller can act as any user with the X-OpenV-User header. Never expose this server.");
+  }
+  await app.listen({ port: settings.port, host: settings.host });
+  const url = app.openv.publicUrl();
+  process.stdout.write(`\nOpenV is running at ${url}  (health: ${url}/api/health)\n\n`);
+  const stop = async (signal: string) => {
+    app.log.info({ signal }, "shutting down");
+    await app.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`openv-server could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

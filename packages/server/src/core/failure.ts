@@ -1,0 +1,80 @@
+import { type RunPodJob, WorkerOutputSchema, type WorkerOutput, WorkerProgressSchema } from "@openv/protocol";
+
+/** Why a provider job did not produce a video, and whether submitting it again can help. */
+export interface JobFailure {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/**
+ * Worker error codes (the first word of worker-mochi's error message) that a new attempt cannot
+ * fix. Everything else — out_of_memory (another worker may have more free memory), upload_failed,
+ * model_error (CUDA faults), timeouts and errors without a code — is retried while retries remain.
+ */
+const permanentCodes = new Set(["invalid_input"]);
+
+function errorText(error: unknown): string {
+  if (typeof error === "string") return error;
+  if (error && typeof error === "object") {
+    const { message, error: inner } = error as { message?: unknown; error?: unknown };
+    if (typeof message === "string") return message;
+    if (typeof inner === "string") return inner;
+  }
+  return error === undefined || error === null ? "" : JSON.stringify(error);
+}
+
+/** Reads `code: message` (worker-mochi's format) from a provider error. */
+export function classifyFailure(job: RunPodJob): JobFailure {
+  if (job.status === "TIMED_OUT") {
+    return { code: "timed_out", message: "The provider stopped the job at its execution timeout.", retryable: true };
+  }
+  if (job.status === "CANCELLED") {
+    return { code: "cancelled", message: "The job was cancelled at the provider.", retryable: false };
+  }
+  const text = errorText(job.error).trim();
+  const match = /^([a-z][a-z0-9_]*)[:\s]\s*(.*)$/s.exec(text);
+  const code = match?.[1] ?? "provider_error";
+  const message = (match ? match[2] : text) || "The provider reported a failure without a message.";
+  return { code, message: message.slice(0, 2000), retryable: !permanentCodes.has(code) };
+}
+
+/**
+ * The output of a COMPLETED job, or the failure it really is: a completion without a playable URL,
+ * or carrying an error, is not a video.
+ */
+export function readCompletion(job: RunPodJob): { output: WorkerOutput } | { failure: JobFailure } {
+  const carriedError = job.error ?? (job.output as { error?: unknown } | undefined)?.error;
+  if (carriedError) return { failure: classifyFailure({ ...job, status: "FAILED", error: carriedError }) };
+  const parsed = WorkerOutputSchema.safeParse(job.output);
+  if (parsed.success) return { output: parsed.data };
+  return {
+    failure: {
+      code: "invalid_output",
+      message: `The provider reported completion without a valid output (${parsed.error.issues
+        .map((issue: { path: PropertyKey[]; message: string }) => `${issue.path.join(".") || "output"}: ${issue.message}`)
+        .join("; ")}).`,
+      retryable: true,
+    },
+  };
+}
+
+/** Progress 0..1 from whatever an IN_PROGRESS job carries, or null. */
+export function readProgress(output: unknown): number | null {
+  const parsed = WorkerProgressSchema.safeParse(output);
+  if (!parsed.success) return null;
+  const value = parsed.data;
+  let fraction: number | null = null;
+  if (typeof value === "number") fraction = value > 1 ? value / 100 : value;
+  else if (typeof value === "string") {
+    const ratio = /(\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)/.exec(value);
+    const percent = /(\d+(?:\.\d+)?)\s*%/.exec(value);
+    if (ratio?.[1] && ratio[2] && Number(ratio[2]) > 0) fraction = Number(ratio[1]) / Number(ratio[2]);
+    else if (percent?.[1]) fraction = Number(percent[1]) / 100;
+  } else if (typeof value.progress === "number") fraction = value.progress;
+  else if (typeof value.step === "number" && typeof value.steps === "number" && value.steps > 0) {
+    fraction = value.step / value.steps;
+  }
+  if (fraction === null || !Number.isFinite(fraction)) return null;
+  return Math.min(1, Math.max(0, fraction));
+}

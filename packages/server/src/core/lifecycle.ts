@@ -1,0 +1,594 @@
+import { createHash, randomBytes } from "node:crypto";
+import {
+  durationSeconds,
+  type GenerateResponse,
+  type ListVideosResponse,
+  mochiLimits,
+  type RunPodJob,
+  type TermsStatus,
+  terminalStatuses,
+  type Usage,
+  type Video,
+  type VideoSettings,
+  type VideoStatus,
+  type WorkerInput,
+} from "@openv/protocol";
+import { type LifecycleConfig, quotaPeriod } from "./config.js";
+import { notFound, OpenVError } from "./errors.js";
+import { classifyFailure, type JobFailure, readCompletion, readProgress } from "./failure.js";
+import type { Events, Logger, Provider, Storage, Store, StoreTransaction, VideoPatch, VideoRecord } from "./ports.js";
+import { decodeCursor, encodeCursor, toChange, toVideo } from "./video-shape.js";
+import { verifyWebhookToken } from "./webhook-token.js";
+
+export interface LifecycleDependencies {
+  store: Store;
+  provider: Provider;
+  storage: Storage;
+  events: Events;
+  config: LifecycleConfig;
+  logger: Logger;
+  /** Signs webhook URLs; see webhook-token.ts. */
+  webhookSecret: string;
+  /** The webhook URL the provider calls for one submission of one video. */
+  webhookUrl(videoId: string, attempt: number): string;
+}
+
+export interface SubmitVideoRequest {
+  userId: string;
+  settings: VideoSettings;
+  /** The client's Idempotency-Key, if any, and a fingerprint of the request it came with. */
+  idempotency?: { key: string; fingerprint: string };
+}
+
+export interface SubmitVideoResult {
+  status: number;
+  body: GenerateResponse;
+  replayed: boolean;
+}
+
+const epsilonSeconds = 1e-9;
+const roundSeconds = (seconds: number) => Math.round(seconds * 1000) / 1000;
+/** A request still "running" after this long died with its process; its key may be replayed. */
+const staleIdempotencyMs = 2 * 60 * 1000;
+
+export function newVideoId(): string {
+  return `vid_${randomBytes(12).toString("base64url")}`;
+}
+
+/** SHA-256 over a canonical JSON of the request, so key order and whitespace do not matter. */
+export function requestFingerprint(route: string, body: unknown): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === "object"
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+          )
+        : value;
+  return createHash("sha256")
+    .update(JSON.stringify([route, canonical(body)]))
+    .digest("hex");
+}
+
+export function workerInputFor(video: VideoRecord): WorkerInput {
+  return {
+    positive_prompt: video.prompt,
+    ...(video.negativePrompt !== null && { negative_prompt: video.negativePrompt }),
+    width: video.width,
+    height: video.height,
+    num_frames: video.frames,
+    steps: video.steps,
+    cfg: video.cfg,
+    ...(video.seed !== null && { seed: video.seed }),
+  };
+}
+
+/**
+ * The video-job lifecycle: `queued → processing → completed | failed`. Every transition is one
+ * transaction that also records the quota charge or refund; provider calls happen outside
+ * transactions, and webhook updates are idempotent and monotonic.
+ */
+export class VideoLifecycle {
+  readonly #deps: LifecycleDependencies;
+
+  constructor(deps: LifecycleDependencies) {
+    this.#deps = deps;
+  }
+
+  get config(): LifecycleConfig {
+    return this.#deps.config;
+  }
+
+  // ── Requests ────────────────────────────────────────────────────────────────────────────────
+
+  async submitVideo(request: SubmitVideoRequest): Promise<SubmitVideoResult> {
+    const { store } = this.#deps;
+    const { userId, settings, idempotency } = request;
+    const admitted = await store.transaction(async (tx) => {
+      await tx.lockUser(userId);
+      if (idempotency) {
+        const replay = await this.#checkIdempotency(tx, userId, idempotency.key, idempotency.fingerprint);
+        if (replay) return { replay };
+      }
+      const now = await tx.changeClock(userId);
+      await this.#admit(tx, userId, settings, now);
+      const video = this.#newVideo(userId, settings, now);
+      await tx.insertVideo(video);
+      await tx.insertUsageEntry(userId, {
+        videoId: video.id,
+        kind: "charge",
+        seconds: video.durationSeconds,
+        chargedAt: now,
+      });
+      if (idempotency) {
+        await tx.upsertIdempotency({
+          userId,
+          key: idempotency.key,
+          fingerprint: idempotency.fingerprint,
+          videoId: video.id,
+          state: "running",
+          responseStatus: null,
+          responseBody: null,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + this.config.idempotencyTtlMs),
+        });
+      }
+      return { video };
+    });
+    if ("replay" in admitted) return admitted.replay;
+
+    this.#logTransition(admitted.video, null, "queued");
+    await this.#publish(admitted.video);
+    const submitted = await this.#submitToProvider(admitted.video);
+    if (submitted.status === "failed" && submitted.errorCode === "provider_unavailable") {
+      if (idempotency) await store.transaction((tx) => tx.deleteIdempotency(userId, idempotency.key));
+      throw new OpenVError({
+        code: "provider_unavailable",
+        message: `The video provider did not accept the job (${submitted.errorMessage}); nothing was charged. Try again in a moment.`,
+      });
+    }
+    const body: GenerateResponse = { video: toVideo(submitted), usage: await this.usage(userId) };
+    if (idempotency) {
+      await store.transaction(async (tx) => {
+        const record = await tx.findIdempotency(userId, idempotency.key);
+        if (record) await tx.upsertIdempotency({ ...record, state: "done", responseStatus: 202, responseBody: body });
+      });
+    }
+    return { status: 202, body, replayed: false };
+  }
+
+  async #checkIdempotency(
+    tx: StoreTransaction,
+    userId: string,
+    key: string,
+    fingerprint: string,
+  ): Promise<SubmitVideoResult | null> {
+    const record = await tx.findIdempotency(userId, key);
+    const now = new Date();
+    if (!record || record.expiresAt <= now) return null;
+    if (record.fingerprint !== fingerprint) {
+      throw new OpenVError({
+        code: "idempotency_conflict",
+        message: "This Idempotency-Key was already used with a different request body. Use a new key for a new request.",
+      });
+    }
+    if (record.state === "done" && record.responseStatus !== null) {
+      return { status: record.responseStatus, body: record.responseBody as GenerateResponse, replayed: true };
+    }
+    const running = now.getTime() - record.createdAt.getTime() < staleIdempotencyMs;
+    if (running || !record.videoId) {
+      throw new OpenVError({
+        code: "idempotency_in_progress",
+        message: "A request with this Idempotency-Key is still being processed. Retry after it finishes.",
+        retryAfterSeconds: 1,
+      });
+    }
+    // The first request died before answering: answer with the video it created, as it is now.
+    const video = await tx.lockVideo(record.videoId);
+    if (!video) return null;
+    return { status: 202, body: { video: toVideo(video), usage: await this.usage(userId) }, replayed: true };
+  }
+
+  /** The checks of shared/API.md in order, under the user's lock: terms, active jobs, quota. */
+  async #admit(tx: StoreTransaction, userId: string, settings: VideoSettings, now: Date): Promise<void> {
+    const { termsVersion, maxActiveJobs, monthlyLimitSeconds } = this.config;
+    if (!(await tx.hasAcceptedTerms(userId, termsVersion))) {
+      throw new OpenVError({
+        code: "terms_required",
+        message: `Accept the terms of use (version ${termsVersion}) with POST /terms/accept before generating videos.`,
+        details: { version: termsVersion },
+      });
+    }
+    const active = await tx.countActiveVideos(userId);
+    if (active >= maxActiveJobs) {
+      throw new OpenVError({
+        code: "too_many_active_jobs",
+        message: `You already have ${active} videos queued or processing (the limit is ${maxActiveJobs}). Wait for one to finish.`,
+        details: { active, limit: maxActiveJobs },
+      });
+    }
+    const period = quotaPeriod(this.config, now);
+    const used = await tx.usedSeconds(userId, period.start, period.end);
+    const requested = durationSeconds(settings.frames, mochiLimits.fps);
+    if (used + requested > monthlyLimitSeconds + epsilonSeconds) {
+      const remaining = Math.max(0, monthlyLimitSeconds - used);
+      throw new OpenVError({
+        code: "quota_exceeded",
+        message: `This video needs ${roundSeconds(requested)} s but only ${roundSeconds(remaining)} s of your ${monthlyLimitSeconds} s remain until ${period.end.toISOString()}. Request a shorter video or wait for the next period.`,
+        details: {
+          limitSeconds: monthlyLimitSeconds,
+          usedSeconds: roundSeconds(used),
+          remainingSeconds: roundSeconds(remaining),
+          requestedSeconds: roundSeconds(requested),
+        },
+      });
+    }
+  }
+
+  #newVideo(userId: string, settings: VideoSettings, now: Date): VideoRecord {
+    const fps = mochiLimits.fps;
+    return {
+      id: newVideoId(),
+      userId,
+      jobId: null,
+      prompt: settings.prompt,
+      negativePrompt: settings.negativePrompt,
+      model: settings.model,
+      status: "queued",
+      progress: null,
+      url: null,
+      storageKey: null,
+      frames: settings.frames,
+      fps,
+      durationSeconds: durationSeconds(settings.frames, fps),
+      width: settings.width,
+      height: settings.height,
+      seed: settings.seed,
+      steps: settings.steps,
+      cfg: settings.cfg,
+      errorCode: null,
+      errorMessage: null,
+      retryCount: 0,
+      createdAt: now,
+      updatedAt: now,
+      providerSeenAt: now,
+      deletedAt: null,
+    };
+  }
+
+  /**
+   * Submits the current attempt of a video. On refusal the video fails as `provider_unavailable`
+   * and its seconds are refunded, in one transaction. Returns the video as stored afterwards.
+   */
+  async #submitToProvider(video: VideoRecord): Promise<VideoRecord> {
+    const { provider, webhookUrl } = this.#deps;
+    const attempt = video.retryCount;
+    let jobId: string;
+    try {
+      ({ jobId } = await provider.submit({
+        videoId: video.id,
+        attempt,
+        input: workerInputFor(video),
+        webhookUrl: webhookUrl(video.id, attempt),
+      }));
+    } catch (error) {
+      this.#deps.logger.warn({ videoId: video.id, attempt, err: error }, "provider refused the job");
+      const reason = error instanceof Error ? error.message : String(error);
+      return (
+        (await this.#transition(video.id, (current) =>
+          current.retryCount === attempt && current.jobId === null
+            ? this.#failure(current, { code: "provider_unavailable", message: reason, retryable: false })
+            : null,
+        )) ?? video
+      );
+    }
+    return (
+      (await this.#transition(video.id, (current) =>
+        current.retryCount === attempt && current.jobId === null ? { patch: { jobId } } : null,
+      )) ?? video
+    );
+  }
+
+  // ── Provider updates ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Applies a provider's job update (webhook or status poll). Idempotent and monotonic: duplicates,
+   * updates of an earlier attempt and anything after a terminal status change nothing.
+   */
+  /** Throws `unauthorized` unless `token` is the webhook token of this video's attempt. */
+  verifyWebhookToken(videoId: string, attempt: number, token: string): void {
+    if (!verifyWebhookToken(this.#deps.webhookSecret, videoId, attempt, token)) {
+      throw new OpenVError({ code: "unauthorized", message: "The webhook token is not valid for this video." });
+    }
+  }
+
+  async applyJobUpdate(videoId: string, attempt: number, job: RunPodJob): Promise<{ applied: boolean }> {
+    let resubmit = false;
+    let orphanKey: string | null = null;
+    const updated = await this.#transition(videoId, (video) => {
+      if (video.deletedAt) {
+        // A job that finished after its video was deleted: its file has no owner.
+        if (job.status === "COMPLETED") orphanKey = this.#ownedKey(job);
+        return null;
+      }
+      if (video.retryCount !== attempt || terminalStatuses.includes(video.status)) return null;
+      if (video.jobId !== null && video.jobId !== job.id) return null;
+      const jobId = video.jobId ?? job.id;
+      switch (job.status) {
+        case "IN_QUEUE":
+          return video.jobId === null ? { patch: { jobId } } : { patch: {}, quiet: true };
+        case "IN_PROGRESS": {
+          const reported = readProgress(job.output);
+          const progress = reported === null ? video.progress : Math.max(reported, video.progress ?? 0);
+          if (video.status === "processing" && progress === video.progress && video.jobId !== null) {
+            return { patch: {}, quiet: true };
+          }
+          return { patch: { jobId, status: "processing", progress } };
+        }
+        case "COMPLETED": {
+          const completion = readCompletion(job);
+          if ("failure" in completion) {
+            const failure = this.#failure(video, completion.failure);
+            resubmit = failure.patch.status === "processing";
+            return failure;
+          }
+          const { output } = completion;
+          return {
+            patch: {
+              jobId,
+              status: "completed",
+              progress: 1,
+              url: output.url,
+              storageKey: this.#deps.storage.keyForUrl(output.url) ?? output.key,
+            },
+          };
+        }
+        default: {
+          const failure = this.#failure({ ...video, jobId }, classifyFailure(job));
+          resubmit = failure.patch.status === "processing";
+          return failure;
+        }
+      }
+    });
+    if (orphanKey) await this.#deleteFiles([orphanKey]);
+    if (updated && resubmit) await this.#submitToProvider(updated);
+    return { applied: updated !== null };
+  }
+
+  #ownedKey(job: RunPodJob): string | null {
+    const url = (job.output as { url?: unknown } | undefined)?.url;
+    return typeof url === "string" ? this.#deps.storage.keyForUrl(url) : null;
+  }
+
+  /** A failure: another attempt while retries remain and it can help, else `failed` with a refund. */
+  #failure(video: VideoRecord, failure: JobFailure): TransitionResult {
+    if (failure.retryable && video.retryCount < this.config.maxRetries) {
+      this.#deps.logger.warn(
+        { videoId: video.id, jobId: video.jobId, attempt: video.retryCount, code: failure.code },
+        "video job failed; retrying",
+      );
+      return {
+        patch: {
+          status: "processing",
+          jobId: null,
+          progress: null,
+          retryCount: video.retryCount + 1,
+          errorCode: null,
+          errorMessage: null,
+        },
+      };
+    }
+    return {
+      patch: { status: "failed", errorCode: failure.code, errorMessage: failure.message, progress: null },
+      refund: true,
+    };
+  }
+
+  /**
+   * One transition: locks the video, asks `decide` what to change (null: nothing), stamps the
+   * change, records a refund when asked, commits, then logs and publishes it.
+   */
+  async #transition(videoId: string, decide: (video: VideoRecord) => TransitionResult | null) {
+    const result = await this.#deps.store.transaction(async (tx) => {
+      const video = await tx.lockVideo(videoId);
+      if (!video) return null;
+      const decision = decide(video);
+      if (!decision) return null;
+      const now = await tx.changeClock(video.userId);
+      // A quiet decision changes nothing a user sees: it notes that the provider spoke, keeps updatedAt.
+      const updatedAt = decision.quiet ? video.updatedAt : now;
+      const updated = await tx.updateVideo(videoId, { ...decision.patch, providerSeenAt: now, updatedAt });
+      if (decision.quiet) return null;
+      if (decision.refund) await this.#refund(tx, updated, now);
+      return { before: video, after: updated };
+    });
+    if (!result) return null;
+    if (result.before.status !== result.after.status) {
+      this.#logTransition(result.after, result.before.status, result.after.status);
+    }
+    await this.#publish(result.after);
+    return result.after;
+  }
+
+  async #refund(tx: StoreTransaction, video: VideoRecord, now: Date): Promise<void> {
+    const entries = await tx.usageEntries(video.id);
+    const charge = entries.find((entry) => entry.kind === "charge");
+    if (!charge || entries.some((entry) => entry.kind === "refund")) return;
+    await tx.insertUsageEntry(video.userId, {
+      videoId: video.id,
+      kind: "refund",
+      seconds: -charge.seconds,
+      chargedAt: charge.chargedAt,
+    });
+    this.#deps.logger.info({ videoId: video.id, seconds: charge.seconds, at: now.toISOString() }, "seconds refunded");
+  }
+
+  // ── Reads ───────────────────────────────────────────────────────────────────────────────────
+
+  async getVideo(userId: string, videoId: string): Promise<Video> {
+    const video = await this.#deps.store.getVideo(userId, videoId);
+    if (!video || video.deletedAt) throw notFound();
+    return toVideo(video);
+  }
+
+  async listVideos(
+    userId: string,
+    query: { updatedSince?: number | undefined; limit: number; cursor?: string | undefined },
+  ): Promise<ListVideosResponse> {
+    const { store } = this.#deps;
+    const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) {
+      throw new OpenVError({
+        code: "validation_failed",
+        message: "The cursor is not one this server gave out. Start again without it.",
+        details: { issues: [{ path: ["cursor"], message: "unknown cursor", code: "invalid_cursor" }] },
+      });
+    }
+    // Taken before reading, so anything committed after the read is stamped later than serverTime.
+    const serverTime = (await store.changeFeedTime(userId)).getTime();
+    const records =
+      query.updatedSince === undefined
+        ? await store.listLiveVideos(userId, query.limit + 1, cursor)
+        : await store.listChanges(userId, new Date(query.updatedSince), query.limit + 1, cursor);
+    const page = records.slice(0, query.limit);
+    const last = page.at(-1);
+    const nextCursor =
+      records.length > query.limit && last
+        ? encodeCursor({ at: query.updatedSince === undefined ? last.createdAt : last.updatedAt, id: last.id })
+        : null;
+    return {
+      videos: query.updatedSince === undefined ? page.map(toVideo) : page.map(toChange),
+      serverTime,
+      nextCursor,
+    };
+  }
+
+  /** Every change after `since` (ms), oldest first: the SSE route's replay on reconnect. */
+  async *changesSince(userId: string, since: number) {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listVideos(userId, { updatedSince: since, limit: 200, cursor });
+      yield* page.videos;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  async usage(userId: string): Promise<Usage> {
+    const { monthlyLimitSeconds } = this.config;
+    const period = quotaPeriod(this.config, new Date());
+    const used = await this.#deps.store.usedSeconds(userId, period.start, period.end);
+    return {
+      usedSeconds: roundSeconds(used),
+      limitSeconds: monthlyLimitSeconds,
+      remainingSeconds: roundSeconds(Math.max(0, monthlyLimitSeconds - used)),
+      periodStart: period.start.toISOString(),
+      periodEnd: period.end.toISOString(),
+    };
+  }
+
+  // ── Terms ───────────────────────────────────────────────────────────────────────────────────
+
+  async checkTerms(userId: string): Promise<TermsStatus> {
+    const version = this.config.termsVersion;
+    const acceptance = await this.#deps.store.termsAcceptance(userId, version);
+    return { accepted: acceptance !== null, version, acceptedAt: acceptance?.acceptedAt.toISOString() ?? null };
+  }
+
+  async acceptTerms(userId: string, version: string) {
+    const current = this.config.termsVersion;
+    if (version !== current) {
+      throw new OpenVError({
+        code: "terms_version_mismatch",
+        message: `Version ${version} is not the current terms version; read and accept version ${current}.`,
+        details: { version: current },
+      });
+    }
+    const { acceptedAt } = await this.#deps.store.acceptTerms(userId, version);
+    return { accepted: true as const, version, acceptedAt: acceptedAt.toISOString() };
+  }
+
+  // ── Deletion ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Deletes the user's videos among `ids`/`jobIds`: leaves tombstones, refunds unfinished ones,
+   * then removes their files and cancels their provider jobs. Returns the ids deleted.
+   */
+  async deleteVideos(userId: string, ids: string[], jobIds: string[]): Promise<string[]> {
+    const deleted = await this.#deps.store.transaction(async (tx) => {
+      const videos = (await tx.lockVideos(userId, ids, jobIds)).filter((video) => !video.deletedAt);
+      if (videos.length === 0) return [];
+      const now = await tx.changeClock(userId);
+      const results: VideoRecord[] = [];
+      for (const video of videos) {
+        const updated = await tx.updateVideo(video.id, { deletedAt: now, updatedAt: now });
+        if (video.status !== "completed") await this.#refund(tx, updated, now);
+        results.push(updated);
+      }
+      return results;
+    });
+    for (const video of deleted) {
+      this.#deps.logger.info({ videoId: video.id, userId, status: video.status }, "video deleted");
+      await this.#publish(video);
+    }
+    await this.#deleteFiles(deleted.flatMap((video) => (video.storageKey ? [video.storageKey] : [])));
+    await Promise.all(
+      deleted
+        .filter((video) => video.jobId && !terminalStatuses.includes(video.status))
+        .map((video) =>
+          this.#deps.provider.cancel(video.jobId as string).catch((error: unknown) => {
+            this.#deps.logger.warn({ videoId: video.id, jobId: video.jobId, err: error }, "could not cancel job");
+          }),
+        ),
+    );
+    return deleted.map((video) => video.id);
+  }
+
+  async #deleteFiles(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      await this.#deps.storage.deleteFiles(keys);
+    } catch (error) {
+      this.#deps.logger.error({ keys, err: error }, "could not delete stored files; delete them by hand");
+    }
+  }
+
+  // ── Events and logs ─────────────────────────────────────────────────────────────────────────
+
+  subscribe(userId: string, listener: Parameters<Events["subscribe"]>[1]): () => void {
+    return this.#deps.events.subscribe(userId, listener);
+  }
+
+  async #publish(video: VideoRecord): Promise<void> {
+    try {
+      await this.#deps.events.publish(video.userId, toChange(video));
+    } catch (error) {
+      // Subscribers catch up from the database on reconnect; a lost event loses no data.
+      this.#deps.logger.warn({ videoId: video.id, err: error }, "could not publish a video change");
+    }
+  }
+
+  #logTransition(video: VideoRecord, from: VideoStatus | null, to: VideoStatus): void {
+    this.#deps.logger.info(
+      {
+        videoId: video.id,
+        userId: video.userId,
+        jobId: video.jobId,
+        from,
+        to,
+        retryCount: video.retryCount,
+        ...(video.errorCode && { error: video.errorCode }),
+      },
+      `video ${from ?? "new"} → ${to}`,
+    );
+  }
+}
+
+interface TransitionResult {
+  patch: Omit<VideoPatch, "updatedAt">;
+  /** Refund the video's charge in the same transaction. */
+  refund?: boolean;
+  /** Record only that the provider spoke (providerSeenAt); no visible change, no event. */
+  quiet?: boolean;
+}

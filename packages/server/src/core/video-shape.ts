@@ -1,0 +1,50 @@
+import type { Tombstone, Video, VideoOrTombstone } from "@openv/protocol";
+import type { ListPosition, VideoRecord } from "./ports.js";
+
+/** The wire shape of a stored video (shared/API.md, "The Video object"). */
+export function toVideo(record: VideoRecord): Video {
+  return {
+    id: record.id,
+    jobId: record.jobId,
+    userId: record.userId,
+    prompt: record.prompt,
+    negativePrompt: record.negativePrompt,
+    model: record.model,
+    status: record.status,
+    progress: record.progress,
+    url: record.url,
+    frames: record.frames,
+    fps: record.fps,
+    durationSeconds: record.durationSeconds,
+    width: record.width,
+    height: record.height,
+    seed: record.seed,
+    steps: record.steps,
+    cfg: record.cfg,
+    error:
+      record.errorCode === null ? null : { code: record.errorCode, message: record.errorMessage ?? record.errorCode },
+    retryCount: record.retryCount,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+  };
+}
+
+export function toTombstone(record: VideoRecord): Tombstone {
+  return { id: record.id, deleted: true, updatedAt: record.updatedAt.toISOString() };
+}
+
+export function toChange(record: VideoRecord): VideoOrTombstone {
+  return record.deletedAt ? toTombstone(record) : toVideo(record);
+}
+
+/** Opaque list cursors: the (time, id) of the last row of a page. */
+export function encodeCursor(position: ListPosition): string {
+  return Buffer.from(`${position.at.getTime()}:${position.id}`).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): ListPosition | null {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const match = /^(\d{1,15}):(.+)$/.exec(text);
+  if (!match?.[1] || !match[2]) return null;
+  return { at: new Date(Number(match[1])), id: match[2] };
+}

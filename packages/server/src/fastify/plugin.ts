@@ -1,0 +1,148 @@
+import { mkdir, mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
+import fp from "fastify-plugin";
+import { type Adapters, loadOrCreateWebhookSecret, resolveAdapters } from "../adapters/defaults.js";
+import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js";
+import { VideoLifecycle } from "../core/lifecycle.js";
+import { webhookToken } from "../core/webhook-token.js";
+import { registerErrorHandling } from "./errors.js";
+import { registerRoutes } from "./routes.js";
+
+export interface OpenVPluginOptions extends Partial<Adapters> {
+  /** Route prefix. Default "/api". */
+  prefix?: string;
+  /** Lifecycle rules (limits, terms version, retries); defaults per shared/API.md. */
+  config?: Partial<LifecycleConfig>;
+  /**
+   * Where the embedded defaults keep their data (database, files, webhook secret). Default
+   * "./.openv"; null keeps everything in memory (tests).
+   */
+  dataDir?: string | null;
+  /** A PostgreSQL server for the store; when absent, embedded PostgreSQL in `dataDir`. */
+  databaseUrl?: string;
+  /**
+   * The URL this server is reachable at from the provider (webhooks) and from players (local files),
+   * e.g. "https://videos.example.com". Default: the address the server listens on.
+   */
+  publicUrl?: string;
+  /** Signs webhook URLs. Default: a secret kept in `dataDir` (or random per process). */
+  webhookSecret?: string;
+  /** Largest request body in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+  /** How often SSE streams send `event: ping`. Default 15 000 ms. */
+  ssePingMs?: number;
+  /** Per-user limit on generate requests (429 with Retry-After), or false. Default 60 a minute. */
+  generateRateLimit?: { max: number; timeWindowMs: number } | false;
+  /** The local preview provider's delay per simulated step, so progress is visible. Default 0. */
+  previewStepDelayMs?: number;
+}
+
+export interface OpenVDecoration {
+  lifecycle: VideoLifecycle;
+  adapters: Adapters;
+  /** The base URL webhooks and file links use (resolved once the server listens). */
+  publicUrl(): string;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    openv: OpenVDecoration;
+  }
+}
+
+function listeningUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (!address || typeof address === "string") {
+    throw new Error("OpenV needs `publicUrl` when the server is not listening on a TCP port.");
+  }
+  const host = address.address === "0.0.0.0" || address.address === "::" ? "127.0.0.1" : address.address;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+}
+
+const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options) => {
+  const prefix = (options.prefix ?? "/api").replace(/\/$/, "");
+  const dataDir = options.dataDir === undefined ? path.resolve(".openv") : options.dataDir;
+  const publicUrl = () => (options.publicUrl ?? listeningUrl(app)).replace(/\/$/, "");
+  const config: LifecycleConfig = { ...defaultLifecycleConfig, ...options.config };
+  const webhookSecret = options.webhookSecret ?? loadOrCreateWebhookSecret(dataDir);
+
+  // Without a data dir (tests), local files still need a folder: a fresh temporary one.
+  const filesDir = dataDir ? path.join(dataDir, "files") : await mkdtemp(path.join(os.tmpdir(), "openv-files-"));
+  await mkdir(filesDir, { recursive: true });
+  const adapters = await resolveAdapters(options, {
+    dataDir,
+    filesDir,
+    databaseUrl: options.databaseUrl,
+    filesBaseUrl: () => `${publicUrl()}${prefix}/files`,
+    logger: app.log,
+    previewStepDelayMs: options.previewStepDelayMs,
+  });
+  const lifecycle = new VideoLifecycle({
+    ...adapters,
+    config,
+    logger: app.log,
+    webhookSecret,
+    webhookUrl: (videoId, attempt) => {
+      const query = new URLSearchParams({ video: videoId, attempt: String(attempt) });
+      query.set("token", webhookToken(webhookSecret, videoId, attempt));
+      return `${publicUrl()}${prefix}/runpod/webhook?${query}`;
+    },
+  });
+  app.decorate("openv", { lifecycle, adapters, publicUrl });
+
+  const sseStreams = new Set<() => void>();
+  app.addHook("preClose", async () => {
+    for (const close of [...sseStreams]) close();
+  });
+  app.addHook("onClose", async () => {
+    await adapters.provider.close?.();
+    await adapters.events.close?.();
+    await adapters.store.close();
+  });
+
+  await app.register(
+    async (api) => {
+      const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+      api.addHook("onRoute", (route) => {
+        route.bodyLimit ??= bodyLimit;
+      });
+      registerErrorHandling(api);
+      await api.register(fastifyRateLimit, { global: false });
+      if (!options.storage) {
+        await api.register(fastifyStatic, {
+          root: filesDir,
+          prefix: "/files/",
+          decorateReply: false,
+          index: false,
+          maxAge: "1h",
+        });
+      }
+      await registerRoutes(api, {
+        lifecycle,
+        auth: adapters.auth,
+        ssePingMs: options.ssePingMs ?? 15_000,
+        sseStreams,
+        generateRateLimit: options.generateRateLimit ?? { max: 60, timeWindowMs: 60_000 },
+      });
+    },
+    { prefix },
+  );
+};
+
+/**
+ * The OpenV backend as a Fastify plugin: every route of the HTTP contract under `prefix` ("/api").
+ * Adapters not given are built from the options, down to embedded PostgreSQL, local files and the
+ * local preview provider, so it runs with no configuration at all.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ logger: true });
+ * await app.register(openv, { prefix: "/api" });
+ * await app.listen({ port: 3000 });
+ * ```
+ */
+export const openv = fp(openvPlugin, { fastify: "5.x", name: "@openv/server" });

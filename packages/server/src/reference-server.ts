@@ -1,0 +1,25 @@
+import path from "node:path";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { ReferenceServerSettings } from "./config-env.js";
+import { openv } from "./fastify/plugin.js";
+
+/** Builds the reference server: Fastify with pino logging and the OpenV plugin under /api. */
+export async function createReferenceServer(settings: ReferenceServerSettings): Promise<FastifyInstance> {
+  const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? "info" } });
+  await app.register(openv, {
+    prefix: "/api",
+    dataDir: path.resolve(settings.dataDir),
+    config: settings.config,
+    previewStepDelayMs: settings.previewStepDelayMs,
+    ...(settings.databaseUrl && { databaseUrl: settings.databaseUrl }),
+    ...(settings.publicUrl && { publicUrl: settings.publicUrl }),
+    ...(settings.webhookSecret && { webhookSecret: settings.webhookSecret }),
+  });
+  app.get("/", async () => ({
+    name: "OpenV reference server",
+    api: "/api",
+    health: "/api/health",
+    docs: "https://github.com/openv/openv#readme",
+  }));
+  return app;
+}
