@@ -113,6 +113,7 @@ class MochiGenerator:
         Raises :class:`WorkerError` ``model_error`` (or ``out_of_memory``) when that fails.
         """
         try:
+            _allow_single_step_schedule()
             if settings.tiny_random_model:
                 from .tiny import TINY_MAX_SEQUENCE_LENGTH, build_tiny_pipeline
 
@@ -187,6 +188,25 @@ class MochiGenerator:
                 ) from error
             raise WorkerError(ErrorCode.MODEL_ERROR, f"generation failed: {error}") from error
         return _to_uint8(result.frames, request), seed
+
+
+def _allow_single_step_schedule() -> None:
+    """The contract allows ``steps`` = 1, but diffusers' Mochi sigma schedule divides by
+    ``num_steps // 2`` and fails for one step. One step from pure noise is the schedule ``[1.0]``
+    (the scheduler appends the final 0); every other step count keeps diffusers' schedule."""
+    from diffusers.pipelines.mochi import pipeline_mochi
+
+    original = pipeline_mochi.linear_quadratic_schedule
+    if getattr(original, "openv_single_step", False):
+        return
+
+    def schedule(num_steps: int, threshold_noise: float, linear_steps: int | None = None) -> Any:
+        if num_steps == 1 and linear_steps is None:
+            return [1.0]
+        return original(num_steps, threshold_noise, linear_steps)
+
+    schedule.openv_single_step = True  # type: ignore[attr-defined]
+    pipeline_mochi.linear_quadratic_schedule = schedule
 
 
 def _load_pretrained(settings: PipelineSettings) -> Any:
