@@ -5,7 +5,8 @@ import { openv } from "./fastify/plugin.js";
 
 /** Builds the reference server: Fastify with pino logging and the OpenV plugin under /api. */
 export async function createReferenceServer(settings: ReferenceServerSettings): Promise<FastifyInstance> {
-  const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? "info" } });
+  // The first start creates the embedded database, which can take several seconds.
+  const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? "info" }, pluginTimeout: 120_000 });
   await app.register(openv, {
     prefix: "/api",
     dataDir: path.resolve(settings.dataDir),

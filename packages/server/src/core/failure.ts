@@ -9,10 +9,10 @@ export interface JobFailure {
 
 /**
  * Worker error codes (the first word of worker-mochi's error message) that a new attempt cannot
- * fix. Everything else — out_of_memory (another worker may have more free memory), upload_failed,
+ * fix (the same input on the same GPU runs out of memory again). Everything else — upload_failed,
  * model_error (CUDA faults), timeouts and errors without a code — is retried while retries remain.
  */
-const permanentCodes = new Set(["invalid_input"]);
+const permanentCodes = new Set(["invalid_input", "out_of_memory"]);
 
 function errorText(error: unknown): string {
   if (typeof error === "string") return error;

@@ -1,0 +1,100 @@
+import type { Video } from "@openv/protocol";
+import { afterEach, describe, expect, it } from "vitest";
+import { accepted, backends, generateBody, ScriptedProvider, startTestServer, type TestServer } from "./helpers.js";
+
+const completedOutput = { url: "https://files.example/v.mp4", key: "v", frames: 7, fps: 30, width: 256, height: 256, seconds: 0.233 };
+
+describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  async function start(config: object, provider = new ScriptedProvider()) {
+    server = await startTestServer({ adminUrl, provider, config });
+    return { server, provider };
+  }
+
+  it("50 parallel generates against a quota that fits 10: exactly 10 accepted, usage never over", async () => {
+    // 10 videos of 31 frames (31/30 s each) fit in 10.4 s; the 11th does not.
+    const { server } = await start({ monthlyLimitSeconds: 10.4, maxActiveJobs: 100 });
+    await accepted(server);
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => server.api("/videos", { method: "POST", json: { ...generateBody, frames: 31 } })),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 403)).toHaveLength(40);
+    const usage = await (await server.api("/usage")).json();
+    expect(usage.usedSeconds).toBeCloseTo(310 / 30, 3);
+    expect(usage.usedSeconds).toBeLessThanOrEqual(usage.limitSeconds);
+    expect((await server.tableCounts()).Video).toBe(10);
+  });
+
+  it("20 parallel generates with MAX_ACTIVE_JOBS 3: exactly 3 accepted", async () => {
+    const { server } = await start({ maxActiveJobs: 3 });
+    await accepted(server);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => server.api("/videos", { method: "POST", json: generateBody })),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(17);
+  });
+
+  it("one Idempotency-Key sent 20 times in parallel: one video, one charge", async () => {
+    const { server, provider } = await start({ maxActiveJobs: 100 });
+    await accepted(server);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        server.api("/videos", { method: "POST", json: generateBody, headers: { "idempotency-key": "same-key" } }),
+      ),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.every((status) => status === 202 || status === 409)).toBe(true);
+    const ids = new Set(
+      await Promise.all(
+        responses.filter((r) => r.status === 202).map(async (r) => ((await r.json()) as { video: Video }).video.id),
+      ),
+    );
+    expect(ids.size).toBe(1);
+    expect(provider.submissions).toHaveLength(1);
+    expect((await server.tableCounts()).UsageEntry).toBe(1);
+    expect((await (await server.api("/usage")).json()).usedSeconds).toBeCloseTo(7 / 30, 3);
+  });
+
+  it("10 duplicate and out-of-order webhooks: one transition each, no regression", async () => {
+    const { server, provider } = await start({});
+    await accepted(server);
+    const { video } = (await (await server.api("/videos", { method: "POST", json: generateBody })).json()) as { video: Video };
+    const events = server.app.openv.lifecycle;
+    const seen: string[] = [];
+    const unsubscribe = events.subscribe("alice", (change) => {
+      if (!("deleted" in change)) seen.push(change.status);
+    });
+    const updates = [
+      { status: "IN_PROGRESS" as const, output: { progress: 0.3 } },
+      { status: "COMPLETED" as const, output: completedOutput },
+      { status: "IN_QUEUE" as const },
+      { status: "IN_PROGRESS" as const, output: { progress: 0.9 } },
+      { status: "COMPLETED" as const, output: completedOutput },
+      { status: "IN_PROGRESS" as const, output: { progress: 0.3 } },
+      { status: "FAILED" as const, error: "model_error: late" },
+      { status: "COMPLETED" as const, output: completedOutput },
+      { status: "IN_QUEUE" as const },
+      { status: "COMPLETED" as const, output: completedOutput },
+    ];
+    const answers = await Promise.all(updates.map((update) => provider.send(update)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+    unsubscribe();
+    const final = (await (await server.api(`/videos/${video.id}`)).json()).video as Video;
+    expect(final.status).toBe("completed");
+    expect(final.retryCount).toBe(0);
+    expect(seen.filter((status) => status === "completed")).toHaveLength(1);
+    // Every status a subscriber saw moves forward.
+    const rank = { queued: 0, processing: 1, completed: 2, failed: 2 } as Record<string, number>;
+    expect(seen.map((status) => rank[status])).toEqual([...seen.map((status) => rank[status])].sort());
+    expect(provider.submissions).toHaveLength(1);
+  });
+});

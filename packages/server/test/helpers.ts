@@ -1,0 +1,196 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { RunPodJob } from "@openv/protocol";
+import Fastify, { type FastifyInstance } from "fastify";
+import pg from "pg";
+import type { LifecycleConfig } from "../src/core/config.js";
+import type { Provider, ProviderSubmission } from "../src/core/ports.js";
+import { type OpenVPluginOptions, openv } from "../src/fastify/plugin.js";
+
+/**
+ * The databases the suites run against: embedded PGlite always, and a PostgreSQL server when
+ * OPENV_TEST_DATABASE_URL names one (`.ci/run` installs and starts it).
+ */
+export const backends: { name: string; adminUrl: string | null }[] = [
+  { name: "PGlite", adminUrl: null },
+  ...(process.env.OPENV_TEST_DATABASE_URL ? [{ name: "PostgreSQL", adminUrl: process.env.OPENV_TEST_DATABASE_URL }] : []),
+];
+
+/** A new, empty database on the PostgreSQL server; dropped by the returned function. */
+export async function createTestDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `openv_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export interface TestServer {
+  app: FastifyInstance;
+  /** e.g. http://127.0.0.1:39123 */
+  origin: string;
+  /** fetch() a path under /api as `user` (dev auth). */
+  api(pathname: string, init?: RequestInit & { user?: string; json?: unknown }): Promise<Response>;
+  /** Row counts of every table: what "the database is unchanged" compares. */
+  tableCounts(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions extends Omit<OpenVPluginOptions, "config" | "databaseUrl"> {
+  config?: Partial<LifecycleConfig>;
+  /** PostgreSQL admin URL to make a fresh database on; null for in-memory PGlite. */
+  adminUrl?: string | null;
+}
+
+/** The plugin in a real Fastify app on a random loopback port, with a throwaway database. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { adminUrl = null, ...pluginOptions } = options;
+  const database = adminUrl ? await createTestDatabase(adminUrl) : null;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-test-"));
+  // Opening an embedded database and applying migrations can take seconds on a busy machine.
+  const app = Fastify({ logger: { level: process.env.TEST_LOG_LEVEL ?? "silent" }, pluginTimeout: 120_000 });
+  await app.register(openv, {
+    dataDir: null,
+    generateRateLimit: false,
+    ...pluginOptions,
+    ...(database && { databaseUrl: database.url }),
+  });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const address = app.server.address() as { port: number };
+  const origin = `http://127.0.0.1:${address.port}`;
+  const store = app.openv.adapters.store as unknown as { client: { $queryRawUnsafe<T>(sql: string): Promise<T> } };
+  return {
+    app,
+    origin,
+    api(pathname, init = {}) {
+      const { user = "alice", json, headers, ...rest } = init;
+      return fetch(`${origin}/api${pathname}`, {
+        ...rest,
+        headers: {
+          "x-openv-user": user,
+          ...(json !== undefined && { "content-type": "application/json" }),
+          ...(headers as Record<string, string>),
+        },
+        ...(json !== undefined && { body: JSON.stringify(json) }),
+      });
+    },
+    async tableCounts() {
+      const rows = await store.client.$queryRawUnsafe<{ table: string; count: number }[]>(
+        `SELECT 'User' AS "table", count(*)::int AS count FROM "User"
+         UNION ALL SELECT 'Video', count(*)::int FROM "Video"
+         UNION ALL SELECT 'UsageEntry', count(*)::int FROM "UsageEntry"
+         UNION ALL SELECT 'TermsAcceptance', count(*)::int FROM "TermsAcceptance"
+         UNION ALL SELECT 'IdempotencyRecord', count(*)::int FROM "IdempotencyRecord"`,
+      );
+      return Object.fromEntries(rows.map((row) => [row.table, row.count]));
+    },
+    async close() {
+      await app.close();
+      await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A provider for tests that decide when and how jobs end: it records submissions and posts the
+ * updates a test asks for to the submission's real webhook URL.
+ */
+export class ScriptedProvider implements Provider {
+  readonly name = "scripted test provider";
+  readonly submissions: (ProviderSubmission & { jobId: string })[] = [];
+  readonly cancelled: string[] = [];
+  /** When set, submit() throws this. */
+  refuseWith: Error | null = null;
+  /** When set, submit() waits for it. */
+  gate: Promise<void> | null = null;
+  #next = 0;
+
+  async submit(submission: ProviderSubmission) {
+    if (this.gate) await this.gate;
+    if (this.refuseWith) throw this.refuseWith;
+    const jobId = `job-${++this.#next}`;
+    this.submissions.push({ ...submission, jobId });
+    return { jobId };
+  }
+
+  async status(): Promise<RunPodJob | null> {
+    return null;
+  }
+
+  async cancel(jobId: string) {
+    this.cancelled.push(jobId);
+  }
+
+  /** Posts a job update to the webhook of submission `index` (default: the latest). */
+  async send(update: Omit<RunPodJob, "id"> & { id?: string }, index = this.submissions.length - 1): Promise<Response> {
+    const submission = this.submissions[index];
+    if (!submission) throw new Error(`no submission #${index}`);
+    return fetch(submission.webhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: submission.jobId, ...update }),
+    });
+  }
+}
+
+export const accepted = (server: TestServer, user = "alice") =>
+  server.api("/terms/accept", { method: "POST", user, json: { version: "1.0.0" } });
+
+/** Reads an SSE stream until `until` returns true for the events so far (or the timeout passes). */
+export async function readEvents(
+  response: Response,
+  until: (events: { event: string; id: string | null; data: unknown }[]) => boolean,
+  timeoutMs = 20_000,
+) {
+  const events: { event: string; id: string | null; data: unknown }[] = [];
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (!until(events)) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`SSE: condition not met in ${timeoutMs} ms; got ${JSON.stringify(events)}`);
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("SSE read timed out")), remaining)),
+      ]);
+      if (chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let end = buffer.indexOf("\n\n");
+      while (end !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const fields = Object.fromEntries(
+          block.split("\n").flatMap((line) => {
+            const colon = line.indexOf(":");
+            return colon > 0 ? [[line.slice(0, colon), line.slice(colon + 1).trim()]] : [];
+          }),
+        ) as Record<string, string>;
+        if (fields.event) {
+          events.push({ event: fields.event, id: fields.id ?? null, data: fields.data ? JSON.parse(fields.data) : null });
+        }
+        end = buffer.indexOf("\n\n");
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return events;
+}
+
+export const generateBody = { prompt: "a red fox running through snow, cinematic", frames: 7, width: 256, height: 256 };

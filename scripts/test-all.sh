@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sets up everything the test suites need on a fresh Debian machine, idempotently, then runs every
+# test: lint, type checks, builds, the TypeScript suites (against embedded PGlite and a real
+# PostgreSQL server) and worker-mochi's pytest suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1m▶ %s\033[0m\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# ── PostgreSQL server (Debian's package), a throwaway cluster under .ci-cache ────────────────────
+PG_PORT="${OPENV_TEST_PG_PORT:-54329}"
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  step "installing PostgreSQL (apt)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+fi
+PG_BIN="$(dirname "$(ls -d /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -1)")"
+PG_DIR="${TMPDIR:-/tmp}/openv-test-pg-$PG_PORT"
+run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if ! run_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
+  step "starting a test PostgreSQL on port $PG_PORT"
+  if [ ! -f "$PG_DIR/PG_VERSION" ]; then
+    mkdir -p "$PG_DIR"
+    [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
+    run_pg "$PG_BIN/initdb" -D "$PG_DIR" -U postgres -A trust >/dev/null
+  fi
+  run_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w \
+    -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
+fi
+export OPENV_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
+
+# ── TypeScript ───────────────────────────────────────────────────────────────────────────────────
+step "lint and format check (biome)"
+pnpm lint
+step "generate the Prisma client, build and type-check the packages"
+pnpm db:generate >/dev/null
+pnpm build
+pnpm typecheck
+step "TypeScript test suites (PGlite and PostgreSQL)"
+pnpm test
+
+# ── worker-mochi (Python) ────────────────────────────────────────────────────────────────────────
+step "worker-mochi tests (Python)"
+bash worker-mochi/scripts/ci.sh
