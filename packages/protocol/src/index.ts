@@ -1,3 +1,15 @@
+export type {
+  AcceptTermsRequest,
+  AcceptTermsResponse,
+  DeleteVideosRequest,
+  DeleteVideosResponse,
+  GenerateResponse,
+  ListVideosQuery,
+  ListVideosResponse,
+  TermsStatus,
+  Usage,
+  VideoResponse,
+} from "./api.js";
 export {
   AcceptTermsRequestSchema,
   AcceptTermsResponseSchema,
@@ -16,18 +28,7 @@ export {
   VideoEventDataSchema,
   VideoResponseSchema,
 } from "./api.js";
-export type {
-  AcceptTermsRequest,
-  AcceptTermsResponse,
-  DeleteVideosRequest,
-  DeleteVideosResponse,
-  GenerateResponse,
-  ListVideosQuery,
-  ListVideosResponse,
-  TermsStatus,
-  Usage,
-  VideoResponse,
-} from "./api.js";
+export type { ErrorBody, ErrorCode, QuotaExceededDetails, ValidationIssue } from "./errors.js";
 export {
   ErrorBodySchema,
   ErrorCodeSchema,
@@ -36,8 +37,16 @@ export {
   QuotaExceededDetailsSchema,
   ValidationIssueSchema,
 } from "./errors.js";
-export type { ErrorBody, ErrorCode, QuotaExceededDetails, ValidationIssue } from "./errors.js";
 export { durationSeconds, framesForSeconds, mochiLimits } from "./limits.js";
+export type {
+  RunPodJob,
+  RunPodJobStatus,
+  RunPodRunRequest,
+  WorkerErrorCode,
+  WorkerInput,
+  WorkerOutput,
+  WorkerProgress,
+} from "./runpod.js";
 export {
   RunPodJobSchema,
   RunPodJobStatusSchema,
@@ -48,14 +57,14 @@ export {
   workerErrorCodes,
 } from "./runpod.js";
 export type {
-  RunPodJob,
-  RunPodJobStatus,
-  RunPodRunRequest,
-  WorkerErrorCode,
-  WorkerInput,
-  WorkerOutput,
-  WorkerProgress,
-} from "./runpod.js";
+  GenerateRequest,
+  RunPodGenerateRequest,
+  Tombstone,
+  Video,
+  VideoOrTombstone,
+  VideoSettings,
+  VideoStatus,
+} from "./video.js";
 export {
   FramesSchema,
   GenerateRequestSchema,
@@ -72,13 +81,4 @@ export {
   VideoOrTombstoneSchema,
   VideoSchema,
   VideoStatusSchema,
-} from "./video.js";
-export type {
-  GenerateRequest,
-  RunPodGenerateRequest,
-  Tombstone,
-  Video,
-  VideoOrTombstone,
-  VideoSettings,
-  VideoStatus,
 } from "./video.js";

@@ -89,24 +89,26 @@ export const GenerateRequestSchema = z.strictObject({
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
 
 /** The seed app's body of `POST /api/runpod`, accepted for compatibility. */
-export const RunPodGenerateRequestSchema = z.strictObject({
-  prompt: PromptSchema,
-  modelName: z.literal(mochiLimits.model).optional(),
-  frames: FramesSchema,
-  input: z.strictObject({
-    positive_prompt: PromptSchema,
-    negative_prompt: z.string().max(mochiLimits.promptMaxLength).optional(),
-    width: dimension("width").optional(),
-    height: dimension("height").optional(),
-    seed: SeedSchema.optional(),
-    steps: z.number().int().min(mochiLimits.steps.min).max(mochiLimits.steps.max).optional(),
-    cfg: z.number().min(mochiLimits.cfg.min).max(mochiLimits.cfg.max).optional(),
-    num_frames: FramesSchema,
-  }),
-}).refine((body) => body.frames === body.input.num_frames, {
-  path: ["frames"],
-  error: "frames must equal input.num_frames",
-});
+export const RunPodGenerateRequestSchema = z
+  .strictObject({
+    prompt: PromptSchema,
+    modelName: z.literal(mochiLimits.model).optional(),
+    frames: FramesSchema,
+    input: z.strictObject({
+      positive_prompt: PromptSchema,
+      negative_prompt: z.string().max(mochiLimits.promptMaxLength).optional(),
+      width: dimension("width").optional(),
+      height: dimension("height").optional(),
+      seed: SeedSchema.optional(),
+      steps: z.number().int().min(mochiLimits.steps.min).max(mochiLimits.steps.max).optional(),
+      cfg: z.number().min(mochiLimits.cfg.min).max(mochiLimits.cfg.max).optional(),
+      num_frames: FramesSchema,
+    }),
+  })
+  .refine((body) => body.frames === body.input.num_frames, {
+    path: ["frames"],
+    error: "frames must equal input.num_frames",
+  });
 export type RunPodGenerateRequest = z.infer<typeof RunPodGenerateRequestSchema>;
 
 /** A generate request with every default filled in. */

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
     "OpenV adapters",
   );
   if (adapters.auth.name.startsWith("development")) {
-    app.log.warn("Development auth: any caller can act as any user with the X-OpenV-User header. Never expose this server.");
+    app.log.warn(
+      "Development auth: any caller can act as any user with the X-OpenV-User header. Never expose this server.",
+    );
   }
   await app.listen({ port: settings.port, host: settings.host });
   const url = app.openv.publicUrl();

@@ -2,7 +2,10 @@ import { z } from "zod";
 import { defaultLifecycleConfig, type LifecycleConfig, parseLimitDate } from "./core/config.js";
 
 const positiveInt = (name: string) =>
-  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(0, `${name} must be ≥ 0`);
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(0, `${name} must be ≥ 0`);
 
 const EnvSchema = z.object({
   PORT: positiveInt("PORT").max(65535).default(3000),

@@ -1,23 +1,23 @@
-export type { Adapters } from "./adapters/defaults.js";
-export { createDevHeaderAuth } from "./adapters/auth/dev-header.js";
 export type { DevHeaderAuthOptions } from "./adapters/auth/dev-header.js";
+export { createDevHeaderAuth } from "./adapters/auth/dev-header.js";
+export type { Adapters } from "./adapters/defaults.js";
 export { createMemoryEvents } from "./adapters/events/memory.js";
-export { createLocalPreviewProvider } from "./adapters/provider/local.js";
 export type { LocalPreviewProviderOptions } from "./adapters/provider/local.js";
-export { createLocalStorage } from "./adapters/storage/local.js";
+export { createLocalPreviewProvider } from "./adapters/provider/local.js";
 export type { LocalStorageOptions } from "./adapters/storage/local.js";
-export { createEmbeddedStore } from "./adapters/store/embedded.js";
+export { createLocalStorage } from "./adapters/storage/local.js";
 export type { EmbeddedStoreOptions } from "./adapters/store/embedded.js";
-export { createPostgresStore } from "./adapters/store/postgres.js";
+export { createEmbeddedStore } from "./adapters/store/embedded.js";
 export type { PostgresStoreOptions } from "./adapters/store/postgres.js";
-export { settingsFromEnv } from "./config-env.js";
+export { createPostgresStore } from "./adapters/store/postgres.js";
 export type { ReferenceServerSettings } from "./config-env.js";
-export { defaultLifecycleConfig, quotaPeriod } from "./core/config.js";
+export { settingsFromEnv } from "./config-env.js";
 export type { LifecycleConfig } from "./core/config.js";
-export { isOpenVError, OpenVError } from "./core/errors.js";
+export { defaultLifecycleConfig, quotaPeriod } from "./core/config.js";
 export type { OpenVErrorOptions } from "./core/errors.js";
-export { VideoLifecycle } from "./core/lifecycle.js";
+export { isOpenVError, OpenVError } from "./core/errors.js";
 export type { LifecycleDependencies, SubmitVideoRequest, SubmitVideoResult } from "./core/lifecycle.js";
+export { VideoLifecycle } from "./core/lifecycle.js";
 export type {
   Auth,
   AuthRequest,
@@ -26,12 +26,12 @@ export type {
   Provider,
   ProviderSubmission,
   Storage,
-  StoredFile,
   Store,
+  StoredFile,
   StoreTransaction,
   VideoRecord,
 } from "./core/ports.js";
 export { webhookToken } from "./core/webhook-token.js";
-export { openv } from "./fastify/plugin.js";
 export type { OpenVDecoration, OpenVPluginOptions } from "./fastify/plugin.js";
+export { openv } from "./fastify/plugin.js";
 export { createReferenceServer } from "./reference-server.js";

@@ -2,7 +2,15 @@ import type { Video } from "@openv/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { accepted, backends, generateBody, ScriptedProvider, startTestServer, type TestServer } from "./helpers.js";
 
-const completedOutput = { url: "https://files.example/v.mp4", key: "v", frames: 7, fps: 30, width: 256, height: 256, seconds: 0.233 };
+const completedOutput = {
+  url: "https://files.example/v.mp4",
+  key: "v",
+  frames: 7,
+  fps: 30,
+  width: 256,
+  height: 256,
+  seconds: 0.233,
+};
 
 describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
   let server: TestServer | undefined;
@@ -21,7 +29,9 @@ describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
     const { server } = await start({ monthlyLimitSeconds: 10.4, maxActiveJobs: 100 });
     await accepted(server);
     const responses = await Promise.all(
-      Array.from({ length: 50 }, () => server.api("/videos", { method: "POST", json: { ...generateBody, frames: 31 } })),
+      Array.from({ length: 50 }, () =>
+        server.api("/videos", { method: "POST", json: { ...generateBody, frames: 31 } }),
+      ),
     );
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 202)).toHaveLength(10);
@@ -67,7 +77,9 @@ describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
   it("10 duplicate and out-of-order webhooks: one transition each, no regression", async () => {
     const { server, provider } = await start({});
     await accepted(server);
-    const { video } = (await (await server.api("/videos", { method: "POST", json: generateBody })).json()) as { video: Video };
+    const { video } = (await (await server.api("/videos", { method: "POST", json: generateBody })).json()) as {
+      video: Video;
+    };
     const events = server.app.openv.lifecycle;
     const seen: string[] = [];
     const unsubscribe = events.subscribe("alice", (change) => {

@@ -15,7 +15,9 @@ import { type OpenVPluginOptions, openv } from "../src/fastify/plugin.js";
  */
 export const backends: { name: string; adminUrl: string | null }[] = [
   { name: "PGlite", adminUrl: null },
-  ...(process.env.OPENV_TEST_DATABASE_URL ? [{ name: "PostgreSQL", adminUrl: process.env.OPENV_TEST_DATABASE_URL }] : []),
+  ...(process.env.OPENV_TEST_DATABASE_URL
+    ? [{ name: "PostgreSQL", adminUrl: process.env.OPENV_TEST_DATABASE_URL }]
+    : []),
 ];
 
 /** A new, empty database on the PostgreSQL server; dropped by the returned function. */
@@ -182,7 +184,11 @@ export async function readEvents(
           }),
         ) as Record<string, string>;
         if (fields.event) {
-          events.push({ event: fields.event, id: fields.id ?? null, data: fields.data ? JSON.parse(fields.data) : null });
+          events.push({
+            event: fields.event,
+            id: fields.id ?? null,
+            data: fields.data ? JSON.parse(fields.data) : null,
+          });
         }
         end = buffer.indexOf("\n\n");
       }

@@ -54,7 +54,14 @@ describe("the whole lifecycle with the local preview provider", () => {
 
     // ffmpeg decodes every frame: 7 frames of 256×256 H.264.
     const { stderr } = await promisify(execFile)(resolveFfmpegPath(), [
-      "-hide_banner", "-i", done.url as string, "-map", "0:v:0", "-f", "null", "-",
+      "-hide_banner",
+      "-i",
+      done.url as string,
+      "-map",
+      "0:v:0",
+      "-f",
+      "null",
+      "-",
     ]);
     expect(stderr).toMatch(/Video: h264.*yuv420p.*256x256/);
     expect(stderr).toMatch(/frame=\s*7\b/);

@@ -82,7 +82,21 @@ describe("routes and error codes of shared/API.md", () => {
     await expectError(await server.api(`/videos/${ids[0]}`, { user: "someone-else" }), 404, "not_found");
 
     // Finish one so a slot frees up; 3 × 7/30 s used of 2 s, a 163-frame video does not fit.
-    await provider.send({ status: "COMPLETED", output: { url: "https://files.example/v.mp4", key: "v", frames: 7, fps: 30, width: 256, height: 256, seconds: 0.233 } }, provider.submissions.findIndex((s) => s.videoId === ids[0]));
+    await provider.send(
+      {
+        status: "COMPLETED",
+        output: {
+          url: "https://files.example/v.mp4",
+          key: "v",
+          frames: 7,
+          fps: 30,
+          width: 256,
+          height: 256,
+          seconds: 0.233,
+        },
+      },
+      provider.submissions.findIndex((s) => s.videoId === ids[0]),
+    );
     const quota = await expectError(
       await server.api("/videos", { method: "POST", user, json: { ...generateBody, frames: 163 } }),
       403,
@@ -126,7 +140,11 @@ describe("routes and error codes of shared/API.md", () => {
     const response = await server.api("/runpod", {
       method: "POST",
       user: "seed",
-      json: { prompt: "waves", frames: 13, input: { positive_prompt: "waves", num_frames: 13, width: 512, height: 256 } },
+      json: {
+        prompt: "waves",
+        frames: 13,
+        input: { positive_prompt: "waves", num_frames: 13, width: 512, height: 256 },
+      },
     });
     expect(response.status).toBe(202);
     expect((await response.json()).video).toMatchObject({ prompt: "waves", frames: 13, width: 512, height: 256 });
@@ -198,11 +216,16 @@ describe("routes and error codes of shared/API.md", () => {
     const created = (await (await server.api("/videos", { method: "POST", user, json: generateBody })).json()).video;
     const since = Date.parse(created.updatedAt) - 1;
     const stream = await server.api("/videos/events", { user, headers: { "last-event-id": String(since) } });
-    const received = readEvents(stream, (events) => events.some((event) => (event.data as Video).status === "processing"));
+    const received = readEvents(stream, (events) =>
+      events.some((event) => (event.data as Video).status === "processing"),
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     await provider.send({ status: "IN_PROGRESS", output: { progress: 0.5 } });
     const events = await received;
     expect(events[0]).toMatchObject({ event: "video", data: { id: created.id } });
-    expect(events.at(-1)).toMatchObject({ id: expect.stringMatching(/^\d+$/), data: { status: "processing", progress: 0.5 } });
+    expect(events.at(-1)).toMatchObject({
+      id: expect.stringMatching(/^\d+$/),
+      data: { status: "processing", progress: 0.5 },
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { type Video } from "@openv/protocol";
+import type { Video } from "@openv/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accepted, generateBody, ScriptedProvider, startTestServer, type TestServer } from "./helpers.js";
 
@@ -19,7 +19,9 @@ describe("webhook ingestion and retries", () => {
   it("a retryable failure is resubmitted exactly once per failure, even when delivered 5 times", async () => {
     const video = await create();
     const before = provider.submissions.length;
-    await Promise.all(Array.from({ length: 5 }, () => provider.send({ status: "FAILED", error: "upload_failed: 503" })));
+    await Promise.all(
+      Array.from({ length: 5 }, () => provider.send({ status: "FAILED", error: "upload_failed: 503" })),
+    );
     expect(provider.submissions.length).toBe(before + 1);
     const retried = await read(video.id);
     expect(retried).toMatchObject({ status: "processing", retryCount: 1, jobId: provider.submissions.at(-1)?.jobId });
@@ -31,7 +33,11 @@ describe("webhook ingestion and retries", () => {
     expect((await read(video.id)).retryCount).toBe(2);
     await provider.send({ status: "FAILED", error: "model_error: CUDA error" });
     const failed = await read(video.id);
-    expect(failed).toMatchObject({ status: "failed", retryCount: 2, error: { code: "model_error", message: "CUDA error" } });
+    expect(failed).toMatchObject({
+      status: "failed",
+      retryCount: 2,
+      error: { code: "model_error", message: "CUDA error" },
+    });
     expect(provider.submissions.length).toBe(before + 2);
   });
 

@@ -1,4 +1,4 @@
-import { type RunPodJob, WorkerOutputSchema, type WorkerOutput, WorkerProgressSchema } from "@openv/protocol";
+import { type RunPodJob, type WorkerOutput, WorkerOutputSchema, WorkerProgressSchema } from "@openv/protocol";
 
 /** Why a provider job did not produce a video, and whether submitting it again can help. */
 export interface JobFailure {
@@ -52,7 +52,9 @@ export function readCompletion(job: RunPodJob): { output: WorkerOutput } | { fai
     failure: {
       code: "invalid_output",
       message: `The provider reported completion without a valid output (${parsed.error.issues
-        .map((issue: { path: PropertyKey[]; message: string }) => `${issue.path.join(".") || "output"}: ${issue.message}`)
+        .map(
+          (issue: { path: PropertyKey[]; message: string }) => `${issue.path.join(".") || "output"}: ${issue.message}`,
+        )
         .join("; ")}).`,
       retryable: true,
     },

@@ -171,7 +171,8 @@ export class VideoLifecycle {
     if (record.fingerprint !== fingerprint) {
       throw new OpenVError({
         code: "idempotency_conflict",
-        message: "This Idempotency-Key was already used with a different request body. Use a new key for a new request.",
+        message:
+          "This Idempotency-Key was already used with a different request body. Use a new key for a new request.",
       });
     }
     if (record.state === "done" && record.responseStatus !== null) {

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { isOpenVError, OpenVError } from "../core/errors.js";
 
-const connectionErrorPattern = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connect ENOENT|P1001|P1017|database system is/i;
+const connectionErrorPattern =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connect ENOENT|P1001|P1017|database system is/i;
 
 /** Any error thrown while serving a request, as the contract's error envelope. */
 export function toOpenVError(error: FastifyError | Error): OpenVError {

@@ -2,7 +2,11 @@ import type { z } from "zod";
 import { OpenVError } from "../core/errors.js";
 
 /** Parses request input with a contract schema; on failure, `validation_failed` listing every field. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: "body" | "query" | "header"): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: "body" | "query" | "header",
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({

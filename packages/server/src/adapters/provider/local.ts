@@ -89,7 +89,10 @@ export function createLocalPreviewProvider(options: LocalPreviewProviderOptions)
       for (let step = 1; step <= steps && stepDelayMs > 0; step++) {
         await new Promise((resolve) => setTimeout(resolve, stepDelayMs));
         if (entry.cancelled) return;
-        await report(entry, webhookUrl, { status: "IN_PROGRESS", output: { progress: (0.8 * step) / steps, step, steps } });
+        await report(entry, webhookUrl, {
+          status: "IN_PROGRESS",
+          output: { progress: (0.8 * step) / steps, step, steps },
+        });
       }
       const file = path.join(workDir, "video.mp4");
       await encode(entry, input, workDir, file, async (fraction) => {

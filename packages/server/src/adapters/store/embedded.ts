@@ -2,8 +2,8 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { applyMigrations, defaultMigrationsDir } from "./migrate.js";
 import type { Store } from "../../core/ports.js";
+import { applyMigrations, defaultMigrationsDir } from "./migrate.js";
 import { PrismaStore } from "./prisma.js";
 
 export interface EmbeddedStoreOptions {

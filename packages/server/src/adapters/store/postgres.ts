@@ -1,6 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { applyMigrations, defaultMigrationsDir } from "./migrate.js";
 import type { Store } from "../../core/ports.js";
+import { applyMigrations, defaultMigrationsDir } from "./migrate.js";
 import { PrismaStore } from "./prisma.js";
 
 export interface PostgresStoreOptions {

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { Prisma, PrismaClient } from "../../_generated/prisma/client.js";
+import type { VideoModel as VideoRow } from "../../_generated/prisma/models.js";
 import type {
   IdempotencyRecord,
   ListPosition,
@@ -9,8 +11,6 @@ import type {
   VideoPatch,
   VideoRecord,
 } from "../../core/ports.js";
-import { Prisma, PrismaClient } from "../../_generated/prisma/client.js";
-import type { VideoModel as VideoRow } from "../../_generated/prisma/models.js";
 
 type Client = InstanceType<typeof PrismaClient>;
 type TransactionClient = Prisma.TransactionClient;
@@ -55,7 +55,10 @@ class PrismaStoreTransaction implements StoreTransaction {
       WHERE "userId" = ${userId} AND ("id" = ANY(${ids}::text[]) OR "jobId" = ANY(${jobIds}::text[]))
       ORDER BY "id" FOR UPDATE`;
     if (locked.length === 0) return [];
-    const rows = await this.db.video.findMany({ where: { id: { in: locked.map((row) => row.id) } }, orderBy: { id: "asc" } });
+    const rows = await this.db.video.findMany({
+      where: { id: { in: locked.map((row) => row.id) } },
+      orderBy: { id: "asc" },
+    });
     return rows.map(toRecord);
   }
 

@@ -1,0 +1,31 @@
+// `pnpm start`: builds the packages when their sources are newer than the build, then runs the
+// reference server (packages/server/dist/cli.js) with the embedded defaults.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const cli = path.join(root, "packages/server/dist/cli.js");
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "_generated") continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+const sources = ["packages/protocol/src", "packages/server/src", "prisma"].map((dir) => path.join(root, dir));
+const stale = !existsSync(cli) || Math.max(...sources.map(newestMtime)) > statSync(cli).mtimeMs;
+if (stale) {
+  console.log("Building OpenV (first start, or the sources changed)…");
+  const pnpm = process.platform === "win32" ? "pnpm.cmd" : "pnpm";
+  execFileSync(pnpm, ["db:generate"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(pnpm, ["build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  console.log("Build done.");
+}
+const server = spawn(process.execPath, [cli], { stdio: "inherit" });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
+server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
