@@ -16,7 +16,12 @@ describe("pnpm start: the reference server with no configuration", () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-start-"));
-    const env = { ...process.env, PORT: String(port), OPENV_DATA_DIR: dataDir, OPENV_PREVIEW_STEP_MS: "20" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      OPENV_DATA_DIR: dataDir,
+      OPENV_PREVIEW_STEP_MS: "20",
+    };
     for (const name of ["DATABASE_URL", "PUBLIC_URL", "NODE_ENV"]) delete env[name];
     const started = Date.now();
     server = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env });
