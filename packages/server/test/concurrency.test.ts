@@ -1,16 +1,14 @@
 import type { Video } from "@openv/protocol";
 import { afterEach, describe, expect, it } from "vitest";
-import { accepted, backends, generateBody, ScriptedProvider, startTestServer, type TestServer } from "./helpers.js";
-
-const completedOutput = {
-  url: "https://files.example/v.mp4",
-  key: "v",
-  frames: 7,
-  fps: 30,
-  width: 256,
-  height: 256,
-  seconds: 0.233,
-};
+import {
+  accepted,
+  backends,
+  completedOutput,
+  generateBody,
+  ScriptedProvider,
+  startTestServer,
+  type TestServer,
+} from "./helpers.js";
 
 describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
   let server: TestServer | undefined;

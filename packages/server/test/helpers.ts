@@ -200,3 +200,14 @@ export async function readEvents(
 }
 
 export const generateBody = { prompt: "a red fox running through snow, cinematic", frames: 7, width: 256, height: 256 };
+
+/** A valid worker-mochi output for a 7-frame 256×256 video, for tests that complete jobs by hand. */
+export const completedOutput = {
+  url: "https://files.example/v.mp4",
+  key: "v",
+  frames: 7,
+  fps: 30,
+  width: 256,
+  height: 256,
+  seconds: 0.233,
+};

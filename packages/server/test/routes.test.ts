@@ -1,6 +1,14 @@
 import { ErrorBodySchema, ListVideosResponseSchema, type Tombstone, type Video } from "@openv/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accepted, generateBody, readEvents, ScriptedProvider, startTestServer, type TestServer } from "./helpers.js";
+import {
+  accepted,
+  completedOutput,
+  generateBody,
+  readEvents,
+  ScriptedProvider,
+  startTestServer,
+  type TestServer,
+} from "./helpers.js";
 
 async function expectError(response: Response, status: number, code: string) {
   expect(response.status).toBe(status);
@@ -85,15 +93,7 @@ describe("routes and error codes of shared/API.md", () => {
     await provider.send(
       {
         status: "COMPLETED",
-        output: {
-          url: "https://files.example/v.mp4",
-          key: "v",
-          frames: 7,
-          fps: 30,
-          width: 256,
-          height: 256,
-          seconds: 0.233,
-        },
+        output: completedOutput,
       },
       provider.submissions.findIndex((s) => s.videoId === ids[0]),
     );
