@@ -28,6 +28,11 @@ export interface Storage {
   deleteFiles(keys: string[]): Promise<void>;
   /** The storage key behind a URL this storage serves, or null for a foreign URL. */
   keyForUrl(url: string): string | null;
+  /**
+   * Downloads a foreign URL (another provider's file, an expiring link) and stores it under `key`.
+   * Throws when the download fails or the file is not of `contentType`'s kind.
+   */
+  copyFromUrl(key: string, url: string, contentType: string): Promise<StoredFile>;
 }
 
 /** One submission of a video to a provider. `attempt` is the video's retry count at submission. */
@@ -47,6 +52,24 @@ export interface Provider {
   /** Cancels an unfinished job; a finished or unknown job is not an error. */
   cancel(jobId: string): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** A verified user-directory event from the identity provider (Clerk's user webhooks). */
+export type UserEvent =
+  | { type: "user.upserted"; deliveryId: string; userId: string; email: string | null }
+  | { type: "user.deleted"; deliveryId: string; userId: string }
+  /** A verified event OpenV has no use for (answered 200 so the sender stops retrying). */
+  | { type: "ignored"; deliveryId: string; eventType: string };
+
+/** Verifies signed user-event webhooks (Svix for Clerk). */
+export interface UserEventVerifier {
+  readonly name: string;
+  /**
+   * Checks the signature over the exact raw body and the timestamp's freshness, then reads the
+   * event. Throws `OpenVError("unauthorized")` for a bad signature or a stale timestamp, and
+   * `OpenVError("validation_failed")` for a signed body that is not an event.
+   */
+  verify(rawBody: string, headers: Record<string, string | string[] | undefined>): Promise<UserEvent>;
 }
 
 /** Live changes per user: what the SSE route streams. */
@@ -85,6 +108,8 @@ export interface VideoRecord {
   updatedAt: Date;
   providerSeenAt: Date | null;
   deletedAt: Date | null;
+  /** When the current attempt's job was handed to the provider. */
+  submittedAt: Date | null;
 }
 
 export type VideoPatch = Partial<
@@ -100,6 +125,7 @@ export type VideoPatch = Partial<
     | "retryCount"
     | "providerSeenAt"
     | "deletedAt"
+    | "submittedAt"
   >
 > & { updatedAt: Date };
 
@@ -169,9 +195,23 @@ export interface Store {
   termsAcceptance(userId: string, version: string): Promise<{ acceptedAt: Date } | null>;
   /** Records an acceptance (keeping the first one of a version) and returns it. */
   acceptTerms(userId: string, version: string): Promise<{ acceptedAt: Date }>;
-  /** Videos in `statuses` whose provider has been silent since before `silentBefore`. */
-  findSilentVideos(statuses: VideoStatus[], silentBefore: Date, limit: number): Promise<VideoRecord[]>;
+  /**
+   * Claims up to `limit` unfinished, live videos whose provider has been silent for `silentForMs`
+   * and that no reconciler holds, and holds them for `holdForMs` (times by the database clock).
+   * Safe across server instances: a row claimed (or being claimed) by one is skipped by the others.
+   */
+  claimSilentVideos(silentForMs: number, holdForMs: number, limit: number): Promise<VideoRecord[]>;
+  /** Lets the next reconcile pass look at these videos again. */
+  releaseClaims(videoIds: string[]): Promise<void>;
+  /** Ids of the user's videos that are not deleted. */
+  liveVideoIds(userId: string): Promise<string[]>;
+  /** Creates or updates a user from the identity provider; a user marked deleted stays deleted. */
+  upsertUser(userId: string, profile: { email: string | null }): Promise<void>;
+  markUserDeleted(userId: string, at: Date): Promise<void>;
+  hasWebhookDelivery(source: string, deliveryId: string): Promise<boolean>;
+  recordWebhookDelivery(source: string, deliveryId: string): Promise<void>;
   deleteExpiredIdempotency(now: Date): Promise<number>;
+  deleteWebhookDeliveriesBefore(before: Date): Promise<number>;
   close(): Promise<void>;
 }
 

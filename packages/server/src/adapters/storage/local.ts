@@ -1,6 +1,7 @@
 import { copyFile, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Storage, StoredFile } from "../../core/ports.js";
+import { type CopyFromUrlOptions, downloadToTempFile } from "./download.js";
 
 const keyPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
@@ -9,15 +10,17 @@ export interface LocalStorageOptions {
   directory: string;
   /** The public URL the files are served under, e.g. `http://127.0.0.1:3000/api/files` (resolved per call). */
   baseUrl: () => string;
+  /** Limits on copying a provider's file from elsewhere (`copyFromUrl`). @default 1 GiB, 10 minutes */
+  copy?: CopyFromUrlOptions;
 }
 
 /** Files on this machine's disk, served by the plugin's `/files/` route (with Range support). */
-export function createLocalStorage({ directory, baseUrl }: LocalStorageOptions): Storage {
+export function createLocalStorage({ directory, baseUrl, copy = {} }: LocalStorageOptions): Storage {
   const pathOf = (key: string) => {
     if (!keyPattern.test(key)) throw new Error(`Invalid storage key "${key}"`);
     return path.join(directory, key);
   };
-  return {
+  const storage: Storage = {
     name: `local files in ${directory}`,
     async putFile(key: string, sourcePath: string): Promise<StoredFile> {
       const target = pathOf(key);
@@ -37,5 +40,15 @@ export function createLocalStorage({ directory, baseUrl }: LocalStorageOptions):
       const key = decodeURIComponent(url.slice(prefix.length));
       return keyPattern.test(key) ? key : null;
     },
+    async copyFromUrl(key: string, url: string, contentType: string): Promise<StoredFile> {
+      pathOf(key); // a bad key fails before the download, not after it
+      const download = await downloadToTempFile(url, { ...copy, contentType });
+      try {
+        return await storage.putFile(key, download.path, contentType);
+      } finally {
+        await download.cleanup();
+      }
+    },
   };
+  return storage;
 }
