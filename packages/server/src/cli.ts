@@ -13,9 +13,15 @@ async function main(): Promise<void> {
       storage: adapters.storage.name,
       provider: adapters.provider.name,
       events: adapters.events.name,
+      userWebhooks: adapters.userEvents?.name ?? "none (no CLERK_WEBHOOK_SIGNING_SECRET)",
     },
     "OpenV adapters",
   );
+  if (settings.services.runpod && !settings.publicUrl) {
+    app.log.warn(
+      "RunPod is configured but PUBLIC_URL is not: webhook URLs will name this machine's listening address, which RunPod cannot reach unless RUNPOD_BASE_URL points at a local stand-in. Set PUBLIC_URL to this server's public address (the reconciler still polls job status meanwhile).",
+    );
+  }
   if (adapters.auth.name.startsWith("development")) {
     app.log.warn(
       "Development auth: any caller can act as any user with the X-OpenV-User header. Never expose this server.",

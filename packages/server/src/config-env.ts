@@ -1,5 +1,12 @@
 import { z } from "zod";
+import type { ServiceOptions } from "./adapters/defaults.js";
 import { defaultLifecycleConfig, type LifecycleConfig, parseLimitDate } from "./core/config.js";
+
+/** An empty variable counts as unset (`FOO= openv-server`). */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => value?.trim() || undefined);
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -22,16 +29,19 @@ const EnvSchema = z.object({
   MAX_ACTIVE_JOBS: positiveInt("MAX_ACTIVE_JOBS").min(1).default(defaultLifecycleConfig.maxActiveJobs),
   NODE_ENV: z.string().optional(),
   OPENV_PREVIEW_STEP_MS: positiveInt("OPENV_PREVIEW_STEP_MS").default(300),
+  CLERK_SECRET_KEY: optionalText,
+  CLERK_PUBLISHABLE_KEY: optionalText,
+  CLERK_JWT_KEY: optionalText,
+  CLERK_WEBHOOK_SIGNING_SECRET: optionalText,
+  /** Comma-separated origins allowed as the token's `azp`, e.g. https://app.example.com. */
+  CLERK_AUTHORIZED_PARTIES: optionalText,
+  RUNPOD_API_KEY: optionalText,
+  RUNPOD_ENDPOINT_ID: optionalText,
+  RUNPOD_BASE_URL: z.url("RUNPOD_BASE_URL must be a URL such as https://api.runpod.ai/v2").optional(),
+  RUNPOD_EXECUTION_TIMEOUT_MS: positiveInt("RUNPOD_EXECUTION_TIMEOUT_MS").min(5000).optional(),
+  RUNPOD_TTL_MS: positiveInt("RUNPOD_TTL_MS").min(10_000).optional(),
+  UPLOADTHING_TOKEN: optionalText,
 });
-
-/** Settings this version does not implement yet: refusing beats silently running without them. */
-const notYetSupported = [
-  "CLERK_SECRET_KEY",
-  "CLERK_JWT_KEY",
-  "RUNPOD_API_KEY",
-  "RUNPOD_ENDPOINT_ID",
-  "UPLOADTHING_TOKEN",
-] as const;
 
 export interface ReferenceServerSettings {
   port: number;
@@ -42,16 +52,12 @@ export interface ReferenceServerSettings {
   webhookSecret: string | undefined;
   previewStepDelayMs: number;
   config: LifecycleConfig;
+  /** Clerk, RunPod and UploadThing when configured; each absent one runs on its embedded default. */
+  services: ServiceOptions;
 }
 
 /** Reads the reference server's settings (shared/API.md, "Reference server configuration"). */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings {
-  const given = notYetSupported.filter((name) => env[name]);
-  if (given.length > 0) {
-    throw new Error(
-      `${given.join(", ")} ${given.length === 1 ? "is" : "are"} set, but this version of the reference server has no Clerk, RunPod or UploadThing adapter yet. Unset ${given.length === 1 ? "it" : "them"} to run with the embedded defaults.`,
-    );
-  }
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new Error(`Invalid configuration: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
@@ -74,5 +80,45 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings
       maxRetries: values.MAX_RETRIES,
       maxActiveJobs: values.MAX_ACTIVE_JOBS,
     },
+    services: servicesFrom(values),
   };
+}
+
+function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
+  const services: ServiceOptions = {};
+  const clerkKey = values.CLERK_SECRET_KEY ?? values.CLERK_JWT_KEY;
+  if (clerkKey) {
+    services.clerk = {
+      secretKey: values.CLERK_SECRET_KEY,
+      // Environments often carry a PEM key on one line with literal "\n".
+      jwtKey: values.CLERK_JWT_KEY?.replace(/\\n/g, "\n"),
+      publishableKey: values.CLERK_PUBLISHABLE_KEY,
+      authorizedParties: values.CLERK_AUTHORIZED_PARTIES?.split(",")
+        .map((party) => party.trim())
+        .filter(Boolean),
+      webhookSigningSecret: values.CLERK_WEBHOOK_SIGNING_SECRET,
+    };
+  } else if (values.CLERK_PUBLISHABLE_KEY || values.CLERK_WEBHOOK_SIGNING_SECRET || values.CLERK_AUTHORIZED_PARTIES) {
+    throw new Error(
+      "Clerk is partly configured: set CLERK_SECRET_KEY (or CLERK_JWT_KEY for networkless verification) too, or unset the other CLERK_* variables to run with development auth.",
+    );
+  }
+  if (values.RUNPOD_API_KEY || values.RUNPOD_ENDPOINT_ID) {
+    if (!values.RUNPOD_API_KEY || !values.RUNPOD_ENDPOINT_ID) {
+      throw new Error(
+        `RunPod is partly configured: set ${values.RUNPOD_API_KEY ? "RUNPOD_ENDPOINT_ID" : "RUNPOD_API_KEY"} too, or unset the RUNPOD_* variables to use the local preview provider.`,
+      );
+    }
+    services.runpod = {
+      apiKey: values.RUNPOD_API_KEY,
+      endpointId: values.RUNPOD_ENDPOINT_ID,
+      baseUrl: values.RUNPOD_BASE_URL,
+      executionTimeoutMs: values.RUNPOD_EXECUTION_TIMEOUT_MS,
+      ttlMs: values.RUNPOD_TTL_MS,
+    };
+  } else if (values.RUNPOD_BASE_URL) {
+    throw new Error("RUNPOD_BASE_URL is set without RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID; set them too, or unset it.");
+  }
+  if (values.UPLOADTHING_TOKEN) services.uploadthing = { token: values.UPLOADTHING_TOKEN };
+  return services;
 }

@@ -1,11 +1,22 @@
+export type { ClerkAuthOptions } from "./adapters/auth/clerk.js";
+export { createClerkAuth } from "./adapters/auth/clerk.js";
+export type { ClerkWebhookVerifierOptions } from "./adapters/auth/clerk-webhook.js";
+export { createClerkWebhookVerifier } from "./adapters/auth/clerk-webhook.js";
 export type { DevHeaderAuthOptions } from "./adapters/auth/dev-header.js";
 export { createDevHeaderAuth } from "./adapters/auth/dev-header.js";
-export type { Adapters } from "./adapters/defaults.js";
+export type { Adapters, ClerkOptions, ServiceOptions } from "./adapters/defaults.js";
 export { createMemoryEvents } from "./adapters/events/memory.js";
+export type { PostgresEventsOptions } from "./adapters/events/postgres.js";
+export { createPostgresEvents } from "./adapters/events/postgres.js";
 export type { LocalPreviewProviderOptions } from "./adapters/provider/local.js";
 export { createLocalPreviewProvider } from "./adapters/provider/local.js";
+export type { RunPodProviderOptions } from "./adapters/provider/runpod.js";
+export { createRunPodProvider, runPodPublicApi } from "./adapters/provider/runpod.js";
+export type { CopyFromUrlOptions } from "./adapters/storage/download.js";
 export type { LocalStorageOptions } from "./adapters/storage/local.js";
 export { createLocalStorage } from "./adapters/storage/local.js";
+export type { UploadThingStorageOptions } from "./adapters/storage/uploadthing.js";
+export { createUploadThingStorage } from "./adapters/storage/uploadthing.js";
 export type { EmbeddedStoreOptions } from "./adapters/store/embedded.js";
 export { createEmbeddedStore } from "./adapters/store/embedded.js";
 export type { PostgresStoreOptions } from "./adapters/store/postgres.js";
@@ -16,7 +27,13 @@ export type { LifecycleConfig } from "./core/config.js";
 export { defaultLifecycleConfig, quotaPeriod } from "./core/config.js";
 export type { OpenVErrorOptions } from "./core/errors.js";
 export { isOpenVError, OpenVError } from "./core/errors.js";
-export type { LifecycleDependencies, SubmitVideoRequest, SubmitVideoResult } from "./core/lifecycle.js";
+export type {
+  LifecycleDependencies,
+  ReconcileOutcome,
+  ReconcileTiming,
+  SubmitVideoRequest,
+  SubmitVideoResult,
+} from "./core/lifecycle.js";
 export { VideoLifecycle } from "./core/lifecycle.js";
 export type {
   Auth,
@@ -29,8 +46,12 @@ export type {
   Store,
   StoredFile,
   StoreTransaction,
+  UserEvent,
+  UserEventVerifier,
   VideoRecord,
 } from "./core/ports.js";
+export type { ReconcilePassReport, ReconcilerOptions } from "./core/reconciler.js";
+export { defaultReconcilerOptions, Reconciler } from "./core/reconciler.js";
 export { webhookToken } from "./core/webhook-token.js";
 export type { OpenVDecoration, OpenVPluginOptions } from "./fastify/plugin.js";
 export { openv } from "./fastify/plugin.js";

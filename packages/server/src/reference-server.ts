@@ -12,6 +12,7 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
     dataDir: path.resolve(settings.dataDir),
     config: settings.config,
     previewStepDelayMs: settings.previewStepDelayMs,
+    ...settings.services,
     ...(settings.databaseUrl && { databaseUrl: settings.databaseUrl }),
     ...(settings.publicUrl && { publicUrl: settings.publicUrl }),
     ...(settings.webhookSecret && { webhookSecret: settings.webhookSecret }),

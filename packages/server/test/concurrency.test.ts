@@ -85,15 +85,15 @@ describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
     });
     const updates = [
       { status: "IN_PROGRESS" as const, output: { progress: 0.3 } },
-      { status: "COMPLETED" as const, output: completedOutput },
+      { status: "COMPLETED" as const, output: completedOutput(server) },
       { status: "IN_QUEUE" as const },
       { status: "IN_PROGRESS" as const, output: { progress: 0.9 } },
-      { status: "COMPLETED" as const, output: completedOutput },
+      { status: "COMPLETED" as const, output: completedOutput(server) },
       { status: "IN_PROGRESS" as const, output: { progress: 0.3 } },
       { status: "FAILED" as const, error: "model_error: late" },
-      { status: "COMPLETED" as const, output: completedOutput },
+      { status: "COMPLETED" as const, output: completedOutput(server) },
       { status: "IN_QUEUE" as const },
-      { status: "COMPLETED" as const, output: completedOutput },
+      { status: "COMPLETED" as const, output: completedOutput(server) },
     ];
     const answers = await Promise.all(updates.map((update) => provider.send(update)));
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));

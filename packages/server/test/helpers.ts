@@ -51,10 +51,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export interface TestServerOptions extends Omit<OpenVPluginOptions, "config" | "databaseUrl"> {
+export interface TestServerOptions extends Omit<OpenVPluginOptions, "config"> {
   config?: Partial<LifecycleConfig>;
   /** PostgreSQL admin URL to make a fresh database on; null for in-memory PGlite. */
   adminUrl?: string | null;
+  /** An existing database to share with other instances (not dropped on close). */
+  databaseUrl?: string;
 }
 
 /** The plugin in a real Fastify app on a random loopback port, with a throwaway database. */
@@ -67,6 +69,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   await app.register(openv, {
     dataDir: null,
     generateRateLimit: false,
+    // Tests that exercise the reconciler turn it on (or call runOnce()); a background pass would
+    // otherwise race with tests that drive jobs by hand.
+    reconciler: false,
     ...pluginOptions,
     ...(database && { databaseUrl: database.url }),
   });
@@ -95,7 +100,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
          UNION ALL SELECT 'Video', count(*)::int FROM "Video"
          UNION ALL SELECT 'UsageEntry', count(*)::int FROM "UsageEntry"
          UNION ALL SELECT 'TermsAcceptance', count(*)::int FROM "TermsAcceptance"
-         UNION ALL SELECT 'IdempotencyRecord', count(*)::int FROM "IdempotencyRecord"`,
+         UNION ALL SELECT 'IdempotencyRecord', count(*)::int FROM "IdempotencyRecord"
+         UNION ALL SELECT 'WebhookDelivery', count(*)::int FROM "WebhookDelivery"`,
       );
       return Object.fromEntries(rows.map((row) => [row.table, row.count]));
     },
@@ -201,13 +207,16 @@ export async function readEvents(
 
 export const generateBody = { prompt: "a red fox running through snow, cinematic", frames: 7, width: 256, height: 256 };
 
-/** A valid worker-mochi output for a 7-frame 256×256 video, for tests that complete jobs by hand. */
-export const completedOutput = {
-  url: "https://files.example/v.mp4",
-  key: "v",
+/**
+ * A valid worker-mochi output for a 7-frame 256×256 video whose file is in the test server's own
+ * storage, for tests that complete jobs by hand (a foreign URL would be copied into storage first).
+ */
+export const completedOutput = (server: TestServer) => ({
+  url: `${server.origin}/api/files/v.mp4`,
+  key: "v.mp4",
   frames: 7,
   fps: 30,
   width: 256,
   height: 256,
   seconds: 0.233,
-};
+});

@@ -2,17 +2,60 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RunPodStandIn } from "./support/runpod-stand-in.js";
 
 const root = path.resolve(import.meta.dirname, "../../..");
+/** Variables that switch the reference server away from its embedded defaults. */
+const serviceVariables = [
+  "DATABASE_URL",
+  "PUBLIC_URL",
+  "NODE_ENV",
+  "CLERK_SECRET_KEY",
+  "CLERK_PUBLISHABLE_KEY",
+  "CLERK_JWT_KEY",
+  "CLERK_WEBHOOK_SIGNING_SECRET",
+  "CLERK_AUTHORIZED_PARTIES",
+  "RUNPOD_API_KEY",
+  "RUNPOD_ENDPOINT_ID",
+  "RUNPOD_BASE_URL",
+  "UPLOADTHING_TOKEN",
+];
+
+/** Starts scripts/start.mjs with `env` on `port` and waits for /api/health. */
+async function startReferenceServer(env: NodeJS.ProcessEnv, port: number) {
+  const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env });
+  const state = { child, output: "", startedIn: 0 };
+  child.stdout?.on("data", (chunk) => {
+    state.output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    state.output += chunk;
+  });
+  const started = Date.now();
+  for (;;) {
+    if (Date.now() - started > 120_000) throw new Error(`server did not start:\n${state.output}`);
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${state.output}`);
+    const health = await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => null);
+    if (health?.ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  state.startedIn = Date.now() - started;
+  return state;
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.once("exit", resolve));
+}
 
 describe("pnpm start: the reference server with no configuration", () => {
-  let server: ChildProcess;
+  let server: Awaited<ReturnType<typeof startReferenceServer>>;
   let dataDir: string;
-  let output = "";
-  const port = 30_000 + Math.floor(Math.random() * 20_000);
+  const port = 30_000 + Math.floor(Math.random() * 10_000);
   const base = `http://127.0.0.1:${port}`;
-  let startedIn = 0;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-start-"));
@@ -22,33 +65,20 @@ describe("pnpm start: the reference server with no configuration", () => {
       OPENV_DATA_DIR: dataDir,
       OPENV_PREVIEW_STEP_MS: "20",
     };
-    for (const name of ["DATABASE_URL", "PUBLIC_URL", "NODE_ENV"]) delete env[name];
-    const started = Date.now();
-    server = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env });
-    server.stdout?.on("data", (chunk) => {
-      output += chunk;
-    });
-    server.stderr?.on("data", (chunk) => {
-      output += chunk;
-    });
-    for (;;) {
-      if (Date.now() - started > 120_000) throw new Error(`server did not start:\n${output}`);
-      const health = await fetch(`${base}/api/health`).catch(() => null);
-      if (health?.ok) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    startedIn = Date.now() - started;
+    for (const name of serviceVariables) delete env[name];
+    server = await startReferenceServer(env, port);
   }, 130_000);
 
   afterAll(async () => {
-    server.kill("SIGTERM");
-    await new Promise((resolve) => server.once("exit", resolve));
+    await stop(server.child);
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("serves /api/health within 15 s and prints its URL", () => {
-    expect(startedIn).toBeLessThan(15_000);
-    expect(output).toContain(`OpenV is running at ${base}`);
+  it("serves /api/health within 15 s, prints its URL and names its embedded adapters", () => {
+    expect(server.startedIn).toBeLessThan(15_000);
+    expect(server.output).toContain(`OpenV is running at ${base}`);
+    expect(server.output).toMatch(/"provider":"local preview/);
+    expect(server.output).toMatch(/"auth":"development header/);
   });
 
   it("takes a scripted session (terms, generate, poll) to a completed, downloadable video", async () => {
@@ -75,6 +105,74 @@ describe("pnpm start: the reference server with no configuration", () => {
     const file = await fetch(video.url);
     expect(file.headers.get("content-type")).toBe("video/mp4");
     expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(1000);
-    expect(output).toMatch(/video processing → completed/);
+    expect(server.output).toMatch(/video processing → completed/);
+  });
+});
+
+describe("the reference server configured from the environment (Clerk + RunPod)", () => {
+  let server: Awaited<ReturnType<typeof startReferenceServer>>;
+  let standIn: RunPodStandIn;
+  let dataDir: string;
+  let key: Awaited<ReturnType<typeof generateKeyPair>>;
+  const port = 40_000 + Math.floor(Math.random() * 10_000);
+  const base = `http://127.0.0.1:${port}`;
+
+  beforeAll(async () => {
+    standIn = await new RunPodStandIn({ apiKey: "rp_env_key", endpointId: "env-endpoint" }).start();
+    key = await generateKeyPair("RS256", { extractable: true });
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-start-env-"));
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), OPENV_DATA_DIR: dataDir };
+    for (const name of serviceVariables) delete env[name];
+    Object.assign(env, {
+      // A PEM on one line with literal \n, as many hosts store it.
+      CLERK_JWT_KEY: (await exportSPKI(key.publicKey)).replace(/\n/g, "\\n"),
+      CLERK_AUTHORIZED_PARTIES: "https://app.example.com",
+      RUNPOD_API_KEY: "rp_env_key",
+      RUNPOD_ENDPOINT_ID: "env-endpoint",
+      RUNPOD_BASE_URL: standIn.baseUrl,
+    });
+    server = await startReferenceServer(env, port);
+  }, 130_000);
+
+  afterAll(async () => {
+    await stop(server.child);
+    await standIn.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("says at start which adapters it runs with", () => {
+    expect(server.output).toContain(`"provider":"RunPod endpoint env-endpoint at ${standIn.baseUrl}"`);
+    expect(server.output).toMatch(/"auth":"Clerk \(networkless/);
+    expect(server.output).toMatch(/PUBLIC_URL is not/);
+  });
+
+  it("a Clerk session takes a prompt through RunPod to a completed video", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ sub: "user_env", azp: "https://app.example.com", iat: now, nbf: now - 5 })
+      .setProtectedHeader({ alg: "RS256" })
+      .setExpirationTime(now + 300)
+      .sign(key.privateKey);
+    const call = async (pathname: string, init?: RequestInit) => {
+      const response = await fetch(`${base}${pathname}`, {
+        ...init,
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    expect((await fetch(`${base}/api/usage`)).status).toBe(401);
+    expect((await call("/api/terms/accept", { method: "POST", body: '{"version":"1.0.0"}' })).status).toBe(200);
+    const created = await call("/api/videos", {
+      method: "POST",
+      body: '{"prompt":"a kite","frames":7,"width":256,"height":256}',
+    });
+    expect(created.status).toBe(202);
+    let video = created.body.video;
+    const deadline = Date.now() + 60_000;
+    while (video.status !== "completed" && video.status !== "failed" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      video = (await call(`/api/videos/${video.id}`)).body.video;
+    }
+    expect(video).toMatchObject({ status: "completed", jobId: standIn.submitted[0]?.id });
+    expect(video.url.startsWith(`${base}/api/files/`)).toBe(true);
   });
 });

@@ -93,7 +93,7 @@ describe("routes and error codes of shared/API.md", () => {
     await provider.send(
       {
         status: "COMPLETED",
-        output: completedOutput,
+        output: completedOutput(server),
       },
       provider.submissions.findIndex((s) => s.videoId === ids[0]),
     );

@@ -1,11 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Auth, Events, Logger, Provider, Storage, Store } from "../core/ports.js";
+import type { Auth, Events, Logger, Provider, Storage, Store, UserEventVerifier } from "../core/ports.js";
+import { type ClerkAuthOptions, createClerkAuth } from "./auth/clerk.js";
+import { createClerkWebhookVerifier } from "./auth/clerk-webhook.js";
 import { createDevHeaderAuth } from "./auth/dev-header.js";
 import { createMemoryEvents } from "./events/memory.js";
+import { createPostgresEvents } from "./events/postgres.js";
 import { createLocalPreviewProvider } from "./provider/local.js";
+import { createRunPodProvider, type RunPodProviderOptions } from "./provider/runpod.js";
 import { createLocalStorage } from "./storage/local.js";
+import { createUploadThingStorage } from "./storage/uploadthing.js";
 import { createEmbeddedStore } from "./store/embedded.js";
 import { createPostgresStore } from "./store/postgres.js";
 
@@ -15,9 +20,24 @@ export interface Adapters {
   storage: Storage;
   provider: Provider;
   events: Events;
+  /** Verifies the identity provider's user webhooks; null when none is configured (no route). */
+  userEvents: UserEventVerifier | null;
 }
 
-export interface DefaultAdapterOptions {
+/** Clerk settings: auth for every route, and the signing secret of its user webhooks. */
+export interface ClerkOptions extends ClerkAuthOptions {
+  /** CLERK_WEBHOOK_SIGNING_SECRET (`whsec_…`): enables POST /webhooks/clerk. */
+  webhookSigningSecret?: string | undefined;
+}
+
+/** The production services, each replacing its embedded default when given. */
+export interface ServiceOptions {
+  clerk?: ClerkOptions | undefined;
+  runpod?: RunPodProviderOptions | undefined;
+  uploadthing?: { token: string } | undefined;
+}
+
+export interface DefaultAdapterOptions extends ServiceOptions {
   /** Where embedded data lives (database, files, webhook secret); null keeps everything in memory. */
   dataDir: string | null;
   /** Where local files are kept (`dataDir`/files, or a temporary folder). */
@@ -31,25 +51,41 @@ export interface DefaultAdapterOptions {
   nodeEnv?: string | undefined;
 }
 
-/** Fills every adapter not given with its embedded default (shared/DESIGN.md, "ports"). */
+/**
+ * Fills every adapter not given: from the service settings when present (Clerk, RunPod,
+ * UploadThing, LISTEN/NOTIFY with a PostgreSQL server), else with its embedded default
+ * (shared/DESIGN.md, "ports").
+ */
 export async function resolveAdapters(given: Partial<Adapters>, options: DefaultAdapterOptions): Promise<Adapters> {
+  const { logger } = options;
   const store =
     given.store ??
     (options.databaseUrl
       ? await createPostgresStore({ connectionString: options.databaseUrl })
       : await createEmbeddedStore(options.dataDir ? { dataDir: options.dataDir } : {}));
-  const auth = given.auth ?? createDevHeaderAuth({ nodeEnv: options.nodeEnv });
+  const auth =
+    given.auth ?? (options.clerk ? createClerkAuth(options.clerk) : createDevHeaderAuth({ nodeEnv: options.nodeEnv }));
+  const userEvents =
+    given.userEvents ??
+    (options.clerk?.webhookSigningSecret
+      ? createClerkWebhookVerifier({ signingSecret: options.clerk.webhookSigningSecret })
+      : null);
   const storage =
     given.storage ??
-    createLocalStorage({
-      directory: options.filesDir,
-      baseUrl: options.filesBaseUrl,
-    });
+    (options.uploadthing
+      ? createUploadThingStorage({ token: options.uploadthing.token, logger })
+      : createLocalStorage({ directory: options.filesDir, baseUrl: options.filesBaseUrl }));
   const provider =
     given.provider ??
-    createLocalPreviewProvider({ storage, logger: options.logger, stepDelayMs: options.previewStepDelayMs ?? 0 });
-  const events = given.events ?? createMemoryEvents();
-  return { store, auth, storage, provider, events };
+    (options.runpod
+      ? createRunPodProvider(options.runpod)
+      : createLocalPreviewProvider({ storage, logger, stepDelayMs: options.previewStepDelayMs ?? 0 }));
+  const events =
+    given.events ??
+    (options.databaseUrl
+      ? await createPostgresEvents({ connectionString: options.databaseUrl, logger })
+      : createMemoryEvents());
+  return { store, auth, storage, provider, events, userEvents };
 }
 
 /**

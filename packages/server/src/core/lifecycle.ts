@@ -16,7 +16,18 @@ import {
 import { type LifecycleConfig, quotaPeriod } from "./config.js";
 import { notFound, OpenVError } from "./errors.js";
 import { classifyFailure, type JobFailure, readCompletion, readProgress } from "./failure.js";
-import type { Events, Logger, Provider, Storage, Store, StoreTransaction, VideoPatch, VideoRecord } from "./ports.js";
+import type {
+  Events,
+  Logger,
+  Provider,
+  Storage,
+  Store,
+  StoredFile,
+  StoreTransaction,
+  UserEvent,
+  VideoPatch,
+  VideoRecord,
+} from "./ports.js";
 import { decodeCursor, encodeCursor, toChange, toVideo } from "./video-shape.js";
 import { verifyWebhookToken } from "./webhook-token.js";
 
@@ -141,7 +152,7 @@ export class VideoLifecycle {
 
     this.#logTransition(admitted.video, null, "queued");
     await this.#publish(admitted.video);
-    const submitted = await this.#submitToProvider(admitted.video);
+    const submitted = await this.#submitToProvider(admitted.video, { initial: true });
     if (submitted.status === "failed" && submitted.errorCode === "provider_unavailable") {
       if (idempotency) await store.transaction((tx) => tx.deleteIdempotency(userId, idempotency.key));
       throw new OpenVError({
@@ -256,15 +267,18 @@ export class VideoLifecycle {
       updatedAt: now,
       providerSeenAt: now,
       deletedAt: null,
+      submittedAt: null,
     };
   }
 
   /**
-   * Submits the current attempt of a video. On refusal the video fails as `provider_unavailable`
-   * and its seconds are refunded, in one transaction. Returns the video as stored afterwards.
+   * Submits the current attempt of a video. A refused first submission fails the video as
+   * `provider_unavailable` and refunds it, in one transaction (the request answers 502). A refused
+   * resubmission leaves the video `processing` without a job: the reconciler submits it again,
+   * until `reconciler.resubmitGiveUpMs`. Returns the video as stored afterwards.
    */
-  async #submitToProvider(video: VideoRecord): Promise<VideoRecord> {
-    const { provider, webhookUrl } = this.#deps;
+  async #submitToProvider(video: VideoRecord, { initial }: { initial: boolean }): Promise<VideoRecord> {
+    const { provider, webhookUrl, logger } = this.#deps;
     const attempt = video.retryCount;
     let jobId: string;
     try {
@@ -275,7 +289,8 @@ export class VideoLifecycle {
         webhookUrl: webhookUrl(video.id, attempt),
       }));
     } catch (error) {
-      this.#deps.logger.warn({ videoId: video.id, attempt, err: error }, "provider refused the job");
+      logger.warn({ videoId: video.id, attempt, err: error }, "provider refused the job");
+      if (!initial) return video;
       const reason = error instanceof Error ? error.message : String(error);
       return (
         (await this.#transition(video.id, (current) =>
@@ -285,19 +300,29 @@ export class VideoLifecycle {
         )) ?? video
       );
     }
-    return (
-      (await this.#transition(video.id, (current) =>
-        current.retryCount === attempt && current.jobId === null ? { patch: { jobId } } : null,
-      )) ?? video
+    const saved = await this.#transition(video.id, (current) =>
+      current.retryCount === attempt &&
+      !current.deletedAt &&
+      !terminalStatuses.includes(current.status) &&
+      (current.jobId === null || current.jobId === jobId)
+        ? { patch: { jobId, submittedAt: new Date() } }
+        : null,
     );
+    if (saved) return saved;
+    // The video moved on while we submitted (deleted, or another instance submitted this attempt
+    // first): our job has no owner, so it must not run.
+    const current = (await this.#deps.store.getVideoById(video.id)) ?? video;
+    if (current.jobId !== jobId) {
+      logger.warn({ videoId: video.id, attempt, jobId }, "cancelling a job the video no longer needs");
+      await provider.cancel(jobId).catch((error: unknown) => {
+        logger.warn({ videoId: video.id, jobId, err: error }, "could not cancel job");
+      });
+    }
+    return current;
   }
 
   // ── Provider updates ────────────────────────────────────────────────────────────────────────
 
-  /**
-   * Applies a provider's job update (webhook or status poll). Idempotent and monotonic: duplicates,
-   * updates of an earlier attempt and anything after a terminal status change nothing.
-   */
   /** Throws `unauthorized` unless `token` is the webhook token of this video's attempt. */
   verifyWebhookToken(videoId: string, attempt: number, token: string): void {
     if (!verifyWebhookToken(this.#deps.webhookSecret, videoId, attempt, token)) {
@@ -305,7 +330,13 @@ export class VideoLifecycle {
     }
   }
 
+  /**
+   * Applies a provider's job update (webhook or status poll). Idempotent and monotonic: duplicates,
+   * updates of an earlier attempt and anything after a terminal status change nothing. A retryable
+   * failure resubmits the video (once per failure: the decision is made under the row lock).
+   */
   async applyJobUpdate(videoId: string, attempt: number, job: RunPodJob): Promise<{ applied: boolean }> {
+    const copied = await this.#copyForeignOutput(videoId, attempt, job);
     let resubmit = false;
     let orphanKey: string | null = null;
     const updated = await this.#transition(videoId, (video) => {
@@ -314,8 +345,7 @@ export class VideoLifecycle {
         if (job.status === "COMPLETED") orphanKey = this.#ownedKey(job);
         return null;
       }
-      if (video.retryCount !== attempt || terminalStatuses.includes(video.status)) return null;
-      if (video.jobId !== null && video.jobId !== job.id) return null;
+      if (!acceptsUpdate(video, attempt, job)) return null;
       const jobId = video.jobId ?? job.id;
       switch (job.status) {
         case "IN_QUEUE":
@@ -335,16 +365,9 @@ export class VideoLifecycle {
             resubmit = failure.patch.status === "processing";
             return failure;
           }
-          const { output } = completion;
-          return {
-            patch: {
-              jobId,
-              status: "completed",
-              progress: 1,
-              url: output.url,
-              storageKey: this.#deps.storage.keyForUrl(output.url) ?? output.key,
-            },
-          };
+          const url = copied?.url ?? completion.output.url;
+          const storageKey = copied?.key ?? this.#deps.storage.keyForUrl(url);
+          return { patch: { jobId, status: "completed", progress: 1, url, storageKey } };
         }
         default: {
           const failure = this.#failure({ ...video, jobId }, classifyFailure(job));
@@ -354,8 +377,124 @@ export class VideoLifecycle {
       }
     });
     if (orphanKey) await this.#deleteFiles([orphanKey]);
-    if (updated && resubmit) await this.#submitToProvider(updated);
+    if (copied && updated?.storageKey !== copied.key) {
+      // Another delivery of the same completion won the race with its own copy: drop ours.
+      const current = await this.#deps.store.getVideoById(videoId);
+      if (current?.storageKey !== copied.key) await this.#deleteFiles([copied.key]);
+    }
+    if (updated && resubmit) await this.#submitToProvider(updated, { initial: false });
     return { applied: updated !== null };
+  }
+
+  /**
+   * A completion whose file is not in our storage (another provider's bucket, an expiring link) is
+   * copied in before the video counts as completed. A failed copy changes nothing and throws
+   * `service_unavailable`: the provider's webhook retry or the reconciler tries again while the
+   * provider still has the result.
+   */
+  async #copyForeignOutput(videoId: string, attempt: number, job: RunPodJob): Promise<StoredFile | null> {
+    if (job.status !== "COMPLETED") return null;
+    const completion = readCompletion(job);
+    const { storage, store, logger } = this.#deps;
+    if (!("output" in completion) || storage.keyForUrl(completion.output.url) !== null) return null;
+    const video = await store.getVideoById(videoId);
+    if (!video || video.deletedAt || !acceptsUpdate(video, attempt, job)) return null;
+    const source = completion.output.url;
+    try {
+      const stored = await storage.copyFromUrl(`${video.id}-${attempt}.mp4`, source, "video/mp4");
+      logger.info({ videoId, jobId: job.id, key: stored.key }, "copied the provider's video into storage");
+      return stored;
+    } catch (error) {
+      logger.warn({ videoId, jobId: job.id, err: error }, "could not copy the provider's video into storage");
+      throw new OpenVError({
+        code: "service_unavailable",
+        message: `Could not copy the finished video into storage (${error instanceof Error ? error.message : String(error)}). It will be tried again while the provider keeps the result.`,
+        retryAfterSeconds: 10,
+        cause: error,
+      });
+    }
+  }
+
+  // ── Reconciliation ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Brings one silent video up to date with its provider (see reconciler.ts, which claims the
+   * rows): asks for the job's status and applies it like a webhook; fails and refunds a video whose
+   * job the provider no longer knows (deleted after `ttl`, or its result expired); submits a video
+   * that has no job (a crash between commit and submission, or a refused resubmission).
+   */
+  async reconcileVideo(video: VideoRecord, timing: ReconcileTiming): Promise<ReconcileOutcome> {
+    const { provider, logger } = this.#deps;
+    const attempt = video.retryCount;
+    const silentMs = Date.now() - (video.providerSeenAt ?? video.updatedAt).getTime();
+    if (video.jobId === null) {
+      if (silentMs < timing.joblessGraceMs) return "waiting";
+      if (silentMs < timing.resubmitGiveUpMs) {
+        const after = await this.#submitToProvider(video, { initial: false });
+        return after.jobId === null ? "unreachable" : "submitted";
+      }
+      const failed = await this.#transition(video.id, (current) =>
+        current.retryCount === attempt && current.jobId === null && !terminalStatuses.includes(current.status)
+          ? this.#failure(current, {
+              code: "provider_unavailable",
+              message: `The video provider did not accept the job for ${Math.round(silentMs / 60_000)} minutes; the seconds were refunded. Try again later.`,
+              retryable: false,
+            })
+          : null,
+      );
+      return failed ? "failed" : "unchanged";
+    }
+    const jobId = video.jobId;
+    let job: RunPodJob | null;
+    try {
+      job = await provider.status(jobId);
+    } catch (error) {
+      logger.warn({ videoId: video.id, jobId, err: error }, "could not ask the provider for a job's status");
+      return "unreachable";
+    }
+    if (job === null) {
+      const failed = await this.#transition(video.id, (current) =>
+        current.retryCount === attempt && current.jobId === jobId && !terminalStatuses.includes(current.status)
+          ? this.#failure(current, {
+              code: "job_expired",
+              message: `The provider no longer knows job ${jobId}: jobs are deleted after their ttl and results expire 30 minutes after they finish, and no update reached this server in time. The seconds were refunded; generate the video again.`,
+              retryable: false,
+            })
+          : null,
+      );
+      return failed ? "failed" : "unchanged";
+    }
+    const { applied } = await this.applyJobUpdate(video.id, attempt, job.id === jobId ? job : { ...job, id: jobId });
+    return applied ? "updated" : "unchanged";
+  }
+
+  // ── Identity-provider events ────────────────────────────────────────────────────────────────
+
+  /**
+   * Applies a verified user event (Clerk). A delivery id seen before changes nothing; the work is
+   * idempotent, so a delivery that fails half-way is simply applied again when it is retried.
+   */
+  async applyUserEvent(source: string, event: UserEvent): Promise<{ applied: boolean }> {
+    const { store, logger } = this.#deps;
+    if (await store.hasWebhookDelivery(source, event.deliveryId)) return { applied: false };
+    switch (event.type) {
+      case "user.upserted":
+        await store.upsertUser(event.userId, { email: event.email });
+        break;
+      case "user.deleted": {
+        await store.markUserDeleted(event.userId, new Date());
+        const deleted = await this.deleteVideos(event.userId, await store.liveVideoIds(event.userId), []);
+        logger.info(
+          { userId: event.userId, videos: deleted.length },
+          "user deleted: their videos and files are deleted",
+        );
+        break;
+      }
+      case "ignored":
+        break;
+    }
+    await store.recordWebhookDelivery(source, event.deliveryId);
+    return { applied: event.type !== "ignored" };
   }
 
   #ownedKey(job: RunPodJob): string | null {
@@ -585,6 +724,22 @@ export class VideoLifecycle {
     );
   }
 }
+
+/** Whether a job update speaks for the video's current attempt and job and can still change it. */
+function acceptsUpdate(video: VideoRecord, attempt: number, job: RunPodJob): boolean {
+  if (video.retryCount !== attempt || terminalStatuses.includes(video.status)) return false;
+  return video.jobId === null || video.jobId === job.id;
+}
+
+/** How long the reconciler lets a video without a provider job wait (see reconciler.ts). */
+export interface ReconcileTiming {
+  /** A submission may still be in flight this long after the last change. */
+  joblessGraceMs: number;
+  /** After this long without a job, the video fails as `provider_unavailable` and is refunded. */
+  resubmitGiveUpMs: number;
+}
+
+export type ReconcileOutcome = "updated" | "unchanged" | "submitted" | "failed" | "waiting" | "unreachable";
 
 interface TransitionResult {
   patch: Omit<VideoPatch, "updatedAt">;

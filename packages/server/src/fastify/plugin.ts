@@ -5,14 +5,20 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import fp from "fastify-plugin";
-import { type Adapters, loadOrCreateWebhookSecret, resolveAdapters } from "../adapters/defaults.js";
+import {
+  type Adapters,
+  loadOrCreateWebhookSecret,
+  resolveAdapters,
+  type ServiceOptions,
+} from "../adapters/defaults.js";
 import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js";
 import { VideoLifecycle } from "../core/lifecycle.js";
+import { Reconciler, type ReconcilerOptions } from "../core/reconciler.js";
 import { webhookToken } from "../core/webhook-token.js";
 import { registerErrorHandling } from "./errors.js";
 import { registerRoutes } from "./routes.js";
 
-export interface OpenVPluginOptions extends Partial<Adapters> {
+export interface OpenVPluginOptions extends Partial<Adapters>, ServiceOptions {
   /** Route prefix. Default "/api". */
   prefix?: string;
   /** Lifecycle rules (limits, terms version, retries); defaults per shared/API.md. */
@@ -39,11 +45,18 @@ export interface OpenVPluginOptions extends Partial<Adapters> {
   generateRateLimit?: { max: number; timeWindowMs: number } | false;
   /** The local preview provider's delay per simulated step, so progress is visible. Default 0. */
   previewStepDelayMs?: number;
+  /**
+   * The background loop that asks the provider about silent jobs (lost webhooks, progress, expired
+   * jobs); see core/reconciler.ts for the timing. `false` turns it off (tests that drive it by hand).
+   */
+  reconciler?: Partial<ReconcilerOptions> | false;
 }
 
 export interface OpenVDecoration {
   lifecycle: VideoLifecycle;
   adapters: Adapters;
+  /** The reconciler, also when its loop is off (`runOnce()` runs one pass). */
+  reconciler: Reconciler;
   /** The base URL webhooks and file links use (resolved once the server listens). */
   publicUrl(): string;
 }
@@ -80,7 +93,11 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
     filesBaseUrl: () => `${publicUrl()}${prefix}/files`,
     logger: app.log,
     previewStepDelayMs: options.previewStepDelayMs,
+    clerk: options.clerk,
+    runpod: options.runpod,
+    uploadthing: options.uploadthing,
   });
+  const servesLocalFiles = !options.storage && !options.uploadthing;
   const lifecycle = new VideoLifecycle({
     ...adapters,
     config,
@@ -92,11 +109,21 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
       return `${publicUrl()}${prefix}/runpod/webhook?${query}`;
     },
   });
-  app.decorate("openv", { lifecycle, adapters, publicUrl });
+  const reconciler = new Reconciler({
+    lifecycle,
+    store: adapters.store,
+    logger: app.log,
+    ...(options.reconciler && { options: options.reconciler }),
+  });
+  app.decorate("openv", { lifecycle, adapters, reconciler, publicUrl });
 
   const sseStreams = new Set<() => void>();
+  // The loop starts once the server is ready (webhook URLs need its address) and stops before the
+  // adapters close, finishing the pass in flight.
+  if (options.reconciler !== false) app.addHook("onReady", async () => reconciler.start());
   app.addHook("preClose", async () => {
     for (const close of [...sseStreams]) close();
+    await reconciler.stop();
   });
   app.addHook("onClose", async () => {
     await adapters.provider.close?.();
@@ -112,7 +139,7 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
       });
       registerErrorHandling(api);
       await api.register(fastifyRateLimit, { global: false });
-      if (!options.storage) {
+      if (servesLocalFiles) {
         await api.register(fastifyStatic, {
           root: filesDir,
           prefix: "/files/",
@@ -124,6 +151,7 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
       await registerRoutes(api, {
         lifecycle,
         auth: adapters.auth,
+        userEvents: adapters.userEvents,
         ssePingMs: options.ssePingMs ?? 15_000,
         sseStreams,
         generateRateLimit: options.generateRateLimit ?? { max: 60, timeWindowMs: 60_000 },

@@ -16,13 +16,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { notFound, OpenVError } from "../core/errors.js";
 import { requestFingerprint, type VideoLifecycle } from "../core/lifecycle.js";
-import type { Auth } from "../core/ports.js";
+import type { Auth, UserEventVerifier } from "../core/ports.js";
 import { streamVideoEvents } from "./sse.js";
 import { parseInput } from "./validation.js";
 
 export interface RouteOptions {
   lifecycle: VideoLifecycle;
   auth: Auth;
+  /** Verifies Clerk's user webhooks; null: the route does not exist. */
+  userEvents: UserEventVerifier | null;
   ssePingMs: number;
   sseStreams: Set<() => void>;
   /** Per-user limit on generate requests, or false. */
@@ -140,4 +142,21 @@ export async function registerRoutes(app: FastifyInstance, options: RouteOptions
     const { applied } = await lifecycle.applyJobUpdate(video, attempt, job);
     return { received: true, applied };
   });
+
+  const { userEvents } = options;
+  if (userEvents) {
+    // Public: Clerk calls it. The Svix signature covers the exact bytes sent, so this route keeps
+    // the body as the raw string (its own scope, so other routes still parse JSON).
+    await app.register(async (scope) => {
+      scope.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, (_request, body, done) =>
+        done(null, body),
+      );
+      scope.post("/webhooks/clerk", async (request) => {
+        const raw = typeof request.body === "string" ? request.body : "";
+        const event = await userEvents.verify(raw, request.headers);
+        const { applied } = await lifecycle.applyUserEvent("clerk", event);
+        return { received: true, applied };
+      });
+    });
+  }
 }

@@ -16,7 +16,9 @@ type Client = InstanceType<typeof PrismaClient>;
 type TransactionClient = Prisma.TransactionClient;
 
 function toRecord(row: VideoRow): VideoRecord {
-  return { ...row, seed: row.seed === null ? null : Number(row.seed) };
+  // claimedUntil is the reconciler's bookkeeping, not part of the video.
+  const { claimedUntil: _claim, ...video } = row;
+  return { ...video, seed: video.seed === null ? null : Number(video.seed) };
 }
 
 /**
@@ -24,6 +26,7 @@ function toRecord(row: VideoRow): VideoRecord {
  * cursors and SSE event ids exactly.
  */
 const nowSql = "date_trunc('milliseconds', clock_timestamp())";
+const clockSql = Prisma.raw(nowSql);
 
 class PrismaStoreTransaction implements StoreTransaction {
   constructor(private readonly db: TransactionClient) {}
@@ -223,17 +226,72 @@ export class PrismaStore implements Store {
     });
   }
 
-  async findSilentVideos(statuses: VideoRecord["status"][], silentBefore: Date, limit: number) {
+  async claimSilentVideos(silentForMs: number, holdForMs: number, limit: number): Promise<VideoRecord[]> {
+    // One statement: rows another instance is claiming right now are skipped (SKIP LOCKED), rows it
+    // has claimed carry a claimedUntil in the future and are skipped by the WHERE clause.
+    const claimed = await this.client.$queryRaw<{ id: string }[]>`
+      WITH due AS (
+        SELECT "id" FROM "Video"
+        WHERE "deletedAt" IS NULL
+          AND "status" IN ('queued', 'processing')
+          AND "providerSeenAt" < ${clockSql} - make_interval(secs => ${silentForMs / 1000}::double precision)
+          AND ("claimedUntil" IS NULL OR "claimedUntil" < ${clockSql})
+        ORDER BY "providerSeenAt"
+        LIMIT ${limit}::int
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE "Video" AS v SET "claimedUntil" = ${clockSql} + make_interval(secs => ${holdForMs / 1000}::double precision)
+      FROM due WHERE v."id" = due."id"
+      RETURNING v."id"`;
+    if (claimed.length === 0) return [];
     const rows = await this.client.video.findMany({
-      where: { status: { in: statuses }, deletedAt: null, providerSeenAt: { lt: silentBefore } },
+      where: { id: { in: claimed.map((row) => row.id) } },
       orderBy: { providerSeenAt: "asc" },
-      take: limit,
     });
     return rows.map(toRecord);
   }
 
+  async releaseClaims(videoIds: string[]): Promise<void> {
+    if (videoIds.length === 0) return;
+    await this.client.video.updateMany({ where: { id: { in: videoIds } }, data: { claimedUntil: null } });
+  }
+
+  async liveVideoIds(userId: string): Promise<string[]> {
+    const rows = await this.client.video.findMany({ where: { userId, deletedAt: null }, select: { id: true } });
+    return rows.map((row) => row.id);
+  }
+
+  async upsertUser(userId: string, profile: { email: string | null }): Promise<void> {
+    await this.client.$executeRaw`
+      INSERT INTO "User" ("id", "email") VALUES (${userId}, ${profile.email})
+      ON CONFLICT ("id") DO UPDATE SET "email" = EXCLUDED."email", "updatedAt" = now()
+      WHERE "User"."deletedAt" IS NULL`;
+  }
+
+  async markUserDeleted(userId: string, at: Date): Promise<void> {
+    await this.client.$executeRaw`
+      INSERT INTO "User" ("id", "deletedAt") VALUES (${userId}, ${at})
+      ON CONFLICT ("id") DO UPDATE SET "deletedAt" = COALESCE("User"."deletedAt", EXCLUDED."deletedAt"), "updatedAt" = now()`;
+  }
+
+  async hasWebhookDelivery(source: string, deliveryId: string): Promise<boolean> {
+    const row = await this.client.webhookDelivery.findUnique({ where: { source_id: { source, id: deliveryId } } });
+    return row !== null;
+  }
+
+  async recordWebhookDelivery(source: string, deliveryId: string): Promise<void> {
+    await this.client.$executeRaw`
+      INSERT INTO "WebhookDelivery" ("source", "id") VALUES (${source}, ${deliveryId})
+      ON CONFLICT ("source", "id") DO NOTHING`;
+  }
+
   async deleteExpiredIdempotency(now: Date): Promise<number> {
     const { count } = await this.client.idempotencyRecord.deleteMany({ where: { expiresAt: { lte: now } } });
+    return count;
+  }
+
+  async deleteWebhookDeliveriesBefore(before: Date): Promise<number> {
+    const { count } = await this.client.webhookDelivery.deleteMany({ where: { receivedAt: { lt: before } } });
     return count;
   }
 

@@ -1,0 +1,143 @@
+import type { ReconcileOutcome, VideoLifecycle } from "./lifecycle.js";
+import type { Logger, Store } from "./ports.js";
+
+/**
+ * Timing of the reconciler. The defaults keep every check far inside RunPod's windows: webhooks
+ * come at most 3 times 10 s apart, `/run` results live 30 minutes after the job ends.
+ */
+export interface ReconcilerOptions {
+  /** Time between passes. Default 5 s. */
+  intervalMs: number;
+  /**
+   * A video whose provider has said nothing for this long is asked about. RunPod sends webhooks only
+   * when a job ends, so this is also how often a running job's progress is read. Default 10 s.
+   */
+  silentMs: number;
+  /** Videos looked at per pass. Default 50. */
+  batchSize: number;
+  /** Status calls in flight at once. Default 4. */
+  concurrency: number;
+  /**
+   * How long a claimed row stays with the instance that claimed it if that instance dies
+   * mid-pass. Default 2 minutes.
+   */
+  claimMs: number;
+  /** A video without a job is submitted again only after this long (a submission may be in flight). Default 60 s. */
+  joblessGraceMs: number;
+  /** A video without a job for this long fails as `provider_unavailable`, refunded. Default 10 minutes. */
+  resubmitGiveUpMs: number;
+  /** How often expired idempotency records and old webhook deliveries are swept. Default 10 minutes. */
+  sweepEveryMs: number;
+  /** Webhook delivery ids are kept this long to recognise replays. Default 30 days. */
+  deliveryRetentionMs: number;
+}
+
+export const defaultReconcilerOptions: ReconcilerOptions = {
+  intervalMs: 5_000,
+  silentMs: 10_000,
+  batchSize: 50,
+  concurrency: 4,
+  claimMs: 120_000,
+  joblessGraceMs: 60_000,
+  resubmitGiveUpMs: 10 * 60_000,
+  sweepEveryMs: 10 * 60_000,
+  deliveryRetentionMs: 30 * 24 * 60 * 60_000,
+};
+
+export interface ReconcilePassReport {
+  claimed: number;
+  outcomes: Partial<Record<ReconcileOutcome | "error", number>>;
+}
+
+/**
+ * The background loop that loses no video: each pass claims silent unfinished videos (rows claimed
+ * by another instance are skipped, see `Store.claimSilentVideos`) and asks the provider about
+ * them through `VideoLifecycle.reconcileVideo`. `stop()` waits for the pass in flight.
+ */
+export class Reconciler {
+  readonly options: ReconcilerOptions;
+  readonly #lifecycle: VideoLifecycle;
+  readonly #store: Store;
+  readonly #logger: Logger;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<unknown> | null = null;
+  #stopped = true;
+  #lastSweep = 0;
+
+  constructor(deps: { lifecycle: VideoLifecycle; store: Store; logger: Logger; options?: Partial<ReconcilerOptions> }) {
+    this.#lifecycle = deps.lifecycle;
+    this.#store = deps.store;
+    this.#logger = deps.logger;
+    this.options = { ...defaultReconcilerOptions, ...deps.options };
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#schedule(this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#running;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.runOnce()
+        .catch((error: unknown) => this.#logger.error({ err: error }, "reconcile pass failed; retrying next pass"))
+        .finally(() => {
+          this.#running = null;
+          this.#schedule(this.options.intervalMs);
+        });
+    }, delayMs);
+    // A pending pass must not keep a process alive that is otherwise done.
+    this.#timer.unref();
+  }
+
+  /** One pass: claim, reconcile, release. Safe to call concurrently, from any number of instances. */
+  async runOnce(): Promise<ReconcilePassReport> {
+    const { silentMs, claimMs, batchSize, concurrency } = this.options;
+    await this.#sweep();
+    const videos = await this.#store.claimSilentVideos(silentMs, claimMs, batchSize);
+    const report: ReconcilePassReport = { claimed: videos.length, outcomes: {} };
+    if (videos.length === 0) return report;
+    const queue = [...videos];
+    const worker = async () => {
+      for (let video = queue.shift(); video; video = queue.shift()) {
+        let outcome: ReconcileOutcome | "error";
+        try {
+          outcome = await this.#lifecycle.reconcileVideo(video, this.options);
+        } catch (error) {
+          outcome = "error";
+          this.#logger.warn({ videoId: video.id, jobId: video.jobId, err: error }, "could not reconcile a video");
+        }
+        report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, videos.length) }, worker));
+    } finally {
+      await this.#store.releaseClaims(videos.map((video) => video.id));
+    }
+    const changed = (report.outcomes.updated ?? 0) + (report.outcomes.failed ?? 0) + (report.outcomes.submitted ?? 0);
+    if (changed > 0 || report.outcomes.error) this.#logger.info(report, "reconcile pass");
+    return report;
+  }
+
+  async #sweep(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#lastSweep < this.options.sweepEveryMs) return;
+    this.#lastSweep = now;
+    const idempotency = await this.#store.deleteExpiredIdempotency(new Date(now));
+    const deliveries = await this.#store.deleteWebhookDeliveriesBefore(
+      new Date(now - this.options.deliveryRetentionMs),
+    );
+    if (idempotency + deliveries > 0) {
+      this.#logger.info({ idempotency, deliveries }, "swept expired idempotency records and webhook deliveries");
+    }
+  }
+}
