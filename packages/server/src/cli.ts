@@ -17,6 +17,11 @@ async function main(): Promise<void> {
     },
     "OpenV adapters",
   );
+  if (settings.databaseUrl && !settings.webhookSecret) {
+    app.log.warn(
+      `DATABASE_URL is set but OPENV_WEBHOOK_SECRET is not: this instance signs webhook URLs with the secret in ${settings.dataDir}. When several instances share the database, give them all the same OPENV_WEBHOOK_SECRET, or a webhook landing on another instance is refused.`,
+    );
+  }
   if (settings.services.runpod && !settings.publicUrl) {
     app.log.warn(
       "RunPod is configured but PUBLIC_URL is not: webhook URLs will name this machine's listening address, which RunPod cannot reach unless RUNPOD_BASE_URL points at a local stand-in. Set PUBLIC_URL to this server's public address (the reconciler still polls job status meanwhile).",

@@ -9,10 +9,11 @@ export interface JobFailure {
 
 /**
  * Worker error codes (the first word of worker-mochi's error message) that a new attempt cannot
- * fix (the same input on the same GPU runs out of memory again). Everything else — upload_failed,
- * model_error (CUDA faults), timeouts and errors without a code — is retried while retries remain.
+ * fix: the worker refused the input. Everything else is retried while retries remain —
+ * out_of_memory (a fresh worker, or another GPU of the endpoint's list, often has the memory),
+ * model_error (CUDA faults), upload_failed, timeouts and errors without a code.
  */
-const permanentCodes = new Set(["invalid_input", "out_of_memory"]);
+const permanentCodes = new Set(["invalid_input"]);
 
 function errorText(error: unknown): string {
   if (typeof error === "string") return error;
