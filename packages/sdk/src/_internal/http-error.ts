@@ -1,0 +1,78 @@
+import { ErrorBodySchema, headers as protocolHeaders } from "@openv/protocol";
+import {
+  ConflictError,
+  NotFoundError,
+  OpenVClientError,
+  type OpenVClientErrorOptions,
+  ProviderUnavailableError,
+  QuotaExceededError,
+  RateLimitedError,
+  ServerError,
+  TermsRequiredError,
+  TimeoutError,
+  UnauthorizedError,
+  ValidationError,
+} from "../errors.js";
+
+type ErrorClass = new (options: OpenVClientErrorOptions) => OpenVClientError;
+
+const classByCode: Record<string, ErrorClass> = {
+  validation_failed: ValidationError,
+  payload_too_large: ValidationError,
+  unauthorized: UnauthorizedError,
+  terms_required: TermsRequiredError,
+  quota_exceeded: QuotaExceededError,
+  not_found: NotFoundError,
+  idempotency_conflict: ConflictError,
+  idempotency_in_progress: ConflictError,
+  terms_version_mismatch: ConflictError,
+  too_many_active_jobs: ConflictError,
+  rate_limited: RateLimitedError,
+  provider_unavailable: ProviderUnavailableError,
+  internal_error: ServerError,
+  service_unavailable: ServerError,
+};
+
+const classByStatus: Record<number, ErrorClass> = {
+  400: ValidationError,
+  401: UnauthorizedError,
+  404: NotFoundError,
+  408: TimeoutError,
+  409: ConflictError,
+  413: ValidationError,
+  422: ConflictError,
+  429: RateLimitedError,
+};
+
+/** `Retry-After` as seconds: a number of seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null || value.trim() === "") return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, (date - now) / 1000);
+}
+
+/**
+ * The typed error for an HTTP error answer: by the contract's code when the body is the contract's
+ * error envelope, else by status (code `http_<status>`).
+ */
+export function errorFromResponse(status: number, headers: Headers, body: unknown): OpenVClientError {
+  const parsed = ErrorBodySchema.safeParse(body);
+  const common = {
+    status,
+    requestId: headers.get(protocolHeaders.requestId),
+    retryAfterSeconds: parseRetryAfter(headers.get(protocolHeaders.retryAfter)),
+  };
+  if (parsed.success) {
+    const { code, message, details } = parsed.data.error;
+    const ErrorType = classByCode[code] ?? classByStatus[status] ?? (status >= 500 ? ServerError : OpenVClientError);
+    return new ErrorType({ ...common, code, message, details: details ?? null });
+  }
+  const ErrorType = classByStatus[status] ?? (status >= 500 ? ServerError : OpenVClientError);
+  return new ErrorType({
+    ...common,
+    code: `http_${status}`,
+    message: `The server answered ${status} without an OpenV error body.`,
+  });
+}

@@ -1,0 +1,189 @@
+import { QuotaExceededDetailsSchema, type ValidationIssue, ValidationIssueSchema, type Video } from "@openv/protocol";
+
+// Symbol.for, not a private symbol: an app that ends up with two copies of the SDK (ESM and CJS,
+// or two versions) still recognises errors from either one.
+const brand = Symbol.for("@openv/sdk/error");
+
+/** What every SDK error is built from. */
+export interface OpenVClientErrorOptions {
+  /** The contract's error code (`quota_exceeded`, …) or the SDK's own (`network_error`, `timeout`, `aborted`). */
+  code: string;
+  message: string;
+  /** The HTTP status of the answer; null when no answer arrived. Default null. */
+  status?: number | null;
+  /** The server's `X-Request-Id` for the answer, when it sent one. Default null. */
+  requestId?: string | null;
+  /** The `details` object of the contract's error body. Default null. */
+  details?: Record<string, unknown> | null;
+  /** Seconds the server asked to wait (`Retry-After`), when it said. Default null. */
+  retryAfterSeconds?: number | null;
+  cause?: unknown;
+}
+
+/**
+ * The base class of every error the SDK throws or emits. Subclasses name the contract's code
+ * families; test for them with `instanceof`, or for any SDK error with {@link isOpenVError}.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.generate({ prompt: "a fox in the snow" });
+ * } catch (error) {
+ *   if (error instanceof QuotaExceededError) showUpgrade(error.remainingSeconds);
+ *   else if (isOpenVError(error)) console.error(error.code, error.requestId);
+ *   else throw error;
+ * }
+ * ```
+ */
+export class OpenVClientError extends Error {
+  override name = "OpenVClientError";
+  /** The contract's error code, or `network_error` / `timeout` / `aborted` / `invalid_response` / `video_failed`. */
+  readonly code: string;
+  /** The HTTP status of the answer; null when no answer arrived (network errors, timeouts, aborts). */
+  readonly status: number | null;
+  /** The server's `X-Request-Id` for the answer (quote it in bug reports); null when it sent none. */
+  readonly requestId: string | null;
+  /** The `details` of the contract's error body, as sent. */
+  readonly details: Record<string, unknown> | null;
+  /** Seconds the server asked the client to wait before trying again (`Retry-After`); null when it did not say. */
+  readonly retryAfterSeconds: number | null;
+
+  constructor(options: OpenVClientErrorOptions) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.status = options.status ?? null;
+    this.requestId = options.requestId ?? null;
+    this.details = options.details ?? null;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? null;
+    Object.defineProperty(this, brand, { value: true });
+  }
+}
+
+/** 400 `validation_failed` (or 413 `payload_too_large`): the request does not match the contract. */
+export class ValidationError extends OpenVClientError {
+  override name = "ValidationError";
+  /** Each field problem the server reported (`details.issues`); empty when it listed none. */
+  readonly issues: ValidationIssue[];
+
+  constructor(options: OpenVClientErrorOptions) {
+    super(options);
+    const parsed = ValidationIssueSchema.array().safeParse(options.details?.issues);
+    this.issues = parsed.success ? parsed.data : [];
+  }
+}
+
+/** 401 `unauthorized`: no or invalid credentials (or `getToken` failed). */
+export class UnauthorizedError extends OpenVClientError {
+  override name = "UnauthorizedError";
+}
+
+/** 403 `terms_required`: the user must accept the current terms version first. */
+export class TermsRequiredError extends OpenVClientError {
+  override name = "TermsRequiredError";
+  /** The terms version to accept with `client.acceptTerms(version)`; empty when the server did not say. */
+  readonly version: string;
+
+  constructor(options: OpenVClientErrorOptions) {
+    super(options);
+    const version = options.details?.version;
+    this.version = typeof version === "string" ? version : "";
+  }
+}
+
+/**
+ * 403 `quota_exceeded`: the request would take the user past the period's seconds. The numbers are
+ * the server's; `NaN` only if a server broke the contract and sent none.
+ */
+export class QuotaExceededError extends OpenVClientError {
+  override name = "QuotaExceededError";
+  /** Seconds allowed in the period. */
+  readonly limitSeconds: number;
+  /** Seconds already used in the period. */
+  readonly usedSeconds: number;
+  /** Seconds left in the period. */
+  readonly remainingSeconds: number;
+  /** Seconds the refused request asked for. */
+  readonly requestedSeconds: number;
+
+  constructor(options: OpenVClientErrorOptions) {
+    super(options);
+    const parsed = QuotaExceededDetailsSchema.safeParse(options.details);
+    const usage = parsed.success ? parsed.data : null;
+    this.limitSeconds = usage?.limitSeconds ?? Number.NaN;
+    this.usedSeconds = usage?.usedSeconds ?? Number.NaN;
+    this.remainingSeconds = usage?.remainingSeconds ?? Number.NaN;
+    this.requestedSeconds = usage?.requestedSeconds ?? Number.NaN;
+  }
+}
+
+/** 404 `not_found`: no such video for this user (or it was deleted). */
+export class NotFoundError extends OpenVClientError {
+  override name = "NotFoundError";
+}
+
+/**
+ * 409 / 422: the request conflicts with the server's state — `too_many_active_jobs`,
+ * `terms_version_mismatch`, `idempotency_conflict` (same key, other body) or `idempotency_in_progress`.
+ * Read `code` and `details` for which.
+ */
+export class ConflictError extends OpenVClientError {
+  override name = "ConflictError";
+}
+
+/** 429 `rate_limited`: too many requests; `retryAfterSeconds` says when to try again. */
+export class RateLimitedError extends OpenVClientError {
+  override name = "RateLimitedError";
+}
+
+/** 502 `provider_unavailable`: the video provider refused or is down; nothing was charged. */
+export class ProviderUnavailableError extends OpenVClientError {
+  override name = "ProviderUnavailableError";
+}
+
+/** Any other 5xx (`internal_error`, `service_unavailable`, a proxy's error page). */
+export class ServerError extends OpenVClientError {
+  override name = "ServerError";
+}
+
+/** No answer arrived: the server could not be reached or the connection broke. */
+export class NetworkError extends OpenVClientError {
+  override name = "NetworkError";
+}
+
+/** No answer within the time allowed (`timeoutMs`), or a 408 from the server or a proxy. */
+export class TimeoutError extends OpenVClientError {
+  override name = "TimeoutError";
+}
+
+/** The caller's `AbortSignal` fired, or the watcher was closed. */
+export class AbortError extends OpenVClientError {
+  override name = "AbortError";
+}
+
+/** A video the caller was waiting for failed; `video.error` says why. */
+export class VideoFailedError extends OpenVClientError {
+  override name = "VideoFailedError";
+  /** The failed video as the watcher last saw it. */
+  readonly video: Video;
+
+  constructor(video: Video) {
+    super({
+      code: "video_failed",
+      message: `Video ${video.id} failed: ${video.error?.message ?? "no reason given"}`,
+      details: video.error ? { ...video.error } : null,
+    });
+    this.video = video;
+  }
+}
+
+/**
+ * True for every error the SDK throws or emits, whichever copy of the SDK made it.
+ *
+ * @example
+ * ```ts
+ * if (isOpenVError(error) && error.requestId) report(error.requestId);
+ * ```
+ */
+export function isOpenVError(value: unknown): value is OpenVClientError {
+  return typeof value === "object" && value !== null && (value as { [brand]?: unknown })[brand] === true;
+}

@@ -1,0 +1,50 @@
+import type { Tombstone, Usage, Video, VideoStatus } from "@openv/protocol";
+
+/** A contract-valid video; `at` is its updatedAt in ms (createdAt is fixed per id order). */
+export function video(id: string, status: VideoStatus, at: number, extra: Partial<Video> = {}): Video {
+  return {
+    id,
+    jobId: status === "queued" ? null : `job-${id}`,
+    userId: "alice",
+    prompt: `video ${id}`,
+    negativePrompt: null,
+    model: "mochi-1",
+    status,
+    progress: status === "processing" ? 0.5 : null,
+    url: status === "completed" ? `https://files.example/${id}.mp4` : null,
+    frames: 31,
+    fps: 30,
+    durationSeconds: 31 / 30,
+    width: 848,
+    height: 480,
+    seed: null,
+    steps: 64,
+    cfg: 4.5,
+    error: status === "failed" ? { code: "model_error", message: "model_error: it broke" } : null,
+    retryCount: 0,
+    createdAt: new Date(1_700_000_000_000).toISOString(),
+    updatedAt: new Date(at).toISOString(),
+    ...extra,
+  };
+}
+
+export function tombstone(id: string, at: number): Tombstone {
+  return { id, deleted: true, updatedAt: new Date(at).toISOString() };
+}
+
+export const usage: Usage = {
+  usedSeconds: 1,
+  limitSeconds: 600,
+  remainingSeconds: 599,
+  periodStart: "2026-11-01T00:00:00.000Z",
+  periodEnd: "2026-12-01T00:00:00.000Z",
+};
+
+/** An `{error}` body of the contract. */
+export const errorBody = (code: string, message = `failed: ${code}`, details?: Record<string, unknown>) => ({
+  error: { code, message, ...(details && { details }) },
+});
+
+/** One `event: video` frame of the SSE route. */
+export const sseFrame = (change: Video | Tombstone) =>
+  `event: video\nid: ${Date.parse(change.updatedAt)}\ndata: ${JSON.stringify(change)}\n\n`;
