@@ -1,5 +1,6 @@
-// `pnpm start`: builds the packages when their sources are newer than the build, then runs the
-// reference server (packages/server/dist/cli.js) with the embedded defaults.
+// `pnpm start`: builds the packages and the gallery when their sources are newer than the build,
+// then runs the reference server (packages/server/dist/cli.js) with the embedded defaults, serving
+// the react-gallery example at / (OPENV_WEB_ROOT).
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -17,8 +18,20 @@ function newestMtime(dir) {
   return newest;
 }
 
-const sources = ["packages/protocol/src", "packages/server/src", "prisma"].map((dir) => path.join(root, dir));
-const stale = !existsSync(cli) || Math.max(...sources.map(newestMtime)) > statSync(cli).mtimeMs;
+const sources = [
+  "packages/protocol/src",
+  "packages/server/src",
+  "packages/sdk/src",
+  "packages/react/src",
+  "examples/react-gallery/src",
+  "prisma",
+]
+  .map((dir) => path.join(root, dir))
+  .filter((dir) => existsSync(dir));
+const gallery = path.join(root, "examples/react-gallery/dist/index.html");
+const outputs = [cli, ...(existsSync(path.join(root, "examples/react-gallery")) ? [gallery] : [])];
+const newestSource = Math.max(...sources.map(newestMtime));
+const stale = outputs.some((file) => !existsSync(file) || newestSource > statSync(file).mtimeMs);
 if (stale) {
   console.log("Building OpenV (first start, or the sources changed)…");
   const pnpm = process.platform === "win32" ? "pnpm.cmd" : "pnpm";
@@ -26,6 +39,8 @@ if (stale) {
   execFileSync(pnpm, ["build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   console.log("Build done.");
 }
-const server = spawn(process.execPath, [cli], { stdio: "inherit" });
+const env = { ...process.env };
+if (!env.OPENV_WEB_ROOT && existsSync(gallery)) env.OPENV_WEB_ROOT = path.dirname(gallery);
+const server = spawn(process.execPath, [cli], { stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -30,6 +30,14 @@ if ! run_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
 fi
 export OPENV_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
 
+# ── Chromium (Debian's package) for the browser end-to-end tests, driven by playwright-core ──────
+if ! command -v chromium >/dev/null 2>&1; then
+  step "installing Chromium (apt)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+export OPENV_CHROMIUM="${OPENV_CHROMIUM:-$(command -v chromium)}"
+
 # ── TypeScript ───────────────────────────────────────────────────────────────────────────────────
 step "lint and format check (biome)"
 pnpm lint

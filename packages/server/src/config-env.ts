@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   MAX_ACTIVE_JOBS: positiveInt("MAX_ACTIVE_JOBS").min(1).default(defaultLifecycleConfig.maxActiveJobs),
   NODE_ENV: z.string().optional(),
   OPENV_PREVIEW_STEP_MS: positiveInt("OPENV_PREVIEW_STEP_MS").default(300),
+  /** A built web app to serve at / (pnpm start points it at the react-gallery example). */
+  OPENV_WEB_ROOT: optionalText,
   CLERK_SECRET_KEY: optionalText,
   CLERK_PUBLISHABLE_KEY: optionalText,
   CLERK_JWT_KEY: optionalText,
@@ -51,6 +53,8 @@ export interface ReferenceServerSettings {
   dataDir: string;
   webhookSecret: string | undefined;
   previewStepDelayMs: number;
+  /** A folder with a built single-page app to serve at `/`. */
+  webRoot: string | undefined;
   config: LifecycleConfig;
   /** Clerk, RunPod and UploadThing when configured; each absent one runs on its embedded default. */
   services: ServiceOptions;
@@ -71,6 +75,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings
     dataDir: values.OPENV_DATA_DIR,
     webhookSecret: values.OPENV_WEBHOOK_SECRET,
     previewStepDelayMs: values.OPENV_PREVIEW_STEP_MS,
+    webRoot: values.OPENV_WEB_ROOT,
     config: {
       ...defaultLifecycleConfig,
       monthlyLimitSeconds: values.MONTHLY_LIMIT_SECONDS,

@@ -36,6 +36,16 @@ describe("routes and error codes of shared/API.md", () => {
     expect(await (await server.api("/health")).json()).toEqual({ status: "ok" });
   });
 
+  it("every answer, errors and event streams included, names its request in X-Request-Id", async () => {
+    const ok = await server.api("/usage");
+    const bad = await server.api("/videos/nope");
+    const stream = await server.api("/videos/events");
+    await stream.body?.cancel();
+    const ids = [ok, bad, stream].map((response) => response.headers.get("x-request-id"));
+    expect(ids.every((id) => typeof id === "string" && id.length > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(3);
+  });
+
   it("401 unauthorized for an invalid user header; 404 not_found for unknown routes", async () => {
     await expectError(await server.api("/videos", { user: "not a valid user!" }), 401, "unauthorized");
     await expectError(await server.api("/nope"), 404, "not_found");

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
+import { headers } from "@openv/protocol";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import fp from "fastify-plugin";
 import {
@@ -78,7 +79,8 @@ function listeningUrl(app: FastifyInstance): string {
 
 const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options) => {
   const prefix = (options.prefix ?? "/api").replace(/\/$/, "");
-  const dataDir = options.dataDir === undefined ? path.resolve(".openv") : options.dataDir;
+  const dataDir =
+    options.dataDir === undefined ? path.resolve(".openv") : options.dataDir && path.resolve(options.dataDir);
   const publicUrl = () => (options.publicUrl ?? listeningUrl(app)).replace(/\/$/, "");
   const config: LifecycleConfig = { ...defaultLifecycleConfig, ...options.config };
   const webhookSecret = options.webhookSecret ?? loadOrCreateWebhookSecret(dataDir);
@@ -136,6 +138,10 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
       const bodyLimit = options.bodyLimit ?? 1024 * 1024;
       api.addHook("onRoute", (route) => {
         route.bodyLimit ??= bodyLimit;
+      });
+      // Every answer names its request, so a client's error report can be found in the logs.
+      api.addHook("onRequest", async (request, reply) => {
+        reply.header(headers.requestId, request.id);
       });
       registerErrorHandling(api);
       await api.register(fastifyRateLimit, { global: false });

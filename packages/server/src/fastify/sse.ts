@@ -1,4 +1,4 @@
-import { sseEvents, type VideoOrTombstone } from "@openv/protocol";
+import { headers, sseEvents, type VideoOrTombstone } from "@openv/protocol";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { VideoLifecycle } from "../core/lifecycle.js";
 
@@ -32,6 +32,7 @@ export async function streamVideoEvents(
     "cache-control": "no-cache, no-transform",
     connection: "keep-alive",
     "x-accel-buffering": "no",
+    [headers.requestId]: request.id,
   });
   raw.write("retry: 2000\n\n");
 
