@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "..");
+const executablePath = process.env.OPENV_CHROMIUM ?? "/usr/bin/chromium";
+const artifacts = path.join(root, "test-artifacts/e2e");
+
+/**
+ * What a newcomer sees after `pnpm start`: the reference server serving the react-gallery build at
+ * /, driven in headless Chromium (Debian's package through playwright-core). `.ci/run` installs
+ * Chromium; on a machine without it this suite is skipped.
+ */
+describe.skipIf(!existsSync(executablePath))("the gallery in a real browser against pnpm start", () => {
+  let server: ChildProcess;
+  let output = "";
+  let dataDir: string;
+  let browser: Browser;
+  let page: Page;
+  const port = 20_000 + Math.floor(Math.random() * 10_000);
+  const base = `http://127.0.0.1:${port}`;
+
+  beforeAll(async () => {
+    await mkdir(artifacts, { recursive: true });
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-e2e-"));
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), OPENV_DATA_DIR: dataDir };
+    for (const name of Object.keys(env)) {
+      if (/^(CLERK_|RUNPOD_|UPLOADTHING_|DATABASE_URL$|PUBLIC_URL$|NODE_ENV$)/.test(name)) delete env[name];
+    }
+    // Slow enough steps that the progress bar is seen moving; a 3-second monthly quota.
+    Object.assign(env, { OPENV_PREVIEW_STEP_MS: "250", MONTHLY_LIMIT_SECONDS: "3" });
+    server = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env });
+    server.stdout?.on("data", (chunk) => {
+      output += chunk;
+    });
+    server.stderr?.on("data", (chunk) => {
+      output += chunk;
+    });
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`pnpm start did not come up:\n${output}`);
+      if (server.exitCode !== null) throw new Error(`pnpm start exited:\n${output}`);
+      if ((await fetch(`${base}/api/health`).catch(() => null))?.ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    browser = await chromium.launch({
+      executablePath,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("pageerror", (error) => {
+      output += `\n[page error] ${error.message}`;
+    });
+  }, 200_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      server.kill("SIGTERM");
+      await new Promise((resolve) => server.once("exit", resolve));
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+
+  it("accept terms → generate → progress bar moves → the video plays → delete", async () => {
+    await page.goto(base);
+    // The terms gate blocks the form until the current version is accepted.
+    await page.locator(".openv-terms-accept").waitFor();
+    expect(await page.locator(".openv-prompt").count()).toBe(0);
+    await shot("terms");
+    await page.locator(".openv-terms-accept").click();
+    await page.locator(".openv-prompt").waitFor();
+    await shot("gallery-empty");
+
+    await page.locator(".openv-prompt").fill("a paper boat drifting on a pond at sunset");
+    await page.locator(".openv-length").fill("1");
+    const frames = 31;
+    await page.locator(".openv-submit").click();
+
+    // Watch the progress bar: its value rises while the video renders.
+    const bar = page.locator('.openv-card[data-status="processing"] .openv-progress');
+    await bar.waitFor({ timeout: 30_000 });
+    const values: number[] = [];
+    let shotTaken = false;
+    const card = page.locator(".openv-card").first();
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      const status = await card.getAttribute("data-status");
+      if (status === "completed" || status === "failed") break;
+      const now = await bar.getAttribute("aria-valuenow", { timeout: 1000 }).catch(() => null);
+      if (now !== null) values.push(Number(now));
+      if (!shotTaken && values.some((value) => value > 20)) {
+        await shot("gallery-processing");
+        shotTaken = true;
+      }
+      await page.waitForTimeout(100);
+    }
+    expect(new Set(values).size).toBeGreaterThan(2);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+
+    // The finished video plays inline: its data loads and its length is frames / fps.
+    const video = page.locator('.openv-card[data-status="completed"] video');
+    await video.waitFor({ timeout: 30_000 });
+    const media = await video.evaluate(async (element: HTMLVideoElement) => {
+      element.muted = true;
+      await element.play().catch(() => {});
+      const started = Date.now();
+      while (element.readyState < 2 && Date.now() - started < 10_000) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return { readyState: element.readyState, duration: element.duration };
+    });
+    expect(media.readyState).toBeGreaterThanOrEqual(2);
+    expect(media.duration).toBeCloseTo(frames / 30, 1);
+    await shot("gallery-completed");
+
+    // Over quota: 3 s a month, 1.03 s used, 5 s asked → the form says what is left and will not submit.
+    await page.locator(".openv-length").fill("5");
+    await page.locator(".openv-quota-warning").waitFor();
+    expect(await page.locator(".openv-quota-warning").textContent()).toMatch(/1\.9\d?\s*s/);
+    expect(await page.locator(".openv-submit").isDisabled()).toBe(true);
+    await shot("gallery-over-quota");
+
+    // Delete, confirm, and the card is gone.
+    await page.locator('.openv-card[data-status="completed"] .openv-delete').click();
+    await page.locator(".openv-delete-confirm").click();
+    await page.locator(".openv-card").waitFor({ state: "detached", timeout: 10_000 });
+    await shot("gallery-after-delete");
+  }, 180_000);
+});
