@@ -1,0 +1,75 @@
+import { GenerateForm, OpenVProvider, TermsGate, useUsage, VideoGallery } from "@openv/react";
+import type { OpenVClient } from "@openv/sdk";
+
+/** Seconds as "9 min 42 s", "10 min" or "38.5 s", rounded down: never more than is left. */
+function formatRemaining(seconds: number): string {
+  if (seconds < 60) return `${Math.max(0, Math.floor(seconds * 10) / 10)} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.floor(seconds - minutes * 60);
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
+}
+
+function QuotaBadge() {
+  const { usage, error } = useUsage();
+  if (!usage) {
+    return <span className="app-quota">{error ? "Quota unavailable" : "Checking quota…"}</span>;
+  }
+  const empty = usage.remainingSeconds < 7 / 30;
+  return (
+    <span className="app-quota" data-empty={empty ? "" : undefined} title={`Resets ${usage.periodEnd.slice(0, 10)}`}>
+      <strong>{formatRemaining(usage.remainingSeconds)}</strong> of {formatRemaining(usage.limitSeconds)} left
+    </span>
+  );
+}
+
+const terms = (
+  <>
+    <p>
+      OpenV turns your prompt into a short video with an AI model (Mochi&nbsp;1). Before you start, please agree to a
+      few ground rules:
+    </p>
+    <ul>
+      <li>Do not ask for illegal, hateful or sexual content, or for real people without their consent.</li>
+      <li>Generated videos may be inaccurate or surprising; check them before you share them.</li>
+      <li>Each video counts against your monthly seconds; deleting an unfinished video refunds it.</li>
+    </ul>
+  </>
+);
+
+/** The whole page: header with the quota, then the studio behind the terms gate. */
+export function App({ client }: { client: OpenVClient }) {
+  return (
+    <OpenVProvider client={client}>
+      <header className="app-header">
+        <a className="app-brand" href="/">
+          <span className="app-logo" aria-hidden="true">
+            ▶
+          </span>
+          OpenV
+        </a>
+        <QuotaBadge />
+      </header>
+      <main className="app-main">
+        <section className="app-intro">
+          <h1>Turn a sentence into a video</h1>
+          <p>Describe a scene, pick a length, and watch it render. Finished videos play right here.</p>
+        </section>
+        <TermsGate terms={terms} title="Before you start">
+          <div className="app-studio">
+            <div className="app-compose">
+              <h2>New video</h2>
+              <GenerateForm />
+            </div>
+            <div className="app-library">
+              <h2>Your videos</h2>
+              <VideoGallery />
+            </div>
+          </div>
+        </TermsGate>
+      </main>
+      <footer className="app-footer">
+        Built with <code>@openv/react</code> and <code>@openv/sdk</code>.
+      </footer>
+    </OpenVProvider>
+  );
+}

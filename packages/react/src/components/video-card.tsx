@@ -1,0 +1,181 @@
+import type { Video, VideoStatus } from "@openv/protocol";
+import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { formatSeconds, percent } from "../_internal/format.js";
+
+/** Props of {@link VideoCard}. */
+export interface VideoCardProps {
+  /** The video to show. */
+  video: Video;
+  /**
+   * Called with the video's id when the person deletes it (after confirming, unless
+   * `confirmDelete` is false). Without it the card has no delete button.
+   */
+  onDelete?: (id: string) => void;
+  /** True while its deletion is in flight: the delete buttons are disabled. Default false. */
+  deleting?: boolean;
+  /** Ask "Delete this video?" before calling `onDelete`. Default true. */
+  confirmDelete?: boolean;
+}
+
+const statusLabels: Record<VideoStatus, string> = {
+  queued: "Queued",
+  processing: "Rendering",
+  completed: "Ready",
+  failed: "Failed",
+};
+
+function ProgressBar({ progress }: { progress: number | null }): ReactNode {
+  const value = progress === null ? null : percent(progress);
+  return (
+    <div
+      className="openv-progress"
+      role="progressbar"
+      aria-label="Rendering progress"
+      aria-valuemin={0}
+      aria-valuemax={100}
+      {...(value !== null && { "aria-valuenow": value, "aria-valuetext": `${value}%` })}
+      data-indeterminate={value === null ? "" : undefined}
+    >
+      <div className="openv-progress-fill" style={value === null ? undefined : { width: `${value}%` }} />
+    </div>
+  );
+}
+
+function Media({ video }: { video: Video }): ReactNode {
+  switch (video.status) {
+    case "completed":
+      return video.url ? (
+        // biome-ignore lint/a11y/useMediaCaption: generated videos have no speech to caption
+        <video
+          className="openv-video"
+          src={video.url}
+          controls
+          playsInline
+          preload="metadata"
+          width={video.width}
+          height={video.height}
+          aria-label={`Video: ${video.prompt}`}
+        />
+      ) : (
+        <p className="openv-card-placeholder">The video has no file.</p>
+      );
+    case "processing":
+      return <ProgressBar progress={video.progress} />;
+    case "queued":
+      return <p className="openv-card-placeholder">Waiting for a GPU…</p>;
+    case "failed":
+      return (
+        <p className="openv-card-error">
+          {video.error?.message ?? "The video could not be generated."} Its seconds were refunded.
+        </p>
+      );
+  }
+}
+
+/**
+ * One video as a card: prompt, status badge (`data-status`), a progress bar while rendering, the
+ * player and a download link once completed, the reason when it failed, and a delete button with
+ * a confirm step. Every action is a native button or link, so it works from the keyboard; Escape
+ * cancels the confirm step. Used by {@link VideoGallery}; render it yourself for a custom layout.
+ *
+ * @example
+ * ```tsx
+ * <ul>{videos.map((video) => <VideoCard key={video.id} video={video} onDelete={(id) => deleteVideos(id)} />)}</ul>
+ * ```
+ */
+export function VideoCard({ video, onDelete, deleting = false, confirmDelete = true }: VideoCardProps): ReactNode {
+  const promptId = useId();
+  const [confirming, setConfirming] = useState(false);
+  const deleteButton = useRef<HTMLButtonElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const returnFocus = useRef(false);
+
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus();
+    else if (returnFocus.current) {
+      returnFocus.current = false;
+      deleteButton.current?.focus();
+    }
+  }, [confirming]);
+
+  const cancel = () => {
+    returnFocus.current = true;
+    setConfirming(false);
+  };
+  const onConfirmKeyDown = (event: KeyboardEvent) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      cancel();
+    }
+  };
+  const unfinished = video.status === "queued" || video.status === "processing";
+  const label =
+    video.status === "processing" && video.progress !== null
+      ? `${statusLabels.processing} ${percent(video.progress)}%`
+      : statusLabels[video.status];
+
+  return (
+    <article
+      className="openv-card"
+      data-status={video.status}
+      data-video-id={video.id}
+      aria-labelledby={promptId}
+      aria-busy={unfinished}
+    >
+      <div className="openv-card-media">
+        <Media video={video} />
+      </div>
+      <div className="openv-card-body">
+        <p className="openv-card-prompt" id={promptId}>
+          {video.prompt}
+        </p>
+        <p className="openv-card-meta">
+          <span className="openv-badge" data-status={video.status}>
+            {label}
+          </span>{" "}
+          <span className="openv-card-details">
+            {formatSeconds(video.durationSeconds)} · {video.width}×{video.height}
+          </span>
+        </p>
+      </div>
+      <div className="openv-card-actions">
+        {video.status === "completed" && video.url && (
+          <a className="openv-download" href={video.url} download aria-describedby={promptId}>
+            Download
+          </a>
+        )}
+        {onDelete &&
+          (confirming ? (
+            <fieldset className="openv-confirm" onKeyDown={onConfirmKeyDown}>
+              <legend className="openv-confirm-question">
+                {unfinished ? "Delete this video? Rendering stops and its seconds are refunded." : "Delete this video?"}
+              </legend>
+              <button
+                type="button"
+                className="openv-delete-confirm"
+                ref={confirmButton}
+                disabled={deleting}
+                onClick={() => onDelete(video.id)}
+              >
+                {deleting ? "Deleting…" : "Yes, delete"}
+              </button>
+              <button type="button" className="openv-delete-cancel" disabled={deleting} onClick={cancel}>
+                Cancel
+              </button>
+            </fieldset>
+          ) : (
+            <button
+              type="button"
+              className="openv-delete"
+              ref={deleteButton}
+              disabled={deleting}
+              aria-describedby={promptId}
+              onClick={() => (confirmDelete ? setConfirming(true) : onDelete(video.id))}
+            >
+              Delete
+            </button>
+          ))}
+      </div>
+    </article>
+  );
+}

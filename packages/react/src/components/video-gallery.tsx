@@ -1,0 +1,95 @@
+import type { ReactNode } from "react";
+import { errorMessage } from "../_internal/error-message.js";
+import { useDeleteVideos } from "../hooks/use-delete-videos.js";
+import { useVideos } from "../hooks/use-videos.js";
+import { VideoCard } from "./video-card.js";
+
+/** Props of {@link VideoGallery}. */
+export interface VideoGalleryProps {
+  /** Added to the root element's class (`openv-gallery`). */
+  className?: string;
+  /** The accessible name of the gallery region. Default "Your videos". */
+  label?: string;
+  /** Shown when the user has no videos. Default: a short sentence. */
+  empty?: ReactNode;
+  /** Ask before deleting. Default true. */
+  confirmDelete?: boolean;
+  /** Offer deletion at all. Default true. */
+  allowDelete?: boolean;
+}
+
+/**
+ * The user's videos as a live grid of {@link VideoCard}s: status badges, a progress bar while
+ * rendering, an inline player and download link when completed, delete with a confirm step.
+ * Shows a loading state until the list arrives, an error state while it cannot be loaded (the
+ * watcher keeps retrying), and an empty state. The root carries `data-state` = `loading` |
+ * `error` | `empty` | `ready`.
+ *
+ * @example
+ * ```tsx
+ * <OpenVProvider baseUrl="/api">
+ *   <VideoGallery empty={<p>Nothing here yet — try a prompt above.</p>} />
+ * </OpenVProvider>
+ * ```
+ */
+export function VideoGallery({
+  className,
+  label = "Your videos",
+  empty,
+  confirmDelete = true,
+  allowDelete = true,
+}: VideoGalleryProps): ReactNode {
+  const { videos, ready, error } = useVideos();
+  const { deleteVideos, deletingIds, error: deleteError } = useDeleteVideos();
+  const state = !ready ? (error ? "error" : "loading") : videos.length === 0 ? "empty" : "ready";
+
+  let content: ReactNode;
+  if (state === "loading") {
+    content = (
+      <p className="openv-gallery-loading" role="status">
+        Loading your videos…
+      </p>
+    );
+  } else if (state === "error" && error) {
+    content = (
+      <div className="openv-gallery-error" role="alert">
+        <p>Your videos could not be loaded: {errorMessage(error)}</p>
+        <p>Trying again…</p>
+      </div>
+    );
+  } else if (state === "empty") {
+    content = <div className="openv-gallery-empty">{empty ?? <p>No videos yet. Generated videos appear here.</p>}</div>;
+  } else {
+    content = (
+      // biome-ignore lint/a11y/noRedundantRoles: Safari drops the list role of a list styled without bullets
+      <ul className="openv-gallery-grid" role="list">
+        {videos.map((video) => (
+          <li key={video.id} className="openv-gallery-item">
+            <VideoCard
+              video={video}
+              {...(allowDelete && { onDelete: (id: string) => void deleteVideos(id) })}
+              deleting={deletingIds.has(video.id)}
+              confirmDelete={confirmDelete}
+            />
+          </li>
+        ))}
+      </ul>
+    );
+  }
+
+  return (
+    <section
+      className={className ? `openv-gallery ${className}` : "openv-gallery"}
+      aria-label={label}
+      aria-busy={state === "loading"}
+      data-state={state}
+    >
+      {deleteError && (
+        <p className="openv-gallery-notice" role="alert">
+          The video could not be deleted: {errorMessage(deleteError)}
+        </p>
+      )}
+      {content}
+    </section>
+  );
+}

@@ -1,0 +1,26 @@
+import { useSyncExternalStore } from "react";
+import type { UsageState } from "../_internal/openv-store.js";
+import { useOpenVStore } from "../provider.js";
+
+/** What {@link useUsage} returns. */
+export interface UseUsageResult extends UsageState {
+  /** Asks the server again. */
+  refresh: () => Promise<void>;
+}
+
+/**
+ * The current period's seconds (`{usedSeconds, limitSeconds, remainingSeconds, periodStart,
+ * periodEnd}`), loaded when first used and kept current: it takes the usage a generate answers
+ * with, and asks again after a delete and when a watched video completes or fails (refund).
+ *
+ * @example
+ * ```tsx
+ * const { usage } = useUsage();
+ * return <span>{usage ? `${usage.remainingSeconds.toFixed(1)} s left` : "…"}</span>;
+ * ```
+ */
+export function useUsage(): UseUsageResult {
+  const store = useOpenVStore();
+  const state = useSyncExternalStore(store.subscribeUsage, store.usage.get, store.usage.get);
+  return { ...state, refresh: store.refreshUsage };
+}

@@ -1,0 +1,23 @@
+"use client";
+
+export type { TermsState, UsageState, VideosState } from "./_internal/openv-store.js";
+export type { GenerateFormProps } from "./components/generate-form.js";
+export { GenerateForm } from "./components/generate-form.js";
+export type { TermsGateProps } from "./components/terms-gate.js";
+export { TermsGate } from "./components/terms-gate.js";
+export type { VideoCardProps } from "./components/video-card.js";
+export { VideoCard } from "./components/video-card.js";
+export type { VideoGalleryProps } from "./components/video-gallery.js";
+export { VideoGallery } from "./components/video-gallery.js";
+export type { UseDeleteVideosResult } from "./hooks/use-delete-videos.js";
+export { useDeleteVideos } from "./hooks/use-delete-videos.js";
+export type { UseGenerateResult } from "./hooks/use-generate.js";
+export { useGenerate } from "./hooks/use-generate.js";
+export type { UseTermsResult } from "./hooks/use-terms.js";
+export { useTerms } from "./hooks/use-terms.js";
+export type { UseUsageResult } from "./hooks/use-usage.js";
+export { useUsage } from "./hooks/use-usage.js";
+export type { VideoState } from "./hooks/use-videos.js";
+export { useVideo, useVideos } from "./hooks/use-videos.js";
+export type { OpenVProviderClientProps, OpenVProviderOptionsProps, OpenVProviderProps } from "./provider.js";
+export { OpenVProvider, useOpenVClient } from "./provider.js";

@@ -1,0 +1,104 @@
+import { type ClientOptions, createClient, type OpenVClient, type WatchOptions } from "@openv/sdk";
+import { createContext, type ReactNode, useContext, useEffect, useMemo, useRef } from "react";
+import { OpenVStore } from "./_internal/openv-store.js";
+
+interface ProviderCommonProps {
+  children?: ReactNode;
+  /**
+   * Options of the one watcher the provider's hooks share (`mode`, `pollIntervalMs`, …), read when
+   * the provider creates its state (on mount, and when the client changes). Default: the SDK's
+   * (Server-Sent Events with a polling fallback).
+   */
+  watch?: WatchOptions;
+}
+
+/** A provider given a ready client. */
+export interface OpenVProviderClientProps extends ProviderCommonProps {
+  /** The client every hook below uses. Create it once (outside render or in `useState`). */
+  client: OpenVClient;
+  baseUrl?: never;
+  getToken?: never;
+  headers?: never;
+  fetch?: never;
+}
+
+/** A provider that creates its own client from these options. */
+export interface OpenVProviderOptionsProps extends ProviderCommonProps {
+  client?: never;
+  /** Where the OpenV routes are mounted, prefix included, e.g. `"/api"` on the same origin. */
+  baseUrl: string;
+  /**
+   * Returns the session token (e.g. Clerk's `getToken`). The latest function passed is used, so
+   * an inline arrow function does not recreate the client. Default: none (cookies or dev auth).
+   */
+  getToken?: ClientOptions["getToken"];
+  /** Headers for every request, e.g. `{"x-openv-user": "alice"}` against a development server. */
+  headers?: Record<string, string>;
+  /** The fetch to use. Default: the global `fetch`. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** Props of {@link OpenVProvider}: a `client`, or the options to create one. */
+export type OpenVProviderProps = OpenVProviderClientProps | OpenVProviderOptionsProps;
+
+const OpenVContext = createContext<OpenVStore | null>(null);
+
+/**
+ * Gives the OpenV hooks and components below it a client and one shared, live view of the user's
+ * videos. Safe to render on the server: nothing is fetched until a component mounts in the browser.
+ *
+ * @example With a client
+ * ```tsx
+ * const client = createClient({ baseUrl: "/api" });
+ * <OpenVProvider client={client}><VideoGallery /></OpenVProvider>
+ * ```
+ *
+ * @example With options (Clerk)
+ * ```tsx
+ * const { getToken } = useAuth();
+ * <OpenVProvider baseUrl="/api" getToken={getToken}><App /></OpenVProvider>
+ * ```
+ */
+export function OpenVProvider(props: OpenVProviderProps): ReactNode {
+  const { children, watch } = props;
+  const getTokenRef = useRef(props.getToken);
+  useEffect(() => {
+    getTokenRef.current = props.getToken;
+  });
+  const { client, baseUrl, fetch } = props;
+  // Headers by value: an inline object literal must not recreate the client on every render.
+  const headersKey = props.headers === undefined ? "" : JSON.stringify(props.headers);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the watch options are read once per client, as documented
+  const store = useMemo(() => {
+    if (client) return new OpenVStore(client, watch);
+    const headers = headersKey === "" ? undefined : (JSON.parse(headersKey) as Record<string, string>);
+    const created = createClient({
+      baseUrl: baseUrl ?? "",
+      getToken: () => getTokenRef.current?.(),
+      ...(headers && { headers }),
+      ...(fetch && { fetch }),
+    });
+    return new OpenVStore(created, watch);
+  }, [client, baseUrl, headersKey, fetch]);
+  return <OpenVContext.Provider value={store}>{children}</OpenVContext.Provider>;
+}
+
+/** The provider's state; throws a helpful error outside a provider. */
+export function useOpenVStore(): OpenVStore {
+  const store = useContext(OpenVContext);
+  if (!store) throw new Error("OpenV hooks and components must be rendered inside <OpenVProvider>.");
+  return store;
+}
+
+/**
+ * The provider's {@link OpenVClient}, for calls the hooks do not cover (e.g. `client.get(id)`).
+ *
+ * @example
+ * ```tsx
+ * const client = useOpenVClient();
+ * const onRetry = () => client.generate({ prompt: video.prompt, frames: video.frames });
+ * ```
+ */
+export function useOpenVClient(): OpenVClient {
+  return useOpenVStore().client;
+}
