@@ -119,17 +119,35 @@ describe.skipIf(!existsSync(executablePath))("the gallery in a real browser agai
     expect(media.duration).toBeCloseTo(frames / 30, 1);
     await shot("gallery-completed");
 
-    // Over quota: 3 s a month, 1.03 s used, 5 s asked → the form says what is left and will not submit.
+    const doneId = await page.locator('.openv-card[data-status="completed"]').getAttribute("data-video-id");
+
+    // A server-side error: another tab spends most of the quota, so the page's next request is
+    // refused with quota_exceeded and the form says how much is left.
+    await page.locator(".openv-prompt").fill("a lighthouse in a storm");
+    await page.locator(".openv-length").fill("1.5");
+    const elsewhere = await fetch(`${base}/api/videos`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "spent in another tab", frames: 31, width: 256, height: 256 }),
+    });
+    expect(elsewhere.status).toBe(202);
+    await page.locator(".openv-submit").click();
+    const alert = page.locator('.openv-form-error[data-code="quota_exceeded"]');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/0\.9\d? s/);
+    await shot("gallery-error");
+
+    // Over quota on the client side: the form says what is left and will not submit.
     await page.locator(".openv-length").fill("5");
     await page.locator(".openv-quota-warning").waitFor();
-    expect(await page.locator(".openv-quota-warning").textContent()).toMatch(/1\.9\d?\s*s/);
     expect(await page.locator(".openv-submit").isDisabled()).toBe(true);
     await shot("gallery-over-quota");
 
     // Delete, confirm, and the card is gone.
-    await page.locator('.openv-card[data-status="completed"] .openv-delete').click();
-    await page.locator(".openv-delete-confirm").click();
-    await page.locator(".openv-card").waitFor({ state: "detached", timeout: 10_000 });
+    const done = page.locator(`.openv-card[data-video-id="${doneId}"]`);
+    await done.locator(".openv-delete").click();
+    await done.locator(".openv-delete-confirm").click();
+    await done.waitFor({ state: "detached", timeout: 10_000 });
     await shot("gallery-after-delete");
   }, 180_000);
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ServiceOptions } from "./adapters/defaults.js";
 import { defaultLifecycleConfig, type LifecycleConfig, parseLimitDate } from "./core/config.js";
+import type { ReconcilerOptions } from "./core/reconciler.js";
 
 /** An empty variable counts as unset (`FOO= openv-server`). */
 const optionalText = z
@@ -29,6 +30,10 @@ const EnvSchema = z.object({
   MAX_ACTIVE_JOBS: positiveInt("MAX_ACTIVE_JOBS").min(1).default(defaultLifecycleConfig.maxActiveJobs),
   NODE_ENV: z.string().optional(),
   OPENV_PREVIEW_STEP_MS: positiveInt("OPENV_PREVIEW_STEP_MS").default(300),
+  /** Reconciler timing (operational knobs; the defaults suit RunPod, see core/reconciler.ts). */
+  OPENV_RECONCILE_INTERVAL_MS: positiveInt("OPENV_RECONCILE_INTERVAL_MS").min(10).optional(),
+  OPENV_RECONCILE_SILENT_MS: positiveInt("OPENV_RECONCILE_SILENT_MS").optional(),
+  OPENV_RECONCILE_JOBLESS_GRACE_MS: positiveInt("OPENV_RECONCILE_JOBLESS_GRACE_MS").optional(),
   /** A built web app to serve at / (pnpm start points it at the react-gallery example). */
   OPENV_WEB_ROOT: optionalText,
   CLERK_SECRET_KEY: optionalText,
@@ -53,6 +58,8 @@ export interface ReferenceServerSettings {
   dataDir: string;
   webhookSecret: string | undefined;
   previewStepDelayMs: number;
+  /** Reconciler timing overrides. */
+  reconciler: Partial<ReconcilerOptions>;
   /** A folder with a built single-page app to serve at `/`. */
   webRoot: string | undefined;
   config: LifecycleConfig;
@@ -76,6 +83,13 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings
     webhookSecret: values.OPENV_WEBHOOK_SECRET,
     previewStepDelayMs: values.OPENV_PREVIEW_STEP_MS,
     webRoot: values.OPENV_WEB_ROOT,
+    reconciler: {
+      ...(values.OPENV_RECONCILE_INTERVAL_MS !== undefined && { intervalMs: values.OPENV_RECONCILE_INTERVAL_MS }),
+      ...(values.OPENV_RECONCILE_SILENT_MS !== undefined && { silentMs: values.OPENV_RECONCILE_SILENT_MS }),
+      ...(values.OPENV_RECONCILE_JOBLESS_GRACE_MS !== undefined && {
+        joblessGraceMs: values.OPENV_RECONCILE_JOBLESS_GRACE_MS,
+      }),
+    },
     config: {
       ...defaultLifecycleConfig,
       monthlyLimitSeconds: values.MONTHLY_LIMIT_SECONDS,

@@ -16,6 +16,7 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
     config: settings.config,
     previewStepDelayMs: settings.previewStepDelayMs,
     ...settings.services,
+    reconciler: settings.reconciler,
     ...(settings.databaseUrl && { databaseUrl: settings.databaseUrl }),
     ...(settings.publicUrl && { publicUrl: settings.publicUrl }),
     ...(settings.webhookSecret && { webhookSecret: settings.webhookSecret }),
