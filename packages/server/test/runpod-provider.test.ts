@@ -273,6 +273,63 @@ describe("the server with the RunPod adapter: every webhook status", () => {
   });
 });
 
+describe("RunPod answering garbage or not at all", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      runpod: { apiKey, endpointId, requestTimeoutMs: 300 },
+      reconciler: { silentMs: 0, intervalMs: 3_600_000 },
+    });
+    await accepted(server);
+  });
+  afterAll(() => server.close());
+
+  const used = async () => ((await (await server.api("/usage")).json()) as { usedSeconds: number }).usedSeconds;
+
+  it.each([
+    ["an HTML error page with status 200", () => new HttpResponse("<html>Bad gateway</html>", { status: 200 })],
+    ["JSON without a job id", () => HttpResponse.json({ status: "IN_QUEUE" })],
+    ["a 500", () => HttpResponse.json({ error: "internal" }, { status: 500 })],
+    [
+      "nothing within the request timeout",
+      async () => {
+        await delay(2000);
+        return HttpResponse.json({ id: "late", status: "IN_QUEUE" });
+      },
+    ],
+  ])("/run answering %s: 502 provider_unavailable, nothing charged, nothing left active", async (_name, answer) => {
+    network.use(http.post(`${api}/run`, answer));
+    const response = await server.api("/videos", { method: "POST", json: generateBody });
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("provider_unavailable");
+    expect(await used()).toBe(0);
+    const videos = ((await (await server.api("/videos")).json()) as { videos: Video[] }).videos;
+    expect(videos.every((video) => video.status === "failed")).toBe(true);
+  });
+
+  it("/status answering garbage changes nothing; the next good answer is applied", async () => {
+    fakeRunPod();
+    const { video } = (await (await server.api("/videos", { method: "POST", json: generateBody })).json()) as {
+      video: Video;
+    };
+    network.use(http.get(`${api}/status/:id`, () => new HttpResponse("not json", { status: 200 })));
+    const report = await server.app.openv.reconciler.runOnce();
+    expect(report.outcomes.unreachable).toBe(1);
+    expect(((await (await server.api(`/videos/${video.id}`)).json()) as { video: Video }).video.status).toBe("queued");
+    network.resetHandlers();
+    network.use(
+      http.get(`${api}/status/:id`, ({ params }) =>
+        HttpResponse.json({ id: params.id, status: "IN_PROGRESS", output: { progress: 0.5 } }),
+      ),
+    );
+    await server.app.openv.reconciler.runOnce();
+    expect(((await (await server.api(`/videos/${video.id}`)).json()) as { video: Video }).video).toMatchObject({
+      status: "processing",
+      progress: 0.5,
+    });
+  });
+});
+
 describe("10 parallel list/reconcile passes over one retryable failed video", () => {
   let server: TestServer;
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
-import { headers } from "@openv/protocol";
+import { headers, type OpenApiDocument, openApiDocument } from "@openv/protocol";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import fp from "fastify-plugin";
 import {
@@ -51,6 +51,8 @@ export interface OpenVPluginOptions extends Partial<Adapters>, ServiceOptions {
    * jobs); see core/reconciler.ts for the timing. `false` turns it off (tests that drive it by hand).
    */
   reconciler?: Partial<ReconcilerOptions> | false;
+  /** Serve the OpenAPI 3.1 document of these routes at `<prefix>/openapi.json`. Default true. */
+  openapi?: boolean;
 }
 
 export interface OpenVDecoration {
@@ -154,6 +156,13 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
           maxAge: "1h",
         });
       }
+      let document: OpenApiDocument | undefined;
+      const describeRoutes = () =>
+        (document ??= openApiDocument({
+          prefix: prefix || "/",
+          clerkWebhooks: adapters.userEvents !== null,
+          localFiles: servesLocalFiles,
+        }));
       await registerRoutes(api, {
         lifecycle,
         auth: adapters.auth,
@@ -161,6 +170,7 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
         ssePingMs: options.ssePingMs ?? 15_000,
         sseStreams,
         generateRateLimit: options.generateRateLimit ?? { max: 60, timeWindowMs: 60_000 },
+        openApiDocument: options.openapi === false ? null : describeRoutes,
       });
     },
     { prefix },

@@ -8,6 +8,7 @@ import {
   ListVideosQuerySchema,
   RunPodGenerateRequestSchema,
   RunPodJobSchema,
+  RunPodWebhookQuerySchema,
   settingsFromRequest,
   settingsFromRunPodRequest,
   type VideoSettings,
@@ -29,13 +30,10 @@ export interface RouteOptions {
   sseStreams: Set<() => void>;
   /** Per-user limit on generate requests, or false. */
   generateRateLimit: { max: number; timeWindowMs: number } | false;
+  /** The OpenAPI document served at `/openapi.json`; null: the route does not exist. */
+  openApiDocument: (() => object) | null;
 }
 
-const WebhookQuerySchema = z.object({
-  video: z.string().min(1).max(200),
-  attempt: z.coerce.number().int().min(0).max(1000),
-  token: z.string().min(1).max(200),
-});
 const IdParamsSchema = z.object({ id: z.string().min(1).max(200) });
 
 declare module "fastify" {
@@ -75,6 +73,9 @@ export async function registerRoutes(app: FastifyInstance, options: RouteOptions
   };
 
   app.get("/health", async () => ({ status: "ok" as const }));
+
+  const { openApiDocument } = options;
+  if (openApiDocument) app.get("/openapi.json", async () => openApiDocument());
 
   app.post("/videos", { onRequest: authenticate, config: { rateLimit } }, (request, reply) =>
     generate(request, reply, "videos", settingsFromRequest(parseInput(GenerateRequestSchema, request.body, "body"))),
@@ -132,7 +133,7 @@ export async function registerRoutes(app: FastifyInstance, options: RouteOptions
 
   // Public: the provider calls it. The per-video token in the URL is checked before anything else.
   app.post("/runpod/webhook", async (request) => {
-    const query = WebhookQuerySchema.safeParse(request.query);
+    const query = RunPodWebhookQuerySchema.safeParse(request.query);
     if (!query.success) {
       throw new OpenVError({ code: "unauthorized", message: "The webhook URL lacks a valid video token." });
     }

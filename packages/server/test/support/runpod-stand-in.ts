@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { RunPodJob, RunPodJobStatus, WorkerInput, WorkerOutput } from "@openv/protocol";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { resolveFfmpegPath } from "../../src/adapters/provider/local.js";
 
 /** What one job's run does: report progress, then return the output or throw (→ FAILED). */
@@ -66,6 +66,15 @@ export interface RecordedRequest {
 export class RunPodStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly webhookDeliveries: { jobId: string; status: number | "error" }[] = [];
+  /**
+   * While true, `/run` requests are held open and create no job (a provider that has not answered
+   * yet); a held request whose client goes away is dropped, as if it never arrived.
+   */
+  holdRuns = false;
+  /** While true, requests for served files are held open (a slow download). */
+  holdFiles = false;
+  /** Requests being held right now. */
+  held = { runs: 0, files: 0 };
   /** When each `/status` call started and answered (performance.now()). */
   readonly statusCalls: { jobId: string; start: number; end: number }[] = [];
   readonly #jobs = new Map<string, StandInJob>();
@@ -182,8 +191,23 @@ export class RunPodStandIn {
     });
     const endpoint = (params: unknown) => (params as { endpoint: string }).endpoint === endpointId;
 
+    /** Holds a request until `released()` or its client disconnects; true when the client is gone. */
+    const hold = async (request: FastifyRequest, kind: "runs" | "files", released: () => boolean) => {
+      this.held[kind] += 1;
+      // The socket, not the request: a request "closes" once its body is read.
+      const socket = request.raw.socket;
+      let gone = socket.destroyed;
+      socket.once("close", () => {
+        gone = true;
+      });
+      while (!gone && !released()) await sleep(20);
+      this.held[kind] -= 1;
+      return gone;
+    };
+
     app.post("/v2/:endpoint/run", async (request, reply) => {
       if (!endpoint(request.params)) return reply.status(404).send({ error: "endpoint not found" });
+      if (this.holdRuns && (await hold(request, "runs", () => !this.holdRuns))) return reply;
       const body = request.body as { input?: WorkerInput; webhook?: string; policy?: StandInJob["policy"] };
       if (!body?.input) return reply.status(400).send({ error: "input is required" });
       const job: StandInJob = {
@@ -224,6 +248,7 @@ export class RunPodStandIn {
     });
 
     app.get("/files/:name", async (request, reply) => {
+      if (this.holdFiles && (await hold(request, "files", () => !this.holdFiles))) return reply;
       const file = this.#files.get((request.params as { name: string }).name);
       if (!file) return reply.status(404).send({ error: "no such file" });
       return reply.type(file.contentType).send(file.bytes);

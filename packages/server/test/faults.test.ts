@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Video } from "@openv/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "./helpers.js";
+import { RunPodStandIn } from "./support/runpod-stand-in.js";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+const cli = path.join(root, "packages/server/dist/cli.js");
+const adminUrl = process.env.OPENV_TEST_DATABASE_URL;
+
+/**
+ * The server process killed at the worst moments (SIGKILL: no shutdown code runs), then started
+ * again on the same database and port. RunPod is the loopback stand-in, whose requests the test
+ * holds open to choose the moment. Every video must end terminal, charged once, submitted once.
+ */
+describe("the server killed mid-flight loses no video", () => {
+  let standIn: RunPodStandIn;
+  let dataDir: string;
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
+  let server: ChildProcess | null = null;
+  let log = "";
+  const port = 31_000 + Math.floor(Math.random() * 9_000);
+  const base = `http://127.0.0.1:${port}`;
+
+  async function start() {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of Object.keys(env)) {
+      if (/^(CLERK_|RUNPOD_|UPLOADTHING_|DATABASE_URL$|NODE_ENV$)/.test(name)) delete env[name];
+    }
+    Object.assign(env, {
+      PORT: String(port),
+      PUBLIC_URL: base,
+      OPENV_DATA_DIR: dataDir,
+      RUNPOD_API_KEY: "rp_fault_key",
+      RUNPOD_ENDPOINT_ID: "faults",
+      RUNPOD_BASE_URL: standIn.baseUrl,
+      OPENV_RECONCILE_INTERVAL_MS: "200",
+      OPENV_RECONCILE_SILENT_MS: "500",
+      OPENV_RECONCILE_JOBLESS_GRACE_MS: "1500",
+      ...(database && { DATABASE_URL: database.url }),
+    });
+    const child = spawn(process.execPath, [cli], { env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout?.on("data", (chunk) => {
+      log += chunk;
+    });
+    child.stderr?.on("data", (chunk) => {
+      log += chunk;
+    });
+    server = child;
+    for (const deadline = Date.now() + 60_000; ; ) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${log}`);
+      if ((await fetch(`${base}/api/health`).catch(() => null))?.ok) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async function kill() {
+    const child = server;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  const call = async (pathname: string, init: RequestInit = {}) =>
+    fetch(`${base}/api${pathname}`, { ...init, headers: { "content-type": "application/json", ...init.headers } });
+  const list = async () => ((await (await call("/videos")).json()) as { videos: Video[] }).videos;
+  const until = async <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) => {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`timed out waiting for ${what}\n${log.slice(-3000)}`);
+  };
+  /** Each (video, attempt) the stand-in received. */
+  const submissions = () =>
+    standIn.submitted.map((job) => {
+      const query = new URL(job.webhook as string).searchParams;
+      return `${query.get("video")}#${query.get("attempt")}`;
+    });
+
+  beforeAll(async () => {
+    standIn = await new RunPodStandIn({
+      apiKey: "rp_fault_key",
+      endpointId: "faults",
+      webhookRetryDelayMs: 1000,
+    }).start();
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-faults-"));
+    if (adminUrl) database = await createTestDatabase(adminUrl);
+    await start();
+    expect((await call("/terms/accept", { method: "POST", body: '{"version":"1.0.0"}' })).status).toBe(200);
+  }, 90_000);
+
+  afterAll(async () => {
+    await kill();
+    await standIn?.close();
+    await database?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const body = JSON.stringify({ prompt: "a lantern on a dark river", frames: 7, width: 256, height: 256 });
+
+  it("killed after storing a video, before RunPod accepted it: submitted once after restart, charged once", async () => {
+    standIn.holdRuns = true;
+    const request = call("/videos", { method: "POST", body }).catch((error: unknown) => error);
+    await until("the /run call to be held", () => standIn.held.runs === 1);
+    await kill();
+    expect(await request).toBeInstanceOf(Error); // the client never got an answer
+    standIn.holdRuns = false;
+    expect(standIn.submitted).toHaveLength(0);
+
+    await start();
+    const video = await until("the video to complete", async () =>
+      (await list()).find((candidate) => candidate.status === "completed"),
+    );
+    expect(video.prompt).toBe("a lantern on a dark river");
+    expect(submissions()).toEqual([`${video.id}#0`]);
+    const usage = (await (await call("/usage")).json()) as { usedSeconds: number };
+    expect(usage.usedSeconds).toBeCloseTo(7 / 30, 3);
+  }, 90_000);
+
+  it("killed between a webhook's receipt and its commit: completed once after restart", async () => {
+    const before = standIn.submitted.length;
+    standIn.holdFiles = true;
+    const created = (await (await call("/videos", { method: "POST", body })).json()) as { video: Video };
+    // The job finishes; its webhook arrives and the server starts copying the file in — held.
+    await until("the file copy to be held", () => standIn.held.files >= 1);
+    await kill();
+    standIn.holdFiles = false;
+
+    await start();
+    const done = await until("the video to complete", async () => {
+      const video = (await list()).find((candidate) => candidate.id === created.video.id);
+      return video?.status === "completed" ? video : undefined;
+    });
+    expect(done.url?.startsWith(`${base}/api/files/`)).toBe(true);
+    expect((await fetch(done.url as string)).status).toBe(200);
+    expect(submissions().slice(before)).toEqual([`${created.video.id}#0`]);
+    const videos = await list();
+    expect(videos.map((video) => video.status)).toEqual(["completed", "completed"]);
+    const usage = (await (await call("/usage")).json()) as { usedSeconds: number };
+    expect(usage.usedSeconds).toBeCloseTo((2 * 7) / 30, 3);
+  }, 90_000);
+});
