@@ -4,7 +4,7 @@ import type { OpenVClient } from "@openv/sdk";
 /** Seconds as "9 min 42 s", "10 min" or "38.5 s", rounded down: never more than is left. */
 function formatRemaining(seconds: number): string {
   // Two decimals under a minute, as the form shows them, so the two figures on the page agree.
-  if (seconds < 60) return `${Math.max(0, Math.floor(seconds * 100) / 100)} s`;
+  if (seconds < 60) return `${Math.max(0, Math.round(seconds * 100) / 100)} s`;
   const minutes = Math.floor(seconds / 60);
   const rest = Math.floor(seconds - minutes * 60);
   return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
