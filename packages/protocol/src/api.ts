@@ -1,93 +1,182 @@
 import { z } from "zod";
-import { VideoOrTombstoneSchema, VideoSchema } from "./video.js";
+import { type VideoOrTombstone, VideoOrTombstoneSchema, VideoSchema } from "./video.js";
 
 /** Unix milliseconds, as query strings carry them. */
 const MillisQuerySchema = z.coerce.number().int().min(0);
 
 /** Query of `GET /api/videos`. */
 export const ListVideosQuerySchema = z.strictObject({
+  /** Unix ms: list every change after it, oldest first, tombstones included. */
   updatedSince: MillisQuerySchema.optional(),
+  /** Page size, 1–200. Default 50. */
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** Where to continue: the previous page's `nextCursor`. */
   cursor: z.string().min(1).max(500).optional(),
 });
+/** Query of `GET /api/videos` (see {@link ListVideosQuerySchema}). */
 export type ListVideosQuery = z.input<typeof ListVideosQuerySchema>;
 
 /** Answer of `GET /api/videos`. Tombstones appear only with `updatedSince`. */
 export const ListVideosResponseSchema = z.object({
+  /** The page: videos, and with `updatedSince` also tombstones. */
   videos: z.array(VideoOrTombstoneSchema),
+  /** The server's clock (Unix ms): pass it back as `updatedSince` to miss no change. */
   serverTime: z.number().int(),
+  /** The cursor of the next page, or null on the last one. */
   nextCursor: z.string().nullable(),
 });
+/** Answer of `GET /api/videos` (see {@link ListVideosResponseSchema}). */
 export type ListVideosResponse = z.infer<typeof ListVideosResponseSchema>;
 
-export const VideoResponseSchema = z.object({ video: VideoSchema });
+/** Answer of `GET /api/videos/:id`. */
+export const VideoResponseSchema = z.object({
+  /** The video. */
+  video: VideoSchema,
+});
+/** Answer of `GET /api/videos/:id`. */
 export type VideoResponse = z.infer<typeof VideoResponseSchema>;
 
 /** Body of `DELETE /api/videos`: 1–100 ids and job ids in all. */
 export const DeleteVideosRequestSchema = z
   .strictObject({
+    /** Video ids. */
     ids: z.array(z.string().min(1).max(200)).optional(),
+    /** Provider job ids. */
     jobIds: z.array(z.string().min(1).max(200)).optional(),
   })
   .refine((body) => {
     const count = (body.ids?.length ?? 0) + (body.jobIds?.length ?? 0);
     return count >= 1 && count <= 100;
   }, "give 1 to 100 ids and jobIds in all");
+/** Body of `DELETE /api/videos` (see {@link DeleteVideosRequestSchema}). */
 export type DeleteVideosRequest = z.infer<typeof DeleteVideosRequestSchema>;
 
-export const DeleteVideosResponseSchema = z.object({ deleted: z.array(z.string()) });
+/** Answer of `DELETE /api/videos`. */
+export const DeleteVideosResponseSchema = z.object({
+  /** The ids of the videos deleted; ids the user does not own are left out. */
+  deleted: z.array(z.string()),
+});
+/** Answer of `DELETE /api/videos`. */
 export type DeleteVideosResponse = z.infer<typeof DeleteVideosResponseSchema>;
 
 /** Answer of `GET /api/usage`: the current period's seconds. */
 export const UsageSchema = z.object({
+  /** Seconds charged in the period (refunds deducted). */
   usedSeconds: z.number(),
+  /** Seconds allowed in the period. */
   limitSeconds: z.number(),
+  /** Seconds left in the period. */
   remainingSeconds: z.number(),
+  /** Start of the period (ISO-8601). */
   periodStart: z.iso.datetime(),
+  /** End of the period, exclusive (ISO-8601). */
   periodEnd: z.iso.datetime(),
 });
+/** Answer of `GET /api/usage` (see {@link UsageSchema}). */
 export type Usage = z.infer<typeof UsageSchema>;
 
 /** Answer of `POST /api/videos` (202). */
-export const GenerateResponseSchema = z.object({ video: VideoSchema, usage: UsageSchema });
+export const GenerateResponseSchema = z.object({
+  /** The new video, `queued` (or the first request's video, on a replay). */
+  video: VideoSchema,
+  /** The user's usage after the charge. */
+  usage: UsageSchema,
+});
+/** Answer of `POST /api/videos` (see {@link GenerateResponseSchema}). */
 export type GenerateResponse = z.infer<typeof GenerateResponseSchema>;
 
+/** Answer of `GET /api/terms/check`. */
 export const TermsStatusSchema = z.object({
+  /** Whether the user accepted the current version. */
   accepted: z.boolean(),
+  /** The current terms version. */
   version: z.string(),
+  /** When the user accepted it (ISO-8601), or null. */
   acceptedAt: z.iso.datetime().nullable(),
 });
+/** Answer of `GET /api/terms/check`. */
 export type TermsStatus = z.infer<typeof TermsStatusSchema>;
 
-export const AcceptTermsRequestSchema = z.strictObject({ version: z.string().min(1).max(100) });
+/** Body of `POST /api/terms/accept`. */
+export const AcceptTermsRequestSchema = z.strictObject({
+  /** The version accepted; it must be the current one. */
+  version: z.string().min(1).max(100),
+});
+/** Body of `POST /api/terms/accept`. */
 export type AcceptTermsRequest = z.infer<typeof AcceptTermsRequestSchema>;
 
+/** Answer of `POST /api/terms/accept`. */
 export const AcceptTermsResponseSchema = z.object({
+  /** Always true. */
   accepted: z.literal(true),
+  /** The version accepted. */
   version: z.string(),
+  /** When it was first accepted (ISO-8601). */
   acceptedAt: z.iso.datetime(),
 });
+/** Answer of `POST /api/terms/accept`. */
 export type AcceptTermsResponse = z.infer<typeof AcceptTermsResponseSchema>;
 
-export const HealthResponseSchema = z.object({ status: z.literal("ok") });
+/** Answer of `GET /api/health`. */
+export const HealthResponseSchema = z.object({
+  /** Always `"ok"`. */
+  status: z.literal("ok"),
+});
 
 /** Query of `GET /api/videos/events`: `since` replays changes after it, like `Last-Event-ID`. */
-export const EventsQuerySchema = z.strictObject({ since: MillisQuerySchema.optional() });
+export const EventsQuerySchema = z.strictObject({
+  /** Unix ms: send every change after it first. */
+  since: MillisQuerySchema.optional(),
+});
 
 /** Server-Sent Event names on `GET /api/videos/events`. */
-export const sseEvents = { video: "video", ping: "ping" } as const;
+export const sseEvents = {
+  /** A video changed or was deleted; `data` is a {@link VideoOrTombstone}, `id` its `updatedAt` in ms. */
+  video: "video",
+  /** Keeps the connection open; sent at least every 20 s. */
+  ping: "ping",
+} as const;
 
 /** The `data` of an `event: video` message: the changed video or its tombstone. */
 export const VideoEventDataSchema = VideoOrTombstoneSchema;
 
 /** Header names of the contract. */
 export const headers = {
+  /** Request: makes a generate request safe to retry. */
   idempotencyKey: "idempotency-key",
+  /** Answer: `true` when a generate answer replays an earlier request with the same key. */
   idempotentReplayed: "idempotent-replayed",
+  /** Request, development servers only: the user id. */
   devUser: "x-openv-user",
+  /** Request: the last SSE event id received, to resume the stream. */
   lastEventId: "last-event-id",
+  /** Answer: seconds to wait before trying again (429, 503). */
   retryAfter: "retry-after",
+  /** Answer: the request's id in the server's logs. */
   requestId: "x-request-id",
 } as const;
 
+/** The `Idempotency-Key` header: 1–255 characters. */
 export const IdempotencyKeySchema = z.string().min(1).max(255);
+
+/** The query string of the webhook URL the server gives the provider: which video and attempt, and its token. */
+export const RunPodWebhookQuerySchema = z.object({
+  /** The video the job renders. */
+  video: z.string().min(1).max(200),
+  /** The submission attempt: the video's retry count when it was submitted. */
+  attempt: z.coerce.number().int().min(0).max(1000),
+  /** HMAC-SHA256 of `<video>:<attempt>` with the server's webhook secret, base64url. */
+  token: z.string().min(1).max(200),
+});
+/** The query string of a webhook URL (see {@link RunPodWebhookQuerySchema}). */
+export type RunPodWebhookQuery = z.infer<typeof RunPodWebhookQuerySchema>;
+
+/** Answer of the webhook routes: `applied` is false for a duplicate or stale delivery. */
+export const WebhookReceivedSchema = z.object({
+  /** Always true. */
+  received: z.literal(true),
+  /** Whether the delivery changed anything (false for a duplicate or a stale update). */
+  applied: z.boolean(),
+});
+/** Answer of the webhook routes. */
+export type WebhookReceived = z.infer<typeof WebhookReceivedSchema>;

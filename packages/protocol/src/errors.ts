@@ -2,48 +2,80 @@ import { z } from "zod";
 
 /** Every error code of the contract with its HTTP status (shared/API.md, "Conventions"). */
 export const errorStatusByCode = {
+  /** The body or query does not match the schema; `details.issues` lists each field. */
   validation_failed: 400,
+  /** No or invalid credentials: session token, webhook token or signature. */
   unauthorized: 401,
+  /** The current terms version is not accepted; `details.version` names it. */
   terms_required: 403,
+  /** The period's seconds would be exceeded; `details` is {@link QuotaExceededDetails}. */
   quota_exceeded: 403,
+  /** No such resource for this user (other users' videos are 404 too). */
   not_found: 404,
+  /** The body is larger than the server accepts. */
   payload_too_large: 413,
+  /** The same `Idempotency-Key` came with another body. */
   idempotency_conflict: 422,
+  /** The same `Idempotency-Key` while its first request is still running. */
   idempotency_in_progress: 409,
+  /** Accepting a terms version that is not the current one. */
   terms_version_mismatch: 409,
+  /** The user already has the most videos queued or processing; `details.active`, `details.limit`. */
   too_many_active_jobs: 409,
+  /** Too many requests; see `Retry-After`. */
   rate_limited: 429,
+  /** A bug or an unexpected failure on the server; it is logged. */
   internal_error: 500,
+  /** The video provider refused or is down; nothing was charged. */
   provider_unavailable: 502,
+  /** A service the server needs (database, auth) cannot answer right now; see `Retry-After`. */
   service_unavailable: 503,
 } as const;
 
+/** An error code of the contract. */
 export type ErrorCode = keyof typeof errorStatusByCode;
+/** Every error code of the contract. */
 export const errorCodes = Object.keys(errorStatusByCode) as [ErrorCode, ...ErrorCode[]];
+/** An error code of the contract. */
 export const ErrorCodeSchema = z.enum(errorCodes);
 
 /** The body of every error answer: `{error: {code, message, details?}}`. */
 export const ErrorBodySchema = z.object({
+  /** The error. */
   error: z.object({
+    /** An {@link ErrorCode}; clients should accept codes they do not know. */
     code: z.string(),
+    /** What went wrong and what to do next, for people. */
     message: z.string(),
+    /** Facts about the error, per code (see {@link errorStatusByCode}). */
     details: z.record(z.string(), z.unknown()).optional(),
   }),
 });
+/** The body of every error answer. */
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 /** One field problem in `details.issues` of a `validation_failed` error. */
 export const ValidationIssueSchema = z.object({
+  /** Where the problem is, e.g. `["input", "width"]`; empty for the whole body. */
   path: z.array(z.union([z.string(), z.number()])),
+  /** What is wrong, for people. */
   message: z.string(),
+  /** zod's issue code, e.g. `too_small`. */
   code: z.string(),
 });
+/** One field problem of a `validation_failed` error. */
 export type ValidationIssue = z.infer<typeof ValidationIssueSchema>;
 
+/** The `details` of a `quota_exceeded` error. */
 export const QuotaExceededDetailsSchema = z.object({
+  /** Seconds allowed in the period. */
   limitSeconds: z.number(),
+  /** Seconds already used in the period. */
   usedSeconds: z.number(),
+  /** Seconds left in the period. */
   remainingSeconds: z.number(),
+  /** Seconds the refused request asked for. */
   requestedSeconds: z.number(),
 });
+/** The `details` of a `quota_exceeded` error. */
 export type QuotaExceededDetails = z.infer<typeof QuotaExceededDetailsSchema>;

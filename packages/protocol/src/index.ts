@@ -6,9 +6,11 @@ export type {
   GenerateResponse,
   ListVideosQuery,
   ListVideosResponse,
+  RunPodWebhookQuery,
   TermsStatus,
   Usage,
   VideoResponse,
+  WebhookReceived,
 } from "./api.js";
 export {
   AcceptTermsRequestSchema,
@@ -22,11 +24,13 @@ export {
   IdempotencyKeySchema,
   ListVideosQuerySchema,
   ListVideosResponseSchema,
+  RunPodWebhookQuerySchema,
   sseEvents,
   TermsStatusSchema,
   UsageSchema,
   VideoEventDataSchema,
   VideoResponseSchema,
+  WebhookReceivedSchema,
 } from "./api.js";
 export type { ErrorBody, ErrorCode, QuotaExceededDetails, ValidationIssue } from "./errors.js";
 export {
@@ -38,6 +42,8 @@ export {
   ValidationIssueSchema,
 } from "./errors.js";
 export { durationSeconds, framesForSeconds, mochiLimits } from "./limits.js";
+export type { OpenApiDocument, OpenApiDocumentOptions, OpenApiObject } from "./openapi.js";
+export { openApiDocument } from "./openapi.js";
 export type {
   RunPodJob,
   RunPodJobStatus,

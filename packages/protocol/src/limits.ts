@@ -1,14 +1,60 @@
 /** Mochi 1's accepted ranges and defaults (shared/API.md, "POST /api/videos"). */
 export const mochiLimits = {
+  /** The longest prompt (and negative prompt), in characters. */
   promptMaxLength: 2000,
-  frames: { min: 7, max: 163, step: 6, default: 31 },
-  dimension: { min: 256, max: 1280, multipleOf: 16 },
-  width: { default: 848 },
-  height: { default: 480 },
-  steps: { min: 1, max: 200, default: 64 },
-  cfg: { min: 0, max: 20, default: 4.5 },
+  /** Frame counts: `min`–`max`, one more than a multiple of `step`. */
+  frames: {
+    /** Fewest frames. */
+    min: 7,
+    /** Most frames. */
+    max: 163,
+    /** `(frames − 1)` must be a multiple of it. */
+    step: 6,
+    /** Frames when the request names none. */
+    default: 31,
+  },
+  /** Width and height: multiples of `multipleOf` in `min`–`max` pixels. */
+  dimension: {
+    /** Smallest side. */
+    min: 256,
+    /** Largest side. */
+    max: 1280,
+    /** Each side is a multiple of it. */
+    multipleOf: 16,
+  },
+  /** Width when the request names none. */
+  width: {
+    /** In pixels. */
+    default: 848,
+  },
+  /** Height when the request names none. */
+  height: {
+    /** In pixels. */
+    default: 480,
+  },
+  /** Denoising steps. */
+  steps: {
+    /** Fewest. */
+    min: 1,
+    /** Most. */
+    max: 200,
+    /** When the request names none. */
+    default: 64,
+  },
+  /** Guidance scale. */
+  cfg: {
+    /** Lowest. */
+    min: 0,
+    /** Highest. */
+    max: 20,
+    /** When the request names none. */
+    default: 4.5,
+  },
+  /** The largest seed (a 32-bit unsigned integer). */
   seedMax: 4_294_967_295,
+  /** Mochi's frames per second. */
   fps: 30,
+  /** The model name. */
   model: "mochi-1",
 } as const;
 

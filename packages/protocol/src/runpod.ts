@@ -3,27 +3,44 @@ import { FramesSchema, PromptSchema, SeedSchema } from "./video.js";
 
 /** The input worker-mochi takes (shared/API.md, "RunPod and worker-mochi"). */
 export const WorkerInputSchema = z.object({
+  /** What to render. */
   positive_prompt: PromptSchema,
+  /** What to avoid. */
   negative_prompt: z.string().optional(),
+  /** Width in pixels. */
   width: z.number().int(),
+  /** Height in pixels. */
   height: z.number().int(),
+  /** Frames to render. */
   num_frames: FramesSchema,
+  /** Denoising steps. */
   steps: z.number().int(),
+  /** Guidance scale. */
   cfg: z.number(),
+  /** The seed; random when absent. */
   seed: SeedSchema.optional(),
 });
+/** The input worker-mochi takes. */
 export type WorkerInput = z.infer<typeof WorkerInputSchema>;
 
 /** What worker-mochi returns for a finished job: the uploaded MP4 and its facts. */
 export const WorkerOutputSchema = z.object({
+  /** The uploaded MP4. */
   url: z.url(),
+  /** The file's storage key (UploadThing's), used to delete it. */
   key: z.string().min(1),
+  /** Frames rendered. */
   frames: z.number().int().positive(),
+  /** Frames per second. */
   fps: z.number().positive(),
+  /** Width in pixels. */
   width: z.number().int().positive(),
+  /** Height in pixels. */
   height: z.number().int().positive(),
+  /** Length in seconds: `frames / fps`. */
   seconds: z.number().positive(),
 });
+/** What worker-mochi returns for a finished job. */
 export type WorkerOutput = z.infer<typeof WorkerOutputSchema>;
 
 /**
@@ -32,11 +49,20 @@ export type WorkerOutput = z.infer<typeof WorkerOutputSchema>;
  */
 export const WorkerProgressSchema = z.union([
   z.number(),
-  z.object({ progress: z.number().optional(), step: z.number().optional(), steps: z.number().optional() }),
+  z.object({
+    /** The fraction done, 0..1. */
+    progress: z.number().optional(),
+    /** The current denoising step. */
+    step: z.number().optional(),
+    /** Denoising steps in all. */
+    steps: z.number().optional(),
+  }),
   z.string(),
 ]);
+/** Progress a worker reports (see {@link WorkerProgressSchema}). */
 export type WorkerProgress = z.infer<typeof WorkerProgressSchema>;
 
+/** A RunPod job's status. */
 export const RunPodJobStatusSchema = z.enum([
   "IN_QUEUE",
   "IN_PROGRESS",
@@ -45,27 +71,45 @@ export const RunPodJobStatusSchema = z.enum([
   "CANCELLED",
   "TIMED_OUT",
 ]);
+/** A RunPod job's status. */
 export type RunPodJobStatus = z.infer<typeof RunPodJobStatusSchema>;
 
 /** RunPod's job object: what `/run` and `/status` answer and what the webhook receives. */
 export const RunPodJobSchema = z.object({
+  /** The job id. */
   id: z.string().min(1).max(200),
+  /** Where the job stands. */
   status: RunPodJobStatusSchema,
+  /** A {@link WorkerOutput} when `COMPLETED`, a {@link WorkerProgress} while `IN_PROGRESS`. */
   output: z.unknown().optional(),
+  /** Why it failed, when `FAILED`: worker-mochi's `"<code>: <message>"`. */
   error: z.unknown().optional(),
+  /** Milliseconds the job waited in the queue. */
   delayTime: z.number().optional(),
+  /** Milliseconds the job ran. */
   executionTime: z.number().optional(),
 });
+/** RunPod's job object. */
 export type RunPodJob = z.infer<typeof RunPodJobSchema>;
 
 /** What `POST /{endpoint}/run` sends (shared/API.md). */
 export const RunPodRunRequestSchema = z.object({
+  /** The worker's input. */
   input: WorkerInputSchema,
+  /** Where RunPod reports the job's end: the server's webhook URL with the video's token. */
   webhook: z.url(),
-  policy: z.object({ executionTimeout: z.number().int().positive(), ttl: z.number().int().positive() }),
+  /** RunPod's job policy. */
+  policy: z.object({
+    /** Milliseconds the job may run. */
+    executionTimeout: z.number().int().positive(),
+    /** Milliseconds RunPod keeps the job (queue and results). */
+    ttl: z.number().int().positive(),
+  }),
 });
+/** What `POST /{endpoint}/run` sends. */
 export type RunPodRunRequest = z.infer<typeof RunPodRunRequestSchema>;
 
 /** The stable first word of a worker's error message, which says whether a retry can help. */
 export const workerErrorCodes = ["invalid_input", "out_of_memory", "upload_failed", "model_error"] as const;
+/** A stable worker error code. */
 export type WorkerErrorCode = (typeof workerErrorCodes)[number];

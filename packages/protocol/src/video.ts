@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { mochiLimits } from "./limits.js";
 
+/** A video's status: `queued → processing → completed | failed`, only ever forward. */
 export const VideoStatusSchema = z.enum(["queued", "processing", "completed", "failed"]);
+/** A video's status (see {@link VideoStatusSchema}). */
 export type VideoStatus = z.infer<typeof VideoStatusSchema>;
 
 /** Terminal statuses never change again. */
@@ -10,44 +12,80 @@ export const terminalStatuses: readonly VideoStatus[] = ["completed", "failed"];
 /** Status only moves forward: the rank of each status in `queued → processing → completed | failed`. */
 export const statusRank: Record<VideoStatus, number> = { queued: 0, processing: 1, completed: 2, failed: 2 };
 
-export const VideoErrorSchema = z.object({ code: z.string(), message: z.string() });
+/** Why a video failed. */
+export const VideoErrorSchema = z.object({
+  /** A stable code, e.g. `invalid_input`, `job_expired`, `provider_unavailable`. */
+  code: z.string(),
+  /** What happened, for people. */
+  message: z.string(),
+});
 
+/** A requested video and where it stands: the `Video` object of the contract. */
 export const VideoSchema = z.object({
+  /** Server-generated, opaque. */
   id: z.string(),
+  /** The provider's job id (RunPod's), null until submitted; a retry gets a new one. */
   jobId: z.string().nullable(),
+  /** The owner. */
   userId: z.string(),
+  /** What to render. */
   prompt: z.string(),
+  /** What to avoid, or null. */
   negativePrompt: z.string().nullable(),
+  /** The model, e.g. `"mochi-1"`. */
   model: z.string(),
+  /** Where the video stands; it only moves forward. */
   status: VideoStatusSchema,
+  /** 0..1 while processing, when the provider reports it; else null. */
   progress: z.number().min(0).max(1).nullable(),
+  /** The playable MP4 once completed; else null. */
   url: z.string().nullable(),
+  /** Frames rendered. */
   frames: z.number().int(),
+  /** Frames per second (30 for Mochi). */
   fps: z.number().int(),
+  /** `frames / fps`: the seconds the quota charges. */
   durationSeconds: z.number(),
+  /** Width in pixels. */
   width: z.number().int(),
+  /** Height in pixels. */
   height: z.number().int(),
+  /** The seed asked for, or null for a random one. */
   seed: z.number().int().nullable(),
+  /** Denoising steps. */
   steps: z.number().int(),
+  /** Classifier-free guidance scale. */
   cfg: z.number(),
+  /** Why it failed, when `status` is `failed`; else null. */
   error: VideoErrorSchema.nullable(),
+  /** How many times it was resubmitted after a retryable failure. */
   retryCount: z.number().int(),
+  /** When it was requested (ISO-8601). */
   createdAt: z.iso.datetime(),
+  /** When it last changed (ISO-8601). */
   updatedAt: z.iso.datetime(),
 });
+/** A requested video and where it stands (see {@link VideoSchema}). */
 export type Video = z.infer<typeof VideoSchema>;
 
 /** A deleted video, as incremental lists and live events report it. */
 export const TombstoneSchema = z.object({
+  /** The deleted video's id. */
   id: z.string(),
+  /** Always true. */
   deleted: z.literal(true),
+  /** When it was deleted (ISO-8601). */
   updatedAt: z.iso.datetime(),
 });
+/** A deleted video (see {@link TombstoneSchema}). */
 export type Tombstone = z.infer<typeof TombstoneSchema>;
 
+/** An entry of an incremental list or a live event: a video, or the tombstone of a deleted one. */
 export const VideoOrTombstoneSchema = z.union([TombstoneSchema, VideoSchema]);
+/** A video, or the tombstone of a deleted one. */
 export type VideoOrTombstone = z.infer<typeof VideoOrTombstoneSchema>;
 
+/** True when the entry is a {@link Tombstone}. */
 export function isTombstone(entry: VideoOrTombstone): entry is Tombstone {
   return "deleted" in entry && entry.deleted === true;
 }
@@ -62,6 +100,7 @@ const dimension = (axis: "width" | "height") =>
       error: `${axis} must be a multiple of ${mochiLimits.dimension.multipleOf}`,
     });
 
+/** A Mochi frame count: 7–163, one more than a multiple of 6. */
 export const FramesSchema = z
   .number()
   .int()
@@ -71,37 +110,61 @@ export const FramesSchema = z
     error: `frames must be 1 more than a multiple of ${mochiLimits.frames.step} (7, 13, 19, … 163)`,
   });
 
+/** A seed: a 32-bit unsigned integer. */
 export const SeedSchema = z.number().int().min(0).max(mochiLimits.seedMax);
+/** A prompt: 1–2000 characters after trimming. */
 export const PromptSchema = z.string().trim().min(1).max(mochiLimits.promptMaxLength);
 
 /** The canonical body of `POST /api/videos`. Omitted settings take Mochi's defaults. */
 export const GenerateRequestSchema = z.strictObject({
+  /** What to render, 1–2000 characters. */
   prompt: PromptSchema,
+  /** What to avoid, up to 2000 characters. */
   negativePrompt: z.string().max(mochiLimits.promptMaxLength).optional(),
+  /** 7–163, one more than a multiple of 6. Default 31 (about one second). */
   frames: FramesSchema.optional(),
+  /** A multiple of 16 in 256–1280. Default 848. */
   width: dimension("width").optional(),
+  /** A multiple of 16 in 256–1280. Default 480. */
   height: dimension("height").optional(),
+  /** A 32-bit unsigned integer. Default: random. */
   seed: SeedSchema.optional(),
+  /** Denoising steps, 1–200. Default 64. */
   steps: z.number().int().min(mochiLimits.steps.min).max(mochiLimits.steps.max).optional(),
+  /** Guidance scale, 0–20. Default 4.5. */
   cfg: z.number().min(mochiLimits.cfg.min).max(mochiLimits.cfg.max).optional(),
+  /** The model; only `"mochi-1"`. */
   model: z.literal(mochiLimits.model).optional(),
 });
+/** The canonical body of `POST /api/videos` (see {@link GenerateRequestSchema}). */
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
 
 /** The seed app's body of `POST /api/runpod`, accepted for compatibility. */
 export const RunPodGenerateRequestSchema = z
   .strictObject({
+    /** The prompt as the seed app shows it; `input.positive_prompt` is what is rendered. */
     prompt: PromptSchema,
+    /** The model; only `"mochi-1"`. */
     modelName: z.literal(mochiLimits.model).optional(),
+    /** Must equal `input.num_frames`. */
     frames: FramesSchema,
+    /** The worker input, with the same limits as {@link GenerateRequestSchema}. */
     input: z.strictObject({
+      /** What to render. */
       positive_prompt: PromptSchema,
+      /** What to avoid. */
       negative_prompt: z.string().max(mochiLimits.promptMaxLength).optional(),
+      /** A multiple of 16 in 256–1280. Default 848. */
       width: dimension("width").optional(),
+      /** A multiple of 16 in 256–1280. Default 480. */
       height: dimension("height").optional(),
+      /** A 32-bit unsigned integer. Default: random. */
       seed: SeedSchema.optional(),
+      /** Denoising steps, 1–200. Default 64. */
       steps: z.number().int().min(mochiLimits.steps.min).max(mochiLimits.steps.max).optional(),
+      /** Guidance scale, 0–20. Default 4.5. */
       cfg: z.number().min(mochiLimits.cfg.min).max(mochiLimits.cfg.max).optional(),
+      /** 7–163, one more than a multiple of 6. */
       num_frames: FramesSchema,
     }),
   })
@@ -109,21 +172,32 @@ export const RunPodGenerateRequestSchema = z
     path: ["frames"],
     error: "frames must equal input.num_frames",
   });
+/** The seed app's body of `POST /api/runpod` (see {@link RunPodGenerateRequestSchema}). */
 export type RunPodGenerateRequest = z.infer<typeof RunPodGenerateRequestSchema>;
 
 /** A generate request with every default filled in. */
 export interface VideoSettings {
+  /** What to render. */
   prompt: string;
+  /** What to avoid, or null. */
   negativePrompt: string | null;
+  /** The model, e.g. `"mochi-1"`. */
   model: string;
+  /** Frames to render. */
   frames: number;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** The seed, or null for a random one. */
   seed: number | null;
+  /** Denoising steps. */
   steps: number;
+  /** Guidance scale. */
   cfg: number;
 }
 
+/** The settings of a canonical request, Mochi's defaults filled in. */
 export function settingsFromRequest(body: GenerateRequest): VideoSettings {
   return {
     prompt: body.prompt,
@@ -138,6 +212,7 @@ export function settingsFromRequest(body: GenerateRequest): VideoSettings {
   };
 }
 
+/** The settings of a seed-compatible request, Mochi's defaults filled in. */
 export function settingsFromRunPodRequest(body: RunPodGenerateRequest): VideoSettings {
   const { input } = body;
   return settingsFromRequest({

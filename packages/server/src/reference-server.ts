@@ -28,8 +28,14 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
     await app.register(fastifyStatic, { root: webRoot, prefix: "/", decorateReply: false, index: "index.html" });
     const indexHtml = await readFile(path.join(webRoot, "index.html"), "utf8");
     app.setNotFoundHandler(async (request, reply) => {
-      if (request.method !== "GET" || request.url.startsWith("/api/") || path.extname(request.url.split("?")[0] ?? "")) {
-        return reply.status(404).send({ error: { code: "not_found", message: `No route ${request.method} ${request.url}.` } });
+      if (
+        request.method !== "GET" ||
+        request.url.startsWith("/api/") ||
+        path.extname(request.url.split("?")[0] ?? "")
+      ) {
+        return reply
+          .status(404)
+          .send({ error: { code: "not_found", message: `No route ${request.method} ${request.url}.` } });
       }
       return reply.type("text/html; charset=utf-8").send(indexHtml);
     });

@@ -1,0 +1,531 @@
+import { z } from "zod";
+import {
+  AcceptTermsRequestSchema,
+  AcceptTermsResponseSchema,
+  DeleteVideosRequestSchema,
+  DeleteVideosResponseSchema,
+  EventsQuerySchema,
+  GenerateResponseSchema,
+  HealthResponseSchema,
+  IdempotencyKeySchema,
+  ListVideosQuerySchema,
+  ListVideosResponseSchema,
+  RunPodWebhookQuerySchema,
+  TermsStatusSchema,
+  UsageSchema,
+  VideoResponseSchema,
+  WebhookReceivedSchema,
+} from "./api.js";
+import { ErrorBodySchema, type ErrorCode, errorStatusByCode } from "./errors.js";
+import { RunPodJobSchema } from "./runpod.js";
+import {
+  GenerateRequestSchema,
+  RunPodGenerateRequestSchema,
+  TombstoneSchema,
+  VideoOrTombstoneSchema,
+  VideoSchema,
+  VideoStatusSchema,
+} from "./video.js";
+
+/** A JSON object of the document: an OpenAPI object or a JSON Schema. */
+export type OpenApiObject = { [key: string]: unknown };
+
+/** Options of {@link openApiDocument}: describe the server the document is for. */
+export interface OpenApiDocumentOptions {
+  /** Where the routes are mounted; it becomes the document's `servers[0].url`. Default `"/api"`. */
+  prefix?: string;
+  /**
+   * Whether `POST /webhooks/clerk` exists (the server has a Clerk webhook signing secret).
+   * Default true.
+   */
+  clerkWebhooks?: boolean;
+  /** Whether the server serves stored videos itself under `/files/` (local storage). Default true. */
+  localFiles?: boolean;
+}
+
+/** An OpenAPI 3.1 document, as {@link openApiDocument} writes it. */
+export interface OpenApiDocument {
+  /** Always `"3.1.0"`: the schemas are JSON Schema 2020-12. */
+  openapi: "3.1.0";
+  /** Title, contract version and license. */
+  info: OpenApiObject & {
+    /** `"OpenV API"`. */
+    title: string;
+    /** The contract version. */
+    version: string;
+  };
+  /** One entry: the prefix the routes are mounted under. */
+  servers: {
+    /** The prefix, e.g. `"/api"`. */
+    url: string;
+    /** What the URL is. */
+    description: string;
+  }[];
+  /** The default for every operation: a Clerk session (bearer or cookie) or, in development, the dev header. */
+  security: Record<string, string[]>[];
+  /** The operations by path (relative to `servers[0].url`) and lower-case method. */
+  paths: Record<string, Record<string, OpenApiObject>>;
+  /** Schemas, security schemes and shared headers the operations refer to. */
+  components: {
+    /** JSON Schemas (2020-12) of every body, by name (`Video`, `GenerateRequest`, `ErrorBody`, …). */
+    schemas: Record<string, OpenApiObject>;
+    /** `sessionToken` (Clerk bearer), `sessionCookie` (`__session`) and `developmentUser` (`X-OpenV-User`). */
+    securitySchemes: Record<string, OpenApiObject>;
+    /** `X-Request-Id` and `Retry-After`. */
+    headers: Record<string, OpenApiObject>;
+  };
+}
+
+/** The contract version the document describes (shared/API.md is v1). */
+const contractVersion = "1.0.0";
+
+// Component names → the schemas behind them. Requests are converted as the server reads them
+// (`io: "input"`: defaults optional, coerced query numbers), answers as the server writes them.
+const requestComponents = {
+  GenerateRequest: GenerateRequestSchema,
+  RunPodGenerateRequest: RunPodGenerateRequestSchema,
+  DeleteVideosRequest: DeleteVideosRequestSchema,
+  AcceptTermsRequest: AcceptTermsRequestSchema,
+  RunPodJob: RunPodJobSchema,
+} satisfies Record<string, z.ZodType>;
+
+const responseComponents = {
+  VideoStatus: VideoStatusSchema,
+  Video: VideoSchema,
+  Tombstone: TombstoneSchema,
+  VideoOrTombstone: VideoOrTombstoneSchema,
+  VideoResponse: VideoResponseSchema,
+  ListVideosResponse: ListVideosResponseSchema,
+  GenerateResponse: GenerateResponseSchema,
+  DeleteVideosResponse: DeleteVideosResponseSchema,
+  Usage: UsageSchema,
+  TermsStatus: TermsStatusSchema,
+  AcceptTermsResponse: AcceptTermsResponseSchema,
+  HealthResponse: HealthResponseSchema,
+  WebhookReceived: WebhookReceivedSchema,
+  ErrorBody: ErrorBodySchema,
+} satisfies Record<string, z.ZodType>;
+
+type ComponentName = keyof typeof requestComponents | keyof typeof responseComponents;
+
+const ref = (name: ComponentName) => ({ $ref: `#/components/schemas/${name}` });
+
+/** zod writes ±2^53−1 bounds on every integer; they say nothing to a reader. */
+function dropSafeIntegerBounds(ctx: { jsonSchema: { minimum?: number; maximum?: number } }): void {
+  if (ctx.jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete ctx.jsonSchema.minimum;
+  if (ctx.jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete ctx.jsonSchema.maximum;
+}
+
+function convertComponents(schemas: Record<string, z.ZodType>, io: "input" | "output"): Record<string, OpenApiObject> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const converted = z.toJSONSchema(registry, {
+    io,
+    uri: (id) => `#/components/schemas/${id}`,
+    override: dropSafeIntegerBounds,
+  }).schemas;
+  // `$schema` and `$id` belong to standalone documents, not to schemas inside an OpenAPI document.
+  return Object.fromEntries(
+    Object.entries(converted).map(([id, { $schema: _schema, $id: _id, ...schema }]) => [id, schema as OpenApiObject]),
+  );
+}
+
+function queryParameters(schema: z.ZodObject, descriptions: Record<string, string>): OpenApiObject[] {
+  const json = z.toJSONSchema(schema, { io: "input", override: dropSafeIntegerBounds }) as {
+    properties: Record<string, OpenApiObject>;
+    required?: string[];
+  };
+  return Object.entries(json.properties).map(([name, property]) => ({
+    name,
+    in: "query",
+    required: json.required?.includes(name) ?? false,
+    ...(descriptions[name] && { description: descriptions[name] }),
+    schema: property,
+  }));
+}
+
+const requestIdHeader = { "X-Request-Id": { $ref: "#/components/headers/X-Request-Id" } };
+
+const jsonResponse = (description: string, schema: OpenApiObject, headers: OpenApiObject = {}) => ({
+  description,
+  headers: { ...requestIdHeader, ...headers },
+  content: { "application/json": { schema } },
+});
+
+/**
+ * The error answers an operation can give, grouped by status; each narrows `error.code` to the
+ * codes of that status. Every operation can also fail with `internal_error` (500).
+ */
+function errorResponses(codes: readonly ErrorCode[]): Record<string, OpenApiObject> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of [...codes, "internal_error" as const]) {
+    const status = errorStatusByCode[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, statusCodes]) => [
+      String(status),
+      jsonResponse(
+        `Error: ${statusCodes.map((code) => `\`${code}\``).join(" or ")}.`,
+        {
+          allOf: [
+            ref("ErrorBody"),
+            {
+              type: "object",
+              properties: { error: { type: "object", properties: { code: { type: "string", enum: statusCodes } } } },
+            },
+          ],
+        },
+        status === 429 || status === 503 ? { "Retry-After": { $ref: "#/components/headers/Retry-After" } } : {},
+      ),
+    ]),
+  );
+}
+
+const jsonBody = (name: ComponentName, description: string) => ({
+  required: true,
+  description,
+  content: { "application/json": { schema: ref(name) } },
+});
+
+/** Open to anyone: the operation overrides the document's default security. */
+const publicRoute = { security: [] };
+
+/** Errors of every route behind auth: bad credentials, and an auth service that cannot answer. */
+const authErrors: ErrorCode[] = ["unauthorized", "service_unavailable"];
+
+function generateOperation(operationId: string, summary: string, body: ComponentName): OpenApiObject {
+  return {
+    operationId,
+    summary,
+    description:
+      "Checks, in order: auth, body, terms, active jobs, quota. Then stores the video `queued`, charges its seconds and submits it to the provider; a provider refusal is refunded and answered 502. With an `Idempotency-Key`, the same user, key and body within 24 h replay the first answer and charge once.",
+    tags: ["videos"],
+    parameters: [
+      {
+        name: "Idempotency-Key",
+        in: "header",
+        required: false,
+        description: "Makes retries safe: the same key and body replay the first answer (the SDK always sends one).",
+        schema: {
+          type: "string",
+          minLength: IdempotencyKeySchema.minLength,
+          maxLength: IdempotencyKeySchema.maxLength,
+        },
+      },
+    ],
+    requestBody: jsonBody(body, "What to render; omitted settings take Mochi's defaults."),
+    responses: {
+      "202": jsonResponse("The video, queued, and the user's usage after the charge.", ref("GenerateResponse"), {
+        "Idempotent-Replayed": {
+          description: "`true` when this answer replays an earlier request with the same key.",
+          schema: { type: "string", enum: ["true"] },
+        },
+      }),
+      ...errorResponses([
+        "validation_failed",
+        "payload_too_large",
+        ...authErrors,
+        "terms_required",
+        "quota_exceeded",
+        "too_many_active_jobs",
+        "idempotency_in_progress",
+        "idempotency_conflict",
+        "rate_limited",
+        "provider_unavailable",
+      ]),
+    },
+  };
+}
+
+function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument["paths"] {
+  const idParameter = {
+    name: "id",
+    in: "path",
+    required: true,
+    description: "The video's id.",
+    schema: { type: "string", minLength: 1, maxLength: 200 },
+  };
+  const paths: OpenApiDocument["paths"] = {
+    "/health": {
+      get: {
+        operationId: "getHealth",
+        summary: "Liveness check",
+        tags: ["service"],
+        ...publicRoute,
+        responses: { "200": jsonResponse("The server is up.", ref("HealthResponse")), ...errorResponses([]) },
+      },
+    },
+    "/videos": {
+      post: generateOperation("generateVideo", "Request a video", "GenerateRequest"),
+      get: {
+        operationId: "listVideos",
+        summary: "List the user's videos, or the changes since a time",
+        description:
+          "Without `updatedSince`: live videos, newest first, paged with `cursor`. With `updatedSince`: every change after it, oldest first, tombstones of deleted videos included; pass back `serverTime` next time to miss nothing.",
+        tags: ["videos"],
+        parameters: queryParameters(ListVideosQuerySchema, {
+          updatedSince: "Unix ms: list every change after it, tombstones included.",
+          limit: "Page size.",
+          cursor: "The previous page's `nextCursor`.",
+        }),
+        responses: {
+          "200": jsonResponse("One page of videos.", ref("ListVideosResponse")),
+          ...errorResponses(["validation_failed", ...authErrors]),
+        },
+      },
+      delete: {
+        operationId: "deleteVideos",
+        summary: "Delete videos by id or job id",
+        description:
+          "Removes the files, cancels unfinished jobs, refunds the seconds of videos that had not completed and leaves tombstones. Ids the user does not own are left out of `deleted`.",
+        tags: ["videos"],
+        requestBody: jsonBody("DeleteVideosRequest", "1–100 ids and job ids in all."),
+        responses: {
+          "200": jsonResponse("The ids deleted.", ref("DeleteVideosResponse")),
+          ...errorResponses(["validation_failed", "payload_too_large", ...authErrors]),
+        },
+      },
+    },
+    "/runpod": {
+      post: generateOperation(
+        "generateVideoSeedCompatible",
+        "Request a video with the seed app's body",
+        "RunPodGenerateRequest",
+      ),
+    },
+    "/videos/events": {
+      get: {
+        operationId: "streamVideoEvents",
+        summary: "Live changes of the user's videos (Server-Sent Events)",
+        description:
+          "`event: video` with `id: <updatedAt ms>` and `data: <Video | Tombstone>` (schema `VideoOrTombstone`) for every change; `event: ping` at least every 20 s. With `Last-Event-ID` or `since`, every change after it is sent first.",
+        tags: ["videos"],
+        parameters: [
+          ...queryParameters(EventsQuerySchema, { since: "Unix ms: send every change after it first." }),
+          {
+            name: "Last-Event-ID",
+            in: "header",
+            required: false,
+            description: "The last event id received (Unix ms); replaces `since` when both are given.",
+            schema: { type: "string", pattern: "^\\d{1,15}$" },
+          },
+        ],
+        responses: {
+          "200": {
+            description: "The event stream; it stays open until the client or the server closes it.",
+            headers: requestIdHeader,
+            content: { "text/event-stream": { schema: { type: "string" } } },
+          },
+          ...errorResponses(["validation_failed", ...authErrors]),
+        },
+      },
+    },
+    "/videos/{id}": {
+      get: {
+        operationId: "getVideo",
+        summary: "One video",
+        tags: ["videos"],
+        parameters: [idParameter],
+        responses: {
+          "200": jsonResponse("The video.", ref("VideoResponse")),
+          ...errorResponses(["validation_failed", ...authErrors, "not_found"]),
+        },
+      },
+      delete: {
+        operationId: "deleteVideo",
+        summary: "Delete one video",
+        description: "Like `DELETE /videos` for one id, but a video the user does not own is 404.",
+        tags: ["videos"],
+        parameters: [idParameter],
+        responses: {
+          "204": { description: "Deleted.", headers: requestIdHeader },
+          ...errorResponses(["validation_failed", ...authErrors, "not_found"]),
+        },
+      },
+    },
+    "/usage": {
+      get: {
+        operationId: "getUsage",
+        summary: "The current quota period's seconds",
+        tags: ["account"],
+        responses: { "200": jsonResponse("The usage.", ref("Usage")), ...errorResponses(authErrors) },
+      },
+    },
+    "/terms/check": {
+      get: {
+        operationId: "checkTerms",
+        summary: "Whether the user accepted the current terms version",
+        tags: ["account"],
+        responses: { "200": jsonResponse("The terms status.", ref("TermsStatus")), ...errorResponses(authErrors) },
+      },
+    },
+    "/terms/accept": {
+      post: {
+        operationId: "acceptTerms",
+        summary: "Accept the current terms version",
+        description: "Every acceptance is kept; accepting twice is not an error.",
+        tags: ["account"],
+        requestBody: jsonBody("AcceptTermsRequest", "The version accepted: the current one."),
+        responses: {
+          "200": jsonResponse("Accepted.", ref("AcceptTermsResponse")),
+          ...errorResponses(["validation_failed", "payload_too_large", ...authErrors, "terms_version_mismatch"]),
+        },
+      },
+    },
+    "/runpod/webhook": {
+      post: {
+        operationId: "receiveRunPodWebhook",
+        summary: "RunPod job updates (public, protected by the per-video token in the URL)",
+        description:
+          "The server puts this URL, with `video`, `attempt` and an HMAC `token` of both, in every `/run` call. Without a valid token: 401 and nothing changes. Duplicates and stale updates are 200 with `applied: false`.",
+        tags: ["webhooks"],
+        ...publicRoute,
+        parameters: queryParameters(RunPodWebhookQuerySchema, {
+          video: "The video the job renders.",
+          attempt: "The submission attempt (the video's retry count when it was submitted).",
+          token: "HMAC-SHA256 of `<video>:<attempt>` with the server's webhook secret, base64url.",
+        }),
+        requestBody: jsonBody("RunPodJob", "RunPod's job object."),
+        responses: {
+          "200": jsonResponse("Received.", ref("WebhookReceived")),
+          ...errorResponses(["validation_failed", "payload_too_large", "unauthorized", "service_unavailable"]),
+        },
+      },
+    },
+  };
+  if (options.clerkWebhooks) {
+    paths["/webhooks/clerk"] = {
+      post: {
+        operationId: "receiveClerkWebhook",
+        summary: "Clerk user events (public, Svix-signed)",
+        description:
+          "`user.created` and `user.updated` upsert the user; `user.deleted` deletes the user's videos and files. A bad or stale signature is 401; a replayed delivery (same `svix-id`) changes nothing.",
+        tags: ["webhooks"],
+        ...publicRoute,
+        parameters: ["svix-id", "svix-timestamp", "svix-signature"].map((name) => ({
+          name,
+          in: "header",
+          required: true,
+          schema: { type: "string" },
+        })),
+        requestBody: {
+          required: true,
+          description: "Clerk's event, verified over the exact bytes sent.",
+          content: {
+            "application/json": {
+              schema: { type: "object", properties: { type: { type: "string" }, data: { type: "object" } } },
+            },
+          },
+        },
+        responses: {
+          "200": jsonResponse("Received.", ref("WebhookReceived")),
+          ...errorResponses(["validation_failed", "payload_too_large", "unauthorized"]),
+        },
+      },
+    };
+  }
+  if (options.localFiles) {
+    paths["/files/{key}"] = {
+      get: {
+        operationId: "getFile",
+        summary: "A stored video (local storage only; public, unguessable key)",
+        description: "Supports `Range` requests, so players can seek.",
+        tags: ["files"],
+        ...publicRoute,
+        parameters: [{ name: "key", in: "path", required: true, schema: { type: "string" } }],
+        responses: {
+          "200": {
+            description: "The MP4.",
+            content: { "video/mp4": { schema: { type: "string", format: "binary" } } },
+          },
+          "206": {
+            description: "The requested range of the MP4.",
+            content: { "video/mp4": { schema: { type: "string", format: "binary" } } },
+          },
+          ...errorResponses(["not_found"]),
+        },
+      },
+    };
+  }
+  paths["/openapi.json"] = {
+    get: {
+      operationId: "getOpenApiDocument",
+      summary: "This document",
+      tags: ["service"],
+      ...publicRoute,
+      responses: {
+        "200": {
+          description: "The OpenAPI 3.1 document.",
+          content: { "application/json": { schema: { type: "object" } } },
+        },
+      },
+    },
+  };
+  return paths;
+}
+
+/**
+ * The OpenAPI 3.1 document of the OpenV HTTP contract, built from this package's zod schemas:
+ * every route with its parameters, request body, answers and error codes. `@openv/server` serves
+ * it at `/api/openapi.json`.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from "node:fs";
+ * writeFileSync("openapi.json", JSON.stringify(openApiDocument({ prefix: "/api" }), null, 2));
+ * ```
+ */
+export function openApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDocument {
+  const resolved: Required<OpenApiDocumentOptions> = {
+    prefix: (options.prefix ?? "/api").replace(/\/$/, "") || "/",
+    clerkWebhooks: options.clerkWebhooks ?? true,
+    localFiles: options.localFiles ?? true,
+  };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "OpenV API",
+      version: contractVersion,
+      description:
+        "AI video generation: request a video, follow it live, play it. Every error is `{error: {code, message, details?}}`. Timestamps in bodies are ISO-8601; `updatedSince`, `since`, `serverTime` and event ids are Unix milliseconds.",
+      license: { name: "MIT", identifier: "MIT" },
+    },
+    servers: [{ url: resolved.prefix, description: "Where the OpenV plugin is mounted on this server." }],
+    security: [{ sessionToken: [] }, { sessionCookie: [] }, { developmentUser: [] }],
+    paths: buildPaths(resolved),
+    components: {
+      schemas: {
+        ...convertComponents(requestComponents, "input"),
+        ...convertComponents(responseComponents, "output"),
+      },
+      securitySchemes: {
+        sessionToken: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "A Clerk session token; the user is its `sub`.",
+        },
+        sessionCookie: {
+          type: "apiKey",
+          in: "cookie",
+          name: "__session",
+          description: "Clerk's session cookie, same-origin.",
+        },
+        developmentUser: {
+          type: "apiKey",
+          in: "header",
+          name: "X-OpenV-User",
+          description: "Development servers only (no Clerk): the user id, default `dev-user`.",
+        },
+      },
+      headers: {
+        "X-Request-Id": {
+          description: "The request's id, as logged by the server; quote it in bug reports.",
+          schema: { type: "string" },
+        },
+        "Retry-After": { description: "Seconds to wait before trying again.", schema: { type: "string" } },
+      },
+    },
+  };
+}
