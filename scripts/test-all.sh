@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the test suites need on a fresh Debian machine, idempotently, then runs every
-# test: lint, type checks, builds, the TypeScript suites (against embedded PGlite and a real
-# PostgreSQL server) and worker-mochi's pytest suite.
+# test: lint, type checks, builds, package checks (publint, attw, tarballs), the API reference
+# (TypeDoc), the TypeScript suites (against embedded PGlite and a real PostgreSQL server) and
+# worker-mochi's pytest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,9 @@ step "generate the Prisma client, build and type-check the packages"
 pnpm db:generate >/dev/null
 pnpm build
 pnpm typecheck
+step "package checks (publint --strict, attw, tarball contents) and the API reference (TypeDoc)"
+pnpm check:packages
+pnpm run docs  # `run`: a bare `pnpm docs` is pnpm's own command (it opens the npm page)
 step "TypeScript test suites (PGlite and PostgreSQL)"
 pnpm test
 

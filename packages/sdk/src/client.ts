@@ -91,6 +91,7 @@ export interface ListOptions extends RequestOptions {
 
 /** One page of `list()`. */
 export interface VideoPage<T extends VideoOrTombstone = Video> extends Omit<ListVideosResponse, "videos"> {
+  /** The page's videos (and, with `updatedSince`, tombstones). */
   videos: T[];
 }
 

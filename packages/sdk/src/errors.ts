@@ -8,6 +8,7 @@ const brand = Symbol.for("@openv/sdk/error");
 export interface OpenVClientErrorOptions {
   /** The contract's error code (`quota_exceeded`, …) or the SDK's own (`network_error`, `timeout`, `aborted`). */
   code: string;
+  /** What went wrong and what to do next, for people. */
   message: string;
   /** The HTTP status of the answer; null when no answer arrived. Default null. */
   status?: number | null;
@@ -17,6 +18,7 @@ export interface OpenVClientErrorOptions {
   details?: Record<string, unknown> | null;
   /** Seconds the server asked to wait (`Retry-After`), when it said. Default null. */
   retryAfterSeconds?: number | null;
+  /** The error behind this one (a network failure, a parse error), as `Error.cause`. */
   cause?: unknown;
 }
 
@@ -36,6 +38,7 @@ export interface OpenVClientErrorOptions {
  * ```
  */
 export class OpenVClientError extends Error {
+  /** Always `"OpenVClientError"`. */
   override name = "OpenVClientError";
   /** The contract's error code, or `network_error` / `timeout` / `aborted` / `invalid_response` / `video_failed`. */
   readonly code: string;
@@ -61,6 +64,7 @@ export class OpenVClientError extends Error {
 
 /** 400 `validation_failed` (or 413 `payload_too_large`): the request does not match the contract. */
 export class ValidationError extends OpenVClientError {
+  /** Always `"ValidationError"`. */
   override name = "ValidationError";
   /** Each field problem the server reported (`details.issues`); empty when it listed none. */
   readonly issues: ValidationIssue[];
@@ -74,11 +78,13 @@ export class ValidationError extends OpenVClientError {
 
 /** 401 `unauthorized`: no or invalid credentials (or `getToken` failed). */
 export class UnauthorizedError extends OpenVClientError {
+  /** Always `"UnauthorizedError"`. */
   override name = "UnauthorizedError";
 }
 
 /** 403 `terms_required`: the user must accept the current terms version first. */
 export class TermsRequiredError extends OpenVClientError {
+  /** Always `"TermsRequiredError"`. */
   override name = "TermsRequiredError";
   /** The terms version to accept with `client.acceptTerms(version)`; empty when the server did not say. */
   readonly version: string;
@@ -95,6 +101,7 @@ export class TermsRequiredError extends OpenVClientError {
  * the server's; `NaN` only if a server broke the contract and sent none.
  */
 export class QuotaExceededError extends OpenVClientError {
+  /** Always `"QuotaExceededError"`. */
   override name = "QuotaExceededError";
   /** Seconds allowed in the period. */
   readonly limitSeconds: number;
@@ -118,6 +125,7 @@ export class QuotaExceededError extends OpenVClientError {
 
 /** 404 `not_found`: no such video for this user (or it was deleted). */
 export class NotFoundError extends OpenVClientError {
+  /** Always `"NotFoundError"`. */
   override name = "NotFoundError";
 }
 
@@ -127,41 +135,49 @@ export class NotFoundError extends OpenVClientError {
  * Read `code` and `details` for which.
  */
 export class ConflictError extends OpenVClientError {
+  /** Always `"ConflictError"`. */
   override name = "ConflictError";
 }
 
 /** 429 `rate_limited`: too many requests; `retryAfterSeconds` says when to try again. */
 export class RateLimitedError extends OpenVClientError {
+  /** Always `"RateLimitedError"`. */
   override name = "RateLimitedError";
 }
 
 /** 502 `provider_unavailable`: the video provider refused or is down; nothing was charged. */
 export class ProviderUnavailableError extends OpenVClientError {
+  /** Always `"ProviderUnavailableError"`. */
   override name = "ProviderUnavailableError";
 }
 
 /** Any other 5xx (`internal_error`, `service_unavailable`, a proxy's error page). */
 export class ServerError extends OpenVClientError {
+  /** Always `"ServerError"`. */
   override name = "ServerError";
 }
 
 /** No answer arrived: the server could not be reached or the connection broke. */
 export class NetworkError extends OpenVClientError {
+  /** Always `"NetworkError"`. */
   override name = "NetworkError";
 }
 
 /** No answer within the time allowed (`timeoutMs`), or a 408 from the server or a proxy. */
 export class TimeoutError extends OpenVClientError {
+  /** Always `"TimeoutError"`. */
   override name = "TimeoutError";
 }
 
 /** The caller's `AbortSignal` fired, or the watcher was closed. */
 export class AbortError extends OpenVClientError {
+  /** Always `"AbortError"`. */
   override name = "AbortError";
 }
 
 /** A video the caller was waiting for failed; `video.error` says why. */
 export class VideoFailedError extends OpenVClientError {
+  /** Always `"VideoFailedError"`. */
   override name = "VideoFailedError";
   /** The failed video as the watcher last saw it. */
   readonly video: Video;
