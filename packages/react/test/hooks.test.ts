@@ -21,9 +21,7 @@ import {
   VideoGallery,
 } from "../src/index.js";
 import { clientFor, renderAsUser } from "./support/render.js";
-import { type RealServer, startServer } from "./support/server.js";
-
-const smallVideo = { prompt: "a red fox running through snow", frames: 7, width: 256, height: 256 };
+import { type RealServer, smallVideo, startServer } from "./support/server.js";
 
 let server: RealServer;
 
