@@ -2,12 +2,22 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type RunPodJob, RunPodJobSchema } from "@openv/protocol";
 import { describe, expect, it } from "vitest";
-import { classifyFailure, readCompletion } from "../src/core/failure.js";
+import { classifyFailure, readCompletion, readProgress } from "../src/core/failure.js";
 
 const contract = path.resolve(import.meta.dirname, "../../../worker-mochi/contract");
 const workerErrors = (JSON.parse(readFileSync(path.join(contract, "worker-errors.json"), "utf8")) as unknown[]).map(
   (job) => RunPodJobSchema.parse(job),
 );
+
+describe("progress", () => {
+  it("reads worker-mochi's progress payload as a fraction with at most four decimals", () => {
+    expect(readProgress({ stage: "denoising", progress: 0.24000000000000005, step: 3, steps: 10 })).toBe(0.24);
+    expect(readProgress({ step: 1, steps: 3 })).toBe(0.3333);
+    expect(readProgress("12/64")).toBe(0.1875);
+    expect(readProgress(140)).toBe(1);
+    expect(readProgress({ stage: "encoding" })).toBeNull();
+  });
+});
 
 describe("which failures are retried", () => {
   it("reads worker-mochi's error codes; only a refused input is permanent", () => {

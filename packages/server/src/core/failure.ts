@@ -79,5 +79,6 @@ export function readProgress(output: unknown): number | null {
     fraction = value.step / value.steps;
   }
   if (fraction === null || !Number.isFinite(fraction)) return null;
-  return Math.min(1, Math.max(0, fraction));
+  // Four decimals: enough for any progress bar, and no 0.24000000000000005 on the wire.
+  return Math.round(Math.min(1, Math.max(0, fraction)) * 10_000) / 10_000;
 }
