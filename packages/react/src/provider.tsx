@@ -3,6 +3,7 @@ import { createContext, type ReactNode, useContext, useEffect, useMemo, useRef }
 import { OpenVStore } from "./_internal/openv-store.js";
 
 interface ProviderCommonProps {
+  /** The components that use the OpenV hooks. */
   children?: ReactNode;
   /**
    * Options of the one watcher the provider's hooks share (`mode`, `pollIntervalMs`, …), read when
@@ -16,14 +17,19 @@ interface ProviderCommonProps {
 export interface OpenVProviderClientProps extends ProviderCommonProps {
   /** The client every hook below uses. Create it once (outside render or in `useState`). */
   client: OpenVClient;
+  /** Not used with `client`: the client carries its own. */
   baseUrl?: never;
+  /** Not used with `client`: the client carries its own. */
   getToken?: never;
+  /** Not used with `client`: the client carries its own. */
   headers?: never;
+  /** Not used with `client`: the client carries its own. */
   fetch?: never;
 }
 
 /** A provider that creates its own client from these options. */
 export interface OpenVProviderOptionsProps extends ProviderCommonProps {
+  /** Not used with options: the provider creates the client. */
   client?: never;
   /** Where the OpenV routes are mounted, prefix included, e.g. `"/api"` on the same origin. */
   baseUrl: string;

@@ -50,18 +50,27 @@ const EnvSchema = z.object({
   UPLOADTHING_TOKEN: optionalText,
 });
 
+/** The reference server's settings, as `settingsFromEnv` reads them from the environment. */
 export interface ReferenceServerSettings {
+  /** The port to listen on (PORT). Default 3000. */
   port: number;
+  /** The address to listen on (HOST). Default 127.0.0.1. */
   host: string;
+  /** The URL the server is reachable at (PUBLIC_URL); undefined: the address it listens on. */
   publicUrl: string | undefined;
+  /** A PostgreSQL server (DATABASE_URL); undefined: embedded PostgreSQL in `dataDir`. */
   databaseUrl: string | undefined;
+  /** Where embedded data is kept (OPENV_DATA_DIR). Default ./.openv. */
   dataDir: string;
+  /** The secret that signs webhook URLs (OPENV_WEBHOOK_SECRET, at least 16 characters); undefined: one kept in `dataDir`. */
   webhookSecret: string | undefined;
+  /** The local preview provider's delay per simulated step in ms (OPENV_PREVIEW_STEP_MS). Default 300. */
   previewStepDelayMs: number;
   /** Reconciler timing overrides. */
   reconciler: Partial<ReconcilerOptions>;
   /** A folder with a built single-page app to serve at `/`. */
   webRoot: string | undefined;
+  /** Quota, terms and retry rules (MONTHLY_LIMIT_SECONDS, LIMIT_START_DATE, LIMIT_END_DATE, TERMS_VERSION, MAX_RETRIES, MAX_ACTIVE_JOBS). */
   config: LifecycleConfig;
   /** Clerk, RunPod and UploadThing when configured; each absent one runs on its embedded default. */
   services: ServiceOptions;

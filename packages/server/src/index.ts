@@ -39,6 +39,8 @@ export type {
   Auth,
   AuthRequest,
   Events,
+  IdempotencyRecord,
+  ListPosition,
   Logger,
   Provider,
   ProviderSubmission,
@@ -46,8 +48,10 @@ export type {
   Store,
   StoredFile,
   StoreTransaction,
+  UsageEntryRecord,
   UserEvent,
   UserEventVerifier,
+  VideoPatch,
   VideoRecord,
 } from "./core/ports.js";
 export type { ReconcilePassReport, ReconcilerOptions } from "./core/reconciler.js";

@@ -14,11 +14,17 @@ import { createUploadThingStorage } from "./storage/uploadthing.js";
 import { createEmbeddedStore } from "./store/embedded.js";
 import { createPostgresStore } from "./store/postgres.js";
 
+/** The implementations of the ports a server runs with. */
 export interface Adapters {
+  /** The database. Default: PostgreSQL at `databaseUrl`, else embedded PostgreSQL (PGlite) in `dataDir`. */
   store: Store;
+  /** Who is calling. Default: Clerk when configured, else the development header auth. */
   auth: Auth;
+  /** Where finished videos are kept. Default: UploadThing when configured, else local files. */
   storage: Storage;
+  /** The service that renders videos. Default: RunPod when configured, else the local preview provider. */
   provider: Provider;
+  /** Live video changes. Default: PostgreSQL LISTEN/NOTIFY with `databaseUrl`, else in this process. */
   events: Events;
   /** Verifies the identity provider's user webhooks; null when none is configured (no route). */
   userEvents: UserEventVerifier | null;
@@ -32,9 +38,17 @@ export interface ClerkOptions extends ClerkAuthOptions {
 
 /** The production services, each replacing its embedded default when given. */
 export interface ServiceOptions {
+  /** Clerk authentication and user webhooks; replaces the development header auth. */
   clerk?: ClerkOptions | undefined;
+  /** RunPod as the video provider; replaces the local preview provider. */
   runpod?: RunPodProviderOptions | undefined;
-  uploadthing?: { token: string } | undefined;
+  /** UploadThing storage for finished videos; replaces local files. */
+  uploadthing?:
+    | {
+        /** The UploadThing API token (UPLOADTHING_TOKEN). */
+        token: string;
+      }
+    | undefined;
 }
 
 export interface DefaultAdapterOptions extends ServiceOptions {

@@ -4,6 +4,7 @@ export interface LifecycleConfig {
   monthlyLimitSeconds: number;
   /** A fixed quota period used instead of the UTC month while now is inside it. */
   limitStartDate: Date | null;
+  /** The end (exclusive) of the fixed quota period; both dates must be set for it to apply. */
   limitEndDate: Date | null;
   /** The terms version users must accept before generating. Default "1.0.0". */
   termsVersion: string;
@@ -15,6 +16,7 @@ export interface LifecycleConfig {
   idempotencyTtlMs: number;
 }
 
+/** The default rules, as documented on each `LifecycleConfig` field. */
 export const defaultLifecycleConfig: LifecycleConfig = {
   monthlyLimitSeconds: 600,
   limitStartDate: null,
@@ -26,7 +28,15 @@ export const defaultLifecycleConfig: LifecycleConfig = {
 };
 
 /** The quota period containing `now`: the configured range while inside it, else the UTC month. */
-export function quotaPeriod(config: LifecycleConfig, now: Date): { start: Date; end: Date } {
+export function quotaPeriod(
+  config: LifecycleConfig,
+  now: Date,
+): {
+  /** The first instant of the period. */
+  start: Date;
+  /** The first instant after the period. */
+  end: Date;
+} {
   const { limitStartDate: start, limitEndDate: end } = config;
   if (start && end && now >= start && now < end) return { start, end };
   return {

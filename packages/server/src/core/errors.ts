@@ -1,9 +1,14 @@
 import { type ErrorCode, errorStatusByCode } from "@openv/protocol";
 
+/** What an `OpenVError` is made of. */
 export interface OpenVErrorOptions {
+  /** The contract's error code; it fixes the HTTP status. */
   code: ErrorCode;
+  /** What went wrong and what to do next, for people. */
   message: string;
+  /** Facts about the error, per code (sent in the body's `details`). */
   details?: Record<string, unknown>;
+  /** The underlying error, kept as the standard `cause`. */
   cause?: unknown;
   /** Seconds after which the client may retry (sent as `Retry-After`). */
   retryAfterSeconds?: number;
@@ -11,9 +16,13 @@ export interface OpenVErrorOptions {
 
 /** The one server-side error type: a contract code, a message that says what to do, and details. */
 export class OpenVError extends Error {
+  /** The contract's error code. */
   readonly code: ErrorCode;
+  /** The HTTP status of `code`. */
   readonly status: number;
+  /** Facts about the error, per code, or undefined. */
   readonly details: Record<string, unknown> | undefined;
+  /** Seconds after which the client may retry (sent as `Retry-After`), or undefined. */
   readonly retryAfterSeconds: number | undefined;
 
   constructor({ code, message, details, cause, retryAfterSeconds }: OpenVErrorOptions) {
@@ -25,13 +34,25 @@ export class OpenVError extends Error {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 
-  toBody() {
+  /** The error as the JSON body of an error answer (protocol `ErrorBody`). */
+  toBody(): {
+    /** The error. */
+    error: {
+      /** The error code. */
+      code: ErrorCode;
+      /** What went wrong and what to do next, for people. */
+      message: string;
+      /** Facts about the error, per code; absent when there are none. */
+      details?: Record<string, unknown>;
+    };
+  } {
     return {
       error: { code: this.code, message: this.message, ...(this.details && { details: this.details }) },
     };
   }
 }
 
+/** Whether `value` is an `OpenVError`. */
 export function isOpenVError(value: unknown): value is OpenVError {
   return value instanceof OpenVError;
 }

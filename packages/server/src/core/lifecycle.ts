@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
+  type AcceptTermsResponse,
   durationSeconds,
   type GenerateResponse,
   type ListVideosResponse,
@@ -31,12 +32,19 @@ import type {
 import { decodeCursor, encodeCursor, toChange, toVideo } from "./video-shape.js";
 import { verifyWebhookToken } from "./webhook-token.js";
 
+/** What a `VideoLifecycle` works with: the adapters, the rules and the webhook signing. */
 export interface LifecycleDependencies {
+  /** The database. */
   store: Store;
+  /** The service that renders the videos. */
   provider: Provider;
+  /** Where finished videos are kept. */
   storage: Storage;
+  /** Where video changes are published for live subscribers. */
   events: Events;
+  /** Quota, terms, retry and idempotency rules. */
   config: LifecycleConfig;
+  /** Where transitions and failures are logged. */
   logger: Logger;
   /** Signs webhook URLs; see webhook-token.ts. */
   webhookSecret: string;
@@ -44,16 +52,28 @@ export interface LifecycleDependencies {
   webhookUrl(videoId: string, attempt: number): string;
 }
 
+/** A request to generate a video. */
 export interface SubmitVideoRequest {
+  /** The authenticated user. */
   userId: string;
+  /** What to render, already validated. */
   settings: VideoSettings;
   /** The client's Idempotency-Key, if any, and a fingerprint of the request it came with. */
-  idempotency?: { key: string; fingerprint: string };
+  idempotency?: {
+    /** The `Idempotency-Key` header value. */
+    key: string;
+    /** A hash of the request (see `requestFingerprint`), to tell a retry from a different request. */
+    fingerprint: string;
+  };
 }
 
+/** The answer to a video request: a new one, or a replay for a repeated `Idempotency-Key`. */
 export interface SubmitVideoResult {
+  /** The HTTP status to answer with (202 for a new video). */
   status: number;
+  /** The response body. */
   body: GenerateResponse;
+  /** True when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
   replayed: boolean;
 }
 
@@ -108,12 +128,21 @@ export class VideoLifecycle {
     this.#deps = deps;
   }
 
+  /** The rules this lifecycle enforces. */
   get config(): LifecycleConfig {
     return this.#deps.config;
   }
 
   // ── Requests ────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Admits and submits a video: under the user's lock checks terms, active jobs and quota, charges the
+   * seconds and creates the video, then hands it to the provider. With an `Idempotency-Key` a repeated
+   * request gets the first one's answer.
+   *
+   * @throws `OpenVError` `terms_required`, `too_many_active_jobs`, `quota_exceeded`, `idempotency_conflict`,
+   * `idempotency_in_progress`, or `provider_unavailable` when the provider refused the job (nothing is charged).
+   */
   async submitVideo(request: SubmitVideoRequest): Promise<SubmitVideoResult> {
     const { store } = this.#deps;
     const { userId, settings, idempotency } = request;
@@ -335,7 +364,14 @@ export class VideoLifecycle {
    * updates of an earlier attempt and anything after a terminal status change nothing. A retryable
    * failure resubmits the video (once per failure: the decision is made under the row lock).
    */
-  async applyJobUpdate(videoId: string, attempt: number, job: RunPodJob): Promise<{ applied: boolean }> {
+  async applyJobUpdate(
+    videoId: string,
+    attempt: number,
+    job: RunPodJob,
+  ): Promise<{
+    /** Whether the update changed the video. */
+    applied: boolean;
+  }> {
     const copied = await this.#copyForeignOutput(videoId, attempt, job);
     let resubmit = false;
     let orphanKey: string | null = null;
@@ -474,7 +510,13 @@ export class VideoLifecycle {
    * Applies a verified user event (Clerk). A delivery id seen before changes nothing; the work is
    * idempotent, so a delivery that fails half-way is simply applied again when it is retried.
    */
-  async applyUserEvent(source: string, event: UserEvent): Promise<{ applied: boolean }> {
+  async applyUserEvent(
+    source: string,
+    event: UserEvent,
+  ): Promise<{
+    /** False for a delivery seen before and for an ignored event. */
+    applied: boolean;
+  }> {
     const { store, logger } = this.#deps;
     if (await store.hasWebhookDelivery(source, event.deliveryId)) return { applied: false };
     switch (event.type) {
@@ -567,12 +609,23 @@ export class VideoLifecycle {
 
   // ── Reads ───────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * The user's video.
+   *
+   * @throws `OpenVError` `not_found` when it does not exist, is deleted or is someone else's.
+   */
   async getVideo(userId: string, videoId: string): Promise<Video> {
     const video = await this.#deps.store.getVideo(userId, videoId);
     if (!video || video.deletedAt) throw notFound();
     return toVideo(video);
   }
 
+  /**
+   * One page of the user's videos: the live ones newest first, or with `updatedSince` (ms) every
+   * change after that time (tombstones too), oldest first.
+   *
+   * @throws `OpenVError` `validation_failed` for a cursor this server did not give out.
+   */
   async listVideos(
     userId: string,
     query: { updatedSince?: number | undefined; limit: number; cursor?: string | undefined },
@@ -615,6 +668,7 @@ export class VideoLifecycle {
     } while (cursor);
   }
 
+  /** The user's quota usage in the current period. */
   async usage(userId: string): Promise<Usage> {
     const { monthlyLimitSeconds } = this.config;
     const period = quotaPeriod(this.config, new Date());
@@ -630,13 +684,19 @@ export class VideoLifecycle {
 
   // ── Terms ───────────────────────────────────────────────────────────────────────────────────
 
+  /** Whether the user has accepted the current terms version. */
   async checkTerms(userId: string): Promise<TermsStatus> {
     const version = this.config.termsVersion;
     const acceptance = await this.#deps.store.termsAcceptance(userId, version);
     return { accepted: acceptance !== null, version, acceptedAt: acceptance?.acceptedAt.toISOString() ?? null };
   }
 
-  async acceptTerms(userId: string, version: string) {
+  /**
+   * Records that the user accepted terms `version`; accepting again keeps the first time.
+   *
+   * @throws `OpenVError` `terms_version_mismatch` when `version` is not the current one.
+   */
+  async acceptTerms(userId: string, version: string): Promise<AcceptTermsResponse> {
     const current = this.config.termsVersion;
     if (version !== current) {
       throw new OpenVError({
@@ -696,6 +756,7 @@ export class VideoLifecycle {
 
   // ── Events and logs ─────────────────────────────────────────────────────────────────────────
 
+  /** Calls `listener` with each change of the user's videos; returns the function that unsubscribes. */
   subscribe(userId: string, listener: Parameters<Events["subscribe"]>[1]): () => void {
     return this.#deps.events.subscribe(userId, listener);
   }
@@ -739,6 +800,11 @@ export interface ReconcileTiming {
   resubmitGiveUpMs: number;
 }
 
+/**
+ * What `VideoLifecycle.reconcileVideo` did: applied a provider update, found nothing to change,
+ * submitted a jobless video, failed it, let it wait (a submission may still be in flight), or could
+ * not reach the provider.
+ */
 export type ReconcileOutcome = "updated" | "unchanged" | "submitted" | "failed" | "waiting" | "unreachable";
 
 interface TransitionResult {

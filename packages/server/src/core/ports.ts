@@ -5,22 +5,32 @@ import type { RunPodJob, VideoOrTombstone, VideoStatus, WorkerInput } from "@ope
 
 /** The request facts an `Auth` adapter may look at. */
 export interface AuthRequest {
+  /** The request headers, keys lower-cased as Node.js gives them. */
   headers: Record<string, string | string[] | undefined>;
 }
 
 /** Who is calling. Throws `OpenVError("unauthorized")` when the credentials are missing or invalid. */
 export interface Auth {
+  /** A human-readable description for logs. */
   readonly name: string;
-  authenticate(request: AuthRequest): Promise<{ userId: string }>;
+  /** Identifies the caller of `request`; throws `OpenVError("unauthorized")` when it cannot. */
+  authenticate(request: AuthRequest): Promise<{
+    /** The authenticated user's id. */
+    userId: string;
+  }>;
 }
 
 /** A stored file and the URL that plays it. */
 export interface StoredFile {
+  /** The storage key. */
   key: string;
+  /** The URL that serves the file. */
   url: string;
 }
 
+/** Where finished videos are kept and served from. */
 export interface Storage {
+  /** A human-readable name for logs. */
   readonly name: string;
   /** Stores the file at `sourcePath` under `key` (overwriting) and returns where it is served. */
   putFile(key: string, sourcePath: string, contentType: string): Promise<StoredFile>;
@@ -37,32 +47,68 @@ export interface Storage {
 
 /** One submission of a video to a provider. `attempt` is the video's retry count at submission. */
 export interface ProviderSubmission {
+  /** The video being rendered. */
   videoId: string;
+  /** The video's retry count when submitted; 0 for the first attempt. */
   attempt: number;
+  /** What the worker renders. */
   input: WorkerInput;
+  /** Where the provider should report the job's progress and result. */
   webhookUrl: string;
 }
 
+/** The service that renders videos (RunPod, or the local preview). */
 export interface Provider {
+  /** A human-readable name for logs. */
   readonly name: string;
   /** Starts a job; throws when the provider refuses or cannot be reached. */
-  submit(submission: ProviderSubmission): Promise<{ jobId: string }>;
+  submit(submission: ProviderSubmission): Promise<{
+    /** The provider's id for the new job. */
+    jobId: string;
+  }>;
   /** The job as the provider sees it now, or null when the provider no longer knows it. */
   status(jobId: string): Promise<RunPodJob | null>;
   /** Cancels an unfinished job; a finished or unknown job is not an error. */
   cancel(jobId: string): Promise<void>;
+  /** Releases the provider's resources (timers, connections). */
   close?(): Promise<void>;
 }
 
 /** A verified user-directory event from the identity provider (Clerk's user webhooks). */
 export type UserEvent =
-  | { type: "user.upserted"; deliveryId: string; userId: string; email: string | null }
-  | { type: "user.deleted"; deliveryId: string; userId: string }
+  /** A user was created or updated. */
+  | {
+      /** The event kind. */
+      type: "user.upserted";
+      /** The sender's id for this delivery (Svix message id), used to drop duplicates. */
+      deliveryId: string;
+      /** The identity provider's user id. */
+      userId: string;
+      /** The user's primary email address, or null when they have none. */
+      email: string | null;
+    }
+  /** A user was deleted. */
+  | {
+      /** The event kind. */
+      type: "user.deleted";
+      /** The sender's id for this delivery (Svix message id), used to drop duplicates. */
+      deliveryId: string;
+      /** The identity provider's user id. */
+      userId: string;
+    }
   /** A verified event OpenV has no use for (answered 200 so the sender stops retrying). */
-  | { type: "ignored"; deliveryId: string; eventType: string };
+  | {
+      /** The event kind. */
+      type: "ignored";
+      /** The sender's id for this delivery (Svix message id), used to drop duplicates. */
+      deliveryId: string;
+      /** The sender's own event type, e.g. `"session.created"`. */
+      eventType: string;
+    };
 
 /** Verifies signed user-event webhooks (Svix for Clerk). */
 export interface UserEventVerifier {
+  /** A human-readable name for logs. */
   readonly name: string;
   /**
    * Checks the signature over the exact raw body and the timestamp's freshness, then reads the
@@ -74,44 +120,73 @@ export interface UserEventVerifier {
 
 /** Live changes per user: what the SSE route streams. */
 export interface Events {
+  /** A human-readable name for logs. */
   readonly name: string;
+  /** Sends `change` to every subscriber of `userId`, on this instance and (for shared adapters) on others. */
   publish(userId: string, change: VideoOrTombstone): Promise<void>;
   /** Returns the function that unsubscribes. */
   subscribe(userId: string, listener: (change: VideoOrTombstone) => void): () => void;
+  /** Stops delivering events and releases connections. */
   close?(): Promise<void>;
 }
 
 /** A video row as the store keeps it. */
 export interface VideoRecord {
+  /** Server-generated, opaque. */
   id: string;
+  /** The owner. */
   userId: string;
+  /** The provider's job id, null until submitted; a retry gets a new one. */
   jobId: string | null;
+  /** What to render. */
   prompt: string;
+  /** What to avoid, or null. */
   negativePrompt: string | null;
+  /** The model, e.g. `"mochi-1"`. */
   model: string;
+  /** Where the video stands; it only moves forward. */
   status: VideoStatus;
+  /** 0..1 while processing, when the provider reports it; 1 once completed; else null. */
   progress: number | null;
+  /** The playable MP4 once completed; else null. */
   url: string | null;
+  /** The key of the video in `Storage`, or null when it is not in this server's storage. */
   storageKey: string | null;
+  /** Frames rendered. */
   frames: number;
+  /** Frames per second. */
   fps: number;
+  /** `frames / fps`: the seconds the quota charges. */
   durationSeconds: number;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** The seed asked for, or null for a random one. */
   seed: number | null;
+  /** Denoising steps. */
   steps: number;
+  /** Classifier-free guidance scale. */
   cfg: number;
+  /** Why it failed (an error code), when `status` is `failed`; else null. */
   errorCode: string | null;
+  /** A readable explanation of the failure, when `status` is `failed`; else null. */
   errorMessage: string | null;
+  /** How many times it was resubmitted after a retryable failure. */
   retryCount: number;
+  /** When it was requested. */
   createdAt: Date;
+  /** When it last changed visibly (the change-feed clock). */
   updatedAt: Date;
+  /** When the provider last reported on the job; the reconciler checks videos that stay silent. */
   providerSeenAt: Date | null;
+  /** When the user deleted it (a tombstone), or null. */
   deletedAt: Date | null;
   /** When the current attempt's job was handed to the provider. */
   submittedAt: Date | null;
 }
 
+/** The fields of a video that change after creation, and the new `updatedAt`. */
 export type VideoPatch = Partial<
   Pick<
     VideoRecord,
@@ -127,30 +202,50 @@ export type VideoPatch = Partial<
     | "deletedAt"
     | "submittedAt"
   >
-> & { updatedAt: Date };
+> & {
+  /** The video's `updatedAt` after the change: the `changeClock` time, or unchanged for a change users cannot see. */
+  updatedAt: Date;
+};
 
+/** One line of the usage ledger: seconds charged for a video, or refunded. */
 export interface UsageEntryRecord {
+  /** The video charged or refunded. */
   videoId: string;
+  /** A charge, or a refund of an earlier charge. */
   kind: "charge" | "refund";
+  /** Seconds of video charged or refunded. */
   seconds: number;
+  /** When the entry was made; quota periods are summed by this time. */
   chargedAt: Date;
 }
 
+/** What the server remembers of a request sent with an `Idempotency-Key`. */
 export interface IdempotencyRecord {
+  /** The user who sent the request. */
   userId: string;
+  /** The `Idempotency-Key` header value. */
   key: string;
+  /** A hash of the request, to tell a retry from a different request reusing the key. */
   fingerprint: string;
+  /** The video the request created, once it has one; else null. */
   videoId: string | null;
+  /** `running` while the first request is being processed, `done` once its response is stored. */
   state: "running" | "done";
+  /** The HTTP status of the stored response, once `done`; else null. */
   responseStatus: number | null;
+  /** The JSON body of the stored response, once `done`; else null. */
   responseBody: unknown;
+  /** When the first request arrived. */
   createdAt: Date;
+  /** When the record may be deleted and the key reused. */
   expiresAt: Date;
 }
 
 /** A position in a list ordered by (time, id). */
 export interface ListPosition {
+  /** The time the list is ordered by. */
   at: Date;
+  /** The id that breaks ties between equal times. */
   id: string;
 }
 
@@ -163,24 +258,41 @@ export interface StoreTransaction {
    * change-feed lock in shared mode so `Store.changeFeedTime` can never pass a change still in flight.
    */
   changeClock(userId: string): Promise<Date>;
+  /** Locks a video until the transaction ends and returns it, or null when it does not exist. */
   lockVideo(videoId: string): Promise<VideoRecord | null>;
+  /** Locks the user's videos whose id is in `ids` or whose job id is in `jobIds` (in id order), and returns them. */
   lockVideos(userId: string, ids: string[], jobIds: string[]): Promise<VideoRecord[]>;
+  /** Inserts a new video. */
   insertVideo(video: VideoRecord): Promise<void>;
+  /** Applies `patch` to a video and returns the updated row; throws when it does not exist. */
   updateVideo(videoId: string, patch: VideoPatch): Promise<VideoRecord>;
+  /** How many of the user's live videos are `queued` or `processing`. */
   countActiveVideos(userId: string): Promise<number>;
+  /** Net seconds charged to the user (charges minus refunds, at least 0) with `chargedAt` in [`periodStart`, `periodEnd`). */
   usedSeconds(userId: string, periodStart: Date, periodEnd: Date): Promise<number>;
+  /** Every usage entry of a video. */
   usageEntries(videoId: string): Promise<UsageEntryRecord[]>;
+  /** Adds an entry to the user's usage ledger. */
   insertUsageEntry(userId: string, entry: UsageEntryRecord): Promise<void>;
+  /** Whether the user has accepted terms `version`. */
   hasAcceptedTerms(userId: string, version: string): Promise<boolean>;
+  /** The user's idempotency record for `key`, or null. */
   findIdempotency(userId: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Creates or replaces the idempotency record for its user and key. */
   upsertIdempotency(record: IdempotencyRecord): Promise<void>;
+  /** Deletes the user's idempotency record for `key`, if any. */
   deleteIdempotency(userId: string, key: string): Promise<void>;
 }
 
+/** The database: videos, usage, terms acceptances, idempotency records, users and webhook deliveries. */
 export interface Store {
+  /** A human-readable name for logs, e.g. where the database is. */
   readonly name: string;
+  /** Runs `work` in one database transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** The user's video with this id (deleted ones too), or null when it does not exist or is someone else's. */
   getVideo(userId: string, videoId: string): Promise<VideoRecord | null>;
+  /** The video with this id, whoever owns it, or null. */
   getVideoById(videoId: string): Promise<VideoRecord | null>;
   /** Live (not deleted) videos, newest first, after `cursor` in that order. */
   listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]>;
@@ -191,10 +303,24 @@ export interface Store {
    * every later change will be stamped after T. Clients pass it back as `updatedSince`.
    */
   changeFeedTime(userId: string): Promise<Date>;
+  /** Net seconds charged to the user (charges minus refunds, at least 0) with `chargedAt` in [`periodStart`, `periodEnd`). */
   usedSeconds(userId: string, periodStart: Date, periodEnd: Date): Promise<number>;
-  termsAcceptance(userId: string, version: string): Promise<{ acceptedAt: Date } | null>;
+  /** When the user accepted terms `version`, or null if they have not. */
+  termsAcceptance(
+    userId: string,
+    version: string,
+  ): Promise<{
+    /** When the terms were accepted. */
+    acceptedAt: Date;
+  } | null>;
   /** Records an acceptance (keeping the first one of a version) and returns it. */
-  acceptTerms(userId: string, version: string): Promise<{ acceptedAt: Date }>;
+  acceptTerms(
+    userId: string,
+    version: string,
+  ): Promise<{
+    /** When the terms were (first) accepted. */
+    acceptedAt: Date;
+  }>;
   /**
    * Claims up to `limit` unfinished, live videos whose provider has been silent for `silentForMs`
    * and that no reconciler holds, and holds them for `holdForMs` (times by the database clock).
@@ -207,17 +333,26 @@ export interface Store {
   liveVideoIds(userId: string): Promise<string[]>;
   /** Creates or updates a user from the identity provider; a user marked deleted stays deleted. */
   upsertUser(userId: string, profile: { email: string | null }): Promise<void>;
+  /** Marks a user deleted at `at`, creating the row if needed; an earlier deletion time is kept. */
   markUserDeleted(userId: string, at: Date): Promise<void>;
+  /** Whether a webhook delivery from `source` with this id was already recorded. */
   hasWebhookDelivery(source: string, deliveryId: string): Promise<boolean>;
+  /** Records a webhook delivery from `source`, so a redelivery can be recognised; recording twice is not an error. */
   recordWebhookDelivery(source: string, deliveryId: string): Promise<void>;
+  /** Deletes idempotency records expired at or before `now`; returns how many. */
   deleteExpiredIdempotency(now: Date): Promise<number>;
+  /** Deletes webhook deliveries received before `before`; returns how many. */
   deleteWebhookDeliveriesBefore(before: Date): Promise<number>;
+  /** Closes the database connection. */
   close(): Promise<void>;
 }
 
 /** What the core logs: a pino logger fits. */
 export interface Logger {
+  /** Logs at info level. */
   info(object: object, message?: string): void;
+  /** Logs at warn level. */
   warn(object: object, message?: string): void;
+  /** Logs at error level. */
   error(object: object, message?: string): void;
 }

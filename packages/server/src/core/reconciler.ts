@@ -32,6 +32,7 @@ export interface ReconcilerOptions {
   deliveryRetentionMs: number;
 }
 
+/** The default timing, as documented on each `ReconcilerOptions` field. */
 export const defaultReconcilerOptions: ReconcilerOptions = {
   intervalMs: 5_000,
   silentMs: 10_000,
@@ -44,8 +45,11 @@ export const defaultReconcilerOptions: ReconcilerOptions = {
   deliveryRetentionMs: 30 * 24 * 60 * 60_000,
 };
 
+/** What one reconcile pass did. */
 export interface ReconcilePassReport {
+  /** How many videos the pass claimed. */
   claimed: number;
+  /** How many claimed videos ended with each outcome; `error` counts those that threw. */
   outcomes: Partial<Record<ReconcileOutcome | "error", number>>;
 }
 
@@ -55,6 +59,7 @@ export interface ReconcilePassReport {
  * them through `VideoLifecycle.reconcileVideo`. `stop()` waits for the pass in flight.
  */
 export class Reconciler {
+  /** The timing in use: the defaults overridden by the options given. */
   readonly options: ReconcilerOptions;
   readonly #lifecycle: VideoLifecycle;
   readonly #store: Store;
@@ -71,12 +76,14 @@ export class Reconciler {
     this.options = { ...defaultReconcilerOptions, ...deps.options };
   }
 
+  /** Starts the loop: the first pass runs after `intervalMs`. Does nothing if already started. */
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#schedule(this.options.intervalMs);
   }
 
+  /** Stops the loop and waits for the pass in flight, if any. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);

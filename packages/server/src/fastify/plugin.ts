@@ -43,7 +43,14 @@ export interface OpenVPluginOptions extends Partial<Adapters>, ServiceOptions {
   /** How often SSE streams send `event: ping`. Default 15 000 ms. */
   ssePingMs?: number;
   /** Per-user limit on generate requests (429 with Retry-After), or false. Default 60 a minute. */
-  generateRateLimit?: { max: number; timeWindowMs: number } | false;
+  generateRateLimit?:
+    | {
+        /** Requests allowed per user in each window. */
+        max: number;
+        /** The window length in milliseconds. */
+        timeWindowMs: number;
+      }
+    | false;
   /** The local preview provider's delay per simulated step, so progress is visible. Default 0. */
   previewStepDelayMs?: number;
   /**
@@ -55,8 +62,11 @@ export interface OpenVPluginOptions extends Partial<Adapters>, ServiceOptions {
   openapi?: boolean;
 }
 
+/** What the plugin adds to the Fastify instance as `fastify.openv`. */
 export interface OpenVDecoration {
+  /** The video lifecycle the routes use. */
   lifecycle: VideoLifecycle;
+  /** The adapters in use, defaults filled in. */
   adapters: Adapters;
   /** The reconciler, also when its loop is off (`runOnce()` runs one pass). */
   reconciler: Reconciler;

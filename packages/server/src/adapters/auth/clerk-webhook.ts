@@ -3,6 +3,7 @@ import { z } from "zod";
 import { OpenVError } from "../../core/errors.js";
 import type { UserEvent, UserEventVerifier } from "../../core/ports.js";
 
+/** Settings of `createClerkWebhookVerifier`. */
 export interface ClerkWebhookVerifierOptions {
   /** `CLERK_WEBHOOK_SIGNING_SECRET`: the endpoint's signing secret from Clerk Dashboard → Webhooks (`whsec_…`). */
   signingSecret: string;

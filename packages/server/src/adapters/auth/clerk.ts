@@ -5,6 +5,7 @@ import { parseCookie } from "cookie";
 import { OpenVError } from "../../core/errors.js";
 import type { Auth, AuthRequest } from "../../core/ports.js";
 
+/** Settings of `createClerkAuth`: `secretKey` or `jwtKey` is required. */
 export interface ClerkAuthOptions {
   /**
    * `CLERK_SECRET_KEY` (`sk_test_…` / `sk_live_…`). Used to fetch the instance's signing keys (JWKS)

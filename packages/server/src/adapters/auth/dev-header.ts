@@ -4,6 +4,7 @@ import type { Auth, AuthRequest } from "../../core/ports.js";
 
 const userIdPattern = /^[A-Za-z0-9_.@:|-]{1,200}$/;
 
+/** Settings of `createDevHeaderAuth`. */
 export interface DevHeaderAuthOptions {
   /** The user when the header is absent. Default "dev-user". */
   defaultUserId?: string;

@@ -3,6 +3,7 @@ import { type VideoOrTombstone, VideoOrTombstoneSchema } from "@openv/protocol";
 import pg from "pg";
 import type { Events, Logger } from "../../core/ports.js";
 
+/** Settings of `createPostgresEvents`. */
 export interface PostgresEventsOptions {
   /** The PostgreSQL server every instance shares (`DATABASE_URL`). */
   connectionString: string;

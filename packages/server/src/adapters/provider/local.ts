@@ -8,8 +8,11 @@ import path from "node:path";
 import type { RunPodJob, WorkerInput, WorkerOutput } from "@openv/protocol";
 import type { Logger, Provider, ProviderSubmission, Storage } from "../../core/ports.js";
 
+/** Settings of `createLocalPreviewProvider`. */
 export interface LocalPreviewProviderOptions {
+  /** Where the rendered preview videos are stored. */
   storage: Storage;
+  /** Where render failures are reported. */
   logger: Logger;
   /** The ffmpeg to run. Default: FFMPEG_PATH, else the binary shipped in @ffmpeg-installer/ffmpeg. */
   ffmpegPath?: string;

@@ -2,8 +2,10 @@ import { type RunPodJob, RunPodJobSchema } from "@openv/protocol";
 import { FetchError, ofetch } from "ofetch";
 import type { Provider, ProviderSubmission } from "../../core/ports.js";
 
+/** RunPod's public serverless API, the default `baseUrl`. */
 export const runPodPublicApi = "https://api.runpod.ai/v2";
 
+/** Settings of `createRunPodProvider`. */
 export interface RunPodProviderOptions {
   /** RUNPOD_API_KEY. */
   apiKey: string;

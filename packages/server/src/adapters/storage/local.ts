@@ -5,6 +5,7 @@ import { type CopyFromUrlOptions, downloadToTempFile } from "./download.js";
 
 const keyPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
+/** Settings of `createLocalStorage`. */
 export interface LocalStorageOptions {
   /** Folder the files live in. */
   directory: string;

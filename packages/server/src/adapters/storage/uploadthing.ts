@@ -3,6 +3,7 @@ import { UTApi, UTFile } from "uploadthing/server";
 import type { Logger, Storage, StoredFile } from "../../core/ports.js";
 import { type CopyFromUrlOptions, downloadToTempFile } from "./download.js";
 
+/** Settings of `createUploadThingStorage`. */
 export interface UploadThingStorageOptions {
   /**
    * The app's UploadThing token: a base64 string of `{apiKey, appId, regions}`, shown in the

@@ -6,9 +6,11 @@ import type { Store } from "../../core/ports.js";
 import { applyMigrations, defaultMigrationsDir } from "./migrate.js";
 import { PrismaStore } from "./prisma.js";
 
+/** Settings of `createEmbeddedStore`. */
 export interface EmbeddedStoreOptions {
   /** Folder of the database files; omitted: an in-memory database (tests). */
   dataDir?: string;
+  /** The folder of SQL migrations to apply at start. Default: the ones shipped with the package. */
   migrationsDir?: string;
 }
 

@@ -3,8 +3,11 @@ import type { Store } from "../../core/ports.js";
 import { applyMigrations, defaultMigrationsDir } from "./migrate.js";
 import { PrismaStore } from "./prisma.js";
 
+/** Settings of `createPostgresStore`. */
 export interface PostgresStoreOptions {
+  /** The PostgreSQL server (`DATABASE_URL`), e.g. `postgres://user:pass@host:5432/openv`. */
   connectionString: string;
+  /** The folder of SQL migrations to apply at start. Default: the ones shipped with the package. */
   migrationsDir?: string;
   /** Connections in this instance's pool. Default 10. */
   poolSize?: number;
