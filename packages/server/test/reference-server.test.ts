@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { Video } from "@openv/protocol";
 import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunPodStandIn } from "./support/runpod-stand-in.js";
@@ -43,6 +44,19 @@ async function startReferenceServer(env: NodeJS.ProcessEnv, port: number) {
   }
   state.startedIn = Date.now() - started;
   return state;
+}
+
+type Call = (pathname: string, init?: RequestInit) => Promise<{ status: number; body: { video: Video } }>;
+
+/** Polls the video until it is completed or failed (a minute at most). */
+async function untilFinished(call: Call, first: Video): Promise<Video> {
+  let video = first;
+  const deadline = Date.now() + 60_000;
+  while (video.status !== "completed" && video.status !== "failed" && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    video = (await call(`/api/videos/${video.id}`)).body.video;
+  }
+  return video;
 }
 
 async function stop(child: ChildProcess) {
@@ -98,14 +112,9 @@ describe("pnpm start: the reference server with no configuration", () => {
       body: '{"prompt":"a paper boat on a pond","frames":13}',
     });
     expect(created.status).toBe(202);
-    let video = created.body.video;
-    const deadline = Date.now() + 60_000;
-    while (video.status !== "completed" && video.status !== "failed" && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      video = (await call(`/api/videos/${video.id}`)).body.video;
-    }
+    const video = await untilFinished(call, created.body.video);
     expect(video.status).toBe("completed");
-    const file = await fetch(video.url);
+    const file = await fetch(video.url as string);
     expect(file.headers.get("content-type")).toBe("video/mp4");
     expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     expect(server.output).toMatch(/video processing → completed/);
@@ -169,13 +178,8 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
       body: '{"prompt":"a kite","frames":7,"width":256,"height":256}',
     });
     expect(created.status).toBe(202);
-    let video = created.body.video;
-    const deadline = Date.now() + 60_000;
-    while (video.status !== "completed" && video.status !== "failed" && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      video = (await call(`/api/videos/${video.id}`)).body.video;
-    }
+    const video = await untilFinished(call, created.body.video);
     expect(video).toMatchObject({ status: "completed", jobId: standIn.submitted[0]?.id });
-    expect(video.url.startsWith(`${base}/api/files/`)).toBe(true);
+    expect(video.url?.startsWith(`${base}/api/files/`)).toBe(true);
   });
 });
