@@ -1,14 +1,5 @@
-import { GenerateForm, OpenVProvider, TermsGate, useUsage, VideoGallery } from "@openv/react";
+import { formatSeconds, GenerateForm, OpenVProvider, TermsGate, useUsage, VideoGallery } from "@openv/react";
 import type { OpenVClient } from "@openv/sdk";
-
-/** Seconds as "9 min 42 s", "10 min" or "38.5 s", rounded down: never more than is left. */
-function formatRemaining(seconds: number): string {
-  // Two decimals under a minute, as the form shows them, so the two figures on the page agree.
-  if (seconds < 60) return `${Math.max(0, Math.round(seconds * 100) / 100)} s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.floor(seconds - minutes * 60);
-  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
-}
 
 function QuotaBadge() {
   const { usage, error } = useUsage();
@@ -18,7 +9,7 @@ function QuotaBadge() {
   const empty = usage.remainingSeconds < 7 / 30;
   return (
     <span className="app-quota" data-empty={empty ? "" : undefined} title={`Resets ${usage.periodEnd.slice(0, 10)}`}>
-      <strong>{formatRemaining(usage.remainingSeconds)}</strong> of {formatRemaining(usage.limitSeconds)} left
+      <strong>{formatSeconds(usage.remainingSeconds)}</strong> of {formatSeconds(usage.limitSeconds)} left
     </span>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+export { formatSeconds } from "./_internal/format.js";
 export type { TermsState, UsageState, VideosState } from "./_internal/openv-store.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
 export { GenerateForm } from "./components/generate-form.js";
