@@ -13,6 +13,7 @@ import {
   type VideoSettings,
   type VideoStatus,
   type WorkerInput,
+  type WorkerOutput,
 } from "@openv/protocol";
 import { type LifecycleConfig, quotaPeriod } from "./config.js";
 import { notFound, OpenVError } from "./errors.js";
@@ -322,11 +323,11 @@ export class VideoLifecycle {
       if (!initial) return video;
       const reason = error instanceof Error ? error.message : String(error);
       return (
-        (await this.#transition(video.id, (current) =>
-          current.retryCount === attempt && current.jobId === null
-            ? this.#failure(current, { code: "provider_unavailable", message: reason, retryable: false })
-            : null,
-        )) ?? video
+        (await this.#failAttempt(video.id, attempt, null, {
+          code: "provider_unavailable",
+          message: reason,
+          retryable: false,
+        })) ?? video
       );
     }
     const saved = await this.#transition(video.id, (current) =>
@@ -372,7 +373,11 @@ export class VideoLifecycle {
     /** Whether the update changed the video. */
     applied: boolean;
   }> {
-    const copied = await this.#copyForeignOutput(videoId, attempt, job);
+    const completion = job.status === "COMPLETED" ? readCompletion(job) : null;
+    const copied =
+      completion && "output" in completion
+        ? await this.#copyForeignOutput(videoId, attempt, job, completion.output)
+        : null;
     let resubmit = false;
     let orphanKey: string | null = null;
     const updated = await this.#transition(videoId, (video) => {
@@ -395,13 +400,14 @@ export class VideoLifecycle {
           return { patch: { jobId, status: "processing", progress } };
         }
         case "COMPLETED": {
-          const completion = readCompletion(job);
-          if ("failure" in completion) {
-            const failure = this.#failure(video, completion.failure);
+          // Read once above for every COMPLETED job; `??` only satisfies the type checker.
+          const read = completion ?? readCompletion(job);
+          if ("failure" in read) {
+            const failure = this.#failure(video, read.failure);
             resubmit = failure.patch.status === "processing";
             return failure;
           }
-          const url = copied?.url ?? completion.output.url;
+          const url = copied?.url ?? read.output.url;
           const storageKey = copied?.key ?? this.#deps.storage.keyForUrl(url);
           return { patch: { jobId, status: "completed", progress: 1, url, storageKey } };
         }
@@ -428,14 +434,17 @@ export class VideoLifecycle {
    * `service_unavailable`: the provider's webhook retry or the reconciler tries again while the
    * provider still has the result.
    */
-  async #copyForeignOutput(videoId: string, attempt: number, job: RunPodJob): Promise<StoredFile | null> {
-    if (job.status !== "COMPLETED") return null;
-    const completion = readCompletion(job);
+  async #copyForeignOutput(
+    videoId: string,
+    attempt: number,
+    job: RunPodJob,
+    output: WorkerOutput,
+  ): Promise<StoredFile | null> {
     const { storage, store, logger } = this.#deps;
-    if (!("output" in completion) || storage.keyForUrl(completion.output.url) !== null) return null;
+    if (storage.keyForUrl(output.url) !== null) return null;
     const video = await store.getVideoById(videoId);
     if (!video || video.deletedAt || !acceptsUpdate(video, attempt, job)) return null;
-    const source = completion.output.url;
+    const source = output.url;
     try {
       const stored = await storage.copyFromUrl(`${video.id}-${attempt}.mp4`, source, "video/mp4");
       logger.info({ videoId, jobId: job.id, key: stored.key }, "copied the provider's video into storage");
@@ -469,15 +478,11 @@ export class VideoLifecycle {
         const after = await this.#submitToProvider(video, { initial: false });
         return after.jobId === null ? "unreachable" : "submitted";
       }
-      const failed = await this.#transition(video.id, (current) =>
-        current.retryCount === attempt && current.jobId === null && !terminalStatuses.includes(current.status)
-          ? this.#failure(current, {
-              code: "provider_unavailable",
-              message: `The video provider did not accept the job for ${Math.round(silentMs / 60_000)} minutes; the seconds were refunded. Try again later.`,
-              retryable: false,
-            })
-          : null,
-      );
+      const failed = await this.#failAttempt(video.id, attempt, null, {
+        code: "provider_unavailable",
+        message: `The video provider did not accept the job for ${Math.round(silentMs / 60_000)} minutes; the seconds were refunded. Try again later.`,
+        retryable: false,
+      });
       return failed ? "failed" : "unchanged";
     }
     const jobId = video.jobId;
@@ -489,15 +494,11 @@ export class VideoLifecycle {
       return "unreachable";
     }
     if (job === null) {
-      const failed = await this.#transition(video.id, (current) =>
-        current.retryCount === attempt && current.jobId === jobId && !terminalStatuses.includes(current.status)
-          ? this.#failure(current, {
-              code: "job_expired",
-              message: `The provider no longer knows job ${jobId}: jobs are deleted after their ttl and results expire 30 minutes after they finish, and no update reached this server in time. The seconds were refunded; generate the video again.`,
-              retryable: false,
-            })
-          : null,
-      );
+      const failed = await this.#failAttempt(video.id, attempt, jobId, {
+        code: "job_expired",
+        message: `The provider no longer knows job ${jobId}: jobs are deleted after their ttl and results expire 30 minutes after they finish, and no update reached this server in time. The seconds were refunded; generate the video again.`,
+        retryable: false,
+      });
       return failed ? "failed" : "unchanged";
     }
     const { applied } = await this.applyJobUpdate(video.id, attempt, job.id === jobId ? job : { ...job, id: jobId });
@@ -542,6 +543,18 @@ export class VideoLifecycle {
   #ownedKey(job: RunPodJob): string | null {
     const url = (job.output as { url?: unknown } | undefined)?.url;
     return typeof url === "string" ? this.#deps.storage.keyForUrl(url) : null;
+  }
+
+  /**
+   * Fails (or retries, per `#failure`) the video's attempt `attempt` with job `jobId` (null: not
+   * submitted), unless the video has moved on meanwhile. Returns the video, or null when it moved on.
+   */
+  #failAttempt(videoId: string, attempt: number, jobId: string | null, failure: JobFailure) {
+    return this.#transition(videoId, (current) =>
+      current.retryCount === attempt && current.jobId === jobId && !terminalStatuses.includes(current.status)
+        ? this.#failure(current, failure)
+        : null,
+    );
   }
 
   /** A failure: another attempt while retries remain and it can help, else `failed` with a refund. */
