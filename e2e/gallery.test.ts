@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { embeddedEnv, root, type SpawnedServer, spawnServer } from "../packages/server/test/support/spawn-server.js";
 
-const root = path.resolve(import.meta.dirname, "..");
 const executablePath = process.env.OPENV_CHROMIUM ?? "/usr/bin/chromium";
 const artifacts = path.join(root, "test-artifacts/e2e");
 
@@ -16,8 +15,7 @@ const artifacts = path.join(root, "test-artifacts/e2e");
  * Chromium; on a machine without it this suite is skipped.
  */
 describe.skipIf(!existsSync(executablePath))("the gallery in a real browser against pnpm start", () => {
-  let server: ChildProcess;
-  let output = "";
+  let server: SpawnedServer | undefined;
   let dataDir: string;
   let browser: Browser;
   let page: Page;
@@ -27,42 +25,27 @@ describe.skipIf(!existsSync(executablePath))("the gallery in a real browser agai
   beforeAll(async () => {
     await mkdir(artifacts, { recursive: true });
     dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-e2e-"));
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), OPENV_DATA_DIR: dataDir };
-    for (const name of Object.keys(env)) {
-      if (/^(CLERK_|RUNPOD_|UPLOADTHING_|DATABASE_URL$|PUBLIC_URL$|NODE_ENV$)/.test(name)) delete env[name];
-    }
     // Slow enough steps that the progress bar is seen moving; a 3-second monthly quota.
-    Object.assign(env, { OPENV_PREVIEW_STEP_MS: "250", MONTHLY_LIMIT_SECONDS: "3" });
-    server = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env });
-    server.stdout?.on("data", (chunk) => {
-      output += chunk;
+    const env = embeddedEnv({
+      PORT: String(port),
+      OPENV_DATA_DIR: dataDir,
+      OPENV_PREVIEW_STEP_MS: "250",
+      MONTHLY_LIMIT_SECONDS: "3",
     });
-    server.stderr?.on("data", (chunk) => {
-      output += chunk;
-    });
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      if (Date.now() > deadline) throw new Error(`pnpm start did not come up:\n${output}`);
-      if (server.exitCode !== null) throw new Error(`pnpm start exited:\n${output}`);
-      if ((await fetch(`${base}/api/health`).catch(() => null))?.ok) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    server = await spawnServer(path.join(root, "scripts/start.mjs"), env, port, 180_000);
     browser = await chromium.launch({
       executablePath,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("pageerror", (error) => {
-      output += `\n[page error] ${error.message}`;
+      process.stderr.write(`[page error] ${error.message}\n`);
     });
   }, 200_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((resolve) => server.once("exit", resolve));
-    }
+    await server?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 

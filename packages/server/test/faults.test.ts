@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -6,8 +5,8 @@ import type { Video } from "@openv/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "./helpers.js";
 import { RunPodStandIn } from "./support/runpod-stand-in.js";
+import { embeddedEnv, root, type SpawnedServer, spawnServer } from "./support/spawn-server.js";
 
-const root = path.resolve(import.meta.dirname, "../../..");
 const cli = path.join(root, "packages/server/dist/cli.js");
 const adminUrl = process.env.OPENV_TEST_DATABASE_URL;
 
@@ -20,17 +19,12 @@ describe("the server killed mid-flight loses no video", () => {
   let standIn: RunPodStandIn;
   let dataDir: string;
   let database: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
-  let server: ChildProcess | null = null;
-  let log = "";
+  let server: SpawnedServer | null = null;
   const port = 31_000 + Math.floor(Math.random() * 9_000);
   const base = `http://127.0.0.1:${port}`;
 
   async function start() {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of Object.keys(env)) {
-      if (/^(CLERK_|RUNPOD_|UPLOADTHING_|DATABASE_URL$|NODE_ENV$)/.test(name)) delete env[name];
-    }
-    Object.assign(env, {
+    const env = embeddedEnv({
       PORT: String(port),
       PUBLIC_URL: base,
       OPENV_DATA_DIR: dataDir,
@@ -42,28 +36,12 @@ describe("the server killed mid-flight loses no video", () => {
       OPENV_RECONCILE_JOBLESS_GRACE_MS: "1500",
       ...(database && { DATABASE_URL: database.url }),
     });
-    const child = spawn(process.execPath, [cli], { env, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout?.on("data", (chunk) => {
-      log += chunk;
-    });
-    child.stderr?.on("data", (chunk) => {
-      log += chunk;
-    });
-    server = child;
-    for (const deadline = Date.now() + 60_000; ; ) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${log}`);
-      if ((await fetch(`${base}/api/health`).catch(() => null))?.ok) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // dist/cli.js itself, not scripts/start.mjs: SIGKILL must reach the server process.
+    server = await spawnServer(cli, env, port, 60_000);
   }
 
-  async function kill() {
-    const child = server;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
-  }
+  /** SIGKILL: no shutdown code runs. */
+  const kill = () => server?.stop("SIGKILL");
 
   const call = async (pathname: string, init: RequestInit = {}) =>
     fetch(`${base}/api${pathname}`, { ...init, headers: { "content-type": "application/json", ...init.headers } });
@@ -74,7 +52,7 @@ describe("the server killed mid-flight loses no video", () => {
       if (value !== undefined && value !== false) return value;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`timed out waiting for ${what}\n${log.slice(-3000)}`);
+    throw new Error(`timed out waiting for ${what}\n${server?.output.slice(-3000)}`);
   };
   /** Each (video, attempt) the stand-in received. */
   const submissions = () =>

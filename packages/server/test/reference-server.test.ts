@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -6,45 +5,9 @@ import type { Video } from "@openv/protocol";
 import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunPodStandIn } from "./support/runpod-stand-in.js";
+import { embeddedEnv, root, type SpawnedServer, spawnServer } from "./support/spawn-server.js";
 
-const root = path.resolve(import.meta.dirname, "../../..");
-/** Variables that switch the reference server away from its embedded defaults. */
-const serviceVariables = [
-  "DATABASE_URL",
-  "PUBLIC_URL",
-  "NODE_ENV",
-  "CLERK_SECRET_KEY",
-  "CLERK_PUBLISHABLE_KEY",
-  "CLERK_JWT_KEY",
-  "CLERK_WEBHOOK_SIGNING_SECRET",
-  "CLERK_AUTHORIZED_PARTIES",
-  "RUNPOD_API_KEY",
-  "RUNPOD_ENDPOINT_ID",
-  "RUNPOD_BASE_URL",
-  "UPLOADTHING_TOKEN",
-];
-
-/** Starts scripts/start.mjs with `env` on `port` and waits for /api/health. */
-async function startReferenceServer(env: NodeJS.ProcessEnv, port: number) {
-  const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env });
-  const state = { child, output: "", startedIn: 0 };
-  child.stdout?.on("data", (chunk) => {
-    state.output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    state.output += chunk;
-  });
-  const started = Date.now();
-  for (;;) {
-    if (Date.now() - started > 120_000) throw new Error(`server did not start:\n${state.output}`);
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${state.output}`);
-    const health = await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => null);
-    if (health?.ok) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  state.startedIn = Date.now() - started;
-  return state;
-}
+const startScript = path.join(root, "scripts/start.mjs");
 
 type Call = (pathname: string, init?: RequestInit) => Promise<{ status: number; body: { video: Video } }>;
 
@@ -59,32 +22,20 @@ async function untilFinished(call: Call, first: Video): Promise<Video> {
   return video;
 }
 
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  child.kill("SIGTERM");
-  await new Promise((resolve) => child.once("exit", resolve));
-}
-
 describe("pnpm start: the reference server with no configuration", () => {
-  let server: Awaited<ReturnType<typeof startReferenceServer>>;
+  let server: SpawnedServer;
   let dataDir: string;
   const port = 30_000 + Math.floor(Math.random() * 10_000);
   const base = `http://127.0.0.1:${port}`;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-start-"));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      OPENV_DATA_DIR: dataDir,
-      OPENV_PREVIEW_STEP_MS: "20",
-    };
-    for (const name of serviceVariables) delete env[name];
-    server = await startReferenceServer(env, port);
+    const env = embeddedEnv({ PORT: String(port), OPENV_DATA_DIR: dataDir, OPENV_PREVIEW_STEP_MS: "20" });
+    server = await spawnServer(startScript, env, port);
   }, 130_000);
 
   afterAll(async () => {
-    await stop(server.child);
+    await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -122,7 +73,7 @@ describe("pnpm start: the reference server with no configuration", () => {
 });
 
 describe("the reference server configured from the environment (Clerk + RunPod)", () => {
-  let server: Awaited<ReturnType<typeof startReferenceServer>>;
+  let server: SpawnedServer;
   let standIn: RunPodStandIn;
   let dataDir: string;
   let key: Awaited<ReturnType<typeof generateKeyPair>>;
@@ -133,9 +84,9 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
     standIn = await new RunPodStandIn({ apiKey: "rp_env_key", endpointId: "env-endpoint" }).start();
     key = await generateKeyPair("RS256", { extractable: true });
     dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-start-env-"));
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), OPENV_DATA_DIR: dataDir };
-    for (const name of serviceVariables) delete env[name];
-    Object.assign(env, {
+    const env = embeddedEnv({
+      PORT: String(port),
+      OPENV_DATA_DIR: dataDir,
       // A PEM on one line with literal \n, as many hosts store it.
       CLERK_JWT_KEY: (await exportSPKI(key.publicKey)).replace(/\n/g, "\\n"),
       CLERK_AUTHORIZED_PARTIES: "https://app.example.com",
@@ -143,11 +94,11 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
       RUNPOD_ENDPOINT_ID: "env-endpoint",
       RUNPOD_BASE_URL: standIn.baseUrl,
     });
-    server = await startReferenceServer(env, port);
+    server = await spawnServer(startScript, env, port);
   }, 130_000);
 
   afterAll(async () => {
-    await stop(server.child);
+    await server.stop();
     await standIn.close();
     await rm(dataDir, { recursive: true, force: true });
   });
