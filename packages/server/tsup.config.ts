@@ -2,9 +2,9 @@ import { cpSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/cli.ts"],
+  entry: ["src/index.ts", "src/fetch.ts", "src/cli.ts"],
   format: ["esm"],
-  dts: { entry: "src/index.ts" },
+  dts: { entry: ["src/index.ts", "src/fetch.ts"] },
   clean: true,
   target: "node20",
   // The generated Prisma client is bundled; runtime packages stay external.

@@ -13,7 +13,7 @@ describe("examples/node-script against the real server (local preview provider)"
   let app: FastifyInstance;
   let baseUrl: string;
   beforeAll(async () => {
-    app = Fastify({ logger: false, pluginTimeout: 120_000 });
+    app = Fastify({ logger: false, pluginTimeout: 120_000, forceCloseConnections: true });
     // A small quota so the second test can run into it; a step delay so progress is reported.
     await app.register(openv, { dataDir: null, previewStepDelayMs: 40, config: { monthlyLimitSeconds: 2 } });
     await app.listen({ port: 0, host: "127.0.0.1" });

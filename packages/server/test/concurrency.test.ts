@@ -78,7 +78,7 @@ describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
     const { video } = (await (await server.api("/videos", { method: "POST", json: generateBody })).json()) as {
       video: Video;
     };
-    const events = server.app.openv.lifecycle;
+    const events = server.openv.lifecycle;
     const seen: string[] = [];
     const unsubscribe = events.subscribe("alice", (change) => {
       if (!("deleted" in change)) seen.push(change.status);

@@ -1,13 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { createAdaptorServer } from "@hono/node-server";
 import type { RunPodJob } from "@openv/protocol";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify from "fastify";
 import pg from "pg";
+import { pino } from "pino";
 import type { LifecycleConfig } from "../src/core/config.js";
 import type { Provider, ProviderSubmission } from "../src/core/ports.js";
 import { type OpenVPluginOptions, openv } from "../src/fastify/plugin.js";
+import { createOpenVHandler } from "../src/fetch.js";
+import type { OpenVService } from "../src/http/service.js";
+
+/**
+ * The two bindings of the same service: the Fastify plugin and the Web-standard fetch handler
+ * (served here by @hono/node-server). Route and lifecycle suites run against both.
+ */
+export const bindings = ["fastify", "fetch"] as const;
+export type Binding = (typeof bindings)[number];
 
 /**
  * The databases the suites run against: embedded PGlite always, and a PostgreSQL server when
@@ -41,7 +53,10 @@ export async function createTestDatabase(adminUrl: string): Promise<{ url: strin
 }
 
 export interface TestServer {
-  app: FastifyInstance;
+  /** Which binding serves the routes. */
+  binding: Binding;
+  /** The service behind the routes: lifecycle, adapters, reconciler. */
+  openv: OpenVService;
   /** e.g. http://127.0.0.1:39123 */
   origin: string;
   /** fetch() a path under /api as `user` (dev auth). */
@@ -57,30 +72,32 @@ export interface TestServerOptions extends Omit<OpenVPluginOptions, "config"> {
   adminUrl?: string | null;
   /** An existing database to share with other instances (not dropped on close). */
   databaseUrl?: string;
+  /** Which binding serves the routes. Default "fastify". */
+  binding?: Binding;
 }
 
-/** The plugin in a real Fastify app on a random loopback port, with a throwaway database. */
+/** The service on a random loopback port (Fastify, or the fetch handler), with a throwaway database. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const { adminUrl = null, ...pluginOptions } = options;
+  const { adminUrl = null, binding = "fastify", ...serviceOptions } = options;
   const database = adminUrl ? await createTestDatabase(adminUrl) : null;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-test-"));
-  // Opening an embedded database and applying migrations can take seconds on a busy machine.
-  const app = Fastify({ logger: { level: process.env.TEST_LOG_LEVEL ?? "silent" }, pluginTimeout: 120_000 });
-  await app.register(openv, {
+  const settings: OpenVPluginOptions = {
     dataDir: null,
     generateRateLimit: false,
     // Tests that exercise the reconciler turn it on (or call runOnce()); a background pass would
     // otherwise race with tests that drive jobs by hand.
     reconciler: false,
-    ...pluginOptions,
+    ...serviceOptions,
     ...(database && { databaseUrl: database.url }),
-  });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const address = app.server.address() as { port: number };
-  const origin = `http://127.0.0.1:${address.port}`;
-  const store = app.openv.adapters.store as unknown as { client: { $queryRawUnsafe<T>(sql: string): Promise<T> } };
+  };
+  const level = process.env.TEST_LOG_LEVEL ?? "silent";
+  const served =
+    binding === "fastify" ? await serveWithFastify(settings, level) : await serveWithFetch(settings, level);
+  const { origin, openv: service } = served;
+  const store = service.adapters.store as unknown as { client: { $queryRawUnsafe<T>(sql: string): Promise<T> } };
   return {
-    app,
+    binding,
+    openv: service,
     origin,
     api(pathname, init = {}) {
       const { user = "alice", json, headers, ...rest } = init;
@@ -106,9 +123,47 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return Object.fromEntries(rows.map((row) => [row.table, row.count]));
     },
     async close() {
-      await app.close();
+      await served.close();
       await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Served {
+  origin: string;
+  openv: OpenVService;
+  close(): Promise<void>;
+}
+
+async function serveWithFastify(settings: OpenVPluginOptions, level: string): Promise<Served> {
+  // Opening an embedded database and applying migrations can take seconds on a busy machine.
+  // On close, connections go too: undici may hold a connection it opened but never used, which
+  // Node counts as busy until its headers timeout (60 s).
+  const app = Fastify({ logger: { level }, pluginTimeout: 120_000, forceCloseConnections: true });
+  await app.register(openv, settings);
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const { port } = app.server.address() as AddressInfo;
+  return { origin: `http://127.0.0.1:${port}`, openv: app.openv.service, close: () => app.close() };
+}
+
+async function serveWithFetch(settings: OpenVPluginOptions, level: string): Promise<Served> {
+  const handler = createOpenVHandler({ ...settings, logger: pino({ level }) });
+  const service = await handler.ready();
+  const server = createAdaptorServer({
+    fetch: (request, env) => handler(request, { clientAddress: env.incoming.socket.remoteAddress }),
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    openv: service,
+    async close() {
+      await handler.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
     },
   };
 }

@@ -3,12 +3,12 @@ import { promisify } from "node:util";
 import { GenerateResponseSchema, ListVideosResponseSchema, type Video } from "@openv/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveFfmpegPath } from "../src/adapters/provider/local.js";
-import { accepted, generateBody, readEvents, startTestServer, type TestServer } from "./helpers.js";
+import { accepted, bindings, generateBody, readEvents, startTestServer, type TestServer } from "./helpers.js";
 
-describe("the whole lifecycle with the local preview provider", () => {
+describe.each(bindings)("the whole lifecycle with the local preview provider (%s binding)", (binding) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ previewStepDelayMs: 40 });
+    server = await startTestServer({ binding, previewStepDelayMs: 40 });
   });
   afterAll(() => server.close());
 

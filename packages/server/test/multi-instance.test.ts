@@ -51,7 +51,7 @@ describe.skipIf(!adminUrl)("two server instances on one PostgreSQL", () => {
   });
 
   it("a webhook posted to instance A reaches an SSE client of instance B within 1 s", async () => {
-    expect(b.app.openv.adapters.events.name).toMatch(/LISTEN\/NOTIFY/);
+    expect(b.openv.adapters.events.name).toMatch(/LISTEN\/NOTIFY/);
     await accepted(a, "carol");
     const created = (await (
       await b.api("/videos", { method: "POST", user: "carol", json: { ...generateBody, prompt: "hold still" } })
@@ -97,10 +97,10 @@ describe.skipIf(!adminUrl)("two server instances on one PostgreSQL", () => {
     // (each attempt fails; MAX_RETRIES is 2, so each video is submitted exactly 3 times).
     for (let round = 0; round < 10; round++) {
       await Promise.all([
-        a.app.openv.reconciler.runOnce(),
-        b.app.openv.reconciler.runOnce(),
-        a.app.openv.reconciler.runOnce(),
-        b.app.openv.reconciler.runOnce(),
+        a.openv.reconciler.runOnce(),
+        b.openv.reconciler.runOnce(),
+        a.openv.reconciler.runOnce(),
+        b.openv.reconciler.runOnce(),
       ]);
       await standIn.settle();
     }

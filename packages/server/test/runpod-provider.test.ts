@@ -313,7 +313,7 @@ describe("RunPod answering garbage or not at all", () => {
       video: Video;
     };
     network.use(http.get(`${api}/status/:id`, () => new HttpResponse("not json", { status: 200 })));
-    const report = await server.app.openv.reconciler.runOnce();
+    const report = await server.openv.reconciler.runOnce();
     expect(report.outcomes.unreachable).toBe(1);
     expect(((await (await server.api(`/videos/${video.id}`)).json()) as { video: Video }).video.status).toBe("queued");
     network.resetHandlers();
@@ -322,7 +322,7 @@ describe("RunPod answering garbage or not at all", () => {
         HttpResponse.json({ id: params.id, status: "IN_PROGRESS", output: { progress: 0.5 } }),
       ),
     );
-    await server.app.openv.reconciler.runOnce();
+    await server.openv.reconciler.runOnce();
     expect(((await (await server.api(`/videos/${video.id}`)).json()) as { video: Video }).video).toMatchObject({
       status: "processing",
       progress: 0.5,
@@ -349,7 +349,7 @@ describe("10 parallel list/reconcile passes over one retryable failed video", ()
     };
     // RunPod failed the job and the webhook was lost.
     runpod.jobs.set("job-1", { id: "job-1", status: "FAILED", error: "model_error: CUDA error" });
-    const { reconciler } = server.app.openv;
+    const { reconciler } = server.openv;
 
     await Promise.all([
       ...Array.from({ length: 10 }, () => reconciler.runOnce()),

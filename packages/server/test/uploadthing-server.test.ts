@@ -72,7 +72,7 @@ describe("the server on UploadThing storage", () => {
   });
 
   it("names UploadThing as its storage and serves no local files", async () => {
-    expect(server.app.openv.adapters.storage.name).toContain(appId);
+    expect(server.openv.adapters.storage.name).toContain(appId);
     expect((await server.api("/files/anything.mp4")).status).toBe(404);
   });
 

@@ -1,13 +1,13 @@
 import type { Video } from "@openv/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accepted, generateBody, ScriptedProvider, startTestServer, type TestServer } from "./helpers.js";
+import { accepted, bindings, generateBody, ScriptedProvider, startTestServer, type TestServer } from "./helpers.js";
 
-describe("webhook ingestion and retries", () => {
+describe.each(bindings)("webhook ingestion and retries (%s binding)", (binding) => {
   let server: TestServer;
   let provider: ScriptedProvider;
   beforeAll(async () => {
     provider = new ScriptedProvider();
-    server = await startTestServer({ provider, config: { maxRetries: 2, maxActiveJobs: 50 } });
+    server = await startTestServer({ binding, provider, config: { maxRetries: 2, maxActiveJobs: 50 } });
     await accepted(server);
   });
   afterAll(() => server.close());

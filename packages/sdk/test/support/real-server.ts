@@ -23,7 +23,7 @@ export interface RealServerOptions {
  * (`dataDir: null`), no rate limit and no background reconciler.
  */
 export async function startRealServer(options: RealServerOptions = {}): Promise<RealServer> {
-  const app = Fastify({ logger: false, pluginTimeout: 120_000 });
+  const app = Fastify({ logger: false, pluginTimeout: 120_000, forceCloseConnections: true });
   const { onWebhook } = options;
   if (onWebhook) {
     app.addHook("onRequest", async (request) => {

@@ -5,6 +5,9 @@ import { type CopyFromUrlOptions, downloadToTempFile } from "./download.js";
 
 const keyPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
+/** Whether `key` names a finished local file (not a `.partial` one still being written). */
+export const isLocalFileKey = (key: string) => keyPattern.test(key) && !key.endsWith(".partial");
+
 /** Settings of `createLocalStorage`. */
 export interface LocalStorageOptions {
   /** Folder the files live in. */

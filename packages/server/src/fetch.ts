@@ -1,0 +1,183 @@
+/**
+ * The OpenV backend as a Web-standard fetch handler, `(request: Request) => Promise<Response>`, for
+ * Next.js route handlers, Hono, Bun, Deno and other runtimes that speak `Request`/`Response`. It
+ * serves the same routes over the same service as the Fastify plugin; only the translation of
+ * requests and answers lives here.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import { pino } from "pino";
+import { OpenVError } from "./core/errors.js";
+import type { Logger } from "./core/ports.js";
+import { payloadTooLarge } from "./http/errors.js";
+import { type OpenVOptions, OpenVService } from "./http/service.js";
+import type { ApiRequest, ApiResponse } from "./http/types.js";
+
+export type { CorsOptions } from "./http/cors.js";
+export type { GenerateRateLimits, RateLimit } from "./http/rate-limit.js";
+export type { OpenVOptions } from "./http/service.js";
+export { OpenVService } from "./http/service.js";
+
+/** Options of `createOpenVHandler`: the plugin's options, plus what a bare handler cannot know. */
+export interface OpenVHandlerOptions extends OpenVOptions {
+  /** Where logs go (any pino-compatible logger). Default: pino at `LOG_LEVEL` (info) on stdout. */
+  logger?: Logger;
+  /**
+   * Take the client's IP address (for per-IP rate limits) from the first `X-Forwarded-For` entry.
+   * Only behind a proxy that sets it. Default false.
+   */
+  trustProxy?: boolean;
+}
+
+/** What a host may pass along with a request. */
+export interface OpenVHandlerContext {
+  /** The client's IP address, when the runtime knows it (per-IP rate limits). */
+  clientAddress?: string | undefined;
+}
+
+/** The handler: call it with a `Request`; `ready()` and `close()` manage its lifetime. */
+export interface OpenVHandler {
+  (request: Request, context?: OpenVHandlerContext): Promise<Response>;
+  /** Resolves once the adapters are open (databases migrated); rejects if they cannot be. */
+  ready(): Promise<OpenVService>;
+  /** Ends event streams, stops the reconciler and closes the adapters. */
+  close(): Promise<void>;
+}
+
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+const encoder = new TextEncoder();
+
+class BodyTooLarge extends Error {}
+
+/** The body as text, failing as soon as it passes `limit` bytes. */
+async function readBody(request: Request, limit: number): Promise<string | null> {
+  if (!request.body) return null;
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new BodyTooLarge();
+    }
+    chunks.push(value);
+  }
+  return size === 0 ? null : Buffer.concat(chunks).toString("utf8");
+}
+
+function eventStream(events: NonNullable<ApiResponse["events"]>, signal: AbortSignal): ReadableStream<Uint8Array> {
+  let closed = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const end = () => {
+        if (closed) return;
+        closed = true;
+        controller.close();
+      };
+      signal.addEventListener("abort", () => events.close(), { once: true });
+      events.open({ write: (text) => closed || controller.enqueue(encoder.encode(text)), end });
+    },
+    cancel() {
+      closed = true;
+      events.close();
+    },
+  });
+}
+
+function toResponse(request: Request, response: ApiResponse): Response {
+  const headers = new Headers(response.headers);
+  const init = { status: response.status, headers };
+  if (response.events) return new Response(eventStream(response.events, request.signal), init);
+  if (request.method === "HEAD" || response.status === 204 || response.status === 304) {
+    return new Response(null, init);
+  }
+  if (response.file) {
+    const { path, start, end } = response.file;
+    const stream = Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream<Uint8Array>;
+    return new Response(stream, init);
+  }
+  if (response.json === undefined) return new Response(null, init);
+  headers.set("content-type", "application/json; charset=utf-8");
+  return new Response(JSON.stringify(response.json), init);
+}
+
+/**
+ * The OpenV backend as `(request: Request) => Promise<Response>`: every route of the HTTP contract
+ * under `prefix` ("/api"), event streams included, with the same defaults as the Fastify plugin
+ * (embedded PostgreSQL, local files, the local preview provider). Requests outside the prefix are
+ * answered 404. Without `publicUrl`, webhook and file URLs use the origin of the first request.
+ *
+ * @example Next.js, `app/api/[...openv]/route.ts`
+ * ```ts
+ * import { createOpenVHandler } from "@openv/server/fetch";
+ * const handler = createOpenVHandler({ prefix: "/api" });
+ * export { handler as GET, handler as POST, handler as DELETE, handler as OPTIONS };
+ * ```
+ */
+export function createOpenVHandler(options: OpenVHandlerOptions = {}): OpenVHandler {
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info" });
+  let firstOrigin: string | undefined;
+  const created = OpenVService.create(options, { logger, defaultPublicUrl: () => firstOrigin });
+  // Failures surface through ready() and every request; this keeps them from being "unhandled".
+  created.catch((error) => logger.error({ err: error }, "OpenV could not start"));
+
+  const handler = async (request: Request, context?: OpenVHandlerContext): Promise<Response> => {
+    const service = await created;
+    const url = new URL(request.url);
+    firstOrigin ??= url.origin;
+    service.start();
+    const headers: Record<string, string | undefined> = {};
+    request.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    const incomingId = headers["x-request-id"];
+    const forwarded = options.trustProxy ? headers["x-forwarded-for"]?.split(",")[0]?.trim() : undefined;
+    const base = {
+      headers,
+      requestId: incomingId && requestIdPattern.test(incomingId) ? incomingId : randomUUID(),
+      log: logger,
+    };
+    if (!service.owns(url.pathname)) {
+      const outside = new OpenVError({
+        code: "not_found",
+        message: `No route ${request.method} ${url.pathname}: the OpenV API is under ${service.prefix}/.`,
+      });
+      return toResponse(request, service.errorResponse(outside, base));
+    }
+    let body: string | null;
+    try {
+      body = await readBody(request, service.bodyLimit);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      const answer = service.errorResponse(payloadTooLarge(service.bodyLimit), base);
+      // The rest of the body was not read: the connection cannot carry another request.
+      return toResponse(request, { ...answer, headers: { ...answer.headers, connection: "close" } });
+    }
+    const apiRequest: ApiRequest = {
+      ...base,
+      method: request.method,
+      path: url.pathname.slice(service.prefix.length) || "/",
+      query: url.searchParams,
+      body,
+      ip: context?.clientAddress ?? forwarded,
+    };
+    return toResponse(request, await service.handle(apiRequest));
+  };
+
+  return Object.assign(handler, {
+    ready: () => created,
+    async close() {
+      const service = await created;
+      await service.stop();
+      await service.closeAdapters();
+    },
+  });
+}

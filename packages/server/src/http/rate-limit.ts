@@ -1,0 +1,80 @@
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { OpenVError } from "../core/errors.js";
+
+/** A number of requests per window. */
+export interface RateLimit {
+  /** Requests allowed in each window. */
+  max: number;
+  /** The window length in milliseconds. */
+  timeWindowMs: number;
+}
+
+/** Limits on generate requests (`POST /videos`, `POST /runpod`); `false` turns one off. */
+export interface GenerateRateLimits {
+  /** Per authenticated user. Default 60 a minute. */
+  perUser?: RateLimit | false;
+  /** Per client IP address (checked before authentication). Default 300 a minute. */
+  perIp?: RateLimit | false;
+}
+
+export const defaultGenerateRateLimits = {
+  perUser: { max: 60, timeWindowMs: 60_000 },
+  perIp: { max: 300, timeWindowMs: 60_000 },
+} as const satisfies GenerateRateLimits;
+
+class Limiter {
+  readonly #limiter: RateLimiterMemory;
+  readonly #what: string;
+  readonly #max: number;
+
+  constructor(limit: RateLimit, what: string) {
+    this.#max = limit.max;
+    this.#what = what;
+    this.#limiter = new RateLimiterMemory({ points: limit.max, duration: Math.max(limit.timeWindowMs / 1000, 0.001) });
+  }
+
+  /** Counts one request for `key`; throws `rate_limited` (with Retry-After) over the limit. */
+  async consume(key: string): Promise<{ limit: number; remaining: number }> {
+    try {
+      const result = await this.#limiter.consume(key);
+      return { limit: this.#max, remaining: result.remainingPoints };
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+      throw new OpenVError({
+        code: "rate_limited",
+        message: `Too many generate requests ${this.#what}: at most ${this.#max} per window. Retry after ${retryAfterSeconds} s.`,
+        details: { limit: this.#max, scope: this.#what === "from this address" ? "ip" : "user" },
+        retryAfterSeconds,
+      });
+    }
+  }
+}
+
+/**
+ * Generate request limits per user and per IP, in this process's memory (with several instances,
+ * each counts its own requests).
+ */
+export class GenerateRateLimiter {
+  readonly #perUser: Limiter | null;
+  readonly #perIp: Limiter | null;
+
+  constructor(limits: GenerateRateLimits | false) {
+    const { perUser, perIp }: GenerateRateLimits =
+      limits === false ? { perUser: false, perIp: false } : { ...defaultGenerateRateLimits, ...limits };
+    this.#perUser = perUser ? new Limiter(perUser, "for this user") : null;
+    this.#perIp = perIp ? new Limiter(perIp, "from this address") : null;
+  }
+
+  /** Counts a request from `ip` (unknown: not limited by address). */
+  async checkIp(ip: string | undefined): Promise<void> {
+    if (this.#perIp && ip) await this.#perIp.consume(ip);
+  }
+
+  /** Counts a request by `userId`; the answer's `x-ratelimit-*` headers. */
+  async checkUser(userId: string): Promise<Record<string, string>> {
+    if (!this.#perUser) return {};
+    const { limit, remaining } = await this.#perUser.consume(userId);
+    return { "x-ratelimit-limit": String(limit), "x-ratelimit-remaining": String(remaining) };
+  }
+}

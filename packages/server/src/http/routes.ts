@@ -1,0 +1,232 @@
+import {
+  AcceptTermsRequestSchema,
+  DeleteVideosRequestSchema,
+  EventsQuerySchema,
+  GenerateRequestSchema,
+  headers,
+  IdempotencyKeySchema,
+  ListVideosQuerySchema,
+  RunPodGenerateRequestSchema,
+  RunPodJobSchema,
+  RunPodWebhookQuerySchema,
+  settingsFromRequest,
+  settingsFromRunPodRequest,
+  type VideoSettings,
+} from "@openv/protocol";
+import { z } from "zod";
+import { notFound, OpenVError } from "../core/errors.js";
+import { requestFingerprint, type VideoLifecycle } from "../core/lifecycle.js";
+import type { Logger, UserEventVerifier } from "../core/ports.js";
+import { parseJsonBody } from "./body.js";
+import { serveLocalFile } from "./files.js";
+import { videoEventStream } from "./sse.js";
+import type { ApiRequest, ApiResponse } from "./types.js";
+import { parseInput } from "./validation.js";
+
+/** What the route handlers use. */
+export interface RouteDependencies {
+  lifecycle: VideoLifecycle;
+  /** Verifies Clerk's user webhooks; null: the route does not exist. */
+  userEvents: UserEventVerifier | null;
+  /** The folder local storage files are served from; null: no `/files` route. */
+  filesDir: string | null;
+  /** The OpenAPI document served at `/openapi.json`; null: the route does not exist. */
+  openApiDocument: (() => object) | null;
+  ssePingMs: number;
+  sseStreams: Set<() => void>;
+  log: Logger;
+}
+
+/** A request on its way through a route: path parameters, the caller and the parsed body. */
+export interface RouteContext {
+  request: ApiRequest;
+  params: Record<string, string>;
+  /** The authenticated user ("" on public routes). */
+  userId: string;
+  /** The body parsed as JSON (undefined when there is none). */
+  json(): unknown;
+  /** The query string as an object; a repeated parameter becomes an array. */
+  query(): Record<string, string | string[]>;
+}
+
+/** One route of shared/API.md. Bindings never see these: the service matches and runs them. */
+export interface Route {
+  method: "GET" | "POST" | "DELETE";
+  /** Below the prefix; `:name` segments are parameters. */
+  path: string;
+  /** Needs an authenticated user (the `Auth` port). */
+  auth: boolean;
+  /** Counts against the generate rate limits. */
+  generate?: boolean;
+  handle(context: RouteContext): Promise<ApiResponse>;
+}
+
+const IdParamsSchema = z.object({ id: z.string().min(1).max(200) });
+
+const ok = (json: unknown, status = 200): ApiResponse => ({ status, json });
+
+/** The routes of shared/API.md. Each parses, authorizes, calls the core and shapes the answer. */
+export function apiRoutes(deps: RouteDependencies): Route[] {
+  const { lifecycle } = deps;
+
+  const generate = async (context: RouteContext, route: string, settings: VideoSettings): Promise<ApiResponse> => {
+    const rawKey = context.request.headers[headers.idempotencyKey];
+    const key = rawKey === undefined ? undefined : parseInput(IdempotencyKeySchema, rawKey, "header");
+    const result = await lifecycle.submitVideo({
+      userId: context.userId,
+      settings,
+      ...(key !== undefined && { idempotency: { key, fingerprint: requestFingerprint(route, context.json()) } }),
+    });
+    return {
+      status: result.status,
+      json: result.body,
+      ...(result.replayed && { headers: { [headers.idempotentReplayed]: "true" } }),
+    };
+  };
+  const videoId = (context: RouteContext) => parseInput(IdParamsSchema, context.params, "query").id;
+
+  const routes: Route[] = [
+    { method: "GET", path: "/health", auth: false, handle: async () => ok({ status: "ok" }) },
+    {
+      method: "POST",
+      path: "/videos",
+      auth: true,
+      generate: true,
+      handle: (context) =>
+        generate(context, "videos", settingsFromRequest(parseInput(GenerateRequestSchema, context.json(), "body"))),
+    },
+    {
+      method: "POST",
+      path: "/runpod",
+      auth: true,
+      generate: true,
+      handle: (context) =>
+        generate(
+          context,
+          "runpod",
+          settingsFromRunPodRequest(parseInput(RunPodGenerateRequestSchema, context.json(), "body")),
+        ),
+    },
+    {
+      method: "GET",
+      path: "/videos",
+      auth: true,
+      handle: async (context) =>
+        ok(await lifecycle.listVideos(context.userId, parseInput(ListVideosQuerySchema, context.query(), "query"))),
+    },
+    {
+      method: "GET",
+      path: "/videos/events",
+      auth: true,
+      handle: async (context) => {
+        const { since } = parseInput(EventsQuerySchema, context.query(), "query");
+        const lastEventId = context.request.headers[headers.lastEventId];
+        const resume =
+          typeof lastEventId === "string" && /^\d{1,15}$/.test(lastEventId.trim()) ? Number(lastEventId) : since;
+        return videoEventStream({
+          lifecycle,
+          userId: context.userId,
+          since: resume,
+          pingMs: deps.ssePingMs,
+          streams: deps.sseStreams,
+          log: context.request.log ?? deps.log,
+        });
+      },
+    },
+    {
+      method: "GET",
+      path: "/videos/:id",
+      auth: true,
+      handle: async (context) => ok({ video: await lifecycle.getVideo(context.userId, videoId(context)) }),
+    },
+    {
+      method: "DELETE",
+      path: "/videos/:id",
+      auth: true,
+      handle: async (context) => {
+        const deleted = await lifecycle.deleteVideos(context.userId, [videoId(context)], []);
+        if (deleted.length === 0) throw notFound();
+        return { status: 204 };
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/videos",
+      auth: true,
+      handle: async (context) => {
+        const body = parseInput(DeleteVideosRequestSchema, context.json(), "body");
+        return ok({ deleted: await lifecycle.deleteVideos(context.userId, body.ids ?? [], body.jobIds ?? []) });
+      },
+    },
+    { method: "GET", path: "/usage", auth: true, handle: async (context) => ok(await lifecycle.usage(context.userId)) },
+    {
+      method: "GET",
+      path: "/terms/check",
+      auth: true,
+      handle: async (context) => ok(await lifecycle.checkTerms(context.userId)),
+    },
+    {
+      method: "POST",
+      path: "/terms/accept",
+      auth: true,
+      handle: async (context) => {
+        const { version } = parseInput(AcceptTermsRequestSchema, context.json(), "body");
+        return ok(await lifecycle.acceptTerms(context.userId, version));
+      },
+    },
+    {
+      // Public: the provider calls it. The per-video token in the URL is checked before anything else.
+      method: "POST",
+      path: "/runpod/webhook",
+      auth: false,
+      handle: async (context) => {
+        const query = RunPodWebhookQuerySchema.safeParse(context.query());
+        if (!query.success) {
+          throw new OpenVError({ code: "unauthorized", message: "The webhook URL lacks a valid video token." });
+        }
+        const { video, attempt, token } = query.data;
+        lifecycle.verifyWebhookToken(video, attempt, token);
+        const job = parseInput(RunPodJobSchema, context.json(), "body");
+        const { applied } = await lifecycle.applyJobUpdate(video, attempt, job);
+        return ok({ received: true, applied });
+      },
+    },
+  ];
+
+  const { userEvents, openApiDocument, filesDir } = deps;
+  if (userEvents) {
+    routes.push({
+      // Public: Clerk calls it. The Svix signature covers the exact bytes sent, so this route reads
+      // the raw body, whatever its content type.
+      method: "POST",
+      path: "/webhooks/clerk",
+      auth: false,
+      handle: async (context) => {
+        const event = await userEvents.verify(context.request.body ?? "", context.request.headers);
+        const { applied } = await lifecycle.applyUserEvent("clerk", event);
+        return ok({ received: true, applied });
+      },
+    });
+  }
+  if (openApiDocument) {
+    routes.push({ method: "GET", path: "/openapi.json", auth: false, handle: async () => ok(openApiDocument()) });
+  }
+  if (filesDir) {
+    routes.push({
+      method: "GET",
+      path: "/files/:key",
+      auth: false,
+      handle: async (context) => serveLocalFile(filesDir, context.params.key ?? "", context.request.headers),
+    });
+  }
+  return routes;
+}
+
+/** The body of a request as JSON, parsed once on first use. */
+export function lazyJson(request: ApiRequest): () => unknown {
+  let parsed: { value: unknown } | undefined;
+  return () => {
+    parsed ??= { value: parseJsonBody(request.body, request.headers["content-type"]) };
+    return parsed.value;
+  };
+}

@@ -1,0 +1,346 @@
+import { mkdir, mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { headers, type OpenApiDocument, openApiDocument } from "@openv/protocol";
+import {
+  type Adapters,
+  loadOrCreateWebhookSecret,
+  resolveAdapters,
+  type ServiceOptions,
+} from "../adapters/defaults.js";
+import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js";
+import { OpenVError } from "../core/errors.js";
+import { VideoLifecycle } from "../core/lifecycle.js";
+import type { Logger } from "../core/ports.js";
+import { Reconciler, type ReconcilerOptions } from "../core/reconciler.js";
+import { webhookToken } from "../core/webhook-token.js";
+import { Cors, type CorsOptions } from "./cors.js";
+import { toOpenVError } from "./errors.js";
+import { GenerateRateLimiter, type GenerateRateLimits } from "./rate-limit.js";
+import { apiRoutes, lazyJson, type Route } from "./routes.js";
+import type { ApiRequest, ApiResponse } from "./types.js";
+
+/** The options both bindings (the Fastify plugin and the fetch handler) take. */
+export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOptions {
+  /** Route prefix. Default "/api". */
+  prefix?: string;
+  /** Lifecycle rules (limits, terms version, retries); defaults per shared/API.md. */
+  config?: Partial<LifecycleConfig>;
+  /**
+   * Where the embedded defaults keep their data (database, files, webhook secret). Default
+   * "./.openv"; null keeps everything in memory (tests).
+   */
+  dataDir?: string | null;
+  /** A PostgreSQL server for the store; when absent, embedded PostgreSQL in `dataDir`. */
+  databaseUrl?: string;
+  /**
+   * The URL this server is reachable at from the provider (webhooks) and from players (local files),
+   * e.g. "https://videos.example.com". Default: the address the server listens on (Fastify) or the
+   * origin of the first request (fetch handler).
+   */
+  publicUrl?: string;
+  /** Signs webhook URLs. Default: a secret kept in `dataDir` (or random per process). */
+  webhookSecret?: string;
+  /** Largest request body in bytes (413 `payload_too_large` above it). Default 1 MiB. */
+  bodyLimit?: number;
+  /** How often SSE streams send `event: ping`. Default 15 000 ms. */
+  ssePingMs?: number;
+  /**
+   * Limits on generate requests per user and per client IP (429 `rate_limited` with Retry-After),
+   * or false for none. Default 60 a minute per user, 300 a minute per IP.
+   */
+  generateRateLimit?: GenerateRateLimits | false;
+  /** The local preview provider's delay per simulated step, so progress is visible. Default 0. */
+  previewStepDelayMs?: number;
+  /**
+   * The background loop that asks the provider about silent jobs (lost webhooks, progress, expired
+   * jobs); see core/reconciler.ts for the timing. `false` turns it off (tests that drive it by hand).
+   */
+  reconciler?: Partial<ReconcilerOptions> | false;
+  /** Serve the OpenAPI 3.1 document of these routes at `<prefix>/openapi.json`. Default true. */
+  openapi?: boolean;
+}
+
+/** What a binding tells the service about its host. */
+export interface ServiceHost {
+  logger: Logger;
+  /** The base URL when `publicUrl` is not set, or undefined when not known yet. */
+  defaultPublicUrl(): string | undefined;
+}
+
+export const defaultBodyLimit = 1024 * 1024;
+
+interface CompiledRoute {
+  route: Route;
+  segments: string[];
+}
+
+function compile(routes: Route[]): CompiledRoute[] {
+  return routes.map((route) => ({ route, segments: route.path.split("/").slice(1) }));
+}
+
+function matchPath(segments: string[], parts: string[]): Record<string, string> | null {
+  if (segments.length !== parts.length) return null;
+  const params: Record<string, string> = {};
+  for (const [index, segment] of segments.entries()) {
+    const part = parts[index] as string;
+    if (segment.startsWith(":")) {
+      if (part === "") return null;
+      params[segment.slice(1)] = part;
+    } else if (segment !== part) return null;
+  }
+  return params;
+}
+
+function decodeParams(params: Record<string, string>): Record<string, string> {
+  try {
+    return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, decodeURIComponent(value)]));
+  } catch {
+    throw new OpenVError({ code: "not_found", message: "The path is not valid percent-encoding." });
+  }
+}
+
+function queryObject(query: URLSearchParams): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = {};
+  for (const [key, value] of query) {
+    const previous = result[key];
+    result[key] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+  }
+  return result;
+}
+
+/**
+ * The OpenV backend without a web framework: the adapters, the lifecycle, the reconciler and the
+ * routes of shared/API.md behind one `handle(request)`. The Fastify plugin and the fetch handler
+ * only translate requests and answers; everything else happens here, once.
+ */
+export class OpenVService {
+  /** The video lifecycle the routes use. */
+  readonly lifecycle: VideoLifecycle;
+  /** The adapters in use, defaults filled in. */
+  readonly adapters: Adapters;
+  /** The reconciler, also when its loop is off (`runOnce()` runs one pass). */
+  readonly reconciler: Reconciler;
+  /** The route prefix, without a trailing slash ("" for none). */
+  readonly prefix: string;
+  /** The largest request body in bytes. */
+  readonly bodyLimit: number;
+  /** CORS decisions. */
+  readonly cors: Cors;
+  readonly #routes: CompiledRoute[];
+  readonly #rateLimiter: GenerateRateLimiter;
+  readonly #sseStreams: Set<() => void>;
+  readonly #logger: Logger;
+  readonly #runReconciler: boolean;
+  readonly #publicUrl: () => string;
+  #started = false;
+
+  private constructor(init: {
+    lifecycle: VideoLifecycle;
+    adapters: Adapters;
+    reconciler: Reconciler;
+    prefix: string;
+    options: OpenVOptions;
+    routes: Route[];
+    sseStreams: Set<() => void>;
+    logger: Logger;
+    publicUrl: () => string;
+  }) {
+    this.lifecycle = init.lifecycle;
+    this.adapters = init.adapters;
+    this.reconciler = init.reconciler;
+    this.prefix = init.prefix;
+    this.bodyLimit = init.options.bodyLimit ?? defaultBodyLimit;
+    this.cors = new Cors(init.options);
+    this.#routes = compile(init.routes);
+    this.#rateLimiter = new GenerateRateLimiter(init.options.generateRateLimit ?? {});
+    this.#sseStreams = init.sseStreams;
+    this.#logger = init.logger;
+    this.#runReconciler = init.options.reconciler !== false;
+    this.#publicUrl = init.publicUrl;
+  }
+
+  /** Builds the adapters not given (opening databases, applying migrations) and the lifecycle. */
+  static async create(options: OpenVOptions, host: ServiceHost): Promise<OpenVService> {
+    const prefix = (options.prefix ?? "/api").replace(/\/$/, "");
+    const dataDir =
+      options.dataDir === undefined ? path.resolve(".openv") : options.dataDir && path.resolve(options.dataDir);
+    const publicUrl = () => {
+      const url = options.publicUrl ?? host.defaultPublicUrl();
+      if (!url) throw new Error("OpenV needs `publicUrl` before the first request tells it where it is reachable.");
+      return url.replace(/\/$/, "");
+    };
+    const config: LifecycleConfig = { ...defaultLifecycleConfig, ...options.config };
+    const webhookSecret = options.webhookSecret ?? loadOrCreateWebhookSecret(dataDir);
+
+    // Without a data dir (tests), local files still need a folder: a fresh temporary one.
+    const filesDir = dataDir ? path.join(dataDir, "files") : await mkdtemp(path.join(os.tmpdir(), "openv-files-"));
+    await mkdir(filesDir, { recursive: true });
+    const adapters = await resolveAdapters(options, {
+      dataDir,
+      filesDir,
+      databaseUrl: options.databaseUrl,
+      filesBaseUrl: () => `${publicUrl()}${prefix}/files`,
+      logger: host.logger,
+      previewStepDelayMs: options.previewStepDelayMs,
+      clerk: options.clerk,
+      runpod: options.runpod,
+      uploadthing: options.uploadthing,
+    });
+    const servesLocalFiles = !options.storage && !options.uploadthing;
+    const lifecycle = new VideoLifecycle({
+      ...adapters,
+      config,
+      logger: host.logger,
+      webhookSecret,
+      webhookUrl: (videoId, attempt) => {
+        const query = new URLSearchParams({ video: videoId, attempt: String(attempt) });
+        query.set("token", webhookToken(webhookSecret, videoId, attempt));
+        return `${publicUrl()}${prefix}/runpod/webhook?${query}`;
+      },
+    });
+    const reconciler = new Reconciler({
+      lifecycle,
+      store: adapters.store,
+      logger: host.logger,
+      ...(options.reconciler && { options: options.reconciler }),
+    });
+    let document: OpenApiDocument | undefined;
+    const describeRoutes = () =>
+      (document ??= openApiDocument({
+        prefix: prefix || "/",
+        clerkWebhooks: adapters.userEvents !== null,
+        localFiles: servesLocalFiles,
+      }));
+    const sseStreams = new Set<() => void>();
+    const routes = apiRoutes({
+      lifecycle,
+      userEvents: adapters.userEvents,
+      filesDir: servesLocalFiles ? filesDir : null,
+      openApiDocument: options.openapi === false ? null : describeRoutes,
+      ssePingMs: options.ssePingMs ?? 15_000,
+      sseStreams,
+      log: host.logger,
+    });
+    return new OpenVService({
+      lifecycle,
+      adapters,
+      reconciler,
+      prefix,
+      options,
+      routes,
+      sseStreams,
+      logger: host.logger,
+      publicUrl,
+    });
+  }
+
+  /** The base URL webhooks and file links use. Throws until it is known. */
+  publicUrl(): string {
+    return this.#publicUrl();
+  }
+
+  /** Starts the reconciler's loop (unless turned off); the public URL must be known by then. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    if (this.#runReconciler) this.reconciler.start();
+  }
+
+  /** Ends the event streams and stops the reconciler, finishing the pass in flight. */
+  async stop(): Promise<void> {
+    for (const close of [...this.#sseStreams]) close();
+    await this.reconciler.stop();
+  }
+
+  /** Closes the adapters (provider, events, database). Call after `stop()`. */
+  async closeAdapters(): Promise<void> {
+    await this.adapters.provider.close?.();
+    await this.adapters.events.close?.();
+    await this.adapters.store.close();
+  }
+
+  /** Every route served, as method and full path (`:name` for parameters), e.g. `GET /api/videos/:id`. */
+  routes(): { method: string; path: string }[] {
+    return this.#routes.map(({ route }) => ({ method: route.method, path: `${this.prefix}${route.path}` }));
+  }
+
+  /** Whether `path` (a full request path) belongs to this service's prefix. */
+  owns(pathname: string): boolean {
+    return this.prefix === "" || pathname === this.prefix || pathname.startsWith(`${this.prefix}/`);
+  }
+
+  /** Serves one request: CORS, routing, auth, rate limits, the route, and errors as the contract's bodies. */
+  async handle(request: ApiRequest): Promise<ApiResponse> {
+    const origin = request.headers.origin;
+    if (this.cors.isPreflight(request.method, request.headers)) {
+      return {
+        status: 204,
+        headers: { ...this.cors.preflightHeaders(origin), [headers.requestId]: request.requestId },
+      };
+    }
+    let response: ApiResponse;
+    try {
+      response = await this.#route(request);
+    } catch (error) {
+      response = this.#errorAnswer(error, request);
+    }
+    return {
+      ...response,
+      headers: { ...response.headers, ...this.cors.responseHeaders(origin), [headers.requestId]: request.requestId },
+    };
+  }
+
+  /** An error raised by the binding itself (an oversize body, say) as the contract's answer. */
+  errorResponse(error: unknown, request: Pick<ApiRequest, "headers" | "requestId" | "log">): ApiResponse {
+    const response = this.#errorAnswer(error, request);
+    return {
+      ...response,
+      headers: {
+        ...response.headers,
+        ...this.cors.responseHeaders(request.headers.origin),
+        [headers.requestId]: request.requestId,
+      },
+    };
+  }
+
+  #errorAnswer(error: unknown, request: Pick<ApiRequest, "log">): ApiResponse {
+    const openvError = toOpenVError(error);
+    if (openvError.status >= 500) (request.log ?? this.#logger).error({ err: error }, "request failed");
+    return {
+      status: openvError.status,
+      json: openvError.toBody(),
+      ...(openvError.retryAfterSeconds !== undefined && {
+        headers: { "retry-after": String(openvError.retryAfterSeconds) },
+      }),
+    };
+  }
+
+  async #route(request: ApiRequest): Promise<ApiResponse> {
+    const method = request.method === "HEAD" ? "GET" : request.method;
+    const parts = request.path.split("/").slice(1);
+    for (const { route, segments } of this.#routes) {
+      if (route.method !== method) continue;
+      const params = matchPath(segments, parts);
+      if (!params) continue;
+      let rateHeaders: Record<string, string> = {};
+      if (route.generate) await this.#rateLimiter.checkIp(request.ip);
+      const userId = route.auth ? (await this.adapters.auth.authenticate({ headers: request.headers })).userId : "";
+      if (route.generate) rateHeaders = await this.#rateLimiter.checkUser(userId);
+      const response = await route.handle({
+        request,
+        params: decodeParams(params),
+        userId,
+        json: lazyJson(request),
+        query: () => queryObject(request.query),
+      });
+      return Object.keys(rateHeaders).length
+        ? { ...response, headers: { ...rateHeaders, ...response.headers } }
+        : response;
+    }
+    throw new OpenVError({
+      code: "not_found",
+      message: `No route ${request.method} ${this.prefix}${request.path}. See the API reference for the routes.`,
+    });
+  }
+}
