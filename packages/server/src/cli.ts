@@ -17,6 +17,15 @@ async function main(): Promise<void> {
     },
     "OpenV adapters",
   );
+  const { perUser, perIp } = settings.generateRateLimit;
+  app.log.info(
+    {
+      requestTimeoutMs: settings.requestTimeoutMs,
+      generatePerUserPerMinute: perUser ? perUser.max : "off",
+      generatePerIpPerMinute: perIp ? perIp.max : "off",
+    },
+    "OpenV request limits",
+  );
   if (settings.databaseUrl && !settings.webhookSecret) {
     app.log.warn(
       `DATABASE_URL is set but OPENV_WEBHOOK_SECRET is not: this instance signs webhook URLs with the secret in ${settings.dataDir}. When several instances share the database, give them all the same OPENV_WEBHOOK_SECRET, or a webhook landing on another instance is refused.`,

@@ -15,6 +15,13 @@ const positiveInt = (name: string) =>
     .int(`${name} must be a whole number`)
     .min(0, `${name} must be ≥ 0`);
 
+/**
+ * An empty variable counts as unset here too: without this, `z.coerce` reads "" as 0, which for a
+ * rate limit would quietly mean "off".
+ */
+const emptyAsUnset = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema);
+
 const EnvSchema = z.object({
   PORT: positiveInt("PORT").max(65535).default(3000),
   HOST: z.string().default("127.0.0.1"),
@@ -48,7 +55,22 @@ const EnvSchema = z.object({
   RUNPOD_EXECUTION_TIMEOUT_MS: positiveInt("RUNPOD_EXECUTION_TIMEOUT_MS").min(5000).optional(),
   RUNPOD_TTL_MS: positiveInt("RUNPOD_TTL_MS").min(10_000).optional(),
   UPLOADTHING_TOKEN: optionalText,
+  /** How long a client may take to send a whole request (slow clients are cut with 408). */
+  OPENV_REQUEST_TIMEOUT_MS: emptyAsUnset(
+    positiveInt("OPENV_REQUEST_TIMEOUT_MS")
+      .min(1000, "OPENV_REQUEST_TIMEOUT_MS must be at least 1000 (milliseconds)")
+      .default(30_000),
+  ),
+  /** Generate requests allowed per user and per client IP each minute; 0 turns that limit off. */
+  OPENV_RATE_LIMIT_USER_PER_MINUTE: emptyAsUnset(positiveInt("OPENV_RATE_LIMIT_USER_PER_MINUTE").default(60)),
+  OPENV_RATE_LIMIT_IP_PER_MINUTE: emptyAsUnset(positiveInt("OPENV_RATE_LIMIT_IP_PER_MINUTE").default(300)),
 });
+
+/** A limit on generate requests: `max` per window, or false when it is off. */
+export type RateLimitSetting = { max: number; timeWindowMs: number } | false;
+
+/** A per-minute count from the environment as a rate limit; 0 turns it off. */
+const perMinute = (max: number): RateLimitSetting => (max === 0 ? false : { max, timeWindowMs: 60_000 });
 
 /** The reference server's settings, as `settingsFromEnv` reads them from the environment. */
 export interface ReferenceServerSettings {
@@ -68,6 +90,18 @@ export interface ReferenceServerSettings {
   previewStepDelayMs: number;
   /** Reconciler timing overrides. */
   reconciler: Partial<ReconcilerOptions>;
+  /**
+   * How long a client may take to send a whole request, headers and body, in ms
+   * (OPENV_REQUEST_TIMEOUT_MS, at least 1000). Default 30 000. Slower requests are cut with 408;
+   * responses, such as the long-lived event stream, are not limited by it.
+   */
+  requestTimeoutMs: number;
+  /**
+   * Limits on generate requests (`POST /api/videos`, `POST /api/runpod`), answered 429 with
+   * Retry-After: per user (OPENV_RATE_LIMIT_USER_PER_MINUTE, default 60 a minute) and per client
+   * IP (OPENV_RATE_LIMIT_IP_PER_MINUTE, default 300 a minute); `false` where the variable is 0.
+   */
+  generateRateLimit: { perUser: RateLimitSetting; perIp: RateLimitSetting };
   /** A folder with a built single-page app to serve at `/`. */
   webRoot: string | undefined;
   /** Quota, terms and retry rules (MONTHLY_LIMIT_SECONDS, LIMIT_START_DATE, LIMIT_END_DATE, TERMS_VERSION, MAX_RETRIES, MAX_ACTIVE_JOBS). */
@@ -92,6 +126,11 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings
     webhookSecret: values.OPENV_WEBHOOK_SECRET,
     previewStepDelayMs: values.OPENV_PREVIEW_STEP_MS,
     webRoot: values.OPENV_WEB_ROOT,
+    requestTimeoutMs: values.OPENV_REQUEST_TIMEOUT_MS,
+    generateRateLimit: {
+      perUser: perMinute(values.OPENV_RATE_LIMIT_USER_PER_MINUTE),
+      perIp: perMinute(values.OPENV_RATE_LIMIT_IP_PER_MINUTE),
+    },
     reconciler: {
       ...(values.OPENV_RECONCILE_INTERVAL_MS !== undefined && { intervalMs: values.OPENV_RECONCILE_INTERVAL_MS }),
       ...(values.OPENV_RECONCILE_SILENT_MS !== undefined && { silentMs: values.OPENV_RECONCILE_SILENT_MS }),

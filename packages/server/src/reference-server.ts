@@ -8,8 +8,23 @@ import { openv } from "./fastify/plugin.js";
 
 /** Builds the reference server: Fastify with pino logging and the OpenV plugin under /api. */
 export async function createReferenceServer(settings: ReferenceServerSettings): Promise<FastifyInstance> {
-  // The first start creates the embedded database, which can take several seconds.
-  const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? "info" }, pluginTimeout: 120_000 });
+  const timeoutMs = settings.requestTimeoutMs;
+  const app = Fastify({
+    logger: { level: process.env.LOG_LEVEL ?? "info" },
+    // The first start creates the embedded database, which can take several seconds.
+    pluginTimeout: 120_000,
+    // Slow clients (slowloris): a request's headers and body must all arrive within the timeout, or
+    // Node answers 408 and closes the connection before any route runs. It covers receiving the
+    // request only, so the long-lived event stream is not cut. No idle `connectionTimeout`: an
+    // event stream may be silent between pings.
+    requestTimeout: timeoutMs,
+    http: {
+      headersTimeout: timeoutMs,
+      // How often Node looks for expired requests (its default, 30 s, would let a slow request
+      // run up to 30 s past the timeout).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(timeoutMs / 4)),
+    },
+  });
   await app.register(openv, {
     prefix: "/api",
     dataDir: path.resolve(settings.dataDir),
@@ -17,6 +32,7 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
     previewStepDelayMs: settings.previewStepDelayMs,
     ...settings.services,
     reconciler: settings.reconciler,
+    generateRateLimit: settings.generateRateLimit,
     ...(settings.databaseUrl && { databaseUrl: settings.databaseUrl }),
     ...(settings.publicUrl && { publicUrl: settings.publicUrl }),
     ...(settings.webhookSecret && { webhookSecret: settings.webhookSecret }),

@@ -39,4 +39,48 @@ describe("reference server settings from the environment", () => {
   it("an empty variable counts as unset", () => {
     expect(settingsFromEnv({ RUNPOD_API_KEY: "", UPLOADTHING_TOKEN: " " }).services).toEqual({});
   });
+
+  it("request timeout and generate rate limits: defaults, overrides, 0 turns a limit off", () => {
+    expect(settingsFromEnv({})).toMatchObject({
+      requestTimeoutMs: 30_000,
+      generateRateLimit: {
+        perUser: { max: 60, timeWindowMs: 60_000 },
+        perIp: { max: 300, timeWindowMs: 60_000 },
+      },
+    });
+    const tuned = settingsFromEnv({
+      OPENV_REQUEST_TIMEOUT_MS: "5000",
+      OPENV_RATE_LIMIT_USER_PER_MINUTE: "10",
+      OPENV_RATE_LIMIT_IP_PER_MINUTE: "0",
+    });
+    expect(tuned.requestTimeoutMs).toBe(5000);
+    expect(tuned.generateRateLimit).toEqual({ perUser: { max: 10, timeWindowMs: 60_000 }, perIp: false });
+    expect(settingsFromEnv({ OPENV_RATE_LIMIT_USER_PER_MINUTE: "0" }).generateRateLimit).toEqual({
+      perUser: false,
+      perIp: { max: 300, timeWindowMs: 60_000 },
+    });
+    // An empty variable is unset, not 0: it must not turn a limit off.
+    const empty = settingsFromEnv({
+      OPENV_REQUEST_TIMEOUT_MS: "",
+      OPENV_RATE_LIMIT_USER_PER_MINUTE: "",
+      OPENV_RATE_LIMIT_IP_PER_MINUTE: " ",
+    });
+    expect(empty.requestTimeoutMs).toBe(30_000);
+    expect(empty.generateRateLimit).toEqual({
+      perUser: { max: 60, timeWindowMs: 60_000 },
+      perIp: { max: 300, timeWindowMs: 60_000 },
+    });
+  });
+
+  it.each([
+    ["OPENV_REQUEST_TIMEOUT_MS", "999", /OPENV_REQUEST_TIMEOUT_MS must be at least 1000/],
+    ["OPENV_REQUEST_TIMEOUT_MS", "0", /OPENV_REQUEST_TIMEOUT_MS must be at least 1000/],
+    ["OPENV_REQUEST_TIMEOUT_MS", "30s", /OPENV_REQUEST_TIMEOUT_MS must be a number/],
+    ["OPENV_REQUEST_TIMEOUT_MS", "1500.5", /OPENV_REQUEST_TIMEOUT_MS must be a whole number/],
+    ["OPENV_RATE_LIMIT_USER_PER_MINUTE", "-1", /OPENV_RATE_LIMIT_USER_PER_MINUTE must be ≥ 0/],
+    ["OPENV_RATE_LIMIT_USER_PER_MINUTE", "lots", /OPENV_RATE_LIMIT_USER_PER_MINUTE must be a number/],
+    ["OPENV_RATE_LIMIT_IP_PER_MINUTE", "2.5", /OPENV_RATE_LIMIT_IP_PER_MINUTE must be a whole number/],
+  ])("%s=%s is refused, naming the variable", (name, value, message) => {
+    expect(() => settingsFromEnv({ [name]: value })).toThrow(message);
+  });
 });

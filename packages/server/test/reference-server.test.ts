@@ -1,9 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { Video } from "@openv/protocol";
+import type { FastifyInstance } from "fastify";
 import { exportSPKI, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { settingsFromEnv } from "../src/config-env.js";
+import { createReferenceServer } from "../src/reference-server.js";
+import { readEvents } from "./helpers.js";
 import { RunPodStandIn } from "./support/runpod-stand-in.js";
 import { embeddedEnv, root, type SpawnedServer, spawnServer } from "./support/spawn-server.js";
 
@@ -132,5 +137,138 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
     const video = await untilFinished(call, created.body.video);
     expect(video).toMatchObject({ status: "completed", jobId: standIn.submitted[0]?.id });
     expect(video.url?.startsWith(`${base}/api/files/`)).toBe(true);
+  });
+});
+
+/** Row counts of every table of the reference server's database (what "nothing changed" compares). */
+async function tableCounts(app: FastifyInstance): Promise<Record<string, number>> {
+  const store = app.openv.adapters.store as unknown as { client: { $queryRawUnsafe<T>(sql: string): Promise<T> } };
+  const rows = await store.client.$queryRawUnsafe<{ table: string; count: number }[]>(
+    `SELECT 'User' AS "table", count(*)::int AS count FROM "User"
+     UNION ALL SELECT 'Video', count(*)::int FROM "Video"
+     UNION ALL SELECT 'UsageEntry', count(*)::int FROM "UsageEntry"
+     UNION ALL SELECT 'TermsAcceptance', count(*)::int FROM "TermsAcceptance"
+     UNION ALL SELECT 'IdempotencyRecord', count(*)::int FROM "IdempotencyRecord"
+     UNION ALL SELECT 'WebhookDelivery', count(*)::int FROM "WebhookDelivery"`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.table, row.count]));
+}
+
+/**
+ * Over a raw socket, sends `atOnce`, then `drip` one byte every `byteEveryMs`, and reads whatever
+ * comes back until the server closes the connection.
+ */
+function dripRequest(port: number, atOnce: string, drip: string, byteEveryMs: number) {
+  return new Promise<{ response: string; dripped: number; closedAfterMs: number }>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const bytes = Buffer.from(drip);
+    let dripped = 0;
+    let response = "";
+    const started = Date.now();
+    socket.write(atOnce);
+    const timer = setInterval(() => {
+      if (dripped < bytes.length && !socket.destroyed) socket.write(bytes.subarray(dripped, ++dripped));
+    }, byteEveryMs);
+    socket.on("data", (chunk) => {
+      response += chunk.toString("latin1");
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      clearInterval(timer);
+      resolve({ response, dripped, closedAfterMs: Date.now() - started });
+    });
+    // A guard so a server that never cuts the request fails the test instead of hanging it.
+    setTimeout(() => socket.destroy(), 15_000).unref();
+  });
+}
+
+describe("the reference server's request limits from the environment", () => {
+  let app: FastifyInstance;
+  let dataDir: string;
+  let origin: string;
+  let port: number;
+  const call = (pathname: string, user: string, init: RequestInit = {}) =>
+    fetch(`${origin}${pathname}`, {
+      ...init,
+      headers: { ...(init.body && { "content-type": "application/json" }), "x-openv-user": user, ...init.headers },
+    });
+  const accept = (user: string) => call("/api/terms/accept", user, { method: "POST", body: '{"version":"1.0.0"}' });
+  const tinyVideo = JSON.stringify({ prompt: "a slow snail", frames: 7, width: 256, height: 256 });
+
+  beforeAll(async () => {
+    vi.stubEnv("LOG_LEVEL", "silent");
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-limits-"));
+    app = await createReferenceServer(
+      settingsFromEnv({
+        OPENV_DATA_DIR: dataDir,
+        OPENV_REQUEST_TIMEOUT_MS: "1000",
+        OPENV_RATE_LIMIT_USER_PER_MINUTE: "2",
+      }),
+    );
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    port = (app.server.address() as net.AddressInfo).port;
+    origin = `http://127.0.0.1:${port}`;
+  }, 130_000);
+
+  afterAll(async () => {
+    await app?.close();
+    vi.unstubAllEnvs();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("a request whose body (or headers) drips in one byte per 200 ms is cut with 408, and nothing is stored", async () => {
+    // The user may generate, so a body that got through would store a video.
+    expect((await accept("slow-user")).status).toBe(200);
+    const before = await tableCounts(app);
+    const head = `POST /api/videos HTTP/1.1\r\nHost: 127.0.0.1\r\nX-OpenV-User: slow-user\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(tinyVideo)}\r\n\r\n`;
+    const request = head + tinyVideo;
+    // Both at once: the headers sent whole and then the body byte by byte (all of it would take
+    // ~12 s), and the headers themselves byte by byte.
+    const [slowBody, slowHeaders] = await Promise.all([
+      dripRequest(port, head, tinyVideo, 200),
+      dripRequest(port, "", request, 200),
+    ]);
+    for (const [name, result, dripLength] of [
+      ["slow body", slowBody, tinyVideo.length],
+      ["slow headers", slowHeaders, request.length],
+    ] as const) {
+      expect(result.response, name).toMatch(/^HTTP\/1\.1 408 /);
+      expect(result.dripped, name).toBeLessThan(dripLength);
+      // Cut once the timeout (1 s) has passed, long before the request could finish; the upper
+      // bound is loose because the 2-core CI machine is busy.
+      expect(result.closedAfterMs, name).toBeGreaterThanOrEqual(900);
+      expect(result.closedAfterMs, name).toBeLessThan(5000);
+    }
+    expect(await tableCounts(app)).toEqual(before);
+  });
+
+  it("an event stream is a response, not a request: it stays open well past the timeout and delivers changes", async () => {
+    expect((await accept("sse-user")).status).toBe(200);
+    const stream = await call("/api/videos/events", "sse-user");
+    expect(stream.status).toBe(200);
+    // 2.5 timeouts with nothing on the wire (pings come every 15 s).
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const created = await call("/api/videos", "sse-user", { method: "POST", body: tinyVideo });
+    expect(created.status).toBe(202);
+    const { video } = (await created.json()) as { video: Video };
+    const events = await readEvents(stream, (seen) =>
+      seen.some((event) => event.event === "video" && (event.data as Video).id === video.id),
+    );
+    expect(events.some((event) => (event.data as Video).id === video.id)).toBe(true);
+    // Stop the preview render.
+    expect((await call(`/api/videos/${video.id}`, "sse-user", { method: "DELETE" })).status).toBe(204);
+  });
+
+  it("OPENV_RATE_LIMIT_USER_PER_MINUTE=2: a user's third generate request in the minute is 429 rate_limited", async () => {
+    // The user has not accepted the terms, so the requests that get through store nothing (403).
+    const generate = (user: string) => call("/api/videos", user, { method: "POST", body: tinyVideo });
+    expect((await generate("eager-user")).status).toBe(403);
+    expect((await generate("eager-user")).status).toBe(403);
+    const limited = await generate("eager-user");
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Per user: someone else is not held back.
+    expect((await generate("other-user")).status).toBe(403);
   });
 });
