@@ -1,6 +1,6 @@
 import type { Video } from "@openv/protocol";
 import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Reconciler } from "../src/core/reconciler.js";
 import {
   completedOutput,
@@ -277,8 +277,17 @@ describe.skipIf(!adminUrl)("PostgreSQL unreachable mid-request: 503 with Retry-A
   }, 60_000);
 
   let testStartedAt = new Date();
+  /** Lets a generate held at the provider go on. */
+  let release = () => {};
   beforeEach(() => {
     testStartedAt = new Date();
+  });
+  // A failed test leaves no outage, armed cut or held generate behind for the next one.
+  afterEach(async () => {
+    proxy.disarm();
+    release();
+    provider.gate = null;
+    await proxy.setMode("forward");
   });
 
   afterAll(async () => {
@@ -333,7 +342,6 @@ describe.skipIf(!adminUrl)("PostgreSQL unreachable mid-request: 503 with Retry-A
     it(`${what}: every route answers 503 with Retry-After; restored, the same server serves and streams again`, async () => {
       expect((await generate(`before ${mode}`)).status).toBe(202);
       // A generate whose provider call is held: its video is committed when the database goes.
-      let release = () => {};
       provider.gate = new Promise<void>((resolve) => {
         release = resolve;
       });
