@@ -42,8 +42,8 @@ const silentLogger: Logger = { info: noop, warn: noop, error: noop };
  * Each instance keeps one connection listening on the channel and delivers to its own subscribers
  * only what arrives there (its own publishes included), so a change has one path and arrives once.
  * Resolves once that connection is listening, so no change published afterwards is missed. When
- * the connection drops it reconnects with capped exponential backoff; changes published while it
- * is down are not delivered (SSE clients catch up from the database when they reconnect).
+ * the connection drops it reconnects with capped exponential backoff; meanwhile this instance's
+ * own published changes go straight to its subscribers, other instances' changes are not delivered.
  */
 export async function createPostgresEvents(options: PostgresEventsOptions): Promise<Events> {
   const channel = options.channel ?? defaultChannel;
@@ -75,17 +75,22 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
       logger.warn({ channel }, "dropped a video change: its payload has no user and change");
       return;
     }
-    const listeners = subscribers.get(message.u);
-    if (!listeners) return;
+    if (!subscribers.has(message.u)) return;
     const parsed = VideoOrTombstoneSchema.safeParse(message.c);
     if (!parsed.success) {
       logger.warn({ channel, err: parsed.error }, "dropped a video change: it is not a video or tombstone");
       return;
     }
+    deliverLocally(message.u, parsed.data);
+  }
+
+  function deliverLocally(userId: string, change: VideoOrTombstone): void {
+    const listeners = subscribers.get(userId);
+    if (!listeners) return;
     // A copy, so a listener that unsubscribes (or subscribes) while we deliver changes nothing here.
     for (const listener of [...listeners]) {
       try {
-        listener(parsed.data);
+        listener(change);
       } catch (error) {
         logger.error({ channel, err: error }, "a video change listener threw");
       }
@@ -140,7 +145,7 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
     void client.end().catch(noop);
     logger.warn(
       { channel, err: error },
-      "lost the PostgreSQL LISTEN connection; reconnecting (changes published meanwhile are not delivered)",
+      "lost the PostgreSQL LISTEN connection; reconnecting (meanwhile only this instance's own changes are delivered)",
     );
     scheduleReconnect();
   }
@@ -198,7 +203,16 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
 
   async function publish(userId: string, change: VideoOrTombstone): Promise<void> {
     if (closed) throw new Error(`${name} is closed: cannot publish a video change.`);
-    const payloads = encodeNotifications(userId, change);
+    // Read before notifying: a LISTEN connection in place now hears the notification.
+    const listening = listener !== undefined;
+    await notify(encodeNotifications(userId, change));
+    // Not listening (the connection dropped and is not back yet): this instance would not hear its
+    // own change, and nothing makes its subscribers' open streams catch up later, so they get it
+    // directly. (A reconnect that hears it too makes a duplicate, which clients tolerate.)
+    if (!listening) deliverLocally(userId, change);
+  }
+
+  async function notify(payloads: string[]): Promise<void> {
     const [only] = payloads;
     if (payloads.length === 1 && only !== undefined) {
       await pool.query("SELECT pg_notify($1, $2)", [channel, only]);

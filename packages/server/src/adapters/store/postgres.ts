@@ -3,6 +3,9 @@ import type { Store } from "../../core/ports.js";
 import { applyMigrations, defaultMigrationsDir } from "./migrate.js";
 import { PrismaStore } from "./prisma.js";
 
+// How long a query waits for a connection: to open one, or for a busy pool to free one.
+const connectTimeoutMs = 5_000;
+
 /** Settings of `createPostgresStore`. */
 export interface PostgresStoreOptions {
   /** The PostgreSQL server (`DATABASE_URL`), e.g. `postgres://user:pass@host:5432/openv`. */
@@ -15,7 +18,13 @@ export interface PostgresStoreOptions {
 
 /** A PostgreSQL server (`DATABASE_URL`): what production runs, any number of instances on one database. */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const config = { connectionString: options.connectionString, max: options.poolSize ?? 10 };
+  const config = {
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    // Without it a query waits for ever for a connection to a server that does not answer (a
+    // network partition drops packets silently): the request hangs instead of failing with 503.
+    connectionTimeoutMillis: connectTimeoutMs,
+  };
   await applyMigrations(new PrismaPg(config), options.migrationsDir ?? defaultMigrationsDir());
   const url = new URL(options.connectionString);
   return new PrismaStore({
