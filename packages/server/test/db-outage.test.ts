@@ -265,9 +265,9 @@ describe.skipIf(!adminUrl)("PostgreSQL unreachable mid-request: 503 with Retry-A
     // Submits videos left without a provider job (a commit whose answer was lost) when the test
     // says so; the plugin's own loop is off.
     reconciler = new Reconciler({
-      lifecycle: server.app.openv.lifecycle,
-      store: server.app.openv.adapters.store,
-      logger: server.app.log,
+      lifecycle: server.openv.lifecycle,
+      store: server.openv.adapters.store,
+      logger: { info() {}, warn() {}, error() {} },
       // Run only by settle(), after every submitted job completed: it then claims only job-less videos.
       options: { joblessGraceMs: 0, silentMs: 0 },
     });
