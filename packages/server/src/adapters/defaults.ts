@@ -72,13 +72,14 @@ export interface DefaultAdapterOptions extends ServiceOptions {
  */
 export async function resolveAdapters(given: Partial<Adapters>, options: DefaultAdapterOptions): Promise<Adapters> {
   const { logger } = options;
+  // Auth first: a refusal (dev auth in production) must come before any database is opened.
+  const auth =
+    given.auth ?? (options.clerk ? createClerkAuth(options.clerk) : createDevHeaderAuth({ nodeEnv: options.nodeEnv }));
   const store =
     given.store ??
     (options.databaseUrl
       ? await createPostgresStore({ connectionString: options.databaseUrl })
       : await createEmbeddedStore(options.dataDir ? { dataDir: options.dataDir } : {}));
-  const auth =
-    given.auth ?? (options.clerk ? createClerkAuth(options.clerk) : createDevHeaderAuth({ nodeEnv: options.nodeEnv }));
   const userEvents =
     given.userEvents ??
     (options.clerk?.webhookSigningSecret

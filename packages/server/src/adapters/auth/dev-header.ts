@@ -17,7 +17,7 @@ export interface DevHeaderAuthOptions {
  * any user, so it refuses to exist under `NODE_ENV=production`.
  */
 export function createDevHeaderAuth(options: DevHeaderAuthOptions = {}): Auth {
-  const nodeEnv = "nodeEnv" in options ? options.nodeEnv : process.env.NODE_ENV;
+  const nodeEnv = options.nodeEnv ?? process.env.NODE_ENV;
   if (nodeEnv === "production") {
     throw new Error(
       "OpenV refuses to start with dev-header auth under NODE_ENV=production: anyone could act as any user. Configure Clerk (CLERK_SECRET_KEY / CLERK_JWT_KEY).",
