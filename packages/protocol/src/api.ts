@@ -1,15 +1,33 @@
 import { z } from "zod";
 import { type VideoOrTombstone, VideoOrTombstoneSchema, VideoSchema } from "./video.js";
 
+/**
+ * A whole number as a query string carries it: decimal digits only (not "", "0x10" or "1e1"),
+ * between `min` and `max`. Numbers pass too, for clients that build queries from objects.
+ */
+const queryInteger = (min: number, max: number) =>
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^\d{1,16}$/, "Expected a whole number in decimal digits")
+        .transform(Number),
+    ])
+    .pipe(z.number().int().min(min).max(max));
+
+/** The latest time a JavaScript Date can hold, in Unix ms. */
+const lastDateMs = 8_640_000_000_000_000;
+
 /** Unix milliseconds, as query strings carry them. */
-const MillisQuerySchema = z.coerce.number().int().min(0);
+const MillisQuerySchema = queryInteger(0, lastDateMs);
 
 /** Query of `GET /api/videos`. */
 export const ListVideosQuerySchema = z.strictObject({
   /** Unix ms: list every change after it, oldest first, tombstones included. */
   updatedSince: MillisQuerySchema.optional(),
   /** Page size, 1–200. Default 50. */
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInteger(1, 200).default(50),
   /** Where to continue: the previous page's `nextCursor`. */
   cursor: z.string().min(1).max(500).optional(),
 });
@@ -164,7 +182,7 @@ export const RunPodWebhookQuerySchema = z.object({
   /** The video the job renders. */
   video: z.string().min(1).max(200),
   /** The submission attempt: the video's retry count when it was submitted. */
-  attempt: z.coerce.number().int().min(0).max(1000),
+  attempt: queryInteger(0, 1000),
   /** HMAC-SHA256 of `<video>:<attempt>` with the server's webhook secret, base64url. */
   token: z.string().min(1).max(200),
 });

@@ -1,7 +1,9 @@
+import path from "node:path";
 import { z } from "zod";
 import type { ServiceOptions } from "./adapters/defaults.js";
 import { defaultLifecycleConfig, type LifecycleConfig, parseLimitDate } from "./core/config.js";
 import type { ReconcilerOptions } from "./core/reconciler.js";
+import type { OpenVOptions } from "./http/service.js";
 
 /** An empty variable counts as unset (`FOO= openv-server`). */
 const optionalText = z
@@ -188,4 +190,24 @@ function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
   }
   if (values.UPLOADTHING_TOKEN) services.uploadthing = { token: values.UPLOADTHING_TOKEN };
   return services;
+}
+
+/**
+ * The service options (for the Fastify plugin or the fetch handler) that `settings` describe, under
+ * the prefix "/api": what the reference server mounts, and what a host reading the same
+ * environment variables (the Next.js example) passes on.
+ */
+export function openvOptionsFromSettings(settings: ReferenceServerSettings): OpenVOptions {
+  return {
+    prefix: "/api",
+    dataDir: path.resolve(settings.dataDir),
+    config: settings.config,
+    previewStepDelayMs: settings.previewStepDelayMs,
+    ...settings.services,
+    reconciler: settings.reconciler,
+    generateRateLimit: settings.generateRateLimit,
+    ...(settings.databaseUrl && { databaseUrl: settings.databaseUrl }),
+    ...(settings.publicUrl && { publicUrl: settings.publicUrl }),
+    ...(settings.webhookSecret && { webhookSecret: settings.webhookSecret }),
+  };
 }

@@ -53,7 +53,7 @@ const encoder = new TextEncoder();
 class BodyTooLarge extends Error {}
 
 /** The body as text, failing as soon as it passes `limit` bytes. */
-async function readBody(request: Request, limit: number): Promise<string | null> {
+async function readBody(request: Request, limit: number): Promise<Uint8Array | null> {
   if (!request.body) return null;
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge();
@@ -70,7 +70,7 @@ async function readBody(request: Request, limit: number): Promise<string | null>
     }
     chunks.push(value);
   }
-  return size === 0 ? null : Buffer.concat(chunks).toString("utf8");
+  return size === 0 ? null : Buffer.concat(chunks);
 }
 
 function eventStream(events: NonNullable<ApiResponse["events"]>, signal: AbortSignal): ReadableStream<Uint8Array> {
@@ -152,7 +152,7 @@ export function createOpenVHandler(options: OpenVHandlerOptions = {}): OpenVHand
       });
       return toResponse(request, service.errorResponse(outside, base));
     }
-    let body: string | null;
+    let body: Uint8Array | null;
     try {
       body = await readBody(request, service.bodyLimit);
     } catch (error) {

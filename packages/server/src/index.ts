@@ -22,7 +22,7 @@ export { createEmbeddedStore } from "./adapters/store/embedded.js";
 export type { PostgresStoreOptions } from "./adapters/store/postgres.js";
 export { createPostgresStore } from "./adapters/store/postgres.js";
 export type { ReferenceServerSettings } from "./config-env.js";
-export { settingsFromEnv } from "./config-env.js";
+export { openvOptionsFromSettings, settingsFromEnv } from "./config-env.js";
 export type { LifecycleConfig } from "./core/config.js";
 export { defaultLifecycleConfig, quotaPeriod } from "./core/config.js";
 export type { OpenVErrorOptions } from "./core/errors.js";
@@ -58,7 +58,7 @@ export type { ReconcilePassReport, ReconcilerOptions } from "./core/reconciler.j
 export { defaultReconcilerOptions, Reconciler } from "./core/reconciler.js";
 export { webhookToken } from "./core/webhook-token.js";
 export type { OpenVDecoration, OpenVPluginOptions } from "./fastify/plugin.js";
-export { openv } from "./fastify/plugin.js";
+export { openv, openvFrameworkErrors } from "./fastify/plugin.js";
 export type { CorsOptions } from "./http/cors.js";
 export type { GenerateRateLimits, RateLimit } from "./http/rate-limit.js";
 export type { OpenVOptions, ServiceHost } from "./http/service.js";

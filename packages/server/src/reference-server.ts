@@ -3,8 +3,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance } from "fastify";
-import type { ReferenceServerSettings } from "./config-env.js";
-import { openv } from "./fastify/plugin.js";
+import { openvOptionsFromSettings, type ReferenceServerSettings } from "./config-env.js";
+import { openv, openvFrameworkErrors } from "./fastify/plugin.js";
 
 /** Builds the reference server: Fastify with pino logging and the OpenV plugin under /api. */
 export async function createReferenceServer(settings: ReferenceServerSettings): Promise<FastifyInstance> {
@@ -18,6 +18,8 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
     // request only, so the long-lived event stream is not cut. No idle `connectionTimeout`: an
     // event stream may be silent between pings.
     requestTimeout: timeoutMs,
+    // Malformed URLs get the contract's error body, not Fastify's.
+    frameworkErrors: openvFrameworkErrors,
     http: {
       headersTimeout: timeoutMs,
       // How often Node looks for expired requests (its default, 30 s, would let a slow request
@@ -25,18 +27,7 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
       connectionsCheckingInterval: Math.min(1000, Math.ceil(timeoutMs / 4)),
     },
   });
-  await app.register(openv, {
-    prefix: "/api",
-    dataDir: path.resolve(settings.dataDir),
-    config: settings.config,
-    previewStepDelayMs: settings.previewStepDelayMs,
-    ...settings.services,
-    reconciler: settings.reconciler,
-    generateRateLimit: settings.generateRateLimit,
-    ...(settings.databaseUrl && { databaseUrl: settings.databaseUrl }),
-    ...(settings.publicUrl && { publicUrl: settings.publicUrl }),
-    ...(settings.webhookSecret && { webhookSecret: settings.webhookSecret }),
-  });
+  await app.register(openv, openvOptionsFromSettings(settings));
   const webRoot = settings.webRoot && path.resolve(settings.webRoot);
   if (webRoot && existsSync(path.join(webRoot, "index.html"))) {
     // A single-page web app (the react-gallery example's build): its files at /, and its

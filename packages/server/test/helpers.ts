@@ -10,7 +10,7 @@ import pg from "pg";
 import { pino } from "pino";
 import type { LifecycleConfig } from "../src/core/config.js";
 import type { Provider, ProviderSubmission } from "../src/core/ports.js";
-import { type OpenVPluginOptions, openv } from "../src/fastify/plugin.js";
+import { type OpenVPluginOptions, openv, openvFrameworkErrors } from "../src/fastify/plugin.js";
 import { createOpenVHandler } from "../src/fetch.js";
 import type { OpenVService } from "../src/http/service.js";
 
@@ -140,7 +140,12 @@ async function serveWithFastify(settings: OpenVPluginOptions, level: string): Pr
   // Opening an embedded database and applying migrations can take seconds on a busy machine.
   // On close, connections go too: undici may hold a connection it opened but never used, which
   // Node counts as busy until its headers timeout (60 s).
-  const app = Fastify({ logger: { level }, pluginTimeout: 120_000, forceCloseConnections: true });
+  const app = Fastify({
+    logger: { level },
+    pluginTimeout: 120_000,
+    forceCloseConnections: true,
+    frameworkErrors: openvFrameworkErrors,
+  });
   await app.register(openv, settings);
   await app.listen({ port: 0, host: "127.0.0.1" });
   const { port } = app.server.address() as AddressInfo;

@@ -22,7 +22,13 @@ function errorText(error: unknown): string {
     if (typeof message === "string") return message;
     if (typeof inner === "string") return inner;
   }
-  return error === undefined || error === null ? "" : JSON.stringify(error);
+  if (error === undefined || error === null) return "";
+  try {
+    return JSON.stringify(error).slice(0, 2000);
+  } catch {
+    // Nested past what JSON.stringify can walk (or otherwise unprintable): keep its kind.
+    return `an unreadable ${Array.isArray(error) ? "array" : typeof error}`;
+  }
 }
 
 /** Reads `code: message` (worker-mochi's format) from a provider error. */

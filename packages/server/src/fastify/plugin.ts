@@ -65,7 +65,7 @@ function toApiRequest(service: OpenVService, request: FastifyRequest): ApiReques
     path: pathname.slice(service.prefix.length) || "/",
     query: new URLSearchParams(search),
     headers,
-    body: typeof request.body === "string" ? request.body : null,
+    body: request.body instanceof Uint8Array && request.body.byteLength > 0 ? request.body : null,
     ip: request.ip,
     requestId: request.id,
     log: request.log,
@@ -89,6 +89,25 @@ function send(request: FastifyRequest, reply: FastifyReply, response: ApiRespons
   return reply.send(response.json);
 }
 
+/**
+ * Pass as Fastify's `frameworkErrors` server option: errors Fastify raises before any route runs
+ * (a malformed percent-escape in the URL, a path parameter over `maxParamLength`) then get the
+ * contract's error body too. A plugin cannot set this itself; the reference server does.
+ */
+export function openvFrameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const notFound = error.code === "FST_ERR_MAX_PARAM_LENGTH";
+  const openvError = new OpenVError(
+    notFound
+      ? { code: "not_found", message: "No such resource: the path is longer than any this server serves." }
+      : {
+          code: "validation_failed",
+          message: `The request URL is not valid (${error.message}). Percent-encode paths as UTF-8.`,
+          details: { issues: [{ path: [], message: error.message, code: "invalid_request" }] },
+        },
+  );
+  void reply.status(openvError.status).header("x-request-id", request.id).send(openvError.toBody());
+}
+
 const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options) => {
   const service = await OpenVService.create(options, {
     logger: app.log,
@@ -109,10 +128,10 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
 
   await app.register(
     async (api) => {
-      // Bodies reach the service as text, whatever their type: it parses JSON itself (so both
-      // bindings answer bad bodies alike) and the Clerk webhook checks the exact bytes.
+      // Bodies reach the service as bytes, whatever their type: it decodes and parses them itself
+      // (so both bindings answer bad bodies alike) and the Clerk webhook checks the exact bytes.
       api.removeAllContentTypeParsers();
-      api.addContentTypeParser("*", { parseAs: "string", bodyLimit: service.bodyLimit }, (_request, body, done) =>
+      api.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: service.bodyLimit }, (_request, body, done) =>
         done(null, body),
       );
       api.setErrorHandler((error: FastifyError, request, reply) =>

@@ -17,7 +17,7 @@ import { z } from "zod";
 import { notFound, OpenVError } from "../core/errors.js";
 import { requestFingerprint, type VideoLifecycle } from "../core/lifecycle.js";
 import type { Logger, UserEventVerifier } from "../core/ports.js";
-import { parseJsonBody } from "./body.js";
+import { bodyText, parseJsonBody } from "./body.js";
 import { serveLocalFile } from "./files.js";
 import { videoEventStream } from "./sse.js";
 import type { ApiRequest, ApiResponse } from "./types.js";
@@ -58,6 +58,11 @@ export interface Route {
   auth: boolean;
   /** Counts against the generate rate limits. */
   generate?: boolean;
+  /**
+   * Accept any well-formed JSON text, NUL characters and lone surrogates included: a provider's
+   * update must not be lost over a stray byte in its error message (the core cleans what it stores).
+   */
+  anyText?: boolean;
   handle(context: RouteContext): Promise<ApiResponse>;
 }
 
@@ -179,6 +184,7 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       method: "POST",
       path: "/runpod/webhook",
       auth: false,
+      anyText: true,
       handle: async (context) => {
         const query = RunPodWebhookQuerySchema.safeParse(context.query());
         if (!query.success) {
@@ -202,7 +208,7 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       path: "/webhooks/clerk",
       auth: false,
       handle: async (context) => {
-        const event = await userEvents.verify(context.request.body ?? "", context.request.headers);
+        const event = await userEvents.verify(bodyText(context.request.body), context.request.headers);
         const { applied } = await lifecycle.applyUserEvent("clerk", event);
         return ok({ received: true, applied });
       },
@@ -223,10 +229,12 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
 }
 
 /** The body of a request as JSON, parsed once on first use. */
-export function lazyJson(request: ApiRequest): () => unknown {
+export function lazyJson(request: ApiRequest, route: Pick<Route, "anyText">): () => unknown {
   let parsed: { value: unknown } | undefined;
   return () => {
-    parsed ??= { value: parseJsonBody(request.body, request.headers["content-type"]) };
+    parsed ??= {
+      value: parseJsonBody(request.body, request.headers["content-type"], { storableText: !route.anyText }),
+    };
     return parsed.value;
   };
 }

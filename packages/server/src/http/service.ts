@@ -14,6 +14,7 @@ import { VideoLifecycle } from "../core/lifecycle.js";
 import type { Logger } from "../core/ports.js";
 import { Reconciler, type ReconcilerOptions } from "../core/reconciler.js";
 import { webhookToken } from "../core/webhook-token.js";
+import { isStorableText } from "./body.js";
 import { Cors, type CorsOptions } from "./cors.js";
 import { toOpenVError } from "./errors.js";
 import { GenerateRateLimiter, type GenerateRateLimits } from "./rate-limit.js";
@@ -92,12 +93,23 @@ function matchPath(segments: string[], parts: string[]): Record<string, string> 
   return params;
 }
 
+/** Path parameters decoded; one that is not UTF-8 text a database could hold names nothing here. */
 function decodeParams(params: Record<string, string>): Record<string, string> {
-  try {
-    return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, decodeURIComponent(value)]));
-  } catch {
-    throw new OpenVError({ code: "not_found", message: "The path is not valid percent-encoding." });
+  const decoded: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) {
+    let text: string;
+    try {
+      text = decodeURIComponent(value);
+    } catch {
+      throw new OpenVError({
+        code: "not_found",
+        message: "No such resource: the path is not valid UTF-8 percent-encoding.",
+      });
+    }
+    if (!isStorableText(text)) throw new OpenVError({ code: "not_found", message: "No such resource for this user." });
+    decoded[key] = text;
   }
+  return decoded;
 }
 
 function queryObject(query: URLSearchParams): Record<string, string | string[]> {
@@ -331,7 +343,7 @@ export class OpenVService {
         request,
         params: decodeParams(params),
         userId,
-        json: lazyJson(request),
+        json: lazyJson(request, route),
         query: () => queryObject(request.query),
       });
       return Object.keys(rateHeaders).length

@@ -10,8 +10,8 @@ export interface ApiRequest {
   query: URLSearchParams;
   /** Request headers, names lower-case, repeated ones joined with ", ". */
   headers: Record<string, string | undefined>;
-  /** The raw body text, or null when there is none (bindings enforce the body limit). */
-  body: string | null;
+  /** The raw body bytes, or null when there is none (bindings enforce the body limit). */
+  body: Uint8Array | null;
   /** The client's IP address when the binding knows it (per-IP rate limits). */
   ip: string | undefined;
   /** The request's id, sent back as X-Request-Id. */
