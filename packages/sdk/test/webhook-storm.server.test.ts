@@ -88,7 +88,7 @@ for (const backend of backends) {
     const plan = new Map<string, { user: User; ends: "completed" | "failed" }>();
 
     const store = () =>
-      server.app.openv.adapters.store as unknown as {
+      server.openv.adapters.store as unknown as {
         client: {
           $executeRawUnsafe(sql: string): Promise<number>;
           $queryRawUnsafe<T>(sql: string): Promise<T>;
