@@ -158,10 +158,11 @@ through the response's per-write cork/uncork; and above all spread a user's watc
 or instances (the LISTEN/NOTIFY events already reach every instance): the spread shrinks with the
 watchers per process. The first-frame part shrinks with the webhook's own cost (see above).
 
-RSS: ${whole(sse.rss.idleKiB / 1024)} MiB fresh and idle, ${whole(sse.rss.warmKiB / 1024)} MiB warmed up with one stream, ${whole(sse.rss.connectedKiB / 1024)} MiB with
-${whole(many.watchers)} streams open: ${whole((sse.rss.connectedKiB - sse.rss.warmKiB) / (many.watchers - 1))} KiB per additional stream (socket and its buffers, HTTP parser,
-Fastify request and reply, a ping interval, and garbage not yet collected); ${whole(sse.rss.afterEventsKiB / 1024)} MiB after the
-${whole(many.watchers)}-watcher runs.`;
+RSS: ${whole(sse.rss.idleKiB / 1024)} MiB fresh and idle, ${whole(sse.rss.warmKiB / 1024)} MiB warmed up with one stream (the first webhooks
+grow the heap: query compilation, pools, JIT), ${whole(sse.rss.connectedKiB / 1024)} MiB with ${whole(many.watchers)} streams open, that is
+${whole((sse.rss.connectedKiB - sse.rss.warmKiB) / (many.watchers - 1))} KiB of RSS per additional stream, and ${whole(sse.rss.afterEventsKiB / 1024)} MiB after the ${whole(many.watchers)}-watcher runs. RSS is a coarse
+measure of a stream's cost: its socket, request, reply and ping interval partly fit in heap pages
+V8 had already taken during the warm-up and keeps; memory is not what bounds SSE here.`;
 }
 
 const investigation = `### Evidence from profiling (not this run)

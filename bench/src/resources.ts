@@ -13,23 +13,31 @@ export function rssKiB(pid: number): number | null {
   }
 }
 
-/** User + system CPU time of a process in ms, or 0 when it is gone. */
-export function processCpuMs(pid: number): number {
+/**
+ * User + system CPU time of a process in ms, or 0 when it is gone; with `exitedChildren`, plus
+ * that of its children that have exited (and been waited for).
+ */
+export function processCpuMs(pid: number, exitedChildren = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not:
+    // index 11 and 12 are utime and stime, 13 and 14 cutime and cstime.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return ((utime + stime) * 1000) / ticksPerSecond;
+    const own = Number(fields[11]) + Number(fields[12]);
+    const children = exitedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return ((own + children) * 1000) / ticksPerSecond;
   } catch {
     return 0;
   }
 }
 
-/** CPU time of a PostgreSQL cluster: the postmaster and every backend it forked. */
+/**
+ * CPU time of a PostgreSQL cluster: the postmaster, every backend it forked that still runs, and
+ * those that ended (a pool closing idle connections ends backends; their time moves to the
+ * postmaster's children total), so the sum only grows.
+ */
 export function clusterCpuMs(postmasterPid: number): number {
-  let total = processCpuMs(postmasterPid);
+  let total = processCpuMs(postmasterPid, true);
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
