@@ -48,7 +48,8 @@ function generateBounds(results: BenchResults): string | undefined {
 Prisma's client.** A generate request cost the server ${two(plain.cpuPerRequest.server)} ms of CPU in this run against
 ${two(floorInsert.cpuPerRequest.server)} ms for the floor's request (×${one(plain.cpuPerRequest.server / floorInsert.cpuPerRequest.server)}); one core running only the server would
 top out near ${whole(oneCoreCeiling(plain.cpuPerRequest.server))} requests/s at that cost, and the whole machine, counting every process's
-CPU per request, near ${whole(machineCeiling(plain))}/s (the floor: ${whole(machineCeiling(floorInsert))}/s); it was ${percent(plain.machineBusy)} busy during the runs.
+CPU per request, near ${whole(machineCeiling(plain))}/s (the floor: ${whole(machineCeiling(floorInsert))}/s). It served ${whole(plain.rps)}/s here, so it got
+about ${two((plain.rps * plain.cpuPerRequest.server) / 1000)} of a core: the machine was ${percent(plain.machineBusy)} busy during the runs, other work included.
 PostgreSQL is not the bound: ${two(plain.cpuPerRequest.postgres)} ms of CPU and ${two(plain.walSyncsPerRequest)} WAL flushes per request
 (the two committing transactions; iowait ${percent(plain.machineIowait)}).
 
@@ -89,7 +90,8 @@ function webhookBounds(results: BenchResults): string | undefined {
 **Bound: CPU of the server process.** Each COMPLETED webhook is ${one(summary.statementsPerRequest)} statements (BEGIN, \`SELECT "id" … FOR UPDATE\`,
 the whole row again through \`findUnique\`, the change clock, UPDATE, COMMIT, then \`pg_notify\`) and
 ${two(summary.walSyncsPerRequest)} WAL flushes; the server spent ${two(summary.cpuPerRequest.server)} ms of CPU per webhook (one core: at most
-~${whole(oneCoreCeiling(summary.cpuPerRequest.server))}/s; the machine, counting every process, ~${whole(machineCeiling(summary))}/s) and PostgreSQL ${two(summary.cpuPerRequest.postgres)} ms.${floorNote} Every request hit a distinct job:
+~${whole(oneCoreCeiling(summary.cpuPerRequest.server))}/s; the machine, counting every process, ~${whole(machineCeiling(summary))}/s; at ${whole(summary.rps)}/s it got about
+${two((summary.rps * summary.cpuPerRequest.server) / 1000)} of a core, the machine being ${percent(summary.machineBusy)} busy) and PostgreSQL ${two(summary.cpuPerRequest.postgres)} ms.${floorNote} Every request hit a distinct job:
 ${whole(webhooks.completed)} videos were completed for ${whole(webhooks.answered)} 2xx answers (a few more than answers: requests in flight when a run
 stopped still completed).
 
@@ -106,10 +108,8 @@ function listBounds(results: BenchResults, options: BenchOptions): string | unde
   if (!list) return undefined;
   const { small, large } = list;
   const growth = large.server.p50 / small.server.p50;
-  const scan = large.plan
-    .split("\n")
-    .find((line) => /Index (Only )?Scan|Bitmap|Seq Scan/.test(line))
-    ?.trim();
+  const lines = large.plan.split("\n").map((line) => line.replace(/^\s*->\s*/, "").trim());
+  const scan = lines.find((line) => /Index (Only )?Scan/.test(line)) ?? lines.find((line) => /Seq Scan/.test(line));
   const executionOf = (plan: string) => /Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? "?";
   const sameWork = `PostgreSQL executes it in ${executionOf(small.plan)} ms with ${whole(small.total)} videos and ${executionOf(large.plan)} ms with
 ${whole(large.total)}; per request, the server spent ${two(small.server.cpuPerRequest.server)} and ${two(large.server.cpuPerRequest.server)} ms of CPU and PostgreSQL ${two(small.server.cpuPerRequest.postgres)} and

@@ -15,6 +15,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Write docs/benchmarks.md. */
   write: boolean;
+  /** Measure nothing: print (and with `write`, write) the report of an earlier run's results.json. */
+  from: string | undefined;
   /** The phases to run (all by default). */
   only: Set<Phase>;
   /** Videos in the table for the two list measurements, and how many the measured user has. */
@@ -39,7 +41,8 @@ const usage = `pnpm bench [options]
   --only LIST        comma-separated phases: ${phases.join(",")}
   --server-log-level LEVEL   the reference server's LOG_LEVEL (default info, as shipped)
   --cpu-prof         write V8 CPU profiles of the reference server into the run folder
-  --write            write docs/benchmarks.md from this run`;
+  --write            write docs/benchmarks.md from this run
+  --from FILE        measure nothing: report an earlier run's results.json (with --write: write it)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const args = argv.filter((arg) => arg !== "--");
@@ -54,6 +57,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "server-log-level": { type: "string", default: "info" },
       "cpu-prof": { type: "boolean", default: false },
       write: { type: "boolean", default: false },
+      from: { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -80,6 +84,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     connections: count("connections", values.connections, 10),
     quick,
     write: values.write,
+    from: values.from,
     only,
     list: quick
       ? { small: 1_000, large: 20_000, userVideos: 1_000 }
