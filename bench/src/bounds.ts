@@ -58,9 +58,9 @@ upsert and \`FOR UPDATE\` of the user, the change clock under a shared advisory 
 jobs \`COUNT\`, usage \`SUM\`, INSERT video, INSERT usage entry, COMMIT), a \`pg_notify\` on the events
 pool, the HTTP call to RunPod, the transaction that stores the job id (BEGIN, \`SELECT … FOR UPDATE\`,
 the whole row again through \`findUnique\`, the clock, UPDATE, COMMIT), a second \`pg_notify\`, and the
-usage \`SUM\` of the answer. Each round trip through Prisma's interactive transaction costs the server
-process roughly ${two(plain.cpuPerRequest.server / (plain.statementsPerRequest ?? Number.NaN))} ms of CPU here, where the floor's single \`pg\` statement, HTTP handling included,
-costs ${two(floorInsert.cpuPerRequest.server)} ms. With an \`Idempotency-Key\` (what the SDK sends) it is ${one(generate.withKey.statementsPerRequest)} statements and
+usage \`SUM\` of the answer. Divided by its statements, a generate request costs the server roughly
+${two(plain.cpuPerRequest.server / (plain.statementsPerRequest ?? Number.NaN))} ms of CPU per statement (HTTP and the provider call included), where the floor's single \`pg\`
+statement, HTTP handling included, costs ${two(floorInsert.cpuPerRequest.server)} ms. With an \`Idempotency-Key\` (what the SDK sends) it is ${one(generate.withKey.statementsPerRequest)} statements and
 ${two(generate.withKey.cpuPerRequest.server)} ms.
 
 What would move it (server changes, in order of effect): (1) admission in one round trip (a PL/pgSQL

@@ -36,7 +36,15 @@ function packageVersion(fromPackageDir: string, name: string): string {
 function gitCommit(): string {
   try {
     const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    // Tracked files only: the report this run writes (docs/benchmarks.md) may be new.
+    const dirty = execFileSync(
+      "git",
+      ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md"],
+      {
+        cwd: repoRoot,
+        encoding: "utf8",
+      },
+    ).trim();
     return dirty ? `${head} (with uncommitted changes)` : head;
   } catch {
     return "unknown";
