@@ -1,0 +1,121 @@
+// `pnpm bench`: the reference server under load on loopback against a real PostgreSQL, each
+// figure next to a bare Fastify + `pg` floor measured in the same run. See docs/benchmarks.md.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { boundsSection } from "./bounds.js";
+import { describeMachine } from "./machine.js";
+import { type BenchOptions, type Phase, parseOptions } from "./options.js";
+import { openPostgres } from "./postgres.js";
+import { createProgress, type Progress } from "./progress.js";
+import { type BenchResults, type RunInfo, renderMarkdown, renderText } from "./report.js";
+import { type BenchContext, loadDatabase } from "./scenarios/context.js";
+import { runGenerate } from "./scenarios/generate.js";
+import { runList } from "./scenarios/list.js";
+import { runSse } from "./scenarios/sse.js";
+import { runWebhooks } from "./scenarios/webhooks.js";
+import { createFloorTable } from "./seed.js";
+import { type BenchProcess, repoRoot, startFloor, startReferenceServer, startRunPodStandIn } from "./servers.js";
+
+/** Runs every phase asked for and returns what it measured. */
+async function measureAll(
+  options: BenchOptions,
+  progress: Progress,
+): Promise<{ info: RunInfo; results: BenchResults }> {
+  const startedAt = new Date();
+  const runDir = mkdtempSync(path.join(os.tmpdir(), "openv-bench-run-"));
+  progress.step(`OpenV bench: logs, server data, profiles and results.json in ${runDir}`);
+  const postgres = await openPostgres(progress);
+  const machine = describeMachine(postgres.version);
+  const context: BenchContext = { options, progress, postgres, runDir };
+  const results: BenchResults = {};
+  const started: BenchProcess[] = [];
+  const log = (name: string) => path.join(runDir, `${name}.log`);
+  try {
+    const standIn = await startRunPodStandIn(log("runpod-stand-in"));
+    started.push(standIn);
+    const { only } = options;
+    const loadUrl = postgres.url(loadDatabase);
+    if (only.has("generate") || only.has("webhook") || only.has("sse")) {
+      progress.step(`fresh database ${loadDatabase} for the write scenarios`);
+      await postgres.recreateDatabase(loadDatabase);
+    }
+    if (only.has("generate") || only.has("webhook")) {
+      const server = await startReferenceServer({
+        databaseUrl: loadUrl,
+        runPodBaseUrl: standIn.url,
+        dataDir: path.join(runDir, "server-load"),
+        logFile: log("server-load"),
+        logLevel: options.serverLogLevel,
+        cpuProfileDir: options.cpuProfile ? path.join(runDir, "profiles", "write") : undefined,
+      });
+      started.push(server);
+      progress.detail(`reference server pid ${server.pid} at ${server.url} (migrations applied at start)`);
+      await createFloorTable(loadUrl);
+      const floor = await startFloor(loadUrl, log("floor-load"));
+      started.push(floor);
+      const counters = () => postgres.counters(loadDatabase);
+      const targets = { server, floor, standIn, databaseUrl: loadUrl, counters };
+      if (only.has("generate")) results.generate = await runGenerate(context, targets);
+      if (only.has("webhook")) results.webhooks = await runWebhooks(context, targets);
+      await server.stop();
+      await floor.stop();
+    }
+    if (only.has("sse")) results.sse = await runSse(context, { standIn, databaseUrl: loadUrl });
+    if (only.has("list")) results.list = await runList(context, standIn);
+  } finally {
+    for (const child of started.reverse()) await child.stop();
+    await postgres.stop();
+  }
+  const info: RunInfo = {
+    options,
+    machine,
+    postgres: { origin: postgres.origin, version: postgres.version, settings: postgres.settings },
+    startedAt,
+    finishedAt: new Date(),
+    runDir,
+  };
+  const saved = { info: { ...info, options: { ...options, only: [...options.only] } }, results };
+  writeFileSync(path.join(runDir, "results.json"), JSON.stringify(saved, null, 2));
+  return { info, results };
+}
+
+/** An earlier run's results.json, as measureAll returned it. */
+function loadResults(file: string): { info: RunInfo; results: BenchResults } {
+  const saved = JSON.parse(readFileSync(file, "utf8")) as {
+    info: Omit<RunInfo, "options" | "startedAt" | "finishedAt"> & {
+      options: Omit<BenchOptions, "only"> & { only: Phase[] };
+      startedAt: string;
+      finishedAt: string;
+    };
+    results: BenchResults;
+  };
+  const { info } = saved;
+  return {
+    info: {
+      ...info,
+      options: { ...info.options, only: new Set(info.options.only) },
+      startedAt: new Date(info.startedAt),
+      finishedAt: new Date(info.finishedAt),
+    },
+    results: saved.results,
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const progress = createProgress();
+  const { info, results } = options.from ? loadResults(options.from) : await measureAll(options, progress);
+  process.stdout.write(renderText(info, results));
+  if (options.write) {
+    const file = path.join(repoRoot, "docs/benchmarks.md");
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, renderMarkdown(info, results, boundsSection(results, info.options)));
+    progress.step(`wrote ${path.relative(repoRoot, file)}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

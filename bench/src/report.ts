@@ -1,0 +1,407 @@
+import type { MachineInfo } from "./machine.js";
+import type { Summary } from "./measure.js";
+import type { BenchOptions } from "./options.js";
+import type { PostgresServer } from "./postgres.js";
+import type { GenerateResults } from "./scenarios/generate.js";
+import type { ListResults } from "./scenarios/list.js";
+import type { SseResults } from "./scenarios/sse.js";
+import type { WebhookResults } from "./scenarios/webhooks.js";
+
+/** Everything one `pnpm bench` measured (a phase left out with --only is absent). */
+export interface BenchResults {
+  generate?: GenerateResults;
+  webhooks?: WebhookResults;
+  list?: ListResults;
+  sse?: SseResults;
+}
+
+export interface RunInfo {
+  options: BenchOptions;
+  machine: MachineInfo;
+  postgres: Pick<PostgresServer, "origin" | "version" | "settings">;
+  startedAt: Date;
+  finishedAt: Date;
+  runDir: string;
+}
+
+/** One line of the results table. */
+export interface Row {
+  figure: string;
+  openv: string;
+  floor: string;
+  ratio: string;
+  target: string;
+  /** Whether the target is met; undefined for a row without target. */
+  pass?: boolean;
+}
+
+const count = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en") : "n/a");
+const ms = (value: number) =>
+  Number.isFinite(value) ? (value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)) : "n/a";
+const ratio = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : "n/a");
+const pair = (a: string, b: string) => `${a} / ${b}`;
+const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+const mark = (pass: boolean) => (pass ? "✓" : "✗");
+
+export function buildRows(results: BenchResults, options: BenchOptions): Row[] {
+  const rows: Row[] = [];
+  const c = options.connections;
+  const { generate, webhooks, list, sse } = results;
+  const floorInsert = generate?.floorInsert;
+  if (generate) {
+    const { plain, withKey } = generate;
+    const share = plain.rps / generate.floorInsert.rps;
+    rows.push(
+      {
+        figure: `1. generate POST /api/videos, ${c} conn: req/s`,
+        openv: count(plain.rps),
+        floor: `${count(generate.floorInsert.rps)} (INSERT)`,
+        ratio: ratio(share),
+        target: `≥ 0.50 × floor ${mark(share >= 0.5)}`,
+        pass: share >= 0.5,
+      },
+      latencyRow("   generate latency p50 / p99 (ms)", plain, generate.floorInsert),
+      {
+        figure: "   generate + Idempotency-Key (as the SDK sends): req/s",
+        openv: count(withKey.rps),
+        floor: count(generate.floorInsert.rps),
+        ratio: ratio(withKey.rps / generate.floorInsert.rps),
+        target: "",
+      },
+      latencyRow("   … its latency p50 / p99 (ms)", withKey, generate.floorInsert),
+    );
+  }
+  if (webhooks) {
+    const { summary } = webhooks;
+    const pass = summary.rps >= 2_000;
+    rows.push(
+      {
+        figure: `2. webhook COMPLETED ingestion, ${c} conn: /s`,
+        openv: count(summary.rps),
+        floor: floorInsert ? `${count(floorInsert.rps)} (INSERT)` : "n/a",
+        ratio: floorInsert ? ratio(summary.rps / floorInsert.rps) : "n/a",
+        target: `≥ 2,000/s ${mark(pass)}`,
+        pass,
+      },
+      latencyRow("   webhook latency p50 / p99 (ms)", summary, floorInsert),
+    );
+  }
+  if (list) {
+    const { small, large } = list;
+    const label = (total: number) => (total >= 1_000_000 ? `${total / 1_000_000}M` : `${total / 1_000}k`);
+    const growthP50 = large.server.p50 / small.server.p50;
+    const growthP99 = large.server.p99 / small.server.p99;
+    const pass = growthP50 <= 1.5;
+    rows.push(
+      latencyRow(
+        `3. list ?updatedSince, ${label(small.total)} videos: p50 / p99 (ms)`,
+        small.server,
+        small.floorSelect,
+        "SELECT",
+      ),
+      latencyRow(
+        `   list ?updatedSince, ${label(large.total)} videos: p50 / p99 (ms)`,
+        large.server,
+        large.floorSelect,
+        "SELECT",
+      ),
+      {
+        figure: `   list ${label(large.total)} ÷ ${label(small.total)}: p50 / p99`,
+        openv: pair(ratio(growthP50), ratio(growthP99)),
+        floor: pair(
+          ratio(large.floorSelect.p50 / small.floorSelect.p50),
+          ratio(large.floorSelect.p99 / small.floorSelect.p99),
+        ),
+        ratio: "",
+        target: `p50 ≤ 1.5 ${mark(pass)}`,
+        pass,
+      },
+      {
+        figure: `   list req/s, ${label(small.total)} / ${label(large.total)}`,
+        openv: pair(count(small.server.rps), count(large.server.rps)),
+        floor: pair(count(small.floorSelect.rps), count(large.floorSelect.rps)),
+        ratio: pair(ratio(small.server.rps / small.floorSelect.rps), ratio(large.server.rps / large.floorSelect.rps)),
+        target: "",
+      },
+    );
+  }
+  if (sse) {
+    const pass = sse.many.p95 <= 50;
+    rows.push(
+      {
+        figure: "4. webhook → SSE frame, 1 watcher: p50 / p95 (ms)",
+        openv: pair(ms(sse.one.p50), ms(sse.one.p95)),
+        floor: "",
+        ratio: "",
+        target: "",
+      },
+      {
+        figure: `   webhook → SSE frame, ${count(sse.many.watchers)} watchers: p50 / p95 (ms)`,
+        openv: pair(ms(sse.many.p50), ms(sse.many.p95)),
+        floor: "",
+        ratio: "",
+        target: `p95 ≤ 50 ms ${mark(pass)}`,
+        pass,
+      },
+      {
+        figure: `5. server RSS: idle (fresh / warmed up) / ${count(sse.many.watchers)} SSE open`,
+        openv: `${pair(mib(sse.rss.idleKiB), mib(sse.rss.warmKiB))} / ${mib(sse.rss.connectedKiB)}`,
+        floor: "",
+        ratio: "",
+        target: "",
+      },
+    );
+  }
+  return rows;
+}
+
+function latencyRow(figure: string, summary: Summary, floor: Summary | undefined, floorKind?: string): Row {
+  return {
+    figure,
+    openv: pair(ms(summary.p50), ms(summary.p99)),
+    floor: floor ? `${pair(ms(floor.p50), ms(floor.p99))}${floorKind ? ` (${floorKind})` : ""}` : "n/a",
+    ratio: floor ? pair(ratio(summary.p50 / floor.p50), ratio(summary.p99 / floor.p99)) : "n/a",
+    target: "",
+  };
+}
+
+/** Where the CPU went, per request, for each load figure (evidence for what bounds it). */
+export function buildCostRows(results: BenchResults): string[][] {
+  const rows: string[][] = [];
+  const add = (name: string, summary: Summary) => {
+    const cost = summary.cpuPerRequest;
+    const optional = (value: number | null) => (value === null ? "n/a" : value.toFixed(2));
+    rows.push([
+      name,
+      cost.server.toFixed(2),
+      optional(cost.postgres),
+      optional(cost.standIn),
+      cost.loadGenerator.toFixed(2),
+      `${Math.round(summary.machineBusy * 100)} %`,
+      `${Math.round(summary.machineIowait * 100)} %`,
+      summary.commitsPerRequest === null ? "n/a" : summary.commitsPerRequest.toFixed(1),
+      summary.walSyncsPerRequest === null || Number.isNaN(summary.walSyncsPerRequest)
+        ? "n/a"
+        : summary.walSyncsPerRequest.toFixed(2),
+      summary.statementsPerRequest === null ? "n/a" : summary.statementsPerRequest.toFixed(1),
+    ]);
+  };
+  if (results.generate) {
+    add("generate", results.generate.plain);
+    add("generate + Idempotency-Key", results.generate.withKey);
+    add("floor INSERT", results.generate.floorInsert);
+  }
+  if (results.webhooks) add("webhook COMPLETED", results.webhooks.summary);
+  if (results.list) {
+    add(`list, ${results.list.small.total.toLocaleString("en")} videos`, results.list.small.server);
+    add(`floor SELECT, ${results.list.small.total.toLocaleString("en")}`, results.list.small.floorSelect);
+    add(`list, ${results.list.large.total.toLocaleString("en")} videos`, results.list.large.server);
+    add(`floor SELECT, ${results.list.large.total.toLocaleString("en")}`, results.list.large.floorSelect);
+  }
+  return rows;
+}
+
+export const costHeader = [
+  "load",
+  "server CPU ms/req",
+  "PostgreSQL CPU ms/req",
+  "stand-in CPU ms/req",
+  "load generator CPU ms/req",
+  "machine busy",
+  "iowait",
+  "commits/req",
+  "WAL flushes/req",
+  "statements/req",
+];
+
+/** The statements one answer of each write and list figure costs (pg_stat_statements, last run). */
+export function statementTables(results: BenchResults, width: number): { title: string; rows: string[][] }[] {
+  const tables: { title: string; rows: string[][] }[] = [];
+  const add = (title: string, summary: Summary) => {
+    if (summary.statements.length === 0) return;
+    const shorten = (query: string) => (query.length > width ? `${query.slice(0, width - 1)}…` : query);
+    tables.push({
+      title: `${title}: ${summary.statementsPerRequest?.toFixed(1) ?? "?"} statements per request`,
+      rows: summary.statements.map((share) => [share.perRequest.toFixed(2), shorten(share.query)]),
+    });
+  };
+  if (results.generate) {
+    add("generate", results.generate.plain);
+    add("generate + Idempotency-Key", results.generate.withKey);
+  }
+  if (results.webhooks) add("webhook COMPLETED", results.webhooks.summary);
+  if (results.list) add(`list, ${results.list.large.total.toLocaleString("en")} videos`, results.list.large.server);
+  return tables;
+}
+
+/** Failures worth a warning under the table (non-2xx answers, duplicate webhooks, lost frames). */
+export function buildWarnings(results: BenchResults): string[] {
+  const warnings: string[] = [];
+  const check = (name: string, summary: Summary) => {
+    if (summary.failures) warnings.push(`${name}: not every answer was 2xx (${summary.failures}).`);
+  };
+  if (results.generate) {
+    check("generate", results.generate.plain);
+    check("generate + Idempotency-Key", results.generate.withKey);
+    check("floor INSERT", results.generate.floorInsert);
+  }
+  if (results.webhooks) {
+    const { summary, completed, answered } = results.webhooks;
+    check("webhooks", summary);
+    if (completed < answered) {
+      warnings.push(
+        `webhooks: ${answered} answers but ${completed} videos completed (some requests repeated a job: more than the ${results.webhooks.perRun} seeded per run were sent).`,
+      );
+    }
+  }
+  if (results.list) {
+    for (const size of [results.list.small, results.list.large]) {
+      check(`list ${size.total}`, size.server);
+      check(`floor SELECT ${size.total}`, size.floorSelect);
+    }
+  }
+  if (results.sse) {
+    for (const latency of [results.sse.one, results.sse.many]) {
+      if (latency.received < latency.expected) {
+        warnings.push(
+          `SSE with ${latency.watchers} watchers: ${latency.received} of ${latency.expected} frames arrived within 10 s.`,
+        );
+      }
+    }
+  }
+  return warnings;
+}
+
+function alignedTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) =>
+    Math.max([...title].length, ...rows.map((row) => [...(row[column] ?? "")].length)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => cell + " ".repeat((widths[column] ?? 0) - [...cell].length)).join("  ");
+  return [line(header), widths.map((width) => "─".repeat(width)).join("  "), ...rows.map(line)].join("\n");
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const escapeCell = (cell: string) => cell.replace(/\|/g, "\\|");
+  return [
+    `| ${header.map(escapeCell).join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map((row) => `| ${row.map(escapeCell).join(" | ")} |`),
+  ].join("\n");
+}
+
+const mainHeader = ["figure (median of runs)", "OpenV", "floor", "OpenV ÷ floor", "target"];
+const cells = (row: Row) => [row.figure, row.openv, row.floor, row.ratio, row.target];
+
+export function commandLine(options: BenchOptions): string {
+  return ["pnpm bench", ...options.argv].join(" ");
+}
+
+function sizesLine(info: RunInfo): string {
+  const { options } = info;
+  return `${options.runs} run(s) of ${options.durationSeconds} s per figure, ${options.connections} connections, medians reported`;
+}
+
+/** The table as printed at the end of a run. */
+export function renderText(info: RunInfo, results: BenchResults): string {
+  const rows = buildRows(results, info.options);
+  const warnings = buildWarnings(results);
+  return [
+    "",
+    `OpenV benchmarks — ${commandLine(info.options)} — ${sizesLine(info)}`,
+    `${info.machine.cpu}, ${info.machine.cores} cores, ${info.machine.memoryGiB} GiB; PostgreSQL ${info.postgres.version} (${info.postgres.origin}, fsync ${info.postgres.settings.fsync ?? "?"}, synchronous_commit ${info.postgres.settings.synchronous_commit ?? "?"})`,
+    "",
+    alignedTable(mainHeader, rows.map(cells)),
+    "",
+    "CPU per request sent (ms, medians of runs) and database work per request:",
+    alignedTable(costHeader, buildCostRows(results)),
+    ...statementTables(results, 110).flatMap((table) => [
+      "",
+      `${table.title} (per request, statement):`,
+      ...table.rows.map(([calls, query]) => `  ${calls?.padStart(6)}  ${query}`),
+    ]),
+    ...(warnings.length > 0 ? ["", "Warnings:", ...warnings.map((warning) => `  ! ${warning}`)] : []),
+    "",
+  ].join("\n");
+}
+
+/** docs/benchmarks.md. */
+export function renderMarkdown(info: RunInfo, results: BenchResults, bounds: string): string {
+  const { machine, postgres, options } = info;
+  const rows = buildRows(results, options);
+  const warnings = buildWarnings(results);
+  const minutes = ((info.finishedAt.getTime() - info.startedAt.getTime()) / 60_000).toFixed(1);
+  const plan = results.list?.large.plan;
+  return `# Benchmarks
+
+Generated by \`pnpm bench --write\` (the suite is in bench/, see bench/README.md).
+Do not edit by hand: run the bench again.
+
+## This run
+
+- Command: \`${commandLine(options)}\` (${sizesLine(info)}), ${info.startedAt.toISOString()}, ${minutes} min, commit ${machine.commit}.
+- Machine: ${machine.cpu}, **${machine.cores} cores**, ${machine.memoryGiB} GiB RAM, ${machine.kernel}. The load
+  generator (autocannon), the server under test, PostgreSQL, the RunPod stand-in and the SSE watchers
+  all share these cores; 1-minute load average when the run started: ${machine.loadAverageAtStart.toFixed(2)}. Other work may
+  have been running on the machine, so treat the figures as indicative and compare ratios (server and
+  floor were measured in alternation, in the same run) rather than absolute values.
+- Versions: ${Object.entries(machine.versions)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(", ")}.
+- PostgreSQL: ${postgres.origin}; ${Object.entries(postgres.settings)
+    .map(([name, value]) => `${name} = ${value}`)
+    .join(", ")}.
+- Reference server: \`node packages/server/dist/cli.js\` on loopback with \`DATABASE_URL\` (pool of 10,
+  LISTEN/NOTIFY events), RunPod pointed at the RunPod-compatible stand-in of the server's tests (its jobs
+  never finish), local file storage, development auth (\`X-OpenV-User\`), \`LOG_LEVEL=${options.serverLogLevel}\`,
+  limits raised (\`MONTHLY_LIMIT_SECONDS\`, \`MAX_ACTIVE_JOBS\`), \`OPENV_RATE_LIMIT_*_PER_MINUTE=0\` (a server
+  that does not know them keeps its 60 generate requests per user and minute: the bench rotates
+  ${results.generate ? results.generate.users.toLocaleString("en") : "thousands of"} users so no request is limited), reconciler interval 1 h.
+- Floor: a bare Fastify app (same Fastify) in its own process, a \`pg\` Pool of 10 on the same database,
+  one statement per request: an INSERT into a copy of the Video table (same columns and indexes) or
+  the indexed incremental SELECT.
+
+## Results
+
+${markdownTable(mainHeader, rows.map(cells))}
+
+${warnings.length > 0 ? `Warnings of this run:\n\n${warnings.map((warning) => `- ${warning}`).join("\n")}\n\n` : ""}How each figure is taken:
+
+1. **generate**: \`POST /api/videos\` with \`{prompt, frames: 31, width: 848, height: 480}\`, each request
+   as the next user of a pool that accepted the terms (SQL-seeded). The second line adds a fresh
+   \`Idempotency-Key\` per request, as \`@openv/sdk\` always does. Floor: one INSERT of a video row.
+2. **webhook ingestion**: RunPod's \`COMPLETED\` job object for a distinct video seeded \`processing\`
+   with that job (${results.webhooks ? results.webhooks.perRun.toLocaleString("en") : "4,000 × duration"} per run; ${results.webhooks ? `${results.webhooks.completed.toLocaleString("en")} videos completed for ${results.webhooks.answered.toLocaleString("en")} answers` : ""}), at the
+   token-protected URL the server gives RunPod; its output URL lies in the server's own storage, so
+   nothing is copied. Compared with the floor's INSERT (one write statement).
+3. **list**: \`GET /api/videos?updatedSince=…\` for a user with ${options.list.userVideos.toLocaleString("en")} videos, in a table of
+   ${options.list.small.toLocaleString("en")} and of ${options.list.large.toLocaleString("en")} videos (seeded over 90 days, the others spread over 997 users, 1 in 25
+   deleted). \`updatedSince\` is the time of the user's 41st newest change: the answer is the 40
+   changes since, one page, as for a client that syncs after a while. Floor: the same SELECT on \`pg\`.
+4. **webhook → SSE**: ${results.sse?.eventsPerSecond ?? 10} completion webhooks a second, each for a distinct video of the one user
+   all watchers are (every change fans out to every stream); latency from just before the webhook
+   is sent to each frame's arrival, on the system-wide monotonic clock; watchers run in their own
+   process with raw \`http\`. p50/p95 over every delivery of a run, median of runs.
+5. **RSS**: VmRSS of the SSE scenario's server process: fresh and idle after start; warmed up (after
+   the 1-watcher runs, one stream open); with all the streams open (2 s after they connected).
+
+CPU per request sent (ms; server = the process under test; requests still in flight when a run stopped count, as the server did their work), and database work per request (commits
+include each autocommit statement; both approximate, PostgreSQL reports with a delay of about a second):
+
+${markdownTable(costHeader, buildCostRows(results))}
+
+${statementTables(results, 160)
+  .map(
+    (table) =>
+      `<details><summary>${table.title}</summary>\n\n${markdownTable(
+        ["per request", "statement (pg_stat_statements)"],
+        table.rows.map(([calls, query]) => [calls ?? "", `\`${query}\``]),
+      )}\n\n</details>`,
+  )
+  .join("\n\n")}
+${plan ? `\nPrisma's incremental list query on the ${options.list.large.toLocaleString("en")}-video table (EXPLAIN ANALYZE, BUFFERS):\n\n\`\`\`\n${plan}\n\`\`\`\n` : ""}
+## What bounds each figure
+
+${bounds}
+`;
+}

@@ -1,0 +1,212 @@
+// Figures 4 and 5: webhook → SSE latency with 1 and with 1,000 watchers, and the server's RSS
+// idle and with 1,000 streams open. All watchers are the event's user (the harsh case: one change
+// fans out to every stream). The watchers run in their own process (processes/sse-watchers.ts);
+// this process sends the webhooks, 10 a second, one distinct video each, and notes the monotonic
+// clock just before sending; latency is the frame's arrival at a watcher minus that.
+import type { ChildProcess } from "node:child_process";
+import path from "node:path";
+import type { WatcherCommand, WatcherReply } from "../processes/sse-watchers.js";
+import { rssKiB } from "../resources.js";
+import { type ProcessingBatch, seedProcessingVideos } from "../seed.js";
+import { type BenchProcess, startHelper, startReferenceServer } from "../servers.js";
+import { median, percentile } from "../stats.js";
+import type { BenchContext } from "./context.js";
+import { completionRequest } from "./webhooks.js";
+
+export interface SseLatency {
+  watchers: number;
+  /** Webhooks per run, and frames expected and received over all runs. */
+  eventsPerRun: number;
+  expected: number;
+  received: number;
+  /** Medians over the runs of each run's percentile over all its deliveries, in ms. */
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Per event, medians over all events of the runs: the first watcher's latency, and how much later the last one got it. */
+  firstFrame: number;
+  fanOutSpread: number;
+}
+
+export interface SseResults {
+  one: SseLatency;
+  many: SseLatency;
+  eventsPerSecond: number;
+  /**
+   * Server RSS: fresh and idle; after the 1-watcher runs (warmed up, one stream open); with all
+   * streams open; after the many-watcher runs.
+   */
+  rss: { idleKiB: number; warmKiB: number; connectedKiB: number; afterEventsKiB: number };
+}
+
+const eventsPerSecond = 10;
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends commands to the watchers process and waits for the reply of the expected type. */
+function watcherChannel(child: ChildProcess) {
+  return <T extends WatcherReply["type"]>(command: WatcherCommand, expect: T) =>
+    new Promise<Extract<WatcherReply, { type: T }>>((resolve, reject) => {
+      const onMessage = (message: WatcherReply) => {
+        if (message.type === "failed") {
+          child.off("message", onMessage);
+          reject(new Error(`SSE watchers: ${message.message}`));
+        } else if (message.type === expect) {
+          child.off("message", onMessage);
+          resolve(message as Extract<WatcherReply, { type: T }>);
+        }
+      };
+      child.on("message", onMessage);
+      child.send(command);
+    });
+}
+
+export async function runSse(
+  context: BenchContext,
+  targets: { standIn: BenchProcess; databaseUrl: string },
+): Promise<SseResults> {
+  const { options, progress, runDir } = context;
+  const { databaseUrl } = targets;
+  const eventsPerRun = options.durationSeconds * eventsPerSecond;
+  const warmupEvents = Math.min(20, eventsPerRun);
+  progress.step(
+    `SSE: webhook → frame latency, ${eventsPerSecond} webhooks/s, ${eventsPerRun} per run × ${options.runs} runs, 1 and ${options.watchers.toLocaleString("en")} watchers of the same user`,
+  );
+  const server = await startReferenceServer({
+    databaseUrl,
+    runPodBaseUrl: targets.standIn.url,
+    dataDir: path.join(runDir, "server-sse"),
+    logFile: path.join(runDir, "server-sse.log"),
+    logLevel: options.serverLogLevel,
+    cpuProfileDir: options.cpuProfile ? path.join(runDir, "profiles", "sse") : undefined,
+  });
+  const watchersProcess = await startHelper(
+    "SSE watchers",
+    "sse-watchers.ts",
+    {},
+    path.join(runDir, "sse-watchers.log"),
+  );
+  const ask = watcherChannel(watchersProcess.child);
+  try {
+    await sleep(1_000);
+    const idleKiB = rssKiB(server.pid) ?? Number.NaN;
+    progress.detail(`server RSS idle (fresh process): ${(idleKiB / 1024).toFixed(1)} MiB`);
+    const total = warmupEvents * 2 + eventsPerRun * options.runs * 2;
+    const batch = await seedProcessingVideos(databaseUrl, {
+      idPrefix: "vid_sse_",
+      userPrefix: "bench-sse-",
+      users: 1,
+      count: total,
+    });
+    const userId = batch.userIds[0] as string;
+    let used = 0;
+    const takeEvents = (count: number) => {
+      const first = used;
+      used += count;
+      return Array.from({ length: count }, (_, offset) => first + offset);
+    };
+
+    const measureWatchers = async (watchers: number): Promise<SseLatency> => {
+      progress.detail(`warm-up: ${warmupEvents} webhooks (not counted)`);
+      await sendAndCollect(server, batch, takeEvents(warmupEvents), watchers, ask);
+      const runs: Delivery[] = [];
+      for (let run = 1; run <= options.runs; run++) {
+        const result = await sendAndCollect(server, batch, takeEvents(eventsPerRun), watchers, ask);
+        runs.push(result);
+        progress.detail(
+          `${watchers} watcher(s) run ${run}/${options.runs}: ${result.latencies.length}/${result.expected} frames, p50 ${percentile(result.latencies, 50).toFixed(2)} ms, p95 ${percentile(result.latencies, 95).toFixed(2)} ms; per event: first frame ${median(result.firstFrames).toFixed(2)} ms, last − first ${median(result.spreads).toFixed(2)} ms`,
+        );
+      }
+      const of = (p: number) => median(runs.map((run) => percentile(run.latencies, p)));
+      return {
+        watchers,
+        eventsPerRun,
+        expected: runs.reduce((sum, run) => sum + run.expected, 0),
+        received: runs.reduce((sum, run) => sum + run.latencies.length, 0),
+        p50: of(50),
+        p95: of(95),
+        p99: of(99),
+        firstFrame: median(runs.flatMap((run) => run.firstFrames)),
+        fanOutSpread: median(runs.flatMap((run) => run.spreads)),
+      };
+    };
+
+    await ask({ type: "open", url: server.url, userId, count: 1 }, "opened");
+    const one = await measureWatchers(1);
+
+    const warmKiB = rssKiB(server.pid) ?? Number.NaN;
+    progress.detail(`server RSS warmed up, one stream open: ${(warmKiB / 1024).toFixed(1)} MiB`);
+    progress.detail(`opening ${options.watchers - 1} more streams`);
+    const { open } = await ask({ type: "open", url: server.url, userId, count: options.watchers - 1 }, "opened");
+    await sleep(2_000);
+    const connectedKiB = rssKiB(server.pid) ?? Number.NaN;
+    progress.detail(`${open} streams open; server RSS ${(connectedKiB / 1024).toFixed(1)} MiB`);
+    const many = await measureWatchers(open);
+    const afterEventsKiB = rssKiB(server.pid) ?? Number.NaN;
+    progress.detail(`server RSS after the ${open}-watcher runs: ${(afterEventsKiB / 1024).toFixed(1)} MiB`);
+    return { one, many, eventsPerSecond, rss: { idleKiB, warmKiB, connectedKiB, afterEventsKiB } };
+  } finally {
+    watchersProcess.child.send({ type: "close" } satisfies WatcherCommand);
+    await watchersProcess.stop();
+    await server.stop();
+  }
+}
+
+/** What the watchers got for a series of webhooks. */
+interface Delivery {
+  /** Every frame's latency. */
+  latencies: number[];
+  expected: number;
+  /** Per event: the first frame's latency, and the last frame's arrival minus the first's. */
+  firstFrames: number[];
+  spreads: number[];
+}
+
+/** Sends one completion webhook per index, paced, then collects the frames every watcher got. */
+async function sendAndCollect(
+  server: BenchProcess,
+  batch: ProcessingBatch,
+  indexes: number[],
+  watchers: number,
+  ask: ReturnType<typeof watcherChannel>,
+): Promise<Delivery> {
+  await ask({ type: "drain" }, "arrivals");
+  const sentAt = new Map<string, number>();
+  const start = monotonicMs();
+  for (const [position, index] of indexes.entries()) {
+    const due = start + (position * 1000) / eventsPerSecond;
+    const wait = due - monotonicMs();
+    if (wait > 0) await sleep(wait);
+    const request = completionRequest(server.url, batch, index);
+    sentAt.set(request.videoId, monotonicMs());
+    const response = await fetch(`${server.url}${request.path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: request.body,
+    });
+    const answer = (await response.json()) as { applied?: boolean };
+    if (!response.ok || answer.applied !== true) {
+      throw new Error(`webhook for ${request.videoId} answered ${response.status} ${JSON.stringify(answer)}`);
+    }
+  }
+  const expected = indexes.length * watchers;
+  const deadline = monotonicMs() + 10_000;
+  while (monotonicMs() < deadline) {
+    const { deliveries } = await ask({ type: "count" }, "count");
+    if (deliveries >= expected) break;
+    await sleep(50);
+  }
+  const { arrivals } = await ask({ type: "drain" }, "arrivals");
+  const latencies: number[] = [];
+  const firstFrames: number[] = [];
+  const spreads: number[] = [];
+  for (const [videoId, times] of Object.entries(arrivals)) {
+    const sent = sentAt.get(videoId);
+    if (sent === undefined || times.length === 0) continue;
+    for (const at of times) latencies.push(at - sent);
+    const first = Math.min(...times);
+    firstFrames.push(first - sent);
+    spreads.push(Math.max(...times) - first);
+  }
+  return { latencies, expected, firstFrames, spreads };
+}
