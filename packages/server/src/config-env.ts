@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ServiceOptions } from "./adapters/defaults.js";
 import { defaultLifecycleConfig, type LifecycleConfig, parseLimitDate } from "./core/config.js";
 import type { ReconcilerOptions } from "./core/reconciler.js";
+import type { RateLimit } from "./http/rate-limit.js";
 import type { OpenVOptions } from "./http/service.js";
 
 /** An empty variable counts as unset (`FOO= openv-server`). */
@@ -68,11 +69,8 @@ const EnvSchema = z.object({
   OPENV_RATE_LIMIT_IP_PER_MINUTE: emptyAsUnset(positiveInt("OPENV_RATE_LIMIT_IP_PER_MINUTE").default(300)),
 });
 
-/** A limit on generate requests: `max` per window, or false when it is off. */
-export type RateLimitSetting = { max: number; timeWindowMs: number } | false;
-
 /** A per-minute count from the environment as a rate limit; 0 turns it off. */
-const perMinute = (max: number): RateLimitSetting => (max === 0 ? false : { max, timeWindowMs: 60_000 });
+const perMinute = (max: number): RateLimit | false => (max === 0 ? false : { max, timeWindowMs: 60_000 });
 
 /** The reference server's settings, as `settingsFromEnv` reads them from the environment. */
 export interface ReferenceServerSettings {
@@ -103,7 +101,12 @@ export interface ReferenceServerSettings {
    * Retry-After: per user (OPENV_RATE_LIMIT_USER_PER_MINUTE, default 60 a minute) and per client
    * IP (OPENV_RATE_LIMIT_IP_PER_MINUTE, default 300 a minute); `false` where the variable is 0.
    */
-  generateRateLimit: { perUser: RateLimitSetting; perIp: RateLimitSetting };
+  generateRateLimit: {
+    /** Generate requests per user (OPENV_RATE_LIMIT_USER_PER_MINUTE), or false. */
+    perUser: RateLimit | false;
+    /** Generate requests per client IP (OPENV_RATE_LIMIT_IP_PER_MINUTE), or false. */
+    perIp: RateLimit | false;
+  };
   /** A folder with a built single-page app to serve at `/`. */
   webRoot: string | undefined;
   /** Quota, terms and retry rules (MONTHLY_LIMIT_SECONDS, LIMIT_START_DATE, LIMIT_END_DATE, TERMS_VERSION, MAX_RETRIES, MAX_ACTIVE_JOBS). */

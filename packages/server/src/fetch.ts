@@ -115,8 +115,9 @@ function toResponse(request: Request, response: ApiResponse): Response {
  * (embedded PostgreSQL, local files, the local preview provider). Requests outside the prefix are
  * answered 404. Without `publicUrl`, webhook and file URLs use the origin of the first request.
  *
- * @example Next.js, `app/api/[...openv]/route.ts`
+ * @example
  * ```ts
+ * // Next.js: app/api/[...openv]/route.ts
  * import { createOpenVHandler } from "@openv/server/fetch";
  * const handler = createOpenVHandler({ prefix: "/api" });
  * export { handler as GET, handler as POST, handler as DELETE, handler as OPTIONS };

@@ -64,6 +64,7 @@ export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOpt
 
 /** What a binding tells the service about its host. */
 export interface ServiceHost {
+  /** Where the service logs. */
   logger: Logger;
   /** The base URL when `publicUrl` is not set, or undefined when not known yet. */
   defaultPublicUrl(): string | undefined;
@@ -138,7 +139,7 @@ export class OpenVService {
   /** The largest request body in bytes. */
   readonly bodyLimit: number;
   /** CORS decisions. */
-  readonly cors: Cors;
+  readonly #cors: Cors;
   readonly #routes: CompiledRoute[];
   readonly #rateLimiter: GenerateRateLimiter;
   readonly #sseStreams: Set<() => void>;
@@ -163,7 +164,7 @@ export class OpenVService {
     this.reconciler = init.reconciler;
     this.prefix = init.prefix;
     this.bodyLimit = init.options.bodyLimit ?? defaultBodyLimit;
-    this.cors = new Cors(init.options);
+    this.#cors = new Cors(init.options);
     this.#routes = compile(init.routes);
     this.#rateLimiter = new GenerateRateLimiter(init.options.generateRateLimit ?? {});
     this.#sseStreams = init.sseStreams;
@@ -273,7 +274,12 @@ export class OpenVService {
   }
 
   /** Every route served, as method and full path (`:name` for parameters), e.g. `GET /api/videos/:id`. */
-  routes(): { method: string; path: string }[] {
+  routes(): {
+    /** The HTTP method. */
+    method: string;
+    /** The full path, prefix included. */
+    path: string;
+  }[] {
     return this.#routes.map(({ route }) => ({ method: route.method, path: `${this.prefix}${route.path}` }));
   }
 
@@ -285,10 +291,10 @@ export class OpenVService {
   /** Serves one request: CORS, routing, auth, rate limits, the route, and errors as the contract's bodies. */
   async handle(request: ApiRequest): Promise<ApiResponse> {
     const origin = request.headers.origin;
-    if (this.cors.isPreflight(request.method, request.headers)) {
+    if (this.#cors.isPreflight(request.method, request.headers)) {
       return {
         status: 204,
-        headers: { ...this.cors.preflightHeaders(origin), [headers.requestId]: request.requestId },
+        headers: { ...this.#cors.preflightHeaders(origin), [headers.requestId]: request.requestId },
       };
     }
     let response: ApiResponse;
@@ -299,7 +305,7 @@ export class OpenVService {
     }
     return {
       ...response,
-      headers: { ...response.headers, ...this.cors.responseHeaders(origin), [headers.requestId]: request.requestId },
+      headers: { ...response.headers, ...this.#cors.responseHeaders(origin), [headers.requestId]: request.requestId },
     };
   }
 
@@ -310,7 +316,7 @@ export class OpenVService {
       ...response,
       headers: {
         ...response.headers,
-        ...this.cors.responseHeaders(request.headers.origin),
+        ...this.#cors.responseHeaders(request.headers.origin),
         [headers.requestId]: request.requestId,
       },
     };

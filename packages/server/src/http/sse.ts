@@ -3,8 +3,16 @@ import type { VideoLifecycle } from "../core/lifecycle.js";
 import type { Logger } from "../core/ports.js";
 import type { ApiResponse, EventSink, EventStreamSource } from "./types.js";
 
+/** Frames already written, by change: a change fans out to every open stream of its user as one string. */
+const frames = new WeakMap<VideoOrTombstone, string>();
+
 function frame(change: VideoOrTombstone): string {
-  return `event: ${sseEvents.video}\nid: ${Date.parse(change.updatedAt)}\ndata: ${JSON.stringify(change)}\n\n`;
+  let text = frames.get(change);
+  if (text === undefined) {
+    text = `event: ${sseEvents.video}\nid: ${Date.parse(change.updatedAt)}\ndata: ${JSON.stringify(change)}\n\n`;
+    frames.set(change, text);
+  }
+  return text;
 }
 
 export interface VideoEventStreamOptions {

@@ -45,7 +45,14 @@ export interface ApiResponse {
   /** A JSON body. */
   json?: unknown;
   /** A file's bytes `start`..`end` (inclusive) as the body. */
-  file?: { path: string; start: number; end: number };
+  file?: {
+    /** The file on disk. */
+    path: string;
+    /** The first byte sent. */
+    start: number;
+    /** The last byte sent (inclusive). */
+    end: number;
+  };
   /** An event stream as the body. */
   events?: EventStreamSource;
 }
