@@ -65,7 +65,8 @@ function toApiRequest(service: OpenVService, request: FastifyRequest): ApiReques
     path: pathname.slice(service.prefix.length) || "/",
     query: new URLSearchParams(search),
     headers,
-    body: request.body instanceof Uint8Array && request.body.byteLength > 0 ? request.body : null,
+    // Buffer.isBuffer, not instanceof: under a test DOM (jsdom) Uint8Array may belong to another realm.
+    body: Buffer.isBuffer(request.body) && request.body.byteLength > 0 ? request.body : null,
     ip: request.ip,
     requestId: request.id,
     log: request.log,
