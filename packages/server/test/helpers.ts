@@ -94,7 +94,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const served =
     binding === "fastify" ? await serveWithFastify(settings, level) : await serveWithFetch(settings, level);
   const { origin, openv: service } = served;
-  const store = service.adapters.store as unknown as { client: { $queryRawUnsafe<T>(sql: string): Promise<T> } };
   return {
     binding,
     openv: service,
@@ -111,23 +110,27 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ...(json !== undefined && { body: JSON.stringify(json) }),
       });
     },
-    async tableCounts() {
-      const rows = await store.client.$queryRawUnsafe<{ table: string; count: number }[]>(
-        `SELECT 'User' AS "table", count(*)::int AS count FROM "User"
-         UNION ALL SELECT 'Video', count(*)::int FROM "Video"
-         UNION ALL SELECT 'UsageEntry', count(*)::int FROM "UsageEntry"
-         UNION ALL SELECT 'TermsAcceptance', count(*)::int FROM "TermsAcceptance"
-         UNION ALL SELECT 'IdempotencyRecord', count(*)::int FROM "IdempotencyRecord"
-         UNION ALL SELECT 'WebhookDelivery', count(*)::int FROM "WebhookDelivery"`,
-      );
-      return Object.fromEntries(rows.map((row) => [row.table, row.count]));
-    },
+    tableCounts: () => tableCounts(service),
     async close() {
       await served.close();
       await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Row counts of every table of `service`'s database: what "the database is unchanged" compares. */
+export async function tableCounts(service: OpenVService): Promise<Record<string, number>> {
+  const store = service.adapters.store as unknown as { client: { $queryRawUnsafe<T>(sql: string): Promise<T> } };
+  const rows = await store.client.$queryRawUnsafe<{ table: string; count: number }[]>(
+    `SELECT 'User' AS "table", count(*)::int AS count FROM "User"
+     UNION ALL SELECT 'Video', count(*)::int FROM "Video"
+     UNION ALL SELECT 'UsageEntry', count(*)::int FROM "UsageEntry"
+     UNION ALL SELECT 'TermsAcceptance', count(*)::int FROM "TermsAcceptance"
+     UNION ALL SELECT 'IdempotencyRecord', count(*)::int FROM "IdempotencyRecord"
+     UNION ALL SELECT 'WebhookDelivery', count(*)::int FROM "WebhookDelivery"`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.table, row.count]));
 }
 
 interface Served {

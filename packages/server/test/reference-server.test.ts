@@ -8,7 +8,7 @@ import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { settingsFromEnv } from "../src/config-env.js";
 import { createReferenceServer } from "../src/reference-server.js";
-import { readEvents } from "./helpers.js";
+import { readEvents, tableCounts } from "./helpers.js";
 import { RunPodStandIn } from "./support/runpod-stand-in.js";
 import { embeddedEnv, root, type SpawnedServer, spawnServer } from "./support/spawn-server.js";
 
@@ -140,20 +140,6 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
   });
 });
 
-/** Row counts of every table of the reference server's database (what "nothing changed" compares). */
-async function tableCounts(app: FastifyInstance): Promise<Record<string, number>> {
-  const store = app.openv.adapters.store as unknown as { client: { $queryRawUnsafe<T>(sql: string): Promise<T> } };
-  const rows = await store.client.$queryRawUnsafe<{ table: string; count: number }[]>(
-    `SELECT 'User' AS "table", count(*)::int AS count FROM "User"
-     UNION ALL SELECT 'Video', count(*)::int FROM "Video"
-     UNION ALL SELECT 'UsageEntry', count(*)::int FROM "UsageEntry"
-     UNION ALL SELECT 'TermsAcceptance', count(*)::int FROM "TermsAcceptance"
-     UNION ALL SELECT 'IdempotencyRecord', count(*)::int FROM "IdempotencyRecord"
-     UNION ALL SELECT 'WebhookDelivery', count(*)::int FROM "WebhookDelivery"`,
-  );
-  return Object.fromEntries(rows.map((row) => [row.table, row.count]));
-}
-
 /**
  * Over a raw socket, sends `atOnce`, then `drip` one byte every `byteEveryMs`, and reads whatever
  * comes back until the server closes the connection.
@@ -219,7 +205,7 @@ describe("the reference server's request limits from the environment", () => {
   it("a request whose body (or headers) drips in one byte per 200 ms is cut with 408, and nothing is stored", async () => {
     // The user may generate, so a body that got through would store a video.
     expect((await accept("slow-user")).status).toBe(200);
-    const before = await tableCounts(app);
+    const before = await tableCounts(app.openv.service);
     const head = `POST /api/videos HTTP/1.1\r\nHost: 127.0.0.1\r\nX-OpenV-User: slow-user\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(tinyVideo)}\r\n\r\n`;
     const request = head + tinyVideo;
     // Both at once: the headers sent whole and then the body byte by byte (all of it would take
@@ -239,7 +225,7 @@ describe("the reference server's request limits from the environment", () => {
       expect(result.closedAfterMs, name).toBeGreaterThanOrEqual(900);
       expect(result.closedAfterMs, name).toBeLessThan(5000);
     }
-    expect(await tableCounts(app)).toEqual(before);
+    expect(await tableCounts(app.openv.service)).toEqual(before);
   });
 
   it("an event stream is a response, not a request: it stays open well past the timeout and delivers changes", async () => {

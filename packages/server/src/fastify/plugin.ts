@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { headers } from "@openv/protocol";
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Adapters } from "../adapters/defaults.js";
@@ -106,7 +107,7 @@ export function openvFrameworkErrors(error: FastifyError, request: FastifyReques
           details: { issues: [{ path: [], message: error.message, code: "invalid_request" }] },
         },
   );
-  void reply.status(openvError.status).header("x-request-id", request.id).send(openvError.toBody());
+  void reply.status(openvError.status).header(headers.requestId, request.id).send(openvError.toBody());
 }
 
 const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options) => {

@@ -22,14 +22,17 @@ export const defaultGenerateRateLimits = {
   perIp: { max: 300, timeWindowMs: 60_000 },
 } as const satisfies GenerateRateLimits;
 
+/** What a limit counts by, and how its message says so. */
+const scopes = { user: "for this user", ip: "from this address" } as const;
+
 class Limiter {
   readonly #limiter: RateLimiterMemory;
-  readonly #what: string;
+  readonly #scope: keyof typeof scopes;
   readonly #max: number;
 
-  constructor(limit: RateLimit, what: string) {
+  constructor(limit: RateLimit, scope: keyof typeof scopes) {
     this.#max = limit.max;
-    this.#what = what;
+    this.#scope = scope;
     this.#limiter = new RateLimiterMemory({ points: limit.max, duration: Math.max(limit.timeWindowMs / 1000, 0.001) });
   }
 
@@ -43,8 +46,8 @@ class Limiter {
       const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
       throw new OpenVError({
         code: "rate_limited",
-        message: `Too many generate requests ${this.#what}: at most ${this.#max} per window. Retry after ${retryAfterSeconds} s.`,
-        details: { limit: this.#max, scope: this.#what === "from this address" ? "ip" : "user" },
+        message: `Too many generate requests ${scopes[this.#scope]}: at most ${this.#max} per window. Retry after ${retryAfterSeconds} s.`,
+        details: { limit: this.#max, scope: this.#scope },
         retryAfterSeconds,
       });
     }
@@ -62,8 +65,8 @@ export class GenerateRateLimiter {
   constructor(limits: GenerateRateLimits | false) {
     const { perUser, perIp }: GenerateRateLimits =
       limits === false ? { perUser: false, perIp: false } : { ...defaultGenerateRateLimits, ...limits };
-    this.#perUser = perUser ? new Limiter(perUser, "for this user") : null;
-    this.#perIp = perIp ? new Limiter(perIp, "from this address") : null;
+    this.#perUser = perUser ? new Limiter(perUser, "user") : null;
+    this.#perIp = perIp ? new Limiter(perIp, "ip") : null;
   }
 
   /** Counts a request from `ip` (unknown: not limited by address). */

@@ -290,11 +290,10 @@ export class OpenVService {
 
   /** Serves one request: CORS, routing, auth, rate limits, the route, and errors as the contract's bodies. */
   async handle(request: ApiRequest): Promise<ApiResponse> {
-    const origin = request.headers.origin;
     if (this.#cors.isPreflight(request.method, request.headers)) {
       return {
         status: 204,
-        headers: { ...this.#cors.preflightHeaders(origin), [headers.requestId]: request.requestId },
+        headers: { ...this.#cors.preflightHeaders(request.headers.origin), [headers.requestId]: request.requestId },
       };
     }
     let response: ApiResponse;
@@ -303,15 +302,16 @@ export class OpenVService {
     } catch (error) {
       response = this.#errorAnswer(error, request);
     }
-    return {
-      ...response,
-      headers: { ...response.headers, ...this.#cors.responseHeaders(origin), [headers.requestId]: request.requestId },
-    };
+    return this.#withCommonHeaders(response, request);
   }
 
   /** An error raised by the binding itself (an oversize body, say) as the contract's answer. */
   errorResponse(error: unknown, request: Pick<ApiRequest, "headers" | "requestId" | "log">): ApiResponse {
-    const response = this.#errorAnswer(error, request);
+    return this.#withCommonHeaders(this.#errorAnswer(error, request), request);
+  }
+
+  /** What every answer carries: the CORS headers for its origin and the request's id. */
+  #withCommonHeaders(response: ApiResponse, request: Pick<ApiRequest, "headers" | "requestId">): ApiResponse {
     return {
       ...response,
       headers: {
