@@ -128,7 +128,10 @@ export async function tableCounts(service: OpenVService): Promise<Record<string,
      UNION ALL SELECT 'UsageEntry', count(*)::int FROM "UsageEntry"
      UNION ALL SELECT 'TermsAcceptance', count(*)::int FROM "TermsAcceptance"
      UNION ALL SELECT 'IdempotencyRecord', count(*)::int FROM "IdempotencyRecord"
-     UNION ALL SELECT 'WebhookDelivery', count(*)::int FROM "WebhookDelivery"`,
+     UNION ALL SELECT 'WebhookDelivery', count(*)::int FROM "WebhookDelivery"
+     UNION ALL SELECT 'CreditEntry', count(*)::int FROM "CreditEntry"
+     UNION ALL SELECT 'Upload', count(*)::int FROM "Upload"
+     UNION ALL SELECT 'OutboxMessage', count(*)::int FROM "OutboxMessage"`,
   );
   return Object.fromEntries(rows.map((row) => [row.table, row.count]));
 }

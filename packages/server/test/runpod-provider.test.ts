@@ -9,6 +9,8 @@ const apiKey = "rp_secret_key_123";
 const endpointId = "mochi-endpoint";
 const api = `https://api.runpod.ai/v2/${endpointId}`;
 const input = { positive_prompt: "a fox", width: 256, height: 256, num_frames: 7, steps: 4, cfg: 4.5 };
+/** The submission fields a RunPod job ignores (it renders `input`). */
+const submission = { model: "mochi-1", durationSeconds: 7 / 30, fps: 30, image: null };
 
 // RunPod's API is intercepted at its real address; the tests' own calls to the loopback server pass.
 const network = setupServer();
@@ -73,7 +75,13 @@ describe("the RunPod adapter speaks RunPod's REST API v2", () => {
   it("submits {input, webhook, policy} to /run with bearer auth", async () => {
     const runpod = fakeRunPod();
     const provider = createRunPodProvider({ apiKey, endpointId });
-    const { jobId } = await provider.submit({ videoId: "vid_1", attempt: 0, input, webhookUrl: "https://hook/x?t=1" });
+    const { jobId } = await provider.submit({
+      videoId: "vid_1",
+      attempt: 0,
+      ...submission,
+      input,
+      webhookUrl: "https://hook/x?t=1",
+    });
     expect(jobId).toBe("job-1");
     expect(runpod.seen).toEqual([
       {
@@ -98,7 +106,7 @@ describe("the RunPod adapter speaks RunPod's REST API v2", () => {
       executionTimeoutMs: 120_000,
       ttlMs: 3_600_000,
     });
-    await provider.submit({ videoId: "vid_1", attempt: 0, input, webhookUrl: "https://hook" });
+    await provider.submit({ videoId: "vid_1", attempt: 0, ...submission, input, webhookUrl: "https://hook" });
     expect(runpod.seen[0]?.url).toBe(`http://runpod.internal:8000/v2/${endpointId}/run`);
     expect(runpod.seen[0]?.body).toMatchObject({ policy: { executionTimeout: 120_000, ttl: 3_600_000 } });
   });
@@ -135,7 +143,7 @@ describe("the RunPod adapter speaks RunPod's REST API v2", () => {
     );
     const provider = createRunPodProvider({ apiKey, endpointId });
     const error = await provider
-      .submit({ videoId: "v", attempt: 0, input, webhookUrl: "https://hook" })
+      .submit({ videoId: "v", attempt: 0, ...submission, input, webhookUrl: "https://hook" })
       .catch((e) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toMatch(/RunPod \/run answered 401.*Check RUNPOD_API_KEY/);
@@ -143,9 +151,9 @@ describe("the RunPod adapter speaks RunPod's REST API v2", () => {
     expect(calls).toBe(1);
 
     network.use(http.post(`${api}/run`, () => HttpResponse.error()));
-    await expect(provider.submit({ videoId: "v", attempt: 0, input, webhookUrl: "https://hook" })).rejects.toThrow(
-      /RunPod \/run failed/,
-    );
+    await expect(
+      provider.submit({ videoId: "v", attempt: 0, ...submission, input, webhookUrl: "https://hook" }),
+    ).rejects.toThrow(/RunPod \/run failed/);
   });
 
   it("refuses to start without a key or endpoint, or with a policy RunPod rejects", () => {

@@ -22,6 +22,7 @@ import type {
   Events,
   Logger,
   Provider,
+  ProviderWebhookRequest,
   Storage,
   Store,
   StoredFile,
@@ -39,6 +40,11 @@ export interface LifecycleDependencies {
   store: Store;
   /** The service that renders the videos. */
   provider: Provider;
+  /**
+   * More providers by registry key, for catalog models that render elsewhere (fal.ai, Runway, a
+   * workflow). A video whose key is missing here (or `"default"`) uses `provider`.
+   */
+  providers?: Readonly<Record<string, Provider>>;
   /** Where finished videos are kept. */
   storage: Storage;
   /** Where video changes are published for live subscribers. */
@@ -298,6 +304,10 @@ export class VideoLifecycle {
       providerSeenAt: now,
       deletedAt: null,
       submittedAt: null,
+      provider: "default",
+      enhancedPrompt: null,
+      inputImageId: null,
+      creditCost: null,
     };
   }
 
@@ -308,7 +318,8 @@ export class VideoLifecycle {
    * until `reconciler.resubmitGiveUpMs`. Returns the video as stored afterwards.
    */
   async #submitToProvider(video: VideoRecord, { initial }: { initial: boolean }): Promise<VideoRecord> {
-    const { provider, webhookUrl, logger } = this.#deps;
+    const { webhookUrl, logger } = this.#deps;
+    const provider = this.providerOf(video);
     const attempt = video.retryCount;
     let jobId: string;
     try {
@@ -317,6 +328,10 @@ export class VideoLifecycle {
         attempt,
         input: workerInputFor(video),
         webhookUrl: webhookUrl(video.id, attempt),
+        model: video.model,
+        durationSeconds: video.durationSeconds,
+        fps: video.fps,
+        image: null,
       }));
     } catch (error) {
       logger.warn({ videoId: video.id, attempt, err: error }, "provider refused the job");
@@ -352,6 +367,26 @@ export class VideoLifecycle {
   }
 
   // ── Provider updates ────────────────────────────────────────────────────────────────────────
+
+  /** The provider a video renders on (its registry key, else the server's main provider). */
+  providerOf(video: Pick<VideoRecord, "provider">): Provider {
+    return this.#deps.providers?.[video.provider] ?? this.#deps.provider;
+  }
+
+  /**
+   * Reads a provider callback for `videoId` (token already verified) into a job update: through the
+   * video's provider's own format when it has one, else as a RunPod job object.
+   *
+   * Null: read the body as a RunPod job object (also for a video that no longer exists: its update
+   * then changes nothing).
+   *
+   * @throws `OpenVError` `unauthorized` or `validation_failed` from the provider's reader.
+   */
+  async readProviderWebhook(videoId: string, request: ProviderWebhookRequest): Promise<RunPodJob | null> {
+    const video = await this.#deps.store.getVideoById(videoId);
+    const provider = video ? this.providerOf(video) : this.#deps.provider;
+    return provider.readWebhook ? provider.readWebhook(request) : null;
+  }
 
   /** Throws `unauthorized` unless `token` is the webhook token of this video's attempt. */
   verifyWebhookToken(videoId: string, attempt: number, token: string): void {
@@ -469,7 +504,8 @@ export class VideoLifecycle {
    * that has no job (a crash between commit and submission, or a refused resubmission).
    */
   async reconcileVideo(video: VideoRecord, timing: ReconcileTiming): Promise<ReconcileOutcome> {
-    const { provider, logger } = this.#deps;
+    const { logger } = this.#deps;
+    const provider = this.providerOf(video);
     const attempt = video.retryCount;
     const silentMs = Date.now() - (video.providerSeenAt ?? video.updatedAt).getTime();
     if (video.jobId === null) {
@@ -750,9 +786,11 @@ export class VideoLifecycle {
       deleted
         .filter((video) => video.jobId && !terminalStatuses.includes(video.status))
         .map((video) =>
-          this.#deps.provider.cancel(video.jobId as string).catch((error: unknown) => {
-            this.#deps.logger.warn({ videoId: video.id, jobId: video.jobId, err: error }, "could not cancel job");
-          }),
+          this.providerOf(video)
+            .cancel(video.jobId as string)
+            .catch((error: unknown) => {
+              this.#deps.logger.warn({ videoId: video.id, jobId: video.jobId, err: error }, "could not cancel job");
+            }),
         ),
     );
     return deleted.map((video) => video.id);

@@ -43,6 +43,32 @@ export interface Storage {
    * Throws when the download fails or the file is not of `contentType`'s kind.
    */
   copyFromUrl(key: string, url: string, contentType: string): Promise<StoredFile>;
+  /** Stores `bytes` under `key` (overwriting) and returns where it is served. */
+  putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<StoredFile>;
+  /** The bytes stored under `key`. Throws when there is no such file. */
+  readBytes(key: string): Promise<Uint8Array>;
+  /**
+   * A URL that serves `key` now, for storage whose files are private: a fresh signed URL that
+   * expires. Absent for storage whose stored URLs are public and permanent (they are used as stored).
+   */
+  signedUrl?(key: string): Promise<string>;
+}
+
+/** The input image of an image-to-video job, as the provider adapter may need it. */
+export interface ProviderImage {
+  /** The image's media type: `image/png`, `image/jpeg` or `image/webp`. */
+  contentType: string;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /**
+   * Where the storage serves it (a signed URL for private storage). It may be unreachable from the
+   * provider (local files on 127.0.0.1): adapters that need the image itself use `read()`.
+   */
+  url: string;
+  /** The image's bytes, for adapters that send it inline (a data URI). */
+  read(): Promise<Uint8Array>;
 }
 
 /** One submission of a video to a provider. `attempt` is the video's retry count at submission. */
@@ -55,6 +81,22 @@ export interface ProviderSubmission {
   input: WorkerInput;
   /** Where the provider should report the job's progress and result. */
   webhookUrl: string;
+  /** The provider's name for the model (the catalog's `providerModel`, else its id). */
+  model: string;
+  /** The video's length in seconds (`num_frames / fps` of the model). */
+  durationSeconds: number;
+  /** Frames per second of the model. */
+  fps: number;
+  /** The input image of an image-to-video request; else null. */
+  image: ProviderImage | null;
+}
+
+/** The raw request of a provider's callback, for adapters that read and verify their own webhook format. */
+export interface ProviderWebhookRequest {
+  /** The body exactly as received (null when there is none). */
+  body: Uint8Array | null;
+  /** The request headers, keys lower-cased. */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** The service that renders videos (RunPod, or the local preview). */
@@ -70,6 +112,13 @@ export interface Provider {
   status(jobId: string): Promise<RunPodJob | null>;
   /** Cancels an unfinished job; a finished or unknown job is not an error. */
   cancel(jobId: string): Promise<void>;
+  /**
+   * Reads the provider's own callback format (fal.ai's webhook, a workflow's signed callback) into
+   * the lifecycle's job update, after verifying any signature it carries. Absent: the callback body
+   * is a RunPod job object. Throws `OpenVError` `unauthorized` (bad signature) or
+   * `validation_failed` (not an update).
+   */
+  readWebhook?(request: ProviderWebhookRequest): Promise<RunPodJob>;
   /** Releases the provider's resources (timers, connections). */
   close?(): Promise<void>;
 }
@@ -184,6 +233,14 @@ export interface VideoRecord {
   deletedAt: Date | null;
   /** When the current attempt's job was handed to the provider. */
   submittedAt: Date | null;
+  /** The provider registry key the video renders on (`"default"`: the server's main provider). */
+  provider: string;
+  /** The prompt sent to the provider when enhancement rewrote `prompt`; else null. */
+  enhancedPrompt: string | null;
+  /** The input image (an upload id) of an image-to-video request; else null. */
+  inputImageId: string | null;
+  /** Credits charged under the credits policy; null under the monthly-seconds policy. */
+  creditCost: number | null;
 }
 
 /** The fields of a video that change after creation, and the new `updatedAt`. */
@@ -217,6 +274,62 @@ export interface UsageEntryRecord {
   seconds: number;
   /** When the entry was made; quota periods are summed by this time. */
   chargedAt: Date;
+}
+
+/** One line of the credits ledger. */
+export interface CreditEntryRecord {
+  /** Unique id. */
+  id: string;
+  /** The user whose balance changed. */
+  userId: string;
+  /** Signed change: negative for a charge, positive for a refund or grant. */
+  delta: number;
+  /** The balance right after this entry. */
+  balanceAfter: number;
+  /** Why: `generation`, `refund`, `grant`, or a reason an admin gave. */
+  reason: string;
+  /** The video that caused it, if any. */
+  videoId: string | null;
+  /** The admin who made a grant; null otherwise. */
+  actorId: string | null;
+  /** When it was recorded. */
+  createdAt: Date;
+}
+
+/** An input image a user uploaded. */
+export interface UploadRecord {
+  /** `upl_…`, opaque. */
+  id: string;
+  /** The owner. */
+  userId: string;
+  /** The key in `Storage`. */
+  key: string;
+  /** `image/png`, `image/jpeg` or `image/webp`, from the file's content. */
+  contentType: string;
+  /** Size in bytes. */
+  bytes: number;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** When it was uploaded. */
+  createdAt: Date;
+}
+
+/** A message for the host app's webhook endpoint, kept until delivered (the outbox). */
+export interface OutboxRecord {
+  /** The Standard Webhooks message id (`webhook-id`); the same on every attempt. */
+  id: string;
+  /** E.g. `video.completed`. */
+  eventType: string;
+  /** The JSON payload: `{type, timestamp, data}`. */
+  payload: unknown;
+  /** Delivery attempts made so far. */
+  attempts: number;
+  /** When it is due (again). */
+  nextAttemptAt: Date;
+  /** When it was written (in the same transaction as the change it reports). */
+  createdAt: Date;
 }
 
 /** What the server remembers of a request sent with an `Idempotency-Key`. */
@@ -282,6 +395,18 @@ export interface StoreTransaction {
   upsertIdempotency(record: IdempotencyRecord): Promise<void>;
   /** Deletes the user's idempotency record for `key`, if any. */
   deleteIdempotency(userId: string, key: string): Promise<void>;
+  /** The user's credit balance (0 for a user without a row). */
+  creditBalance(userId: string): Promise<number>;
+  /**
+   * Changes the user's balance by `entry.delta` and records the ledger entry, atomically; returns
+   * the new balance, or null (and changes nothing) when the balance would go below zero.
+   * Call `lockUser` first.
+   */
+  addCreditEntry(entry: Omit<CreditEntryRecord, "balanceAfter" | "createdAt">): Promise<number | null>;
+  /** The ledger entries of one video (its charge and any refund). */
+  creditEntriesOfVideo(videoId: string): Promise<CreditEntryRecord[]>;
+  /** Queues a message for the host app's webhook endpoint, committed with the change it reports. */
+  enqueueOutbox(message: Pick<OutboxRecord, "id" | "eventType" | "payload" | "nextAttemptAt">): Promise<void>;
 }
 
 /** The database: videos, usage, terms acceptances, idempotency records, users and webhook deliveries. */
@@ -343,8 +468,57 @@ export interface Store {
   deleteExpiredIdempotency(now: Date): Promise<number>;
   /** Deletes webhook deliveries received before `before`; returns how many. */
   deleteWebhookDeliveriesBefore(before: Date): Promise<number>;
+  /** The user's credit balance (0 for an unknown user). */
+  creditBalance(userId: string): Promise<number>;
+  /** The user's newest ledger entries first, up to `limit`. */
+  listCreditEntries(userId: string, limit: number): Promise<CreditEntryRecord[]>;
+  /** Records an upload. */
+  insertUpload(upload: UploadRecord): Promise<void>;
+  /** The user's upload with this id, or null when it does not exist or is someone else's. */
+  getUpload(userId: string, uploadId: string): Promise<UploadRecord | null>;
+  /** The user's upload stored under `key`, or null. */
+  findUploadByKey(userId: string, key: string): Promise<UploadRecord | null>;
+  /**
+   * Claims up to `limit` undelivered outbox messages that are due and that no dispatcher holds, and
+   * holds them for `holdForMs` (database clock). Safe across server instances.
+   */
+  claimOutbox(holdForMs: number, limit: number): Promise<OutboxRecord[]>;
+  /**
+   * Records the outcome of a delivery attempt: delivered, due again at `retryAt`, or given up
+   * (`retryAt` null). Counts the attempt and releases the claim.
+   */
+  settleOutbox(
+    id: string,
+    outcome: { delivered: true } | { delivered: false; error: string; retryAt: Date | null },
+  ): Promise<void>;
   /** Closes the database connection. */
   close(): Promise<void>;
+}
+
+/** Rewrites a user's prompt into a richer one before it is rendered (optional step). */
+export interface PromptEnhancer {
+  /** A human-readable name for logs, e.g. `template` or `OpenAI gpt-4o-mini`. */
+  readonly name: string;
+  /**
+   * The enhanced prompt. Throws when the enhancer cannot answer; the core then renders the
+   * original prompt and logs why.
+   */
+  enhance(request: {
+    /** What the user typed. */
+    prompt: string;
+    /** The catalog model it will render on. */
+    model: string;
+    /** Whether an input image animates (image-to-video). */
+    hasImage: boolean;
+  }): Promise<string>;
+}
+
+/** Sends one outbound webhook message to the host app (signed); throws when it was not accepted. */
+export interface WebhookSender {
+  /** A human-readable name for logs (the endpoint, without secrets). */
+  readonly name: string;
+  /** Delivers the message; resolves on a 2xx answer, throws with the reason otherwise. */
+  send(message: OutboxRecord): Promise<void>;
 }
 
 /** What the core logs: a pino logger fits. */

@@ -192,7 +192,11 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
         }
         const { video, attempt, token } = query.data;
         lifecycle.verifyWebhookToken(video, attempt, token);
-        const job = parseInput(RunPodJobSchema, context.json(), "body");
+        const job =
+          (await lifecycle.readProviderWebhook(video, {
+            body: context.request.body,
+            headers: context.request.headers,
+          })) ?? parseInput(RunPodJobSchema, context.json(), "body");
         const { applied } = await lifecycle.applyJobUpdate(video, attempt, job);
         return ok({ received: true, applied });
       },

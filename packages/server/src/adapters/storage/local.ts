@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rename, rm } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Storage, StoredFile } from "../../core/ports.js";
 import { type CopyFromUrlOptions, downloadToTempFile } from "./download.js";
@@ -34,6 +34,17 @@ export function createLocalStorage({ directory, baseUrl, copy = {} }: LocalStora
       await copyFile(sourcePath, partial);
       await rename(partial, target);
       return { key, url: `${baseUrl()}/${encodeURIComponent(key)}` };
+    },
+    async putBytes(key: string, bytes: Uint8Array): Promise<StoredFile> {
+      const target = pathOf(key);
+      await mkdir(directory, { recursive: true });
+      const partial = `${target}.partial`;
+      await writeFile(partial, bytes);
+      await rename(partial, target);
+      return { key, url: `${baseUrl()}/${encodeURIComponent(key)}` };
+    },
+    async readBytes(key: string): Promise<Uint8Array> {
+      return new Uint8Array(await readFile(pathOf(key)));
     },
     async deleteFiles(keys: string[]): Promise<void> {
       await Promise.all(keys.map((key) => rm(pathOf(key), { force: true })));

@@ -1,4 +1,7 @@
 import { openAsBlob } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { UTApi, UTFile } from "uploadthing/server";
 import type { Logger, Storage, StoredFile } from "../../core/ports.js";
 import { type CopyFromUrlOptions, downloadToTempFile } from "./download.js";
@@ -120,6 +123,25 @@ export function createUploadThingStorage(options: UploadThingStorageOptions): St
         return null;
       }
       return fileKeyPattern.test(key) ? key : null;
+    },
+
+    async putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<StoredFile> {
+      // Through a temporary file, so small uploads take the same (streaming, replacing) path as videos.
+      const folder = await mkdtemp(path.join(tmpdir(), "openv-ut-"));
+      try {
+        const file = path.join(folder, "upload");
+        await writeFile(file, bytes);
+        return await storage.putFile(key, file, contentType);
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+    },
+
+    async readBytes(key: string): Promise<Uint8Array> {
+      const url = `https://${appId}.ufs.sh/f/${encodeURIComponent(key)}`;
+      const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+      if (!response.ok) throw new Error(`Could not read "${key}" from UploadThing: HTTP ${response.status}.`);
+      return new Uint8Array(await response.arrayBuffer());
     },
 
     async copyFromUrl(key: string, url: string, contentType: string): Promise<StoredFile> {

@@ -3,10 +3,13 @@ import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapt
 import { Prisma, PrismaClient } from "../../_generated/prisma/client.js";
 import type { VideoModel as VideoRow } from "../../_generated/prisma/models.js";
 import type {
+  CreditEntryRecord,
   IdempotencyRecord,
   ListPosition,
+  OutboxRecord,
   Store,
   StoreTransaction,
+  UploadRecord,
   UsageEntryRecord,
   VideoPatch,
   VideoRecord,
@@ -115,7 +118,45 @@ class PrismaStoreTransaction implements StoreTransaction {
   async deleteIdempotency(userId: string, key: string): Promise<void> {
     await this.db.idempotencyRecord.deleteMany({ where: { userId, key } });
   }
+
+  creditBalance(userId: string): Promise<number> {
+    return balanceOf(this.db, userId);
+  }
+
+  async addCreditEntry(entry: Omit<CreditEntryRecord, "balanceAfter" | "createdAt">): Promise<number | null> {
+    // One statement: the balance only changes when it stays at or above zero.
+    const rows = await this.db.$queryRaw<{ credits: number }[]>`
+      UPDATE "User" SET "credits" = "credits" + ${entry.delta}::int
+      WHERE "id" = ${entry.userId} AND "credits" + ${entry.delta}::int >= 0
+      RETURNING "credits"`;
+    const balance = rows[0]?.credits;
+    if (balance === undefined) return null;
+    await this.db.creditEntry.create({ data: { ...entry, balanceAfter: balance } });
+    return balance;
+  }
+
+  creditEntriesOfVideo(videoId: string): Promise<CreditEntryRecord[]> {
+    return this.db.creditEntry.findMany({ where: { videoId }, orderBy: { createdAt: "asc" } });
+  }
+
+  async enqueueOutbox(message: Pick<OutboxRecord, "id" | "eventType" | "payload" | "nextAttemptAt">): Promise<void> {
+    await this.db.outboxMessage.create({ data: { ...message, payload: message.payload as Prisma.InputJsonValue } });
+  }
 }
+
+async function balanceOf(db: TransactionClient | Client, userId: string): Promise<number> {
+  const row = await db.user.findUnique({ where: { id: userId }, select: { credits: true } });
+  return row?.credits ?? 0;
+}
+
+const outboxFields = {
+  id: true,
+  eventType: true,
+  payload: true,
+  attempts: true,
+  nextAttemptAt: true,
+  createdAt: true,
+} as const;
 
 async function sumUsage(db: TransactionClient | Client, userId: string, start: Date, end: Date): Promise<number> {
   const result = await db.usageEntry.aggregate({
@@ -293,6 +334,76 @@ export class PrismaStore implements Store {
   async deleteWebhookDeliveriesBefore(before: Date): Promise<number> {
     const { count } = await this.client.webhookDelivery.deleteMany({ where: { receivedAt: { lt: before } } });
     return count;
+  }
+
+  creditBalance(userId: string): Promise<number> {
+    return balanceOf(this.client, userId);
+  }
+
+  listCreditEntries(userId: string, limit: number): Promise<CreditEntryRecord[]> {
+    return this.client.creditEntry.findMany({
+      where: { userId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: limit,
+    });
+  }
+
+  async insertUpload(upload: UploadRecord): Promise<void> {
+    await this.client.$transaction(async (db) => {
+      await db.$executeRaw`INSERT INTO "User" ("id") VALUES (${upload.userId}) ON CONFLICT ("id") DO NOTHING`;
+      await db.upload.create({ data: upload });
+    });
+  }
+
+  getUpload(userId: string, uploadId: string): Promise<UploadRecord | null> {
+    return this.client.upload.findFirst({ where: { id: uploadId, userId } });
+  }
+
+  findUploadByKey(userId: string, key: string): Promise<UploadRecord | null> {
+    return this.client.upload.findFirst({ where: { key, userId } });
+  }
+
+  async claimOutbox(holdForMs: number, limit: number): Promise<OutboxRecord[]> {
+    // Like claimSilentVideos: SKIP LOCKED plus a claim time, so instances never send one message at once.
+    const claimed = await this.client.$queryRaw<{ id: string }[]>`
+      WITH due AS (
+        SELECT "id" FROM "OutboxMessage"
+        WHERE "deliveredAt" IS NULL AND "failedAt" IS NULL
+          AND "nextAttemptAt" <= ${clockSql}
+          AND ("claimedUntil" IS NULL OR "claimedUntil" < ${clockSql})
+        ORDER BY "nextAttemptAt", "createdAt"
+        LIMIT ${limit}::int
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE "OutboxMessage" AS m SET "claimedUntil" = ${clockSql} + make_interval(secs => ${holdForMs / 1000}::double precision)
+      FROM due WHERE m."id" = due."id"
+      RETURNING m."id"`;
+    if (claimed.length === 0) return [];
+    return this.client.outboxMessage.findMany({
+      where: { id: { in: claimed.map((row) => row.id) } },
+      orderBy: [{ nextAttemptAt: "asc" }, { createdAt: "asc" }],
+      select: outboxFields,
+    });
+  }
+
+  async settleOutbox(
+    id: string,
+    outcome: { delivered: true } | { delivered: false; error: string; retryAt: Date | null },
+  ): Promise<void> {
+    const now = new Date();
+    await this.client.outboxMessage.update({
+      where: { id },
+      data: {
+        attempts: { increment: 1 },
+        claimedUntil: null,
+        ...(outcome.delivered
+          ? { deliveredAt: now, lastError: null }
+          : {
+              lastError: outcome.error.slice(0, 2000),
+              ...(outcome.retryAt ? { nextAttemptAt: outcome.retryAt } : { failedAt: now }),
+            }),
+      },
+    });
   }
 
   async close(): Promise<void> {
