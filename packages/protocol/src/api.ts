@@ -77,14 +77,24 @@ export const DeleteVideosResponseSchema = z.object({
 /** Answer of `DELETE /api/videos`. */
 export type DeleteVideosResponse = z.infer<typeof DeleteVideosResponseSchema>;
 
-/** Answer of `GET /api/usage`: the current period's seconds. */
+/**
+ * Answer of `GET /api/usage`: the current period's seconds and, under the credits policy, the
+ * credit balance.
+ */
 export const UsageSchema = z.object({
   /** Seconds charged in the period (refunds deducted). */
   usedSeconds: z.number(),
-  /** Seconds allowed in the period. */
-  limitSeconds: z.number(),
-  /** Seconds left in the period. */
-  remainingSeconds: z.number(),
+  /** Seconds allowed in the period; null under the credits policy (credits limit instead). */
+  limitSeconds: z.number().nullable(),
+  /** Seconds left in the period; null under the credits policy. */
+  remainingSeconds: z.number().nullable(),
+  /** The credit balance under the credits policy; null under the monthly-seconds policy. */
+  credits: z
+    .object({
+      /** Credits left. */
+      balance: z.number().int(),
+    })
+    .nullable(),
   /** Start of the period (ISO-8601). */
   periodStart: z.iso.datetime(),
   /** End of the period, exclusive (ISO-8601). */
@@ -198,3 +208,92 @@ export const WebhookReceivedSchema = z.object({
 });
 /** Answer of the webhook routes. */
 export type WebhookReceived = z.infer<typeof WebhookReceivedSchema>;
+
+/** One line of a user's credits ledger. */
+export const CreditEntrySchema = z.object({
+  /** Opaque id. */
+  id: z.string(),
+  /** The change: negative for a charge, positive for a refund or a grant. */
+  delta: z.number().int(),
+  /** The balance right after it. */
+  balanceAfter: z.number().int(),
+  /** Why: `generation`, `refund`, `grant`, or the reason an admin gave. */
+  reason: z.string(),
+  /** The video that caused it, if any. */
+  videoId: z.string().nullable(),
+  /** When (ISO-8601). */
+  createdAt: z.iso.datetime(),
+});
+/** One line of a user's credits ledger (see {@link CreditEntrySchema}). */
+export type CreditEntry = z.infer<typeof CreditEntrySchema>;
+
+/** Answer of `GET /api/credits`: the balance and the newest ledger entries. */
+export const CreditsResponseSchema = z.object({
+  /** Credits left. */
+  balance: z.number().int(),
+  /** The newest entries first (up to `limit`, default 50). */
+  entries: z.array(CreditEntrySchema),
+});
+/** Answer of `GET /api/credits` (see {@link CreditsResponseSchema}). */
+export type CreditsResponse = z.infer<typeof CreditsResponseSchema>;
+
+/** Query of `GET /api/credits`. */
+export const CreditsQuerySchema = z.strictObject({
+  /** Ledger entries to return, 0–200. Default 50. */
+  limit: queryInteger(0, 200).default(50),
+});
+
+/** Body of `POST /api/admin/credits` (admins only): add (or, negative, remove) credits. */
+export const GrantCreditsRequestSchema = z.strictObject({
+  /** The user whose balance changes. */
+  userId: z.string().min(1).max(200),
+  /** Credits to add; negative to remove (the balance never goes below zero). Not zero. */
+  credits: z
+    .number()
+    .int()
+    .min(-1_000_000_000)
+    .max(1_000_000_000)
+    .refine((credits) => credits !== 0, "credits must not be 0"),
+  /** Why, kept in the ledger (e.g. "purchase #1234"). Default "grant". */
+  reason: z.string().trim().min(1).max(200).optional(),
+});
+/** Body of `POST /api/admin/credits` (see {@link GrantCreditsRequestSchema}). */
+export type GrantCreditsRequest = z.infer<typeof GrantCreditsRequestSchema>;
+
+/** Answer of `POST /api/admin/credits`. */
+export const GrantCreditsResponseSchema = z.object({
+  /** The user's balance afterwards. */
+  balance: z.number().int(),
+  /** The ledger entry made. */
+  entry: CreditEntrySchema,
+});
+/** Answer of `POST /api/admin/credits` (see {@link GrantCreditsResponseSchema}). */
+export type GrantCreditsResponse = z.infer<typeof GrantCreditsResponseSchema>;
+
+/** An input image a user uploaded with `POST /api/uploads`. */
+export const UploadSchema = z.object({
+  /** `upl_…`: what a generate request passes as `image`. */
+  id: z.string(),
+  /** Where this server serves it (a fresh signed URL for private storage). */
+  url: z.string(),
+  /** `image/png`, `image/jpeg` or `image/webp`, read from the file's content. */
+  contentType: z.string(),
+  /** Size in bytes. */
+  bytes: z.number().int(),
+  /** Width in pixels. */
+  width: z.number().int(),
+  /** Height in pixels. */
+  height: z.number().int(),
+  /** When it was uploaded (ISO-8601). */
+  createdAt: z.iso.datetime(),
+});
+/** An uploaded input image (see {@link UploadSchema}). */
+export type Upload = z.infer<typeof UploadSchema>;
+
+/** Answer of `POST /api/uploads` (201). */
+export const UploadResponseSchema = z.object({
+  /** The stored image. */
+  upload: UploadSchema,
+});
+/** Answer of `POST /api/uploads` (see {@link UploadResponseSchema}). */
+export type UploadResponse = z.infer<typeof UploadResponseSchema>;

@@ -6,6 +6,10 @@ export const errorStatusByCode = {
   validation_failed: 400,
   /** No or invalid credentials: session token, webhook token or signature. */
   unauthorized: 401,
+  /** Not enough credits for the model's price; `details` is {@link InsufficientCreditsDetails}. */
+  insufficient_credits: 402,
+  /** Authenticated, but not allowed (an admin route called by a user who is not an admin). */
+  forbidden: 403,
   /** The current terms version is not accepted; `details.version` names it. */
   terms_required: 403,
   /** The period's seconds would be exceeded; `details` is {@link QuotaExceededDetails}. */
@@ -79,3 +83,15 @@ export const QuotaExceededDetailsSchema = z.object({
 });
 /** The `details` of a `quota_exceeded` error. */
 export type QuotaExceededDetails = z.infer<typeof QuotaExceededDetailsSchema>;
+
+/** `details` of an `insufficient_credits` error. */
+export const InsufficientCreditsDetailsSchema = z.object({
+  /** The user's balance. */
+  balance: z.number().int(),
+  /** What the video costs (the model's price). */
+  price: z.number().int(),
+  /** The model asked for. */
+  model: z.string(),
+});
+/** `details` of an `insufficient_credits` error (see {@link InsufficientCreditsDetailsSchema}). */
+export type InsufficientCreditsDetails = z.infer<typeof InsufficientCreditsDetailsSchema>;

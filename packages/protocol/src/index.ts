@@ -1,13 +1,19 @@
 export type {
   AcceptTermsRequest,
   AcceptTermsResponse,
+  CreditEntry,
+  CreditsResponse,
   DeleteVideosRequest,
   DeleteVideosResponse,
   GenerateResponse,
+  GrantCreditsRequest,
+  GrantCreditsResponse,
   ListVideosQuery,
   ListVideosResponse,
   RunPodWebhookQuery,
   TermsStatus,
+  Upload,
+  UploadResponse,
   Usage,
   VideoResponse,
   WebhookReceived,
@@ -15,10 +21,15 @@ export type {
 export {
   AcceptTermsRequestSchema,
   AcceptTermsResponseSchema,
+  CreditEntrySchema,
+  CreditsQuerySchema,
+  CreditsResponseSchema,
   DeleteVideosRequestSchema,
   DeleteVideosResponseSchema,
   EventsQuerySchema,
   GenerateResponseSchema,
+  GrantCreditsRequestSchema,
+  GrantCreditsResponseSchema,
   HealthResponseSchema,
   headers,
   IdempotencyKeySchema,
@@ -27,21 +38,32 @@ export {
   RunPodWebhookQuerySchema,
   sseEvents,
   TermsStatusSchema,
+  UploadResponseSchema,
+  UploadSchema,
   UsageSchema,
   VideoEventDataSchema,
   VideoResponseSchema,
   WebhookReceivedSchema,
 } from "./api.js";
-export type { ErrorBody, ErrorCode, QuotaExceededDetails, ValidationIssue } from "./errors.js";
+export type {
+  ErrorBody,
+  ErrorCode,
+  InsufficientCreditsDetails,
+  QuotaExceededDetails,
+  ValidationIssue,
+} from "./errors.js";
 export {
   ErrorBodySchema,
   ErrorCodeSchema,
   errorCodes,
   errorStatusByCode,
+  InsufficientCreditsDetailsSchema,
   QuotaExceededDetailsSchema,
   ValidationIssueSchema,
 } from "./errors.js";
 export { durationSeconds, framesForSeconds, mochiLimits } from "./limits.js";
+export type { ListModelsResponse, Model, ModelLimits } from "./models.js";
+export { ListModelsResponseSchema, ModelLimitsSchema, ModelSchema, mochiModelLimits } from "./models.js";
 export type { OpenApiDocument, OpenApiDocumentOptions, OpenApiObject } from "./openapi.js";
 export { openApiDocument } from "./openapi.js";
 export type {
@@ -75,11 +97,12 @@ export {
   FramesSchema,
   GenerateRequestSchema,
   isTombstone,
+  ModelIdSchema,
   PromptSchema,
   RunPodGenerateRequestSchema,
+  requestFromRunPodBody,
   SeedSchema,
   settingsFromRequest,
-  settingsFromRunPodRequest,
   statusRank,
   TombstoneSchema,
   terminalStatuses,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { mochiLimits } from "./limits.js";
+import { type ModelLimits, mochiModelLimits } from "./models.js";
 
 /** A video's status: `queued → processing → completed | failed`, only ever forward. */
 export const VideoStatusSchema = z.enum(["queued", "processing", "completed", "failed"]);
@@ -60,6 +61,12 @@ export const VideoSchema = z.object({
   error: VideoErrorSchema.nullable(),
   /** How many times it was resubmitted after a retryable failure. */
   retryCount: z.number().int(),
+  /** The prompt actually rendered when prompt enhancement rewrote `prompt` (kept as typed); else null. */
+  enhancedPrompt: z.string().nullable(),
+  /** The input image (an upload id, see `POST /api/uploads`) of an image-to-video request; else null. */
+  imageId: z.string().nullable(),
+  /** Credits charged for it under the credits policy (refunded if it fails); null under the seconds policy. */
+  creditCost: z.number().int().nullable(),
   /** When it was requested (ISO-8601). */
   createdAt: z.iso.datetime(),
   /** When it last changed (ISO-8601). */
@@ -115,26 +122,44 @@ export const SeedSchema = z.number().int().min(0).max(mochiLimits.seedMax);
 /** A prompt: 1–2000 characters after trimming. */
 export const PromptSchema = z.string().trim().min(1).max(mochiLimits.promptMaxLength);
 
-/** The canonical body of `POST /api/videos`. Omitted settings take Mochi's defaults. */
+/** A model id of the server's catalog (`GET /api/models`), e.g. `"mochi-1"`. */
+export const ModelIdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, "a model id: letters, digits and . _ : / -");
+
+/**
+ * The canonical body of `POST /api/videos`. Omitted settings take the model's defaults; the ranges
+ * here are the widest any model takes, and the server checks the chosen model's own limits
+ * (`GET /api/models`), Mochi's by default.
+ */
 export const GenerateRequestSchema = z.strictObject({
   /** What to render, 1–2000 characters. */
   prompt: PromptSchema,
   /** What to avoid, up to 2000 characters. */
   negativePrompt: z.string().max(mochiLimits.promptMaxLength).optional(),
-  /** 7–163, one more than a multiple of 6. Default 31 (about one second). */
-  frames: FramesSchema.optional(),
-  /** A multiple of 16 in 256–1280. Default 848. */
-  width: dimension("width").optional(),
-  /** A multiple of 16 in 256–1280. Default 480. */
-  height: dimension("height").optional(),
+  /** Frames to render (Mochi: 7–163, one more than a multiple of 6; default 31, about one second). */
+  frames: z.number().int().min(1).max(1000).optional(),
+  /** Width in pixels, a multiple of 16 (Mochi: 256–1280, default 848). */
+  width: z.number().int().min(16).max(4096).multipleOf(16, { error: "width must be a multiple of 16" }).optional(),
+  /** Height in pixels, a multiple of 16 (Mochi: 256–1280, default 480). */
+  height: z.number().int().min(16).max(4096).multipleOf(16, { error: "height must be a multiple of 16" }).optional(),
   /** A 32-bit unsigned integer. Default: random. */
   seed: SeedSchema.optional(),
-  /** Denoising steps, 1–200. Default 64. */
-  steps: z.number().int().min(mochiLimits.steps.min).max(mochiLimits.steps.max).optional(),
-  /** Guidance scale, 0–20. Default 4.5. */
-  cfg: z.number().min(mochiLimits.cfg.min).max(mochiLimits.cfg.max).optional(),
-  /** The model; only `"mochi-1"`. */
-  model: z.literal(mochiLimits.model).optional(),
+  /** Denoising steps (Mochi: 1–200, default 64). */
+  steps: z.number().int().min(1).max(1000).optional(),
+  /** Guidance scale (Mochi: 0–20, default 4.5). */
+  cfg: z.number().min(0).max(100).optional(),
+  /** A model of the catalog. Default `"mochi-1"` (or the server's first model). */
+  model: ModelIdSchema.optional(),
+  /**
+   * The input image of an image-to-video model: an upload id from `POST /api/uploads`, or the URL
+   * this server gave for it. URLs of anything else are refused, never fetched.
+   */
+  image: z.string().min(1).max(2048).optional(),
+  /** Rewrite the prompt with the server's prompt enhancer before rendering (both are kept). Default false. */
+  enhancePrompt: z.boolean().optional(),
 });
 /** The canonical body of `POST /api/videos` (see {@link GenerateRequestSchema}). */
 export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
@@ -197,25 +222,32 @@ export interface VideoSettings {
   cfg: number;
 }
 
-/** The settings of a canonical request, Mochi's defaults filled in. */
-export function settingsFromRequest(body: GenerateRequest): VideoSettings {
+/**
+ * The settings of a canonical request, the model's defaults filled in (Mochi's when no limits are
+ * given). It does not check the values against the limits: the server does, per model.
+ */
+export function settingsFromRequest(
+  body: GenerateRequest,
+  model: { id: string; limits: ModelLimits } = { id: mochiLimits.model, limits: mochiModelLimits },
+): VideoSettings {
+  const { limits } = model;
   return {
     prompt: body.prompt,
     negativePrompt: body.negativePrompt?.trim() ? body.negativePrompt : null,
-    model: body.model ?? mochiLimits.model,
-    frames: body.frames ?? mochiLimits.frames.default,
-    width: body.width ?? mochiLimits.width.default,
-    height: body.height ?? mochiLimits.height.default,
+    model: body.model ?? model.id,
+    frames: body.frames ?? limits.frames.default,
+    width: body.width ?? limits.width.default,
+    height: body.height ?? limits.height.default,
     seed: body.seed ?? null,
-    steps: body.steps ?? mochiLimits.steps.default,
-    cfg: body.cfg ?? mochiLimits.cfg.default,
+    steps: body.steps ?? limits.steps.default,
+    cfg: body.cfg ?? limits.cfg.default,
   };
 }
 
-/** The settings of a seed-compatible request, Mochi's defaults filled in. */
-export function settingsFromRunPodRequest(body: RunPodGenerateRequest): VideoSettings {
+/** The canonical request a seed-compatible `POST /api/runpod` body stands for. */
+export function requestFromRunPodBody(body: RunPodGenerateRequest): GenerateRequest {
   const { input } = body;
-  return settingsFromRequest({
+  return {
     prompt: input.positive_prompt,
     ...(input.negative_prompt !== undefined && { negativePrompt: input.negative_prompt }),
     frames: input.num_frames,
@@ -225,5 +257,5 @@ export function settingsFromRunPodRequest(body: RunPodGenerateRequest): VideoSet
     ...(input.steps !== undefined && { steps: input.steps }),
     ...(input.cfg !== undefined && { cfg: input.cfg }),
     ...(body.modelName !== undefined && { model: body.modelName }),
-  });
+  };
 }

@@ -22,6 +22,9 @@ export function video(id: string, status: VideoStatus, at: number, extra: Partia
     cfg: 4.5,
     error: status === "failed" ? { code: "model_error", message: "model_error: it broke" } : null,
     retryCount: 0,
+    enhancedPrompt: null,
+    imageId: null,
+    creditCost: null,
     createdAt: new Date(1_700_000_000_000).toISOString(),
     updatedAt: new Date(at).toISOString(),
     ...extra,
@@ -33,6 +36,7 @@ export function tombstone(id: string, at: number): Tombstone {
 }
 
 export const usage: Usage = {
+  credits: null,
   usedSeconds: 1,
   limitSeconds: 600,
   remainingSeconds: 599,
