@@ -40,6 +40,15 @@ export type {
 } from "./core/lifecycle.js";
 export { VideoLifecycle } from "./core/lifecycle.js";
 export type {
+  ImageContentType,
+  ImageInspection,
+  MediaInspection,
+  UnknownInspection,
+  UploadImageLimits,
+  VideoInspection,
+} from "./core/media.js";
+export { acceptedImageTypes, checkUploadImage, defaultUploadImageLimits, inspectMedia } from "./core/media.js";
+export type {
   Auth,
   AuthRequest,
   Events,
