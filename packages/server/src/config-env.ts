@@ -53,6 +53,8 @@ const EnvSchema = z.object({
     .default(defaultLifecycleConfig.billing),
   OPENV_ADMIN_USER_IDS: optionalText,
   OPENV_MODELS_FILE: optionalText,
+  OPENAI_API_KEY: optionalText,
+  OPENV_OPENAI_MODEL: optionalText,
   CLERK_SECRET_KEY: optionalText,
   CLERK_PUBLISHABLE_KEY: optionalText,
   CLERK_JWT_KEY: optionalText,
@@ -232,6 +234,12 @@ function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
     throw new Error("RUNPOD_BASE_URL is set without RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID; set them too, or unset it.");
   }
   if (values.UPLOADTHING_TOKEN) services.uploadthing = { token: values.UPLOADTHING_TOKEN };
+  if (values.OPENAI_API_KEY) {
+    services.openai = {
+      apiKey: values.OPENAI_API_KEY,
+      ...(values.OPENV_OPENAI_MODEL && { model: values.OPENV_OPENAI_MODEL }),
+    };
+  }
   return services;
 }
 

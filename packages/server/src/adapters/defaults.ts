@@ -1,10 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Auth, Events, Logger, Provider, Storage, Store, UserEventVerifier } from "../core/ports.js";
+import type {
+  Auth,
+  Events,
+  Logger,
+  PromptEnhancer,
+  Provider,
+  Storage,
+  Store,
+  UserEventVerifier,
+} from "../core/ports.js";
 import { type ClerkAuthOptions, createClerkAuth } from "./auth/clerk.js";
 import { createClerkWebhookVerifier } from "./auth/clerk-webhook.js";
 import { createDevHeaderAuth } from "./auth/dev-header.js";
+import { createOpenAIEnhancer, type OpenAIEnhancerOptions } from "./enhancer/openai.js";
+import { createTemplateEnhancer } from "./enhancer/template.js";
 import { createMemoryEvents } from "./events/memory.js";
 import { createPostgresEvents } from "./events/postgres.js";
 import { createLocalPreviewProvider } from "./provider/local.js";
@@ -28,6 +39,11 @@ export interface Adapters {
   events: Events;
   /** Verifies the identity provider's user webhooks; null when none is configured (no route). */
   userEvents: UserEventVerifier | null;
+  /**
+   * Rewrites prompts of requests that ask for it (`enhancePrompt: true`). Default: OpenAI when
+   * configured, else the template enhancer; null refuses such requests.
+   */
+  enhancer: PromptEnhancer | null;
 }
 
 /** Clerk settings: auth for every route, and the signing secret of its user webhooks. */
@@ -42,6 +58,8 @@ export interface ServiceOptions {
   clerk?: ClerkOptions | undefined;
   /** RunPod as the video provider; replaces the local preview provider. */
   runpod?: RunPodProviderOptions | undefined;
+  /** OpenAI for prompt enhancement; replaces the template enhancer. */
+  openai?: OpenAIEnhancerOptions | undefined;
   /** UploadThing storage for finished videos; replaces local files. */
   uploadthing?:
     | {
@@ -100,7 +118,13 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
     (options.databaseUrl
       ? await createPostgresEvents({ connectionString: options.databaseUrl, logger })
       : createMemoryEvents());
-  return { store, auth, storage, provider, events, userEvents };
+  const enhancer =
+    given.enhancer !== undefined
+      ? given.enhancer
+      : options.openai
+        ? createOpenAIEnhancer(options.openai)
+        : createTemplateEnhancer();
+  return { store, auth, storage, provider, events, userEvents, enhancer };
 }
 
 /**

@@ -205,6 +205,7 @@ export class OpenVService {
       clerk: options.clerk,
       runpod: options.runpod,
       uploadthing: options.uploadthing,
+      openai: options.openai,
     });
     const servesLocalFiles = !options.storage && !options.uploadthing;
     const lifecycle = new VideoLifecycle({
