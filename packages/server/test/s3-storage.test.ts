@@ -5,8 +5,10 @@ import { GenerateResponseSchema, type Video } from "@openv/protocol";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { resolveAdapters } from "../src/adapters/defaults.js";
+import { createMemoryEvents } from "../src/adapters/events/memory.js";
 import { createS3Storage, type S3StorageOptions } from "../src/adapters/storage/s3.js";
-import type { Logger } from "../src/core/ports.js";
+import type { Logger, Store } from "../src/core/ports.js";
 import { accepted, backends, generateBody, readEvents, startTestServer, type TestServer } from "./helpers.js";
 import { parseAmzDate, S3StandIn, s3Error } from "./support/s3-stand-in.js";
 
@@ -341,6 +343,45 @@ describe("createS3Storage", () => {
     expect(() => onEndpoint({ prefix: "/videos/" })).toThrow(/drop the leading slash/);
     expect(onEndpoint().name).toBe(`S3 bucket "${bucket}" at ${endpoint}`);
     expect(onAws().name).toBe(`S3 bucket "${bucket}"`);
+  });
+});
+
+describe("choosing S3 storage from the service options", () => {
+  it("`s3` replaces local files (no /files route); UploadThing wins when both are configured, with a warning naming what to unset", async () => {
+    const server = await startTestServer({
+      adminUrl: backends.at(-1)?.adminUrl ?? null,
+      s3: { bucket, region, endpoint, forcePathStyle: true, credentials },
+    });
+    try {
+      expect(server.openv.adapters.storage.name).toBe(`S3 bucket "${bucket}" at ${endpoint}`);
+      const document = (await (await server.api("/openapi.json")).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(document.paths)).not.toContain("/files/{key}");
+      expect(Object.keys(document.paths)).toContain("/videos/{id}");
+    } finally {
+      await server.close();
+    }
+
+    const logger = recordingLogger();
+    const token = Buffer.from(
+      JSON.stringify({ apiKey: "sk_test_1", appId: "openvtestapp", regions: ["sea1"] }),
+    ).toString("base64");
+    const options = {
+      dataDir: null,
+      filesDir: tempRoot,
+      filesBaseUrl: () => "http://127.0.0.1:1/api/files",
+      logger,
+      s3: { bucket, region },
+    };
+    // Given store and events: only the storage is chosen here.
+    const given = { store: {} as Store, events: createMemoryEvents() };
+    expect((await resolveAdapters(given, options)).storage.name).toBe(`S3 bucket "${bucket}"`);
+    expect(logger.warn).not.toHaveBeenCalled();
+    const both = await resolveAdapters(given, { ...options, uploadthing: { token } });
+    expect(both.storage.name).toBe("UploadThing (app openvtestapp)");
+    expect(logger.warn).toHaveBeenCalledWith(
+      { bucket },
+      expect.stringContaining("videos go to UploadThing; unset UPLOADTHING_TOKEN to use S3"),
+    );
   });
 });
 

@@ -199,8 +199,9 @@ export class OpenVService {
       clerk: options.clerk,
       runpod: options.runpod,
       uploadthing: options.uploadthing,
+      s3: options.s3,
     });
-    const servesLocalFiles = !options.storage && !options.uploadthing;
+    const servesLocalFiles = !options.storage && !options.uploadthing && !options.s3;
     const lifecycle = new VideoLifecycle({
       ...adapters,
       config,
