@@ -67,6 +67,34 @@ const EnvSchema = z.object({
   RUNPOD_EXECUTION_TIMEOUT_MS: positiveInt("RUNPOD_EXECUTION_TIMEOUT_MS").min(5000).optional(),
   RUNPOD_TTL_MS: positiveInt("RUNPOD_TTL_MS").min(10_000).optional(),
   UPLOADTHING_TOKEN: optionalText,
+  /** An S3 bucket (AWS or S3-compatible) for the videos; the other S3_* settings need it. */
+  S3_BUCKET: optionalText,
+  S3_REGION: optionalText,
+  S3_ENDPOINT: emptyAsUnset(
+    z
+      .url({
+        protocol: /^https?$/,
+        error: "S3_ENDPOINT must be an http(s) URL such as https://<account id>.r2.cloudflarestorage.com",
+      })
+      .optional(),
+  ),
+  S3_FORCE_PATH_STYLE: emptyAsUnset(
+    z
+      .enum(["true", "false", "1", "0"], { error: "S3_FORCE_PATH_STYLE must be true or false" })
+      .transform((value) => value === "true" || value === "1")
+      .optional(),
+  ),
+  S3_PREFIX: optionalText,
+  S3_SIGNED_URL_TTL_SECONDS: emptyAsUnset(
+    positiveInt("S3_SIGNED_URL_TTL_SECONDS")
+      .min(1, "S3_SIGNED_URL_TTL_SECONDS must be at least 1 (second)")
+      .max(604_800, "S3_SIGNED_URL_TTL_SECONDS must be at most 604800 (7 days, S3's limit)")
+      .optional(),
+  ),
+  /** Read for S3 only; when unset, the AWS SDK's default chain (profiles, instance roles) applies. */
+  AWS_ACCESS_KEY_ID: optionalText,
+  AWS_SECRET_ACCESS_KEY: optionalText,
+  AWS_SESSION_TOKEN: optionalText,
   /** How long a client may take to send a whole request (slow clients are cut with 408). */
   OPENV_REQUEST_TIMEOUT_MS: emptyAsUnset(
     positiveInt("OPENV_REQUEST_TIMEOUT_MS")
@@ -120,7 +148,11 @@ export interface ReferenceServerSettings {
   webRoot: string | undefined;
   /** Quota, terms and retry rules (MONTHLY_LIMIT_SECONDS, LIMIT_START_DATE, LIMIT_END_DATE, TERMS_VERSION, MAX_RETRIES, MAX_ACTIVE_JOBS). */
   config: LifecycleConfig;
-  /** Clerk, RunPod and UploadThing when configured; each absent one runs on its embedded default. */
+  /**
+   * Clerk, RunPod, and UploadThing or S3 (S3_BUCKET, S3_REGION, S3_ENDPOINT, S3_FORCE_PATH_STYLE,
+   * S3_PREFIX, S3_SIGNED_URL_TTL_SECONDS, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) when configured;
+   * each absent one runs on its embedded default.
+   */
   services: ServiceOptions;
   /** The model catalog from OPENV_MODELS_FILE (a JSON array of models), or undefined for the default. */
   models: ModelDefinition[] | undefined;
@@ -240,7 +272,42 @@ function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
       ...(values.OPENV_OPENAI_MODEL && { model: values.OPENV_OPENAI_MODEL }),
     };
   }
+  const s3 = s3From(values);
+  if (s3) services.s3 = s3;
   return services;
+}
+
+/** S3 storage from S3_* (and AWS_* credentials), or undefined when S3_BUCKET is not set. */
+function s3From(values: z.infer<typeof EnvSchema>): ServiceOptions["s3"] {
+  const { S3_BUCKET: bucket, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = values;
+  if (!bucket) {
+    const stray = (
+      ["S3_REGION", "S3_ENDPOINT", "S3_FORCE_PATH_STYLE", "S3_PREFIX", "S3_SIGNED_URL_TTL_SECONDS"] as const
+    ).filter((name) => values[name] !== undefined);
+    if (stray.length > 0) {
+      throw new Error(
+        `S3 is partly configured (${stray.join(", ")}): set S3_BUCKET too, or unset the S3_* variables to keep videos elsewhere.`,
+      );
+    }
+    return undefined;
+  }
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    throw new Error(
+      `S3 credentials are partly configured: set ${accessKeyId ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"} too, or unset both to use the AWS SDK's default chain (profile, instance or task role).`,
+    );
+  }
+  return {
+    bucket,
+    region: values.S3_REGION,
+    endpoint: values.S3_ENDPOINT,
+    forcePathStyle: values.S3_FORCE_PATH_STYLE,
+    prefix: values.S3_PREFIX,
+    signedUrlTtlSeconds: values.S3_SIGNED_URL_TTL_SECONDS,
+    ...(accessKeyId &&
+      secretAccessKey && {
+        credentials: { accessKeyId, secretAccessKey, sessionToken: values.AWS_SESSION_TOKEN },
+      }),
+  };
 }
 
 /**

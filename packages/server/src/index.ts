@@ -19,6 +19,8 @@ export { createRunPodProvider, runPodPublicApi } from "./adapters/provider/runpo
 export type { CopyFromUrlOptions } from "./adapters/storage/download.js";
 export type { LocalStorageOptions } from "./adapters/storage/local.js";
 export { createLocalStorage } from "./adapters/storage/local.js";
+export type { S3StorageOptions } from "./adapters/storage/s3.js";
+export { createS3Storage } from "./adapters/storage/s3.js";
 export type { UploadThingStorageOptions } from "./adapters/storage/uploadthing.js";
 export { createUploadThingStorage } from "./adapters/storage/uploadthing.js";
 export type { EmbeddedStoreOptions } from "./adapters/store/embedded.js";

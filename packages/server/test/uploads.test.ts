@@ -75,7 +75,7 @@ describe.each(bindings)("image uploads and image-to-video (%s binding)", (bindin
     await new Promise((resolve) => trap.close(resolve));
   });
 
-  const upload = (bytes: Uint8Array, claimed: { type: string; name: string }, user = "alice") =>
+  const upload = (bytes: Uint8Array<ArrayBuffer>, claimed: { type: string; name: string }, user = "alice") =>
     server.api("/uploads", {
       method: "POST",
       user,

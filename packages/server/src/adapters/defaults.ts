@@ -21,6 +21,7 @@ import { createPostgresEvents } from "./events/postgres.js";
 import { createLocalPreviewProvider } from "./provider/local.js";
 import { createRunPodProvider, type RunPodProviderOptions } from "./provider/runpod.js";
 import { createLocalStorage } from "./storage/local.js";
+import { createS3Storage, type S3StorageOptions } from "./storage/s3.js";
 import { createUploadThingStorage } from "./storage/uploadthing.js";
 import { createEmbeddedStore } from "./store/embedded.js";
 import { createPostgresStore } from "./store/postgres.js";
@@ -31,7 +32,7 @@ export interface Adapters {
   store: Store;
   /** Who is calling. Default: Clerk when configured, else the development header auth. */
   auth: Auth;
-  /** Where finished videos are kept. Default: UploadThing when configured, else local files. */
+  /** Where finished videos are kept. Default: UploadThing when configured, else S3 when configured, else local files. */
   storage: Storage;
   /** The service that renders videos. Default: RunPod when configured, else the local preview provider. */
   provider: Provider;
@@ -60,13 +61,19 @@ export interface ServiceOptions {
   runpod?: RunPodProviderOptions | undefined;
   /** OpenAI for prompt enhancement; replaces the template enhancer. */
   openai?: OpenAIEnhancerOptions | undefined;
-  /** UploadThing storage for finished videos; replaces local files. */
+  /** UploadThing storage for finished videos; replaces local files (and wins over `s3` when both are given). */
   uploadthing?:
     | {
         /** The UploadThing API token (UPLOADTHING_TOKEN). */
         token: string;
       }
     | undefined;
+  /**
+   * An S3 bucket (AWS, or an S3-compatible service such as MinIO or R2) for finished videos;
+   * replaces local files. Users get signed URLs that expire. Not used when `uploadthing` is given too.
+   * @example { bucket: "my-app-videos", region: "eu-west-1" }
+   */
+  s3?: Omit<S3StorageOptions, "client" | "logger"> | undefined;
 }
 
 export interface DefaultAdapterOptions extends ServiceOptions {
@@ -85,7 +92,7 @@ export interface DefaultAdapterOptions extends ServiceOptions {
 
 /**
  * Fills every adapter not given: from the service settings when present (Clerk, RunPod,
- * UploadThing, LISTEN/NOTIFY with a PostgreSQL server), else with its embedded default
+ * UploadThing or else S3, LISTEN/NOTIFY with a PostgreSQL server), else with its embedded default
  * (shared/DESIGN.md, "ports").
  */
 export async function resolveAdapters(given: Partial<Adapters>, options: DefaultAdapterOptions): Promise<Adapters> {
@@ -103,11 +110,19 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
     (options.clerk?.webhookSigningSecret
       ? createClerkWebhookVerifier({ signingSecret: options.clerk.webhookSigningSecret })
       : null);
+  if (!given.storage && options.uploadthing && options.s3) {
+    logger.warn(
+      { bucket: options.s3.bucket },
+      "both UploadThing and S3 are configured: videos go to UploadThing; unset UPLOADTHING_TOKEN to use S3",
+    );
+  }
   const storage =
     given.storage ??
     (options.uploadthing
       ? createUploadThingStorage({ token: options.uploadthing.token, logger })
-      : createLocalStorage({ directory: options.filesDir, baseUrl: options.filesBaseUrl }));
+      : options.s3
+        ? createS3Storage({ ...options.s3, logger })
+        : createLocalStorage({ directory: options.filesDir, baseUrl: options.filesBaseUrl }));
   const provider =
     given.provider ??
     (options.runpod

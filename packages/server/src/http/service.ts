@@ -206,8 +206,9 @@ export class OpenVService {
       runpod: options.runpod,
       uploadthing: options.uploadthing,
       openai: options.openai,
+      s3: options.s3,
     });
-    const servesLocalFiles = !options.storage && !options.uploadthing;
+    const servesLocalFiles = !options.storage && !options.uploadthing && !options.s3;
     const lifecycle = new VideoLifecycle({
       ...adapters,
       models: new ModelCatalog(options.models),
