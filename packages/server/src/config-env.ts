@@ -58,6 +58,20 @@ const EnvSchema = z.object({
   RUNPOD_EXECUTION_TIMEOUT_MS: positiveInt("RUNPOD_EXECUTION_TIMEOUT_MS").min(5000).optional(),
   RUNPOD_TTL_MS: positiveInt("RUNPOD_TTL_MS").min(10_000).optional(),
   UPLOADTHING_TOKEN: optionalText,
+  /** fal.ai as the "fal" provider: the API key, and the endpoint id videos render on. */
+  FAL_KEY: optionalText,
+  FAL_MODEL: optionalText,
+  /** Runway as the "runway" provider (the variable name Runway's own SDKs read). */
+  RUNWAYML_API_SECRET: optionalText,
+  RUNWAY_MODEL: optionalText,
+  RUNWAY_BASE_URL: emptyAsUnset(z.url("RUNWAY_BASE_URL must be a URL such as https://api.dev.runwayml.com").optional()),
+  /** An HTTP workflow (n8n and the like) as the "workflow" provider. */
+  OPENV_WORKFLOW_URL: emptyAsUnset(
+    z
+      .url("OPENV_WORKFLOW_URL must be the workflow's trigger URL, e.g. https://n8n.example.com/webhook/openv")
+      .optional(),
+  ),
+  OPENV_WORKFLOW_SECRET: optionalText,
   /** How long a client may take to send a whole request (slow clients are cut with 408). */
   OPENV_REQUEST_TIMEOUT_MS: emptyAsUnset(
     positiveInt("OPENV_REQUEST_TIMEOUT_MS")
@@ -111,7 +125,10 @@ export interface ReferenceServerSettings {
   webRoot: string | undefined;
   /** Quota, terms and retry rules (MONTHLY_LIMIT_SECONDS, LIMIT_START_DATE, LIMIT_END_DATE, TERMS_VERSION, MAX_RETRIES, MAX_ACTIVE_JOBS). */
   config: LifecycleConfig;
-  /** Clerk, RunPod and UploadThing when configured; each absent one runs on its embedded default. */
+  /**
+   * Clerk, RunPod and UploadThing when configured, each absent one running on its embedded default;
+   * fal.ai, Runway and a workflow as more providers when configured.
+   */
   services: ServiceOptions;
 }
 
@@ -192,6 +209,29 @@ function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
     throw new Error("RUNPOD_BASE_URL is set without RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID; set them too, or unset it.");
   }
   if (values.UPLOADTHING_TOKEN) services.uploadthing = { token: values.UPLOADTHING_TOKEN };
+  if (values.FAL_KEY) services.fal = { apiKey: values.FAL_KEY, model: values.FAL_MODEL };
+  else if (values.FAL_MODEL) {
+    throw new Error("FAL_MODEL is set without FAL_KEY; set FAL_KEY (fal dashboard → Keys) too, or unset FAL_MODEL.");
+  }
+  if (values.RUNWAYML_API_SECRET) {
+    services.runway = {
+      apiKey: values.RUNWAYML_API_SECRET,
+      model: values.RUNWAY_MODEL,
+      baseUrl: values.RUNWAY_BASE_URL,
+    };
+  } else if (values.RUNWAY_MODEL || values.RUNWAY_BASE_URL) {
+    throw new Error(
+      `${values.RUNWAY_MODEL ? "RUNWAY_MODEL" : "RUNWAY_BASE_URL"} is set without RUNWAYML_API_SECRET; set RUNWAYML_API_SECRET (Runway developer portal → API Keys) too, or unset the RUNWAY_* variables.`,
+    );
+  }
+  if (values.OPENV_WORKFLOW_URL || values.OPENV_WORKFLOW_SECRET) {
+    if (!values.OPENV_WORKFLOW_URL || !values.OPENV_WORKFLOW_SECRET) {
+      throw new Error(
+        `The workflow provider is partly configured: set ${values.OPENV_WORKFLOW_URL ? "OPENV_WORKFLOW_SECRET (whsec_ followed by base64; the workflow signs and verifies with it)" : "OPENV_WORKFLOW_URL (the workflow's trigger URL)"} too, or unset OPENV_WORKFLOW_*.`,
+      );
+    }
+    services.workflow = { url: values.OPENV_WORKFLOW_URL, secret: values.OPENV_WORKFLOW_SECRET };
+  }
   return services;
 }
 

@@ -7,8 +7,11 @@ import { createClerkWebhookVerifier } from "./auth/clerk-webhook.js";
 import { createDevHeaderAuth } from "./auth/dev-header.js";
 import { createMemoryEvents } from "./events/memory.js";
 import { createPostgresEvents } from "./events/postgres.js";
+import { createFalProvider, type FalProviderOptions } from "./provider/fal.js";
 import { createLocalPreviewProvider } from "./provider/local.js";
 import { createRunPodProvider, type RunPodProviderOptions } from "./provider/runpod.js";
+import { createRunwayProvider, type RunwayProviderOptions } from "./provider/runway.js";
+import { createWorkflowProvider, type WorkflowProviderOptions } from "./provider/workflow.js";
 import { createLocalStorage } from "./storage/local.js";
 import { createUploadThingStorage } from "./storage/uploadthing.js";
 import { createEmbeddedStore } from "./store/embedded.js";
@@ -24,6 +27,12 @@ export interface Adapters {
   storage: Storage;
   /** The service that renders videos. Default: RunPod when configured, else the local preview provider. */
   provider: Provider;
+  /**
+   * More providers by registry key, for videos that render elsewhere than `provider`: `"fal"`,
+   * `"runway"` and `"workflow"` when configured (`ServiceOptions.fal`, `.runway`, `.workflow`).
+   * Given providers are added to (and replace same-named) configured ones. Default `{}`.
+   */
+  providers: Record<string, Provider>;
   /** Live video changes. Default: PostgreSQL LISTEN/NOTIFY with `databaseUrl`, else in this process. */
   events: Events;
   /** Verifies the identity provider's user webhooks; null when none is configured (no route). */
@@ -42,6 +51,12 @@ export interface ServiceOptions {
   clerk?: ClerkOptions | undefined;
   /** RunPod as the video provider; replaces the local preview provider. */
   runpod?: RunPodProviderOptions | undefined;
+  /** fal.ai's queue API as the `"fal"` provider (FAL_KEY, FAL_MODEL). */
+  fal?: FalProviderOptions | undefined;
+  /** Runway's image-to-video API as the `"runway"` provider (RUNWAYML_API_SECRET, RUNWAY_MODEL, RUNWAY_BASE_URL). */
+  runway?: RunwayProviderOptions | undefined;
+  /** An HTTP workflow (n8n and the like) as the `"workflow"` provider (OPENV_WORKFLOW_URL, OPENV_WORKFLOW_SECRET). */
+  workflow?: WorkflowProviderOptions | undefined;
   /** UploadThing storage for finished videos; replaces local files. */
   uploadthing?:
     | {
@@ -67,7 +82,8 @@ export interface DefaultAdapterOptions extends ServiceOptions {
 
 /**
  * Fills every adapter not given: from the service settings when present (Clerk, RunPod,
- * UploadThing, LISTEN/NOTIFY with a PostgreSQL server), else with its embedded default
+ * UploadThing, LISTEN/NOTIFY with a PostgreSQL server; fal.ai, Runway and a workflow as more
+ * providers), else with its embedded default
  * (shared/DESIGN.md, "ports").
  */
 export async function resolveAdapters(given: Partial<Adapters>, options: DefaultAdapterOptions): Promise<Adapters> {
@@ -95,12 +111,18 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
     (options.runpod
       ? createRunPodProvider(options.runpod)
       : createLocalPreviewProvider({ storage, logger, stepDelayMs: options.previewStepDelayMs ?? 0 }));
+  const providers: Record<string, Provider> = {
+    ...(options.fal && { fal: createFalProvider(options.fal) }),
+    ...(options.runway && { runway: createRunwayProvider(options.runway) }),
+    ...(options.workflow && { workflow: createWorkflowProvider(options.workflow) }),
+    ...given.providers,
+  };
   const events =
     given.events ??
     (options.databaseUrl
       ? await createPostgresEvents({ connectionString: options.databaseUrl, logger })
       : createMemoryEvents());
-  return { store, auth, storage, provider, events, userEvents };
+  return { store, auth, storage, provider, providers, events, userEvents };
 }
 
 /**

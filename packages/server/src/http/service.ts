@@ -198,6 +198,9 @@ export class OpenVService {
       previewStepDelayMs: options.previewStepDelayMs,
       clerk: options.clerk,
       runpod: options.runpod,
+      fal: options.fal,
+      runway: options.runway,
+      workflow: options.workflow,
       uploadthing: options.uploadthing,
     });
     const servesLocalFiles = !options.storage && !options.uploadthing;
@@ -268,7 +271,8 @@ export class OpenVService {
 
   /** Closes the adapters (provider, events, database). Call after `stop()`. */
   async closeAdapters(): Promise<void> {
-    await this.adapters.provider.close?.();
+    const providers = new Set([this.adapters.provider, ...Object.values(this.adapters.providers)]);
+    for (const provider of providers) await provider.close?.();
     await this.adapters.events.close?.();
     await this.adapters.store.close();
   }
