@@ -170,6 +170,7 @@ describe("the Runway adapter speaks Runway's API (version 2024-11-06)", () => {
     expect(error.message).not.toContain(apiKey);
     expect(() => createRunwayProvider({ apiKey: "" })).toThrow(/RUNWAYML_API_SECRET/);
     expect(() => createRunwayProvider({ apiKey, model: "gen9" })).toThrow(/RUNWAY_MODEL "gen9"/);
+    expect(() => createRunwayProvider({ apiKey, model: "toString" })).toThrow(/RUNWAY_MODEL "toString"/);
   });
 
   it("maps every task status to the lifecycle's job update", async () => {

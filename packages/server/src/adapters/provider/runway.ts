@@ -111,7 +111,7 @@ export function createRunwayProvider(options: RunwayProviderOptions): Provider {
   }
   const models: Record<string, RunwayModelLimits> = { ...runwayModels, ...options.models };
   const defaultModel = options.model?.trim() || "gen4_turbo";
-  if (!models[defaultModel]) {
+  if (!Object.hasOwn(models, defaultModel)) {
     throw new Error(
       `RUNWAY_MODEL "${defaultModel}" is not a Runway image-to-video model OpenV knows (${Object.keys(models).join(", ")}); pick one, or describe it in the \`models\` option.`,
     );
@@ -156,7 +156,7 @@ export function createRunwayProvider(options: RunwayProviderOptions): Provider {
           `Runway takes prompts of up to ${maxPromptLength} characters; this one has ${input.positive_prompt.length}. Shorten the prompt.`,
         );
       }
-      const model = models[submission.model] ? submission.model : defaultModel;
+      const model = Object.hasOwn(models, submission.model) ? submission.model : defaultModel;
       const limits = models[model] as RunwayModelLimits;
       const promptImage = await imageReference(image);
       if (promptImage.startsWith("data:") && promptImage.length >= maxDataUriLength) {
