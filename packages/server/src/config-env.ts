@@ -95,6 +95,20 @@ const EnvSchema = z.object({
   AWS_ACCESS_KEY_ID: optionalText,
   AWS_SECRET_ACCESS_KEY: optionalText,
   AWS_SESSION_TOKEN: optionalText,
+  /** fal.ai as the "fal" provider: the API key, and the endpoint id videos render on. */
+  FAL_KEY: optionalText,
+  FAL_MODEL: optionalText,
+  /** Runway as the "runway" provider (the variable name Runway's own SDKs read). */
+  RUNWAYML_API_SECRET: optionalText,
+  RUNWAY_MODEL: optionalText,
+  RUNWAY_BASE_URL: emptyAsUnset(z.url("RUNWAY_BASE_URL must be a URL such as https://api.dev.runwayml.com").optional()),
+  /** An HTTP workflow (n8n and the like) as the "workflow" provider. */
+  OPENV_WORKFLOW_URL: emptyAsUnset(
+    z
+      .url("OPENV_WORKFLOW_URL must be the workflow's trigger URL, e.g. https://n8n.example.com/webhook/openv")
+      .optional(),
+  ),
+  OPENV_WORKFLOW_SECRET: optionalText,
   /** How long a client may take to send a whole request (slow clients are cut with 408). */
   OPENV_REQUEST_TIMEOUT_MS: emptyAsUnset(
     positiveInt("OPENV_REQUEST_TIMEOUT_MS")
@@ -151,7 +165,8 @@ export interface ReferenceServerSettings {
   /**
    * Clerk, RunPod, and UploadThing or S3 (S3_BUCKET, S3_REGION, S3_ENDPOINT, S3_FORCE_PATH_STYLE,
    * S3_PREFIX, S3_SIGNED_URL_TTL_SECONDS, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) when configured;
-   * each absent one runs on its embedded default.
+   * each absent one runs on its embedded default; fal.ai, Runway and a workflow as more providers
+   * when configured.
    */
   services: ServiceOptions;
   /** The model catalog from OPENV_MODELS_FILE (a JSON array of models), or undefined for the default. */
@@ -274,6 +289,29 @@ function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
   }
   const s3 = s3From(values);
   if (s3) services.s3 = s3;
+  if (values.FAL_KEY) services.fal = { apiKey: values.FAL_KEY, model: values.FAL_MODEL };
+  else if (values.FAL_MODEL) {
+    throw new Error("FAL_MODEL is set without FAL_KEY; set FAL_KEY (fal dashboard → Keys) too, or unset FAL_MODEL.");
+  }
+  if (values.RUNWAYML_API_SECRET) {
+    services.runway = {
+      apiKey: values.RUNWAYML_API_SECRET,
+      model: values.RUNWAY_MODEL,
+      baseUrl: values.RUNWAY_BASE_URL,
+    };
+  } else if (values.RUNWAY_MODEL || values.RUNWAY_BASE_URL) {
+    throw new Error(
+      `${values.RUNWAY_MODEL ? "RUNWAY_MODEL" : "RUNWAY_BASE_URL"} is set without RUNWAYML_API_SECRET; set RUNWAYML_API_SECRET (Runway developer portal → API Keys) too, or unset the RUNWAY_* variables.`,
+    );
+  }
+  if (values.OPENV_WORKFLOW_URL || values.OPENV_WORKFLOW_SECRET) {
+    if (!values.OPENV_WORKFLOW_URL || !values.OPENV_WORKFLOW_SECRET) {
+      throw new Error(
+        `The workflow provider is partly configured: set ${values.OPENV_WORKFLOW_URL ? "OPENV_WORKFLOW_SECRET (whsec_ followed by base64; the workflow signs and verifies with it)" : "OPENV_WORKFLOW_URL (the workflow's trigger URL)"} too, or unset OPENV_WORKFLOW_*.`,
+      );
+    }
+    services.workflow = { url: values.OPENV_WORKFLOW_URL, secret: values.OPENV_WORKFLOW_SECRET };
+  }
   return services;
 }
 

@@ -12,10 +12,16 @@ export { createTemplateEnhancer, imageToVideoCues, textToVideoCues } from "./ada
 export { createMemoryEvents } from "./adapters/events/memory.js";
 export type { PostgresEventsOptions } from "./adapters/events/postgres.js";
 export { createPostgresEvents } from "./adapters/events/postgres.js";
+export type { FalProviderOptions } from "./adapters/provider/fal.js";
+export { createFalProvider, falQueueApi, falWebhookKeysUrl } from "./adapters/provider/fal.js";
 export type { LocalPreviewProviderOptions } from "./adapters/provider/local.js";
 export { createLocalPreviewProvider } from "./adapters/provider/local.js";
 export type { RunPodProviderOptions } from "./adapters/provider/runpod.js";
 export { createRunPodProvider, runPodPublicApi } from "./adapters/provider/runpod.js";
+export type { RunwayModelLimits, RunwayProviderOptions } from "./adapters/provider/runway.js";
+export { createRunwayProvider, runwayApi, runwayApiVersion, runwayModels } from "./adapters/provider/runway.js";
+export type { WorkflowCallback, WorkflowProviderOptions } from "./adapters/provider/workflow.js";
+export { createWorkflowProvider, WorkflowCallbackSchema } from "./adapters/provider/workflow.js";
 export type { CopyFromUrlOptions } from "./adapters/storage/download.js";
 export type { LocalStorageOptions } from "./adapters/storage/local.js";
 export { createLocalStorage } from "./adapters/storage/local.js";

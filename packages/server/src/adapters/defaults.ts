@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { ModelLimits } from "@openv/protocol";
+import { type ModelDefinition, mochiModel } from "../core/catalog.js";
 import type {
   Auth,
   Events,
@@ -18,8 +20,11 @@ import { createOpenAIEnhancer, type OpenAIEnhancerOptions } from "./enhancer/ope
 import { createTemplateEnhancer } from "./enhancer/template.js";
 import { createMemoryEvents } from "./events/memory.js";
 import { createPostgresEvents } from "./events/postgres.js";
+import { createFalProvider, type FalProviderOptions } from "./provider/fal.js";
 import { createLocalPreviewProvider } from "./provider/local.js";
 import { createRunPodProvider, type RunPodProviderOptions } from "./provider/runpod.js";
+import { createRunwayProvider, type RunwayProviderOptions } from "./provider/runway.js";
+import { createWorkflowProvider, type WorkflowProviderOptions } from "./provider/workflow.js";
 import { createLocalStorage } from "./storage/local.js";
 import { createS3Storage, type S3StorageOptions } from "./storage/s3.js";
 import { createUploadThingStorage } from "./storage/uploadthing.js";
@@ -36,6 +41,12 @@ export interface Adapters {
   storage: Storage;
   /** The service that renders videos. Default: RunPod when configured, else the local preview provider. */
   provider: Provider;
+  /**
+   * More providers by registry key, for videos that render elsewhere than `provider`: `"fal"`,
+   * `"runway"` and `"workflow"` when configured (`ServiceOptions.fal`, `.runway`, `.workflow`).
+   * Given providers are added to (and replace same-named) configured ones. Default `{}`.
+   */
+  providers: Record<string, Provider>;
   /** Live video changes. Default: PostgreSQL LISTEN/NOTIFY with `databaseUrl`, else in this process. */
   events: Events;
   /** Verifies the identity provider's user webhooks; null when none is configured (no route). */
@@ -61,6 +72,12 @@ export interface ServiceOptions {
   runpod?: RunPodProviderOptions | undefined;
   /** OpenAI for prompt enhancement; replaces the template enhancer. */
   openai?: OpenAIEnhancerOptions | undefined;
+  /** fal.ai's queue API as the `"fal"` provider (FAL_KEY, FAL_MODEL). */
+  fal?: FalProviderOptions | undefined;
+  /** Runway's image-to-video API as the `"runway"` provider (RUNWAYML_API_SECRET, RUNWAY_MODEL, RUNWAY_BASE_URL). */
+  runway?: RunwayProviderOptions | undefined;
+  /** An HTTP workflow (n8n and the like) as the `"workflow"` provider (OPENV_WORKFLOW_URL, OPENV_WORKFLOW_SECRET). */
+  workflow?: WorkflowProviderOptions | undefined;
   /** UploadThing storage for finished videos; replaces local files (and wins over `s3` when both are given). */
   uploadthing?:
     | {
@@ -92,7 +109,8 @@ export interface DefaultAdapterOptions extends ServiceOptions {
 
 /**
  * Fills every adapter not given: from the service settings when present (Clerk, RunPod,
- * UploadThing or else S3, LISTEN/NOTIFY with a PostgreSQL server), else with its embedded default
+ * UploadThing or else S3, LISTEN/NOTIFY with a PostgreSQL server; fal.ai, Runway and a workflow as
+ * more providers), else with its embedded default
  * (shared/DESIGN.md, "ports").
  */
 export async function resolveAdapters(given: Partial<Adapters>, options: DefaultAdapterOptions): Promise<Adapters> {
@@ -128,6 +146,12 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
     (options.runpod
       ? createRunPodProvider(options.runpod)
       : createLocalPreviewProvider({ storage, logger, stepDelayMs: options.previewStepDelayMs ?? 0 }));
+  const providers: Record<string, Provider> = {
+    ...(options.fal && { fal: createFalProvider(options.fal) }),
+    ...(options.runway && { runway: createRunwayProvider(options.runway) }),
+    ...(options.workflow && { workflow: createWorkflowProvider(options.workflow) }),
+    ...given.providers,
+  };
   const events =
     given.events ??
     (options.databaseUrl
@@ -139,7 +163,68 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
       : options.openai
         ? createOpenAIEnhancer(options.openai)
         : createTemplateEnhancer();
-  return { store, auth, storage, provider, events, userEvents, enhancer };
+  return { store, auth, storage, provider, providers, events, userEvents, enhancer };
+}
+
+/** Limits of the hosted models in the default catalog: 24 fps clips of about 1 to 10 seconds. */
+const hostedLimits: ModelLimits = {
+  promptMaxLength: 1000,
+  frames: { min: 25, max: 241, step: 24, default: 121 },
+  fps: 24,
+  width: { min: 256, max: 1584, multipleOf: 16, default: 1280 },
+  height: { min: 256, max: 1584, multipleOf: 16, default: 720 },
+  steps: { min: 1, max: 100, default: 30 },
+  cfg: { min: 0, max: 20, default: 3 },
+};
+
+/**
+ * The catalog when the host names none: Mochi 1 on the main provider, then one model per
+ * configured extra provider (prices are defaults; set `models` to choose your own).
+ */
+export function defaultModels(options: ServiceOptions): ModelDefinition[] {
+  const models: ModelDefinition[] = [mochiModel];
+  if (options.fal) {
+    models.push({
+      id: "fal",
+      name: "fal.ai",
+      description: `Text- or image-to-video on fal.ai (${options.fal.model ?? "the FAL_MODEL endpoint"}).`,
+      image: "optional",
+      limits: hostedLimits,
+      cost: { credits: 2 },
+      provider: "fal",
+      ...(options.fal.model && { providerModel: options.fal.model }),
+    });
+  }
+  if (options.runway) {
+    const runwayModel = options.runway.model ?? "gen4_turbo";
+    models.push({
+      id: `runway-${runwayModel.replaceAll("_", "-")}`,
+      name: `Runway ${runwayModel}`,
+      description: "Runway image-to-video: animates an uploaded image for 5 or 10 seconds.",
+      image: "required",
+      limits: {
+        ...hostedLimits,
+        frames: { min: 121, max: 241, step: 120, default: 121 },
+        width: { min: 672, max: 1584, multipleOf: 16, default: 1280 },
+        height: { min: 672, max: 1584, multipleOf: 16, default: 720 },
+      },
+      cost: { credits: 5 },
+      provider: "runway",
+      providerModel: runwayModel,
+    });
+  }
+  if (options.workflow) {
+    models.push({
+      id: "workflow",
+      name: "Workflow",
+      description: "Rendered by the configured HTTP workflow (n8n or similar).",
+      image: "optional",
+      limits: mochiModel.limits,
+      cost: { credits: 1 },
+      provider: "workflow",
+    });
+  }
+  return models;
 }
 
 /**

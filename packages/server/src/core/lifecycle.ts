@@ -444,7 +444,7 @@ export class VideoLifecycle {
   async readProviderWebhook(videoId: string, request: ProviderWebhookRequest): Promise<RunPodJob | null> {
     const video = await this.#deps.store.getVideoById(videoId);
     const provider = video ? this.providerOf(video) : this.#deps.provider;
-    return provider.readWebhook ? provider.readWebhook(request) : null;
+    return provider.readWebhook ? provider.readWebhook({ ...request, jobId: video?.jobId ?? null }) : null;
   }
 
   /** Throws `unauthorized` unless `token` is the webhook token of this video's attempt. */
