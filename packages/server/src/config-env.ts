@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import type { ServiceOptions } from "./adapters/defaults.js";
+import { readSigningSecret } from "./adapters/webhooks/standard.js";
 import { defaultLifecycleConfig, type LifecycleConfig, parseLimitDate } from "./core/config.js";
 import type { ReconcilerOptions } from "./core/reconciler.js";
 import type { RateLimit } from "./http/rate-limit.js";
@@ -58,6 +59,12 @@ const EnvSchema = z.object({
   RUNPOD_EXECUTION_TIMEOUT_MS: positiveInt("RUNPOD_EXECUTION_TIMEOUT_MS").min(5000).optional(),
   RUNPOD_TTL_MS: positiveInt("RUNPOD_TTL_MS").min(10_000).optional(),
   UPLOADTHING_TOKEN: optionalText,
+  /** The host app's endpoint for outbound webhooks (Standard Webhooks), with OPENV_WEBHOOK_SIGNING_SECRET. */
+  OPENV_WEBHOOK_URL: emptyAsUnset(
+    z.url("OPENV_WEBHOOK_URL must be a URL such as https://app.example.com/api/openv-webhooks").optional(),
+  ),
+  /** The `whsec_…` secret outbound webhooks are signed with (not OPENV_WEBHOOK_SECRET, which signs provider URLs). */
+  OPENV_WEBHOOK_SIGNING_SECRET: optionalText,
   /** How long a client may take to send a whole request (slow clients are cut with 408). */
   OPENV_REQUEST_TIMEOUT_MS: emptyAsUnset(
     positiveInt("OPENV_REQUEST_TIMEOUT_MS")
@@ -111,7 +118,10 @@ export interface ReferenceServerSettings {
   webRoot: string | undefined;
   /** Quota, terms and retry rules (MONTHLY_LIMIT_SECONDS, LIMIT_START_DATE, LIMIT_END_DATE, TERMS_VERSION, MAX_RETRIES, MAX_ACTIVE_JOBS). */
   config: LifecycleConfig;
-  /** Clerk, RunPod and UploadThing when configured; each absent one runs on its embedded default. */
+  /**
+   * Clerk, RunPod, UploadThing and outbound webhooks when configured; each absent one runs on its
+   * embedded default (outbound webhooks: none).
+   */
   services: ServiceOptions;
 }
 
@@ -192,6 +202,15 @@ function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
     throw new Error("RUNPOD_BASE_URL is set without RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID; set them too, or unset it.");
   }
   if (values.UPLOADTHING_TOKEN) services.uploadthing = { token: values.UPLOADTHING_TOKEN };
+  if (values.OPENV_WEBHOOK_URL || values.OPENV_WEBHOOK_SIGNING_SECRET) {
+    if (!values.OPENV_WEBHOOK_URL || !values.OPENV_WEBHOOK_SIGNING_SECRET) {
+      throw new Error(
+        `Outbound webhooks are partly configured: set ${values.OPENV_WEBHOOK_URL ? "OPENV_WEBHOOK_SIGNING_SECRET" : "OPENV_WEBHOOK_URL"} too, or unset both to send none.`,
+      );
+    }
+    readSigningSecret(values.OPENV_WEBHOOK_SIGNING_SECRET, "OPENV_WEBHOOK_SIGNING_SECRET");
+    services.outboundWebhooks = { url: values.OPENV_WEBHOOK_URL, secret: values.OPENV_WEBHOOK_SIGNING_SECRET };
+  }
   return services;
 }
 

@@ -21,6 +21,8 @@ export type { EmbeddedStoreOptions } from "./adapters/store/embedded.js";
 export { createEmbeddedStore } from "./adapters/store/embedded.js";
 export type { PostgresStoreOptions } from "./adapters/store/postgres.js";
 export { createPostgresStore } from "./adapters/store/postgres.js";
+export type { StandardWebhookSenderOptions } from "./adapters/webhooks/standard.js";
+export { createStandardWebhookSender } from "./adapters/webhooks/standard.js";
 export type { ReferenceServerSettings } from "./config-env.js";
 export { openvOptionsFromSettings, settingsFromEnv } from "./config-env.js";
 export type { LifecycleConfig } from "./core/config.js";
@@ -35,6 +37,8 @@ export type {
   SubmitVideoResult,
 } from "./core/lifecycle.js";
 export { VideoLifecycle } from "./core/lifecycle.js";
+export type { OutboxDispatcherOptions, OutboxPassReport } from "./core/outbox.js";
+export { defaultOutboxDispatcherOptions, OutboxDispatcher, outboxRetryDelay } from "./core/outbox.js";
 export type {
   Auth,
   AuthRequest,
@@ -42,6 +46,7 @@ export type {
   IdempotencyRecord,
   ListPosition,
   Logger,
+  OutboxRecord,
   Provider,
   ProviderSubmission,
   Storage,
@@ -53,6 +58,7 @@ export type {
   UserEventVerifier,
   VideoPatch,
   VideoRecord,
+  WebhookSender,
 } from "./core/ports.js";
 export type { ReconcilePassReport, ReconcilerOptions } from "./core/reconciler.js";
 export { defaultReconcilerOptions, Reconciler } from "./core/reconciler.js";

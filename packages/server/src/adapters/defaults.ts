@@ -1,7 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Auth, Events, Logger, Provider, Storage, Store, UserEventVerifier } from "../core/ports.js";
+import type {
+  Auth,
+  Events,
+  Logger,
+  Provider,
+  Storage,
+  Store,
+  UserEventVerifier,
+  WebhookSender,
+} from "../core/ports.js";
 import { type ClerkAuthOptions, createClerkAuth } from "./auth/clerk.js";
 import { createClerkWebhookVerifier } from "./auth/clerk-webhook.js";
 import { createDevHeaderAuth } from "./auth/dev-header.js";
@@ -13,6 +22,7 @@ import { createLocalStorage } from "./storage/local.js";
 import { createUploadThingStorage } from "./storage/uploadthing.js";
 import { createEmbeddedStore } from "./store/embedded.js";
 import { createPostgresStore } from "./store/postgres.js";
+import { createStandardWebhookSender, type StandardWebhookSenderOptions } from "./webhooks/standard.js";
 
 /** The implementations of the ports a server runs with. */
 export interface Adapters {
@@ -28,6 +38,11 @@ export interface Adapters {
   events: Events;
   /** Verifies the identity provider's user webhooks; null when none is configured (no route). */
   userEvents: UserEventVerifier | null;
+  /**
+   * Sends outbound webhooks (`video.completed`, `video.failed`, `video.deleted`) to the host app.
+   * Default: Standard Webhooks to `outboundWebhooks.url` when configured, else null (none are queued).
+   */
+  webhookSender: WebhookSender | null;
 }
 
 /** Clerk settings: auth for every route, and the signing secret of its user webhooks. */
@@ -49,6 +64,12 @@ export interface ServiceOptions {
         token: string;
       }
     | undefined;
+  /**
+   * Outbound webhooks to the host app, signed per Standard Webhooks (OPENV_WEBHOOK_URL,
+   * OPENV_WEBHOOK_SIGNING_SECRET): a video that completes, fails or is deleted queues a message in
+   * the outbox with the change, and the dispatcher delivers it with retries. Default: none.
+   */
+  outboundWebhooks?: StandardWebhookSenderOptions | undefined;
 }
 
 export interface DefaultAdapterOptions extends ServiceOptions {
@@ -75,6 +96,9 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
   // Auth first: a refusal (dev auth in production) must come before any database is opened.
   const auth =
     given.auth ?? (options.clerk ? createClerkAuth(options.clerk) : createDevHeaderAuth({ nodeEnv: options.nodeEnv }));
+  // So must a refused webhook secret.
+  const webhookSender =
+    given.webhookSender ?? (options.outboundWebhooks ? createStandardWebhookSender(options.outboundWebhooks) : null);
   const store =
     given.store ??
     (options.databaseUrl
@@ -100,7 +124,7 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
     (options.databaseUrl
       ? await createPostgresEvents({ connectionString: options.databaseUrl, logger })
       : createMemoryEvents());
-  return { store, auth, storage, provider, events, userEvents };
+  return { store, auth, storage, provider, events, userEvents, webhookSender };
 }
 
 /**
