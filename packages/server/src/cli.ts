@@ -14,6 +14,7 @@ async function main(): Promise<void> {
       provider: adapters.provider.name,
       events: adapters.events.name,
       userWebhooks: adapters.userEvents?.name ?? "none (no CLERK_WEBHOOK_SIGNING_SECRET)",
+      outboundWebhooks: adapters.webhookSender?.name ?? "none (no OPENV_WEBHOOK_URL)",
     },
     "OpenV adapters",
   );
