@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { OutboundWebhookEventSchema, type Video, VideoSchema } from "@openv/protocol";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PrismaStore } from "../src/adapters/store/prisma.js";
 import { createStandardWebhookSender } from "../src/adapters/webhooks/standard.js";
 import { OutboxDispatcher, outboxRetryDelay } from "../src/core/outbox.js";
@@ -58,15 +58,32 @@ const outboxOf = (server: TestServer) => {
 describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
   let receiver: WebhookReceiver;
   let provider: ScriptedProvider;
+  /** One server for the tests that need nothing special (an embedded database takes seconds to open). */
+  let shared: TestServer;
   const cleanups: (() => Promise<unknown>)[] = [];
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     receiver = await new WebhookReceiver(newSecret()).start();
     provider = new ScriptedProvider();
+    shared = await startTestServer({
+      adminUrl,
+      provider,
+      outboundWebhooks: { url: receiver.url, secret: receiver.secret },
+      config: { maxRetries: 0, maxActiveJobs: 20 },
+    });
+    await accepted(shared);
+  });
+  afterAll(async () => {
+    await shared?.close();
+    await receiver?.stop();
+  });
+  beforeEach(async () => {
+    await receiver.start();
+    receiver.reset();
+    await execute(shared, `DELETE FROM "OutboxMessage"`);
   });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    await receiver.stop();
   });
 
   async function start(options: TestServerOptions = {}): Promise<TestServer> {
@@ -99,8 +116,7 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
   }
 
   it("a completed video produces exactly one video.completed delivery, signed so the official library verifies it", async () => {
-    const server = await start();
-    await accepted(server);
+    const server = shared;
     const video = await completeOne(server);
     // Queued with the change: the message is there before any dispatcher ran, one for the whole
     // queued → processing → completed journey.
@@ -130,8 +146,7 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
   });
 
   it("a failed video produces video.failed (with its error), a deleted one video.deleted", async () => {
-    const server = await start({ config: { maxRetries: 0 } });
-    await accepted(server);
+    const server = shared;
     const failing = await generate(server);
     expect((await provider.send({ status: "FAILED", error: "invalid_input: num_frames out of range" })).status).toBe(
       200,
@@ -174,8 +189,7 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
   });
 
   it("an endpoint that answers 500 gets the message again after the backoff, with the same webhook-id, and it verifies", async () => {
-    const server = await start();
-    await accepted(server);
+    const server = shared;
     receiver.answer = (index) => (index === 0 ? 500 : 200);
     const video = await completeOne(server);
 
@@ -209,8 +223,7 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
   });
 
   it("an endpoint that is down: every message is retried and none is lost", async () => {
-    const server = await start({ config: { maxActiveJobs: 10 } });
-    await accepted(server);
+    const server = shared;
     await receiver.stop();
     const videos = [await completeOne(server), await completeOne(server), await completeOne(server)];
     expect(await outboxOf(server).runOnce()).toMatchObject({ claimed: 3, retrying: 3 });
@@ -230,8 +243,7 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
   });
 
   it("gives up after maxAttempts, logging each failure with the message id and what to do; the logged fix sends it again", async () => {
-    const server = await start();
-    await accepted(server);
+    const server = shared;
     receiver.answer = () => 503;
     await completeOne(server);
     const { logger, lines } = recordingLogger();
@@ -282,7 +294,7 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
       b = await start({ ...options, adminUrl: null, databaseUrl: database.url });
     } else {
       // An embedded database has one process: two dispatchers over its one store.
-      a = await start(options);
+      a = shared;
       b = a;
     }
     await accepted(a);
@@ -314,19 +326,44 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
     expect(videoIds.sort()).toEqual(videos.map((video) => video.id).sort());
   });
 
+  it("stopping mid-pass waits only for the send in flight; the messages it left are sent once their claim expires", async () => {
+    const server = shared;
+    for (let i = 0; i < 4; i++) await completeOne(server);
+    receiver.delayMs = 800;
+    const dispatcher = new OutboxDispatcher({
+      store: server.openv.adapters.store,
+      sender: server.openv.adapters.webhookSender as NonNullable<typeof server.openv.adapters.webhookSender>,
+      logger: recordingLogger().logger,
+      options: { concurrency: 1, pollIntervalMs: 60_000 },
+    });
+    dispatcher.start();
+    while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const stoppingAt = Date.now();
+    await dispatcher.stop();
+    // One 800 ms send, not four in a row.
+    expect(Date.now() - stoppingAt).toBeLessThan(1_500);
+    expect(receiver.received).toHaveLength(1);
+    receiver.delayMs = 0;
+    // Still claimed by the stopped pass: nobody sends them twice meanwhile.
+    expect(await outboxOf(server).runOnce()).toMatchObject({ claimed: 0 });
+    await execute(server, `UPDATE "OutboxMessage" SET "claimedUntil" = now() - interval '1 second'`);
+    expect(await outboxOf(server).runOnce()).toMatchObject({ claimed: 3, delivered: 3 });
+    expect(new Set(receiver.delivered.map((delivery) => delivery.id)).size).toBe(4);
+  });
+
   it("a video completed while the endpoint is down is delivered by the next instance on the same database", async () => {
-    let shared: TestServerOptions;
+    let sameDatabase: TestServerOptions;
     if (adminUrl) {
       const database = await createTestDatabase(adminUrl);
       cleanups.push(() => database.drop());
-      shared = { adminUrl: null, databaseUrl: database.url };
+      sameDatabase = { adminUrl: null, databaseUrl: database.url };
     } else {
       const dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-outbox-"));
       cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-      shared = { dataDir };
+      sameDatabase = { dataDir };
     }
     await receiver.stop();
-    const before = await start(shared);
+    const before = await start(sameDatabase);
     await accepted(before);
     const video = await completeOne(before);
     expect(await outboxOf(before).runOnce()).toMatchObject({ retrying: 1 });
@@ -336,7 +373,7 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
     // The next instance runs its loop (as in production): it finds the message and delivers it
     // without anyone calling runOnce().
     await receiver.start();
-    const after = await start({ ...shared, outbox: { pollIntervalMs: 100 } });
+    const after = await start({ ...sameDatabase, outbox: { pollIntervalMs: 100 } });
     const deadline = Date.now() + 15_000;
     while (receiver.delivered.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(receiver.delivered).toHaveLength(1);

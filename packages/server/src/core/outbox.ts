@@ -53,7 +53,10 @@ export interface OutboxPassReport {
   retrying: number;
   /** Messages that failed for the last time and were given up. */
   gaveUp: number;
-  /** Messages not attempted because the pass ran past half their claim (they are sent by a later pass). */
+  /**
+   * Messages not attempted because the pass ran past half their claim, or the dispatcher was
+   * stopping; they are sent by a later pass once their claim expires.
+   */
   skipped: number;
 }
 
@@ -89,6 +92,8 @@ export class OutboxDispatcher {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
   #stopped = true;
+  /** `stop()` was called: passes send nothing more (the sends in flight finish). */
+  #closing = false;
   /** A nudge arrived during a pass: run another one right after it. */
   #again = false;
 
@@ -118,12 +123,18 @@ export class OutboxDispatcher {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
+    this.#closing = false;
     this.#schedule(0);
   }
 
-  /** Stops the loop and waits for the pass in flight, if any. */
+  /**
+   * Stops the loop and waits for the sends in flight; the pass sends no more messages, so a
+   * shutdown waits at most one send timeout. Messages it had claimed but not sent go to whichever
+   * instance claims them once the claim expires (`claimMs`).
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#closing = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running;
@@ -169,7 +180,10 @@ export class OutboxDispatcher {
     this.#timer.unref();
   }
 
-  /** One pass: claim due messages, send them, record each outcome. Safe to call concurrently, from any number of instances. */
+  /**
+   * One pass: claim due messages, send them, record each outcome. Safe to call concurrently, from
+   * any number of instances. After `stop()` it sends nothing until `start()`.
+   */
   async runOnce(): Promise<OutboxPassReport> {
     const { claimMs, batchSize, concurrency } = this.options;
     const claimedAt = Date.now();
@@ -178,6 +192,10 @@ export class OutboxDispatcher {
     const queue = [...messages];
     const worker = async () => {
       for (let message = queue.shift(); message; message = queue.shift()) {
+        if (this.#closing) {
+          report.skipped++;
+          continue;
+        }
         // Past half its claim, another instance may claim the message before our attempt ends:
         // leave it (unsettled, so not counted as an attempt) to whoever claims it next.
         if (Date.now() - claimedAt > claimMs / 2) {

@@ -43,6 +43,15 @@ export class WebhookReceiver {
     this.#verifier = new Webhook(secret);
   }
 
+  /** Forgets what it received and answers 204 at once again. */
+  reset(): void {
+    this.received.length = 0;
+    this.answer = () => 204;
+    this.delayMs = 0;
+    this.maxInFlightPerId = 0;
+    this.#inFlight.clear();
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.#port}/hooks/openv`;
   }
@@ -52,7 +61,9 @@ export class WebhookReceiver {
     return this.received.filter((request) => request.verified !== null && request.answeredWith < 300);
   }
 
+  /** Listens (again, on the same port after `stop()`); does nothing while listening. */
   async start(): Promise<this> {
+    if (this.#server) return this;
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
