@@ -102,7 +102,7 @@ export function newVideoId(): string {
 }
 
 /** A Standard Webhooks message id (`webhook-id`), the same on every delivery attempt. */
-export function newOutboxMessageId(): string {
+function newOutboxMessageId(): string {
   return `msg_${randomBytes(16).toString("base64url")}`;
 }
 
