@@ -268,7 +268,9 @@ type FieldKind =
   | "object"
   | "eventType"
   | "record"
-  | "clerkUserId";
+  | "clerkUserId"
+  | "creditUserId"
+  | "credits";
 
 interface BodyRoute {
   name: string;
@@ -359,6 +361,23 @@ const bodyRoutes: BodyRoute[] = [
     textField: ["ids", "0"],
   },
   {
+    // Bodies are checked before the caller's role: a valid grant by a user who is no admin is 403.
+    name: "POST /admin/credits",
+    method: "POST",
+    target: () => "/api/admin/credits",
+    headers: () => [user(alice)],
+    valid: { userId: "carol", credits: 5 },
+    validAnswer: refused(403, "forbidden"),
+    unknownKeys: "refused",
+    parsedAsJson: true,
+    fields: [
+      [["userId"], "creditUserId"],
+      [["credits"], "credits"],
+      [["reason"], "optionalText"],
+    ],
+    textField: ["reason"],
+  },
+  {
     name: "POST /terms/accept",
     method: "POST",
     target: () => "/api/terms/accept",
@@ -425,6 +444,8 @@ const wrongValues: Record<FieldKind, unknown[]> = {
   cfg: [...notANumber, ...notFinite, -0.5, 20.5, 1e308],
   idList: ["vid_nope", 42, null, {}, [42], [null], [""], [["vid_nope"]], [{}], ["x".repeat(201)], Array(101).fill("v")],
   jobId: [...notAString, "", "j".repeat(201)],
+  creditUserId: [...notAString, "", "u".repeat(201)],
+  credits: [...notANumber, ...notFinite, unsafeInteger, 0, 1.5, 1_000_000_001, -1_000_000_001, 1e308],
   jobStatus: [...notAString, "", "DONE", "in_queue", "IN_QUEUE "],
   number: ["5", "", null, true, [], {}, ...notFinite],
   object: ["x", 42, null, true, [], [{}]],
@@ -821,6 +842,9 @@ const authedRoutes: AuthedRoute[] = [
   ["GET", "/api/usage"],
   ["GET", "/api/terms/check"],
   ["POST", "/api/terms/accept", '{"version":"9"}'],
+  ["GET", "/api/credits?limit=abc"],
+  ["POST", "/api/admin/credits", "{"],
+  ["POST", "/api/uploads", "not an image"],
 ].map(([method = "", path = "", body]) => ({
   name: `${method} ${path.replace("/api", "")}`,
   request: (world: World) => ({
