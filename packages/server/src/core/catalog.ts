@@ -122,6 +122,36 @@ export class ModelCatalog {
   }
 }
 
+/**
+ * Adds to a body's schema issues the model-limit issues of its other fields, so one answer lists
+ * every field to fix (a width the schema refuses and frames the model refuses). Fields the schema
+ * already reported, or that are not numbers, are left to the schema.
+ */
+export function withModelLimitIssues(catalog: ModelCatalog, error: unknown, body: unknown): unknown {
+  if (!(error instanceof OpenVError) || error.code !== "validation_failed") return error;
+  if (!body || typeof body !== "object" || Array.isArray(body)) return error;
+  const fields = body as Record<string, unknown>;
+  const reported = (error.details?.issues as ValidationIssue[] | undefined) ?? [];
+  const model = typeof fields.model === "string" ? catalog.get(fields.model) : catalog.defaultModel;
+  if (!model) return error;
+  const numbers = ["frames", "width", "height", "steps", "cfg"] as const;
+  const given = numbers.filter(
+    (field) =>
+      typeof fields[field] === "number" &&
+      !reported.some((issue) => issue.path.length === 1 && issue.path[0] === field),
+  );
+  if (given.length === 0) return error;
+  const settings = settingsFromRequest({ prompt: "x" }, model);
+  for (const field of given) settings[field] = fields[field] as number;
+  const extra = checkLimits(model, settings).filter((issue) => given.includes(issue.path[0] as (typeof given)[number]));
+  if (extra.length === 0) return error;
+  return new OpenVError({
+    code: "validation_failed",
+    message: error.message,
+    details: { ...error.details, issues: [...reported, ...extra] },
+  });
+}
+
 function invalid(issues: ValidationIssue[]): OpenVError {
   return new OpenVError({
     code: "validation_failed",

@@ -23,7 +23,12 @@ import {
   type WorkerOutput,
 } from "@openv/protocol";
 import { type BillingPolicy, billingPolicy, newEntryId } from "./billing.js";
-import { ModelCatalog as DefaultCatalog, type ModelCatalog, type ModelDefinition } from "./catalog.js";
+import {
+  ModelCatalog as DefaultCatalog,
+  type ModelCatalog,
+  type ModelDefinition,
+  withModelLimitIssues,
+} from "./catalog.js";
 import type { LifecycleConfig } from "./config.js";
 import { notFound, OpenVError } from "./errors.js";
 import { classifyFailure, type JobFailure, readCompletion, readProgress } from "./failure.js";
@@ -894,6 +899,11 @@ export class VideoLifecycle {
   }
 
   // ── Models and credits ──────────────────────────────────────────────────────────────────────
+
+  /** `error` (a body's schema issues) with the issues of the body's other fields against its model's limits added. */
+  withModelLimitIssues(error: unknown, body: unknown): unknown {
+    return withModelLimitIssues(this.#models, error, body);
+  }
 
   /** The catalog: the models a request may name, with their limits and prices. */
   listModels(): ListModelsResponse {

@@ -94,6 +94,13 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       ...(result.replayed && { headers: { [headers.idempotentReplayed]: "true" } }),
     };
   };
+  const parseGenerateBody = (json: unknown) => {
+    try {
+      return parseInput(GenerateRequestSchema, json, "body");
+    } catch (error) {
+      throw lifecycle.withModelLimitIssues(error, json);
+    }
+  };
   const videoId = (context: RouteContext) => parseInput(IdParamsSchema, context.params, "query").id;
 
   const routes: Route[] = [
