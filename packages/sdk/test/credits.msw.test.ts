@@ -1,5 +1,5 @@
 // Models, credits, uploads and the admin grant over a fake network (msw). No real server in this file.
-import type { CreditEntry, Model, Upload, Usage } from "@openv/protocol";
+import type { CreditEntry, Upload, Usage } from "@openv/protocol";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ import {
   TimeoutError,
   ValidationError,
 } from "../src/index.js";
-import { errorBody } from "./support/fixtures.js";
+import { errorBody, model } from "./support/fixtures.js";
 
 const base = "http://openv.test/api";
 const network = setupServer();
@@ -25,24 +25,6 @@ afterAll(() => network.close());
 
 const fastClient = (options: Partial<Parameters<typeof createClient>[0]> = {}): OpenVClient =>
   createClient({ baseUrl: base, retryDelayMs: 5, maxRetryDelayMs: 20, ...options });
-
-const model = (id: string, extra: Partial<Model> = {}): Model => ({
-  id,
-  name: `Model ${id}`,
-  description: "Renders things.",
-  image: "none",
-  limits: {
-    promptMaxLength: 2000,
-    frames: { min: 7, max: 163, step: 6, default: 31 },
-    fps: 30,
-    width: { min: 256, max: 1280, multipleOf: 16, default: 848 },
-    height: { min: 256, max: 1280, multipleOf: 16, default: 480 },
-    steps: { min: 1, max: 200, default: 64 },
-    cfg: { min: 0, max: 20, default: 4.5 },
-  },
-  cost: { credits: 5 },
-  ...extra,
-});
 
 const entry = (id: string, delta: number, balanceAfter: number): CreditEntry => ({
   id,
