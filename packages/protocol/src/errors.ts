@@ -18,6 +18,12 @@ export const errorStatusByCode = {
   not_found: 404,
   /** The body is larger than the server accepts. */
   payload_too_large: 413,
+  /**
+   * An upload is not of a type the server accepts (judged from its content, not its name); e.g. an
+   * MP4 or a GIF sent as an input image. `details.detected` names what it is (null when unrecognised)
+   * and `details.accepted` lists the media types accepted.
+   */
+  unsupported_media_type: 415,
   /** The same `Idempotency-Key` came with another body. */
   idempotency_conflict: 422,
   /** The same `Idempotency-Key` while its first request is still running. */

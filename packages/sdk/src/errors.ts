@@ -68,7 +68,10 @@ export class OpenVClientError extends Error {
   }
 }
 
-/** 400 `validation_failed` (or 413 `payload_too_large`): the request does not match the contract. */
+/**
+ * 400 `validation_failed` (or 413 `payload_too_large`, 415 `unsupported_media_type`): the request
+ * does not match the contract.
+ */
 export class ValidationError extends OpenVClientError {
   /** Always `"ValidationError"`. */
   override name = "ValidationError";

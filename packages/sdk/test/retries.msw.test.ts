@@ -251,6 +251,7 @@ describe("contract errors are typed and never retried", () => {
     { status: 409, body: errorBody("too_many_active_jobs", "wait", { active: 3, limit: 3 }), type: ConflictError },
     { status: 422, body: errorBody("idempotency_conflict"), type: ConflictError },
     { status: 413, body: errorBody("payload_too_large"), type: ValidationError },
+    { status: 415, body: errorBody("unsupported_media_type"), type: ValidationError },
     { status: 502, body: errorBody("provider_unavailable"), type: ProviderUnavailableError },
   ] as const;
 

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { ServiceOptions } from "./adapters/defaults.js";
+import { type ModelDefinition, ModelDefinitionSchema } from "./core/catalog.js";
 import { defaultLifecycleConfig, type LifecycleConfig, parseLimitDate } from "./core/config.js";
 import type { ReconcilerOptions } from "./core/reconciler.js";
 import type { RateLimit } from "./http/rate-limit.js";
@@ -46,6 +48,11 @@ const EnvSchema = z.object({
   OPENV_RECONCILE_JOBLESS_GRACE_MS: positiveInt("OPENV_RECONCILE_JOBLESS_GRACE_MS").optional(),
   /** A built web app to serve at / (pnpm start points it at the react-gallery example). */
   OPENV_WEB_ROOT: optionalText,
+  OPENV_BILLING: z
+    .enum(["seconds", "credits"], { error: 'OPENV_BILLING must be "seconds" or "credits"' })
+    .default(defaultLifecycleConfig.billing),
+  OPENV_ADMIN_USER_IDS: optionalText,
+  OPENV_MODELS_FILE: optionalText,
   CLERK_SECRET_KEY: optionalText,
   CLERK_PUBLISHABLE_KEY: optionalText,
   CLERK_JWT_KEY: optionalText,
@@ -113,6 +120,8 @@ export interface ReferenceServerSettings {
   config: LifecycleConfig;
   /** Clerk, RunPod and UploadThing when configured; each absent one runs on its embedded default. */
   services: ServiceOptions;
+  /** The model catalog from OPENV_MODELS_FILE (a JSON array of models), or undefined for the default. */
+  models: ModelDefinition[] | undefined;
 }
 
 /** Reads the reference server's settings (shared/API.md, "Reference server configuration"). */
@@ -151,9 +160,40 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings
       termsVersion: values.TERMS_VERSION,
       maxRetries: values.MAX_RETRIES,
       maxActiveJobs: values.MAX_ACTIVE_JOBS,
+      billing: values.OPENV_BILLING,
+      adminUserIds: (values.OPENV_ADMIN_USER_IDS ?? "")
+        .split(",")
+        .map((id) => id.trim())
+        .filter(Boolean),
     },
     services: servicesFrom(values),
+    models: values.OPENV_MODELS_FILE ? readModelsFile(values.OPENV_MODELS_FILE) : undefined,
   };
+}
+
+/** Reads and checks a catalog file: a JSON array of models (see `ModelDefinition`). */
+function readModelsFile(file: string): ModelDefinition[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`OPENV_MODELS_FILE: cannot read ${file} (${(error as Error).message}). Point it at a JSON file.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`OPENV_MODELS_FILE: ${file} is not JSON (${(error as Error).message}).`);
+  }
+  const parsed = z.array(ModelDefinitionSchema).min(1).safeParse(json);
+  if (!parsed.success) {
+    throw new Error(
+      `OPENV_MODELS_FILE: ${file} is not a list of models: ${parsed.error.issues
+        .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+        .join("; ")}`,
+    );
+  }
+  return parsed.data;
 }
 
 function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
@@ -205,6 +245,7 @@ export function openvOptionsFromSettings(settings: ReferenceServerSettings): Ope
     prefix: "/api",
     dataDir: path.resolve(settings.dataDir),
     config: settings.config,
+    ...(settings.models && { models: settings.models }),
     previewStepDelayMs: settings.previewStepDelayMs,
     ...settings.services,
     reconciler: settings.reconciler,

@@ -154,11 +154,13 @@ export function createOpenVHandler(options: OpenVHandlerOptions = {}): OpenVHand
       return toResponse(request, service.errorResponse(outside, base));
     }
     let body: Uint8Array | null;
+    let limit = service.bodyLimit;
     try {
-      body = await readBody(request, service.bodyLimit);
+      limit = service.bodyLimitFor(request.method, url.pathname);
+      body = await readBody(request, limit);
     } catch (error) {
       if (!(error instanceof BodyTooLarge)) throw error;
-      const answer = service.errorResponse(payloadTooLarge(service.bodyLimit), base);
+      const answer = service.errorResponse(payloadTooLarge(limit), base);
       // The rest of the body was not read: the connection cannot carry another request.
       return toResponse(request, { ...answer, headers: { ...answer.headers, connection: "close" } });
     }

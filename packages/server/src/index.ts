@@ -5,6 +5,10 @@ export { createClerkWebhookVerifier } from "./adapters/auth/clerk-webhook.js";
 export type { DevHeaderAuthOptions } from "./adapters/auth/dev-header.js";
 export { createDevHeaderAuth } from "./adapters/auth/dev-header.js";
 export type { Adapters, ClerkOptions, ServiceOptions } from "./adapters/defaults.js";
+export type { OpenAIEnhancerOptions } from "./adapters/enhancer/openai.js";
+export { createOpenAIEnhancer, openAIEnhancerSystemPrompt } from "./adapters/enhancer/openai.js";
+export type { PromptCue, TemplateEnhancerOptions } from "./adapters/enhancer/template.js";
+export { createTemplateEnhancer, imageToVideoCues, textToVideoCues } from "./adapters/enhancer/template.js";
 export { createMemoryEvents } from "./adapters/events/memory.js";
 export type { PostgresEventsOptions } from "./adapters/events/postgres.js";
 export { createPostgresEvents } from "./adapters/events/postgres.js";
@@ -36,12 +40,22 @@ export type {
 } from "./core/lifecycle.js";
 export { VideoLifecycle } from "./core/lifecycle.js";
 export type {
+  ImageContentType,
+  ImageInspection,
+  MediaInspection,
+  UnknownInspection,
+  UploadImageLimits,
+  VideoInspection,
+} from "./core/media.js";
+export { acceptedImageTypes, checkUploadImage, defaultUploadImageLimits, inspectMedia } from "./core/media.js";
+export type {
   Auth,
   AuthRequest,
   Events,
   IdempotencyRecord,
   ListPosition,
   Logger,
+  PromptEnhancer,
   Provider,
   ProviderSubmission,
   Storage,

@@ -88,20 +88,25 @@ describe("the OpenAPI document", () => {
     const document = openApiDocument();
     const generate = document.paths["/videos"]?.post as { responses: Record<string, unknown> };
     expect(Object.keys(generate.responses).sort()).toEqual(
-      ["202", "400", "401", "403", "409", "413", "422", "429", "500", "502", "503"].sort(),
+      ["202", "400", "401", "402", "403", "409", "413", "422", "429", "500", "502", "503"].sort(),
     );
     const forbidden = JSON.stringify(generate.responses["403"]);
     expect(forbidden).toContain("terms_required");
     expect(forbidden).toContain("quota_exceeded");
+    expect(JSON.stringify(generate.responses["402"])).toContain("insufficient_credits");
     expect(Object.keys(document.paths).sort()).toEqual(
       [
+        "/admin/credits",
+        "/credits",
         "/files/{key}",
         "/health",
+        "/models",
         "/openapi.json",
         "/runpod",
         "/runpod/webhook",
         "/terms/accept",
         "/terms/check",
+        "/uploads",
         "/usage",
         "/videos",
         "/videos/events",

@@ -26,6 +26,7 @@ CREATE TABLE "Upload" (
     "id" TEXT NOT NULL,
     "userId" TEXT NOT NULL,
     "key" TEXT NOT NULL,
+    "url" TEXT NOT NULL,
     "contentType" TEXT NOT NULL,
     "bytes" INTEGER NOT NULL,
     "width" INTEGER NOT NULL,

@@ -21,6 +21,7 @@ type ErrorClass = new (options: OpenVClientErrorOptions) => OpenVClientError;
 const classByCode: Record<string, ErrorClass> = {
   validation_failed: ValidationError,
   payload_too_large: ValidationError,
+  unsupported_media_type: ValidationError,
   unauthorized: UnauthorizedError,
   insufficient_credits: InsufficientCreditsError,
   forbidden: ForbiddenError,
@@ -46,6 +47,7 @@ const classByStatus: Record<number, ErrorClass> = {
   408: TimeoutError,
   409: ConflictError,
   413: ValidationError,
+  415: ValidationError,
   422: ConflictError,
   429: RateLimitedError,
 };

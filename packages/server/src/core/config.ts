@@ -14,6 +14,13 @@ export interface LifecycleConfig {
   maxActiveJobs: number;
   /** How long an Idempotency-Key's response is kept. Default 24 h. */
   idempotencyTtlMs: number;
+  /**
+   * How videos are paid for: `seconds` (the monthly allowance above) or `credits` (a prepaid
+   * balance, each model's price in the catalog). Default `seconds`.
+   */
+  billing: "seconds" | "credits";
+  /** Users who may grant credits (`POST /admin/credits`). Default none. */
+  adminUserIds: readonly string[];
 }
 
 /** The default rules, as documented on each `LifecycleConfig` field. */
@@ -25,6 +32,8 @@ export const defaultLifecycleConfig: LifecycleConfig = {
   maxRetries: 2,
   maxActiveJobs: 3,
   idempotencyTtlMs: 24 * 60 * 60 * 1000,
+  billing: "seconds",
+  adminUserIds: [],
 };
 
 /** The quota period containing `now`: the configured range while inside it, else the UTC month. */

@@ -1,13 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
   type AcceptTermsResponse,
+  type CreditsResponse,
   durationSeconds,
+  type GenerateRequest,
   type GenerateResponse,
+  type GrantCreditsRequest,
+  type GrantCreditsResponse,
+  type ListModelsResponse,
   type ListVideosResponse,
-  mochiLimits,
   type RunPodJob,
   type TermsStatus,
   terminalStatuses,
+  type UploadResponse,
   type Usage,
   type Video,
   type VideoSettings,
@@ -15,23 +20,29 @@ import {
   type WorkerInput,
   type WorkerOutput,
 } from "@openv/protocol";
-import { type LifecycleConfig, quotaPeriod } from "./config.js";
+import { type BillingPolicy, billingPolicy, newEntryId } from "./billing.js";
+import { ModelCatalog as DefaultCatalog, type ModelCatalog, type ModelDefinition } from "./catalog.js";
+import type { LifecycleConfig } from "./config.js";
 import { notFound, OpenVError } from "./errors.js";
 import { classifyFailure, type JobFailure, readCompletion, readProgress } from "./failure.js";
+import { checkUploadImage } from "./media.js";
 import type {
   Events,
   Logger,
+  PromptEnhancer,
   Provider,
+  ProviderImage,
   ProviderWebhookRequest,
   Storage,
   Store,
   StoredFile,
   StoreTransaction,
+  UploadRecord,
   UserEvent,
   VideoPatch,
   VideoRecord,
 } from "./ports.js";
-import { decodeCursor, encodeCursor, toChange, toVideo } from "./video-shape.js";
+import { decodeCursor, encodeCursor, toChange, toCreditEntry, toUpload, toVideo } from "./video-shape.js";
 import { verifyWebhookToken } from "./webhook-token.js";
 
 /** What a `VideoLifecycle` works with: the adapters, the rules and the webhook signing. */
@@ -57,14 +68,18 @@ export interface LifecycleDependencies {
   webhookSecret: string;
   /** The webhook URL the provider calls for one submission of one video. */
   webhookUrl(videoId: string, attempt: number): string;
+  /** The models users may ask for, their limits, prices and providers. Default: Mochi 1 only. */
+  models?: ModelCatalog;
+  /** Rewrites prompts of requests with `enhancePrompt: true`; null or absent: such requests are refused. */
+  enhancer?: PromptEnhancer | null;
 }
 
 /** A request to generate a video. */
 export interface SubmitVideoRequest {
   /** The authenticated user. */
   userId: string;
-  /** What to render, already validated. */
-  settings: VideoSettings;
+  /** The request body, already parsed (its settings are checked against the model here). */
+  request: GenerateRequest;
   /** The client's Idempotency-Key, if any, and a fingerprint of the request it came with. */
   idempotency?: {
     /** The `Idempotency-Key` header value. */
@@ -84,8 +99,6 @@ export interface SubmitVideoResult {
   replayed: boolean;
 }
 
-const epsilonSeconds = 1e-9;
-const roundSeconds = (seconds: number) => Math.round(seconds * 1000) / 1000;
 /** A request still "running" after this long died with its process; its key may be replayed. */
 const staleIdempotencyMs = 2 * 60 * 1000;
 
@@ -110,9 +123,10 @@ export function requestFingerprint(route: string, body: unknown): string {
     .digest("hex");
 }
 
+/** What the worker renders for a video: the enhanced prompt when there is one. */
 export function workerInputFor(video: VideoRecord): WorkerInput {
   return {
-    positive_prompt: video.prompt,
+    positive_prompt: video.enhancedPrompt ?? video.prompt,
     ...(video.negativePrompt !== null && { negative_prompt: video.negativePrompt }),
     width: video.width,
     height: video.height,
@@ -130,9 +144,13 @@ export function workerInputFor(video: VideoRecord): WorkerInput {
  */
 export class VideoLifecycle {
   readonly #deps: LifecycleDependencies;
+  readonly #billing: BillingPolicy;
+  readonly #models: ModelCatalog;
 
   constructor(deps: LifecycleDependencies) {
     this.#deps = deps;
+    this.#billing = billingPolicy(deps.config);
+    this.#models = deps.models ?? new DefaultCatalog();
   }
 
   /** The rules this lifecycle enforces. */
@@ -152,7 +170,10 @@ export class VideoLifecycle {
    */
   async submitVideo(request: SubmitVideoRequest): Promise<SubmitVideoResult> {
     const { store } = this.#deps;
-    const { userId, settings, idempotency } = request;
+    const { userId, idempotency } = request;
+    const { model, settings } = this.#models.resolve(request.request);
+    const image = request.request.image === undefined ? null : await this.#findImage(userId, request.request.image);
+    const enhancedPrompt = request.request.enhancePrompt ? await this.#enhance(settings.prompt, model, image) : null;
     const admitted = await store.transaction(async (tx) => {
       await tx.lockUser(userId);
       if (idempotency) {
@@ -160,15 +181,15 @@ export class VideoLifecycle {
         if (replay) return { replay };
       }
       const now = await tx.changeClock(userId);
-      await this.#admit(tx, userId, settings, now);
-      const video = this.#newVideo(userId, settings, now);
+      await this.#admit(tx, userId);
+      const video: VideoRecord = {
+        ...this.#newVideo(userId, settings, model, now),
+        enhancedPrompt,
+        inputImageId: image?.id ?? null,
+        creditCost: this.#billing.priceOf(model),
+      };
       await tx.insertVideo(video);
-      await tx.insertUsageEntry(userId, {
-        videoId: video.id,
-        kind: "charge",
-        seconds: video.durationSeconds,
-        chargedAt: now,
-      });
+      await this.#billing.charge(tx, video, now);
       if (idempotency) {
         await tx.upsertIdempotency({
           userId,
@@ -234,14 +255,17 @@ export class VideoLifecycle {
       });
     }
     // The first request died before answering: answer with the video it created, as it is now.
-    const video = await tx.lockVideo(record.videoId);
+    const video = await this.#deps.store.getVideoById(record.videoId);
     if (!video) return null;
     return { status: 202, body: { video: toVideo(video), usage: await this.usage(userId) }, replayed: true };
   }
 
-  /** The checks of shared/API.md in order, under the user's lock: terms, active jobs, quota. */
-  async #admit(tx: StoreTransaction, userId: string, settings: VideoSettings, now: Date): Promise<void> {
-    const { termsVersion, maxActiveJobs, monthlyLimitSeconds } = this.config;
+  /**
+   * The checks of shared/API.md in order, under the user's lock: terms, then active jobs. The
+   * billing policy's charge (quota or credits) follows once the video exists.
+   */
+  async #admit(tx: StoreTransaction, userId: string): Promise<void> {
+    const { termsVersion, maxActiveJobs } = this.config;
     if (!(await tx.hasAcceptedTerms(userId, termsVersion))) {
       throw new OpenVError({
         code: "terms_required",
@@ -257,26 +281,58 @@ export class VideoLifecycle {
         details: { active, limit: maxActiveJobs },
       });
     }
-    const period = quotaPeriod(this.config, now);
-    const used = await tx.usedSeconds(userId, period.start, period.end);
-    const requested = durationSeconds(settings.frames, mochiLimits.fps);
-    if (used + requested > monthlyLimitSeconds + epsilonSeconds) {
-      const remaining = Math.max(0, monthlyLimitSeconds - used);
+  }
+
+  /**
+   * The user's upload that `reference` names: an upload id, or a URL our storage gave for one. It
+   * is looked up, never fetched, so a client-supplied URL cannot make the server call anywhere.
+   */
+  async #findImage(userId: string, reference: string): Promise<UploadRecord> {
+    const { store, storage } = this.#deps;
+    let upload: UploadRecord | null = null;
+    if (/^upl_[A-Za-z0-9_-]{1,100}$/.test(reference)) {
+      upload = await store.getUpload(userId, reference);
+    } else {
+      const key = storage.keyForUrl(reference);
+      if (key !== null) upload = await store.findUploadByKey(userId, key);
+    }
+    if (!upload) {
       throw new OpenVError({
-        code: "quota_exceeded",
-        message: `This video needs ${roundSeconds(requested)} s but only ${roundSeconds(remaining)} s of your ${monthlyLimitSeconds} s remain until ${period.end.toISOString()}. Request a shorter video or wait for the next period.`,
+        code: "validation_failed",
+        message:
+          "The image is not one of your uploads. Upload it with POST /api/uploads and pass the upload's id; this server never downloads images from other URLs.",
         details: {
-          limitSeconds: monthlyLimitSeconds,
-          usedSeconds: roundSeconds(used),
-          remainingSeconds: roundSeconds(remaining),
-          requestedSeconds: roundSeconds(requested),
+          issues: [{ path: ["image"], code: "unknown_image", message: "not an upload of yours on this server" }],
         },
       });
     }
+    return upload;
   }
 
-  #newVideo(userId: string, settings: VideoSettings, now: Date): VideoRecord {
-    const fps = mochiLimits.fps;
+  /** The enhanced prompt, or null when the enhancer failed (the original is rendered; the log says why). */
+  async #enhance(prompt: string, model: ModelDefinition, image: UploadRecord | null): Promise<string | null> {
+    const { enhancer, logger } = this.#deps;
+    if (!enhancer) {
+      throw new OpenVError({
+        code: "validation_failed",
+        message:
+          "This server has no prompt enhancer: leave out enhancePrompt, or ask its operator to enable one (OPENV_PROMPT_ENHANCER).",
+        details: {
+          issues: [{ path: ["enhancePrompt"], code: "not_available", message: "no prompt enhancer configured" }],
+        },
+      });
+    }
+    try {
+      const enhanced = (await enhancer.enhance({ prompt, model: model.id, hasImage: image !== null })).trim();
+      return enhanced && enhanced !== prompt ? enhanced.slice(0, model.limits.promptMaxLength) : null;
+    } catch (error) {
+      logger.warn({ enhancer: enhancer.name, err: error }, "prompt enhancement failed; rendering the prompt as typed");
+      return null;
+    }
+  }
+
+  #newVideo(userId: string, settings: VideoSettings, model: ModelDefinition, now: Date): VideoRecord {
+    const fps = model.limits.fps;
     return {
       id: newVideoId(),
       userId,
@@ -304,7 +360,7 @@ export class VideoLifecycle {
       providerSeenAt: now,
       deletedAt: null,
       submittedAt: null,
-      provider: "default",
+      provider: model.provider,
       enhancedPrompt: null,
       inputImageId: null,
       creditCost: null,
@@ -328,10 +384,10 @@ export class VideoLifecycle {
         attempt,
         input: workerInputFor(video),
         webhookUrl: webhookUrl(video.id, attempt),
-        model: video.model,
+        model: this.#models.get(video.model)?.providerModel ?? video.model,
         durationSeconds: video.durationSeconds,
         fps: video.fps,
-        image: null,
+        image: await this.#providerImage(video),
       }));
     } catch (error) {
       logger.warn({ videoId: video.id, attempt, err: error }, "provider refused the job");
@@ -644,16 +700,26 @@ export class VideoLifecycle {
   }
 
   async #refund(tx: StoreTransaction, video: VideoRecord, now: Date): Promise<void> {
-    const entries = await tx.usageEntries(video.id);
-    const charge = entries.find((entry) => entry.kind === "charge");
-    if (!charge || entries.some((entry) => entry.kind === "refund")) return;
-    await tx.insertUsageEntry(video.userId, {
-      videoId: video.id,
-      kind: "refund",
-      seconds: -charge.seconds,
-      chargedAt: charge.chargedAt,
-    });
-    this.#deps.logger.info({ videoId: video.id, seconds: charge.seconds, at: now.toISOString() }, "seconds refunded");
+    await this.#billing.refund(tx, video, now);
+    this.#deps.logger.info(
+      { videoId: video.id, seconds: video.durationSeconds, credits: video.creditCost, billing: this.#billing.kind },
+      "video refunded",
+    );
+  }
+
+  /** The input image of a video as its provider gets it, or null for a text-to-video one. */
+  async #providerImage(video: VideoRecord): Promise<ProviderImage | null> {
+    if (video.inputImageId === null) return null;
+    const { store, storage } = this.#deps;
+    const upload = await store.getUpload(video.userId, video.inputImageId);
+    if (!upload) throw new Error(`The input image ${video.inputImageId} of video ${video.id} no longer exists.`);
+    return {
+      contentType: upload.contentType,
+      width: upload.width,
+      height: upload.height,
+      url: await this.#fileUrl(upload.key, upload.url),
+      read: () => storage.readBytes(upload.key),
+    };
   }
 
   // ── Reads ───────────────────────────────────────────────────────────────────────────────────
@@ -717,18 +783,106 @@ export class VideoLifecycle {
     } while (cursor);
   }
 
-  /** The user's quota usage in the current period. */
-  async usage(userId: string): Promise<Usage> {
-    const { monthlyLimitSeconds } = this.config;
-    const period = quotaPeriod(this.config, new Date());
-    const used = await this.#deps.store.usedSeconds(userId, period.start, period.end);
-    return {
-      usedSeconds: roundSeconds(used),
-      limitSeconds: monthlyLimitSeconds,
-      remainingSeconds: roundSeconds(Math.max(0, monthlyLimitSeconds - used)),
-      periodStart: period.start.toISOString(),
-      periodEnd: period.end.toISOString(),
+  /** The user's usage in the current period: seconds, and the credit balance under the credits policy. */
+  usage(userId: string): Promise<Usage> {
+    return this.#billing.usage(this.#deps.store, userId, new Date());
+  }
+
+  // ── Uploads ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Stores an input image for image-to-video requests. The kind and size come from the bytes
+   * (magic numbers and the image header), never from a file name or a content type.
+   *
+   * @throws `OpenVError` `validation_failed` or `payload_too_large` for anything but a PNG, JPEG or
+   * WebP image of at most 10 MB with sides the checks accept.
+   */
+  async createUpload(userId: string, bytes: Uint8Array): Promise<UploadResponse> {
+    const { store, storage, logger } = this.#deps;
+    const image = await checkUploadImage(bytes);
+    const id = `upl_${randomBytes(12).toString("base64url")}`;
+    const stored = await storage.putBytes(`${id}.${extensionOf(image.contentType)}`, bytes, image.contentType);
+    const record: UploadRecord = {
+      id,
+      userId,
+      key: stored.key,
+      url: stored.url,
+      contentType: image.contentType,
+      bytes: bytes.byteLength,
+      width: image.width,
+      height: image.height,
+      createdAt: new Date(),
     };
+    try {
+      await store.insertUpload(record);
+    } catch (error) {
+      await this.#deleteFiles([stored.key]);
+      throw error;
+    }
+    logger.info({ userId, uploadId: id, contentType: image.contentType, bytes: record.bytes }, "image uploaded");
+    return { upload: toUpload(record, await this.#fileUrl(record.key, record.url)) };
+  }
+
+  /** The URL to hand out for a stored file: freshly signed for private storage, else as stored. */
+  async #fileUrl(key: string, storedUrl: string): Promise<string> {
+    const { storage } = this.#deps;
+    return storage.signedUrl ? storage.signedUrl(key) : storedUrl;
+  }
+
+  // ── Models and credits ──────────────────────────────────────────────────────────────────────
+
+  /** The catalog: the models a request may name, with their limits and prices. */
+  listModels(): ListModelsResponse {
+    return { models: this.#models.list() };
+  }
+
+  /** The user's credit balance and newest ledger entries. */
+  async credits(userId: string, limit: number): Promise<CreditsResponse> {
+    const { store } = this.#deps;
+    const [balance, entries] = await Promise.all([store.creditBalance(userId), store.listCreditEntries(userId, limit)]);
+    return { balance, entries: entries.map(toCreditEntry) };
+  }
+
+  /**
+   * Adds (or removes) credits for a user, with a ledger entry naming the admin. Only users in
+   * `config.adminUserIds` may.
+   *
+   * @throws `OpenVError` `forbidden` for anyone else; `insufficient_credits` when a removal would
+   * take the balance below zero.
+   */
+  async grantCredits(actorId: string, grant: GrantCreditsRequest): Promise<GrantCreditsResponse> {
+    if (!this.config.adminUserIds.includes(actorId)) {
+      throw new OpenVError({
+        code: "forbidden",
+        message:
+          "Only admins may grant credits. Ask an operator to add your user id to OPENV_ADMIN_USER_IDS (or adminUserIds).",
+      });
+    }
+    const entry = await this.#deps.store.transaction(async (tx) => {
+      await tx.lockUser(grant.userId);
+      const added = await tx.addCreditEntry({
+        id: newEntryId(),
+        userId: grant.userId,
+        delta: grant.credits,
+        reason: grant.reason ?? "grant",
+        videoId: null,
+        actorId,
+      });
+      if (added === null) {
+        const current = await tx.creditBalance(grant.userId);
+        throw new OpenVError({
+          code: "insufficient_credits",
+          message: `Removing ${-grant.credits} credits would take the balance of ${grant.userId} (${current}) below zero. Remove at most ${current}.`,
+          details: { balance: current, price: -grant.credits, model: "" },
+        });
+      }
+      return added;
+    });
+    this.#deps.logger.info(
+      { userId: grant.userId, actorId, credits: grant.credits, balance: entry.balanceAfter, reason: entry.reason },
+      "credits granted",
+    );
+    return { balance: entry.balanceAfter, entry: toCreditEntry(entry) };
   }
 
   // ── Terms ───────────────────────────────────────────────────────────────────────────────────
@@ -864,4 +1018,9 @@ interface TransitionResult {
   refund?: boolean;
   /** Record only that the provider spoke (providerSeenAt); no visible change, no event. */
   quiet?: boolean;
+}
+
+/** The file extension a stored upload gets, from its detected type. */
+function extensionOf(contentType: string): string {
+  return contentType === "image/jpeg" ? "jpg" : contentType === "image/webp" ? "webp" : "png";
 }

@@ -304,6 +304,8 @@ export interface UploadRecord {
   userId: string;
   /** The key in `Storage`. */
   key: string;
+  /** Where the storage serves it (as stored; private storage signs it on read). */
+  url: string;
   /** `image/png`, `image/jpeg` or `image/webp`, from the file's content. */
   contentType: string;
   /** Size in bytes. */
@@ -399,10 +401,10 @@ export interface StoreTransaction {
   creditBalance(userId: string): Promise<number>;
   /**
    * Changes the user's balance by `entry.delta` and records the ledger entry, atomically; returns
-   * the new balance, or null (and changes nothing) when the balance would go below zero.
-   * Call `lockUser` first.
+   * the entry (with the new balance), or null (and changes nothing) when the balance would go
+   * below zero or the user has no row. Call `lockUser` first.
    */
-  addCreditEntry(entry: Omit<CreditEntryRecord, "balanceAfter" | "createdAt">): Promise<number | null>;
+  addCreditEntry(entry: Omit<CreditEntryRecord, "balanceAfter" | "createdAt">): Promise<CreditEntryRecord | null>;
   /** The ledger entries of one video (its charge and any refund). */
   creditEntriesOfVideo(videoId: string): Promise<CreditEntryRecord[]>;
   /** Queues a message for the host app's webhook endpoint, committed with the change it reports. */

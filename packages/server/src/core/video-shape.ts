@@ -1,5 +1,5 @@
-import type { Tombstone, Video, VideoOrTombstone } from "@openv/protocol";
-import type { ListPosition, VideoRecord } from "./ports.js";
+import type { CreditEntry, Tombstone, Upload, Video, VideoOrTombstone } from "@openv/protocol";
+import type { CreditEntryRecord, ListPosition, UploadRecord, VideoRecord } from "./ports.js";
 
 /** The wire shape of a stored video (shared/API.md, "The Video object"). */
 export function toVideo(record: VideoRecord): Video {
@@ -24,6 +24,9 @@ export function toVideo(record: VideoRecord): Video {
     error:
       record.errorCode === null ? null : { code: record.errorCode, message: record.errorMessage ?? record.errorCode },
     retryCount: record.retryCount,
+    enhancedPrompt: record.enhancedPrompt,
+    imageId: record.inputImageId,
+    creditCost: record.creditCost,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
   };
@@ -47,4 +50,29 @@ export function decodeCursor(cursor: string): ListPosition | null {
   const match = /^(\d{1,15}):(.+)$/.exec(text);
   if (!match?.[1] || !match[2]) return null;
   return { at: new Date(Number(match[1])), id: match[2] };
+}
+
+/** The wire shape of a ledger entry (the actor stays on the server). */
+export function toCreditEntry(record: CreditEntryRecord): CreditEntry {
+  return {
+    id: record.id,
+    delta: record.delta,
+    balanceAfter: record.balanceAfter,
+    reason: record.reason,
+    videoId: record.videoId,
+    createdAt: record.createdAt.toISOString(),
+  };
+}
+
+/** The wire shape of an upload, with the URL to show it by (signed for private storage). */
+export function toUpload(record: UploadRecord, url: string): Upload {
+  return {
+    id: record.id,
+    url,
+    contentType: record.contentType,
+    bytes: record.bytes,
+    width: record.width,
+    height: record.height,
+    createdAt: record.createdAt.toISOString(),
+  };
 }

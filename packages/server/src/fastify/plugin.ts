@@ -133,14 +133,18 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
       // Bodies reach the service as bytes, whatever their type: it decodes and parses them itself
       // (so both bindings answer bad bodies alike) and the Clerk webhook checks the exact bytes.
       api.removeAllContentTypeParsers();
-      api.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: service.bodyLimit }, (_request, body, done) =>
+      // Read up to the largest route limit (uploads); the service holds each route to its own.
+      api.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: service.maxBodyLimit }, (_request, body, done) =>
         done(null, body),
       );
       api.setErrorHandler((error: FastifyError, request, reply) =>
         send(
           request,
           reply,
-          service.errorResponse(fromFastifyError(error, service.bodyLimit), toApiRequest(service, request)),
+          service.errorResponse(
+            fromFastifyError(error, service.bodyLimitFor(request.method, request.url.split("?")[0] ?? "")),
+            toApiRequest(service, request),
+          ),
         ),
       );
       const handler = async (request: FastifyRequest, reply: FastifyReply) =>

@@ -1,17 +1,18 @@
 import {
   AcceptTermsRequestSchema,
+  CreditsQuerySchema,
   DeleteVideosRequestSchema,
   EventsQuerySchema,
+  type GenerateRequest,
   GenerateRequestSchema,
+  GrantCreditsRequestSchema,
   headers,
   IdempotencyKeySchema,
   ListVideosQuerySchema,
   RunPodGenerateRequestSchema,
   RunPodJobSchema,
   RunPodWebhookQuerySchema,
-  settingsFromRequest,
-  settingsFromRunPodRequest,
-  type VideoSettings,
+  requestFromRunPodBody,
 } from "@openv/protocol";
 import { z } from "zod";
 import { notFound, OpenVError } from "../core/errors.js";
@@ -58,6 +59,8 @@ export interface Route {
   auth: boolean;
   /** Counts against the generate rate limits. */
   generate?: boolean;
+  /** A larger body limit than the service's (uploads). */
+  maxBodyBytes?: number;
   /**
    * Accept any well-formed JSON text, NUL characters and lone surrogates included: a provider's
    * update must not be lost over a stray byte in its error message (the core cleans what it stores).
@@ -65,6 +68,9 @@ export interface Route {
   anyText?: boolean;
   handle(context: RouteContext): Promise<ApiResponse>;
 }
+
+/** The largest input image `POST /uploads` takes: 10 MiB. */
+export const uploadBodyLimit = 10 * 1024 * 1024;
 
 const IdParamsSchema = z.object({ id: z.string().min(1).max(200) });
 
@@ -74,12 +80,12 @@ const ok = (json: unknown, status = 200): ApiResponse => ({ status, json });
 export function apiRoutes(deps: RouteDependencies): Route[] {
   const { lifecycle } = deps;
 
-  const generate = async (context: RouteContext, route: string, settings: VideoSettings): Promise<ApiResponse> => {
+  const generate = async (context: RouteContext, route: string, request: GenerateRequest): Promise<ApiResponse> => {
     const rawKey = context.request.headers[headers.idempotencyKey];
     const key = rawKey === undefined ? undefined : parseInput(IdempotencyKeySchema, rawKey, "header");
     const result = await lifecycle.submitVideo({
       userId: context.userId,
-      settings,
+      request,
       ...(key !== undefined && { idempotency: { key, fingerprint: requestFingerprint(route, context.json()) } }),
     });
     return {
@@ -97,8 +103,7 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       path: "/videos",
       auth: true,
       generate: true,
-      handle: (context) =>
-        generate(context, "videos", settingsFromRequest(parseInput(GenerateRequestSchema, context.json(), "body"))),
+      handle: (context) => generate(context, "videos", parseInput(GenerateRequestSchema, context.json(), "body")),
     },
     {
       method: "POST",
@@ -109,7 +114,7 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
         generate(
           context,
           "runpod",
-          settingsFromRunPodRequest(parseInput(RunPodGenerateRequestSchema, context.json(), "body")),
+          requestFromRunPodBody(parseInput(RunPodGenerateRequestSchema, context.json(), "body")),
         ),
     },
     {
@@ -164,6 +169,34 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       },
     },
     { method: "GET", path: "/usage", auth: true, handle: async (context) => ok(await lifecycle.usage(context.userId)) },
+    // Public: a pricing page may list the models before anyone signs in.
+    { method: "GET", path: "/models", auth: false, handle: async () => ok(lifecycle.listModels()) },
+    {
+      method: "GET",
+      path: "/credits",
+      auth: true,
+      handle: async (context) => {
+        const { limit } = parseInput(CreditsQuerySchema, context.query(), "query");
+        return ok(await lifecycle.credits(context.userId, limit));
+      },
+    },
+    {
+      method: "POST",
+      path: "/admin/credits",
+      auth: true,
+      handle: async (context) =>
+        ok(await lifecycle.grantCredits(context.userId, parseInput(GrantCreditsRequestSchema, context.json(), "body"))),
+    },
+    {
+      // The body is the image itself, whatever its content type or name claims: the core reads its kind from the bytes.
+      method: "POST",
+      path: "/uploads",
+      auth: true,
+      generate: true,
+      maxBodyBytes: uploadBodyLimit,
+      handle: async (context) =>
+        ok(await lifecycle.createUpload(context.userId, context.request.body ?? new Uint8Array()), 201),
+    },
     {
       method: "GET",
       path: "/terms/check",

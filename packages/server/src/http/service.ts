@@ -8,6 +8,7 @@ import {
   resolveAdapters,
   type ServiceOptions,
 } from "../adapters/defaults.js";
+import { ModelCatalog, type ModelDefinition } from "../core/catalog.js";
 import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js";
 import { OpenVError } from "../core/errors.js";
 import { VideoLifecycle } from "../core/lifecycle.js";
@@ -16,7 +17,7 @@ import { Reconciler, type ReconcilerOptions } from "../core/reconciler.js";
 import { webhookToken } from "../core/webhook-token.js";
 import { isStorableText } from "./body.js";
 import { Cors, type CorsOptions } from "./cors.js";
-import { toOpenVError } from "./errors.js";
+import { payloadTooLarge, toOpenVError } from "./errors.js";
 import { GenerateRateLimiter, type GenerateRateLimits } from "./rate-limit.js";
 import { apiRoutes, lazyJson, type Route } from "./routes.js";
 import type { ApiRequest, ApiResponse } from "./types.js";
@@ -60,6 +61,11 @@ export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOpt
   reconciler?: Partial<ReconcilerOptions> | false;
   /** Serve the OpenAPI 3.1 document of these routes at `<prefix>/openapi.json`. Default true. */
   openapi?: boolean;
+  /**
+   * The models users may ask for (`GET /models`), each with its limits, price in credits and the
+   * provider registry key it renders on. The first is the default. Default: Mochi 1 on the main provider.
+   */
+  models?: ModelDefinition[];
 }
 
 /** What a binding tells the service about its host. */
@@ -203,6 +209,7 @@ export class OpenVService {
     const servesLocalFiles = !options.storage && !options.uploadthing;
     const lifecycle = new VideoLifecycle({
       ...adapters,
+      models: new ModelCatalog(options.models),
       config,
       logger: host.logger,
       webhookSecret,
@@ -283,6 +290,21 @@ export class OpenVService {
     return this.#routes.map(({ route }) => ({ method: route.method, path: `${this.prefix}${route.path}` }));
   }
 
+  /**
+   * The largest body the bindings must read before the service can answer: the biggest route limit
+   * (uploads). The service itself holds each route to its own limit (413 above it).
+   */
+  get maxBodyLimit(): number {
+    return Math.max(this.bodyLimit, ...this.#routes.map(({ route }) => route.maxBodyBytes ?? 0));
+  }
+
+  /** The body limit of the route that serves `method` `pathname` (a full request path). */
+  bodyLimitFor(method: string, pathname: string): number {
+    const parts = pathname.slice(this.prefix.length).split("/").slice(1);
+    const match = this.#routes.find(({ route, segments }) => route.method === method && matchPath(segments, parts));
+    return match?.route.maxBodyBytes ?? this.bodyLimit;
+  }
+
   /** Whether `path` (a full request path) belongs to this service's prefix. */
   owns(pathname: string): boolean {
     return this.prefix === "" || pathname === this.prefix || pathname.startsWith(`${this.prefix}/`);
@@ -341,6 +363,8 @@ export class OpenVService {
       if (route.method !== method) continue;
       const params = matchPath(segments, parts);
       if (!params) continue;
+      const limit = route.maxBodyBytes ?? this.bodyLimit;
+      if (request.body && request.body.byteLength > limit) throw payloadTooLarge(limit);
       let rateHeaders: Record<string, string> = {};
       if (route.generate) await this.#rateLimiter.checkIp(request.ip);
       const userId = route.auth ? (await this.adapters.auth.authenticate({ headers: request.headers })).userId : "";

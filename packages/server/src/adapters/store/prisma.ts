@@ -123,7 +123,9 @@ class PrismaStoreTransaction implements StoreTransaction {
     return balanceOf(this.db, userId);
   }
 
-  async addCreditEntry(entry: Omit<CreditEntryRecord, "balanceAfter" | "createdAt">): Promise<number | null> {
+  async addCreditEntry(
+    entry: Omit<CreditEntryRecord, "balanceAfter" | "createdAt">,
+  ): Promise<CreditEntryRecord | null> {
     // One statement: the balance only changes when it stays at or above zero.
     const rows = await this.db.$queryRaw<{ credits: number }[]>`
       UPDATE "User" SET "credits" = "credits" + ${entry.delta}::int
@@ -131,8 +133,7 @@ class PrismaStoreTransaction implements StoreTransaction {
       RETURNING "credits"`;
     const balance = rows[0]?.credits;
     if (balance === undefined) return null;
-    await this.db.creditEntry.create({ data: { ...entry, balanceAfter: balance } });
-    return balance;
+    return this.db.creditEntry.create({ data: { ...entry, balanceAfter: balance } });
   }
 
   creditEntriesOfVideo(videoId: string): Promise<CreditEntryRecord[]> {

@@ -1,0 +1,171 @@
+import type { Usage } from "@openv/protocol";
+import type { ModelDefinition } from "./catalog.js";
+import { type LifecycleConfig, quotaPeriod } from "./config.js";
+import { OpenVError } from "./errors.js";
+import type { Store, StoreTransaction, VideoRecord } from "./ports.js";
+
+/**
+ * How videos are paid for. The lifecycle calls it inside its transactions, under the user's lock,
+ * so parallel requests never get past the limit and a charge and its video commit together.
+ */
+export interface BillingPolicy {
+  /** `seconds`: a monthly allowance of seconds; `credits`: a prepaid balance and a price per model. */
+  readonly kind: "seconds" | "credits";
+  /** The credits a video of `model` costs under this policy, or null when it does not deal in credits. */
+  priceOf(model: ModelDefinition): number | null;
+  /**
+   * Charges the video just inserted (its `durationSeconds` and `creditCost`), or throws when the
+   * user cannot pay: `quota_exceeded` or `insufficient_credits`. The caller rolls back on a throw.
+   */
+  charge(tx: StoreTransaction, video: VideoRecord, now: Date): Promise<void>;
+  /** Gives back what `charge` took for a video that will not complete; a second refund does nothing. */
+  refund(tx: StoreTransaction, video: VideoRecord, now: Date): Promise<void>;
+  /** The user's usage now: seconds this period and, for credits, the balance. */
+  usage(store: Store, userId: string, now: Date): Promise<Usage>;
+}
+
+const epsilonSeconds = 1e-9;
+const roundSeconds = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
+/** Records the seconds ledger's charge of a video (both policies keep it: it is what usage reports). */
+async function chargeSeconds(tx: StoreTransaction, video: VideoRecord, now: Date): Promise<void> {
+  await tx.insertUsageEntry(video.userId, {
+    videoId: video.id,
+    kind: "charge",
+    seconds: video.durationSeconds,
+    chargedAt: now,
+  });
+}
+
+/** Refunds a video's seconds charge once, in the period it was charged in. Returns whether it did. */
+async function refundSeconds(tx: StoreTransaction, video: VideoRecord): Promise<boolean> {
+  const entries = await tx.usageEntries(video.id);
+  const charge = entries.find((entry) => entry.kind === "charge");
+  if (!charge || entries.some((entry) => entry.kind === "refund")) return false;
+  await tx.insertUsageEntry(video.userId, {
+    videoId: video.id,
+    kind: "refund",
+    seconds: -charge.seconds,
+    chargedAt: charge.chargedAt,
+  });
+  return true;
+}
+
+/** The monthly-seconds allowance of shared/API.md: `quota_exceeded` past `monthlyLimitSeconds`. */
+export function secondsPolicy(config: LifecycleConfig): BillingPolicy {
+  return {
+    kind: "seconds",
+    priceOf: () => null,
+    async charge(tx, video, now) {
+      const { monthlyLimitSeconds } = config;
+      const period = quotaPeriod(config, now);
+      const used = await tx.usedSeconds(video.userId, period.start, period.end);
+      const requested = video.durationSeconds;
+      if (used + requested > monthlyLimitSeconds + epsilonSeconds) {
+        const remaining = Math.max(0, monthlyLimitSeconds - used);
+        throw new OpenVError({
+          code: "quota_exceeded",
+          message: `This video needs ${roundSeconds(requested)} s but only ${roundSeconds(remaining)} s of your ${monthlyLimitSeconds} s remain until ${period.end.toISOString()}. Request a shorter video or wait for the next period.`,
+          details: {
+            limitSeconds: monthlyLimitSeconds,
+            usedSeconds: roundSeconds(used),
+            remainingSeconds: roundSeconds(remaining),
+            requestedSeconds: roundSeconds(requested),
+          },
+        });
+      }
+      await chargeSeconds(tx, video, now);
+    },
+    async refund(tx, video) {
+      await refundSeconds(tx, video);
+    },
+    async usage(store, userId, now) {
+      const { monthlyLimitSeconds } = config;
+      const period = quotaPeriod(config, now);
+      const used = await store.usedSeconds(userId, period.start, period.end);
+      return {
+        usedSeconds: roundSeconds(used),
+        limitSeconds: monthlyLimitSeconds,
+        remainingSeconds: roundSeconds(Math.max(0, monthlyLimitSeconds - used)),
+        periodStart: period.start.toISOString(),
+        periodEnd: period.end.toISOString(),
+        credits: null,
+      };
+    },
+  };
+}
+
+/**
+ * Prepaid credits: each video costs its model's `cost.credits`, deducted atomically (the balance can
+ * never go below zero) with a ledger entry, and refunded with another when the video fails or is
+ * deleted unfinished. `402 insufficient_credits` says the balance and the price.
+ */
+export function creditsPolicy(config: LifecycleConfig): BillingPolicy {
+  return {
+    kind: "credits",
+    priceOf: (model) => model.cost.credits,
+    async charge(tx, video, now) {
+      const price = video.creditCost ?? 0;
+      if (price > 0) {
+        const entry = await tx.addCreditEntry({
+          id: newEntryId(),
+          userId: video.userId,
+          delta: -price,
+          reason: "generation",
+          videoId: video.id,
+          actorId: null,
+        });
+        if (entry === null) {
+          const current = await tx.creditBalance(video.userId);
+          throw new OpenVError({
+            code: "insufficient_credits",
+            message: `${video.model} costs ${price} credit${price === 1 ? "" : "s"} and your balance is ${current}. Add credits, or choose a cheaper model (GET /api/models lists the prices).`,
+            details: { balance: current, price, model: video.model },
+          });
+        }
+      }
+      await chargeSeconds(tx, video, now);
+    },
+    async refund(tx, video) {
+      await refundSeconds(tx, video);
+      const entries = await tx.creditEntriesOfVideo(video.id);
+      const charged = -entries.filter((entry) => entry.delta < 0).reduce((sum, entry) => sum + entry.delta, 0);
+      const refunded = entries.filter((entry) => entry.delta > 0).reduce((sum, entry) => sum + entry.delta, 0);
+      if (charged - refunded <= 0) return;
+      // The UPDATE inside locks the user's row, like every other balance change.
+      await tx.addCreditEntry({
+        id: newEntryId(),
+        userId: video.userId,
+        delta: charged - refunded,
+        reason: "refund",
+        videoId: video.id,
+        actorId: null,
+      });
+    },
+    async usage(store, userId, now) {
+      const period = quotaPeriod(config, now);
+      const [used, balance] = await Promise.all([
+        store.usedSeconds(userId, period.start, period.end),
+        store.creditBalance(userId),
+      ]);
+      return {
+        usedSeconds: roundSeconds(used),
+        limitSeconds: null,
+        remainingSeconds: null,
+        periodStart: period.start.toISOString(),
+        periodEnd: period.end.toISOString(),
+        credits: { balance },
+      };
+    },
+  };
+}
+
+/** The policy `config.billing` names. */
+export function billingPolicy(config: LifecycleConfig): BillingPolicy {
+  return config.billing === "credits" ? creditsPolicy(config) : secondsPolicy(config);
+}
+
+/** A ledger entry id. */
+export function newEntryId(): string {
+  return `cre_${crypto.randomUUID().replaceAll("-", "")}`;
+}
