@@ -362,7 +362,8 @@ export class OpenVClient {
    * without storing anything (429); after a network error or timeout it rejects, and calling
    * again may store a second copy (harmless: only the id you pass to `generate()` is used).
    *
-   * @throws `ValidationError` (not an image, or code `payload_too_large` over the size limit),
+   * @throws `ValidationError` (code `unsupported_media_type` for a file that is not a PNG, JPEG or
+   * WebP, `payload_too_large` over the size limit, `validation_failed` for an unreadable image),
    * `RateLimitedError`, and the transport errors.
    *
    * @example
