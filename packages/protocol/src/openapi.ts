@@ -2,21 +2,27 @@ import { z } from "zod";
 import {
   AcceptTermsRequestSchema,
   AcceptTermsResponseSchema,
+  CreditsQuerySchema,
+  CreditsResponseSchema,
   DeleteVideosRequestSchema,
   DeleteVideosResponseSchema,
   EventsQuerySchema,
   GenerateResponseSchema,
+  GrantCreditsRequestSchema,
+  GrantCreditsResponseSchema,
   HealthResponseSchema,
   IdempotencyKeySchema,
   ListVideosQuerySchema,
   ListVideosResponseSchema,
   RunPodWebhookQuerySchema,
   TermsStatusSchema,
+  UploadResponseSchema,
   UsageSchema,
   VideoResponseSchema,
   WebhookReceivedSchema,
 } from "./api.js";
 import { ErrorBodySchema, type ErrorCode, errorStatusByCode } from "./errors.js";
+import { ListModelsResponseSchema } from "./models.js";
 import { RunPodJobSchema } from "./runpod.js";
 import {
   GenerateRequestSchema,
@@ -86,6 +92,7 @@ const requestComponents = {
   RunPodGenerateRequest: RunPodGenerateRequestSchema,
   DeleteVideosRequest: DeleteVideosRequestSchema,
   AcceptTermsRequest: AcceptTermsRequestSchema,
+  GrantCreditsRequest: GrantCreditsRequestSchema,
   RunPodJob: RunPodJobSchema,
 } satisfies Record<string, z.ZodType>;
 
@@ -102,6 +109,10 @@ const responseComponents = {
   TermsStatus: TermsStatusSchema,
   AcceptTermsResponse: AcceptTermsResponseSchema,
   HealthResponse: HealthResponseSchema,
+  ListModelsResponse: ListModelsResponseSchema,
+  CreditsResponse: CreditsResponseSchema,
+  GrantCreditsResponse: GrantCreditsResponseSchema,
+  UploadResponse: UploadResponseSchema,
   WebhookReceived: WebhookReceivedSchema,
   ErrorBody: ErrorBodySchema,
 } satisfies Record<string, z.ZodType>;
@@ -199,7 +210,7 @@ function generateOperation(operationId: string, summary: string, body: Component
     operationId,
     summary,
     description:
-      "Checks, in order: auth, body, terms, active jobs, quota. Then stores the video `queued`, charges its seconds and submits it to the provider; a provider refusal is refunded and answered 502. With an `Idempotency-Key`, the same user, key and body within 24 h replay the first answer and charge once.",
+      "Checks, in order: auth, body (against the chosen model's limits), terms, active jobs, then the billing policy: the monthly seconds (403 `quota_exceeded`) or the model's price in credits (402 `insufficient_credits`). Then stores the video `queued`, charges it and submits it to the provider; a provider refusal is refunded and answered 502. With an `Idempotency-Key`, the same user, key and body within 24 h replay the first answer and charge once.",
     tags: ["videos"],
     parameters: [
       {
@@ -228,6 +239,7 @@ function generateOperation(operationId: string, summary: string, body: Component
         ...authErrors,
         "terms_required",
         "quota_exceeded",
+        "insufficient_credits",
         "too_many_active_jobs",
         "idempotency_in_progress",
         "idempotency_conflict",
@@ -350,6 +362,70 @@ function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument[
         summary: "The current quota period's seconds",
         tags: ["account"],
         responses: { "200": jsonResponse("The usage.", ref("Usage")), ...errorResponses(authErrors) },
+      },
+    },
+    "/models": {
+      get: {
+        operationId: "listModels",
+        summary: "The models a request may name, with their limits and prices",
+        tags: ["videos"],
+        ...publicRoute,
+        responses: {
+          "200": jsonResponse("The catalog; the first model is the default.", ref("ListModelsResponse")),
+          ...errorResponses([]),
+        },
+      },
+    },
+    "/credits": {
+      get: {
+        operationId: "getCredits",
+        summary: "The user's credit balance and newest ledger entries",
+        tags: ["account"],
+        parameters: queryParameters(CreditsQuerySchema, { limit: "Ledger entries to return, 0–200 (default 50)." }),
+        responses: {
+          "200": jsonResponse("The balance and ledger.", ref("CreditsResponse")),
+          ...errorResponses(["validation_failed", ...authErrors]),
+        },
+      },
+    },
+    "/admin/credits": {
+      post: {
+        operationId: "grantCredits",
+        summary: "Add or remove a user's credits (admins only)",
+        description:
+          "Admins are the user ids the server is configured with. The ledger records the admin and the reason.",
+        tags: ["account"],
+        requestBody: jsonBody("GrantCreditsRequest", "Whose balance, by how much, and why."),
+        responses: {
+          "200": jsonResponse("The new balance and the ledger entry.", ref("GrantCreditsResponse")),
+          ...errorResponses([
+            "validation_failed",
+            "payload_too_large",
+            ...authErrors,
+            "forbidden",
+            "insufficient_credits",
+          ]),
+        },
+      },
+    },
+    "/uploads": {
+      post: {
+        operationId: "uploadImage",
+        summary: "Upload an input image for image-to-video",
+        description:
+          "The body is the image itself. Its kind is read from its bytes (PNG, JPEG or WebP), never from a name or content type; at most 10 MiB. Pass the answer's `id` as `image` in a generate request.",
+        tags: ["videos"],
+        requestBody: {
+          required: true,
+          description: "The image's bytes.",
+          content: {
+            "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } },
+          },
+        },
+        responses: {
+          "201": jsonResponse("The stored image.", ref("UploadResponse")),
+          ...errorResponses(["validation_failed", "payload_too_large", ...authErrors, "rate_limited"]),
+        },
       },
     },
     "/terms/check": {

@@ -12,6 +12,7 @@ async function main(): Promise<void> {
       auth: adapters.auth.name,
       storage: adapters.storage.name,
       provider: adapters.provider.name,
+      providers: Object.fromEntries(Object.entries(adapters.providers).map(([key, provider]) => [key, provider.name])),
       events: adapters.events.name,
       userWebhooks: adapters.userEvents?.name ?? "none (no CLERK_WEBHOOK_SIGNING_SECRET)",
     },
@@ -34,6 +35,11 @@ async function main(): Promise<void> {
   if (settings.services.runpod && !settings.publicUrl) {
     app.log.warn(
       "RunPod is configured but PUBLIC_URL is not: webhook URLs will name this machine's listening address, which RunPod cannot reach unless RUNPOD_BASE_URL points at a local stand-in. Set PUBLIC_URL to this server's public address (the reconciler still polls job status meanwhile).",
+    );
+  }
+  if ((settings.services.fal || settings.services.workflow) && !settings.publicUrl) {
+    app.log.warn(
+      `${settings.services.fal ? "fal.ai" : "The workflow provider"} is configured but PUBLIC_URL is not: callback URLs will name this machine's listening address, which the provider cannot reach. Set PUBLIC_URL to this server's public address.`,
     );
   }
   if (adapters.auth.name.startsWith("development")) {

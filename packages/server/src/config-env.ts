@@ -53,6 +53,8 @@ const EnvSchema = z.object({
     .default(defaultLifecycleConfig.billing),
   OPENV_ADMIN_USER_IDS: optionalText,
   OPENV_MODELS_FILE: optionalText,
+  OPENAI_API_KEY: optionalText,
+  OPENV_OPENAI_MODEL: optionalText,
   CLERK_SECRET_KEY: optionalText,
   CLERK_PUBLISHABLE_KEY: optionalText,
   CLERK_JWT_KEY: optionalText,
@@ -65,6 +67,48 @@ const EnvSchema = z.object({
   RUNPOD_EXECUTION_TIMEOUT_MS: positiveInt("RUNPOD_EXECUTION_TIMEOUT_MS").min(5000).optional(),
   RUNPOD_TTL_MS: positiveInt("RUNPOD_TTL_MS").min(10_000).optional(),
   UPLOADTHING_TOKEN: optionalText,
+  /** An S3 bucket (AWS or S3-compatible) for the videos; the other S3_* settings need it. */
+  S3_BUCKET: optionalText,
+  S3_REGION: optionalText,
+  S3_ENDPOINT: emptyAsUnset(
+    z
+      .url({
+        protocol: /^https?$/,
+        error: "S3_ENDPOINT must be an http(s) URL such as https://<account id>.r2.cloudflarestorage.com",
+      })
+      .optional(),
+  ),
+  S3_FORCE_PATH_STYLE: emptyAsUnset(
+    z
+      .enum(["true", "false", "1", "0"], { error: "S3_FORCE_PATH_STYLE must be true or false" })
+      .transform((value) => value === "true" || value === "1")
+      .optional(),
+  ),
+  S3_PREFIX: optionalText,
+  S3_SIGNED_URL_TTL_SECONDS: emptyAsUnset(
+    positiveInt("S3_SIGNED_URL_TTL_SECONDS")
+      .min(1, "S3_SIGNED_URL_TTL_SECONDS must be at least 1 (second)")
+      .max(604_800, "S3_SIGNED_URL_TTL_SECONDS must be at most 604800 (7 days, S3's limit)")
+      .optional(),
+  ),
+  /** Read for S3 only; when unset, the AWS SDK's default chain (profiles, instance roles) applies. */
+  AWS_ACCESS_KEY_ID: optionalText,
+  AWS_SECRET_ACCESS_KEY: optionalText,
+  AWS_SESSION_TOKEN: optionalText,
+  /** fal.ai as the "fal" provider: the API key, and the endpoint id videos render on. */
+  FAL_KEY: optionalText,
+  FAL_MODEL: optionalText,
+  /** Runway as the "runway" provider (the variable name Runway's own SDKs read). */
+  RUNWAYML_API_SECRET: optionalText,
+  RUNWAY_MODEL: optionalText,
+  RUNWAY_BASE_URL: emptyAsUnset(z.url("RUNWAY_BASE_URL must be a URL such as https://api.dev.runwayml.com").optional()),
+  /** An HTTP workflow (n8n and the like) as the "workflow" provider. */
+  OPENV_WORKFLOW_URL: emptyAsUnset(
+    z
+      .url("OPENV_WORKFLOW_URL must be the workflow's trigger URL, e.g. https://n8n.example.com/webhook/openv")
+      .optional(),
+  ),
+  OPENV_WORKFLOW_SECRET: optionalText,
   /** How long a client may take to send a whole request (slow clients are cut with 408). */
   OPENV_REQUEST_TIMEOUT_MS: emptyAsUnset(
     positiveInt("OPENV_REQUEST_TIMEOUT_MS")
@@ -118,7 +162,12 @@ export interface ReferenceServerSettings {
   webRoot: string | undefined;
   /** Quota, terms and retry rules (MONTHLY_LIMIT_SECONDS, LIMIT_START_DATE, LIMIT_END_DATE, TERMS_VERSION, MAX_RETRIES, MAX_ACTIVE_JOBS). */
   config: LifecycleConfig;
-  /** Clerk, RunPod and UploadThing when configured; each absent one runs on its embedded default. */
+  /**
+   * Clerk, RunPod, and UploadThing or S3 (S3_BUCKET, S3_REGION, S3_ENDPOINT, S3_FORCE_PATH_STYLE,
+   * S3_PREFIX, S3_SIGNED_URL_TTL_SECONDS, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) when configured;
+   * each absent one runs on its embedded default; fal.ai, Runway and a workflow as more providers
+   * when configured.
+   */
   services: ServiceOptions;
   /** The model catalog from OPENV_MODELS_FILE (a JSON array of models), or undefined for the default. */
   models: ModelDefinition[] | undefined;
@@ -232,7 +281,71 @@ function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
     throw new Error("RUNPOD_BASE_URL is set without RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID; set them too, or unset it.");
   }
   if (values.UPLOADTHING_TOKEN) services.uploadthing = { token: values.UPLOADTHING_TOKEN };
+  if (values.OPENAI_API_KEY) {
+    services.openai = {
+      apiKey: values.OPENAI_API_KEY,
+      ...(values.OPENV_OPENAI_MODEL && { model: values.OPENV_OPENAI_MODEL }),
+    };
+  }
+  const s3 = s3From(values);
+  if (s3) services.s3 = s3;
+  if (values.FAL_KEY) services.fal = { apiKey: values.FAL_KEY, model: values.FAL_MODEL };
+  else if (values.FAL_MODEL) {
+    throw new Error("FAL_MODEL is set without FAL_KEY; set FAL_KEY (fal dashboard → Keys) too, or unset FAL_MODEL.");
+  }
+  if (values.RUNWAYML_API_SECRET) {
+    services.runway = {
+      apiKey: values.RUNWAYML_API_SECRET,
+      model: values.RUNWAY_MODEL,
+      baseUrl: values.RUNWAY_BASE_URL,
+    };
+  } else if (values.RUNWAY_MODEL || values.RUNWAY_BASE_URL) {
+    throw new Error(
+      `${values.RUNWAY_MODEL ? "RUNWAY_MODEL" : "RUNWAY_BASE_URL"} is set without RUNWAYML_API_SECRET; set RUNWAYML_API_SECRET (Runway developer portal → API Keys) too, or unset the RUNWAY_* variables.`,
+    );
+  }
+  if (values.OPENV_WORKFLOW_URL || values.OPENV_WORKFLOW_SECRET) {
+    if (!values.OPENV_WORKFLOW_URL || !values.OPENV_WORKFLOW_SECRET) {
+      throw new Error(
+        `The workflow provider is partly configured: set ${values.OPENV_WORKFLOW_URL ? "OPENV_WORKFLOW_SECRET (whsec_ followed by base64; the workflow signs and verifies with it)" : "OPENV_WORKFLOW_URL (the workflow's trigger URL)"} too, or unset OPENV_WORKFLOW_*.`,
+      );
+    }
+    services.workflow = { url: values.OPENV_WORKFLOW_URL, secret: values.OPENV_WORKFLOW_SECRET };
+  }
   return services;
+}
+
+/** S3 storage from S3_* (and AWS_* credentials), or undefined when S3_BUCKET is not set. */
+function s3From(values: z.infer<typeof EnvSchema>): ServiceOptions["s3"] {
+  const { S3_BUCKET: bucket, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = values;
+  if (!bucket) {
+    const stray = (
+      ["S3_REGION", "S3_ENDPOINT", "S3_FORCE_PATH_STYLE", "S3_PREFIX", "S3_SIGNED_URL_TTL_SECONDS"] as const
+    ).filter((name) => values[name] !== undefined);
+    if (stray.length > 0) {
+      throw new Error(
+        `S3 is partly configured (${stray.join(", ")}): set S3_BUCKET too, or unset the S3_* variables to keep videos elsewhere.`,
+      );
+    }
+    return undefined;
+  }
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    throw new Error(
+      `S3 credentials are partly configured: set ${accessKeyId ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"} too, or unset both to use the AWS SDK's default chain (profile, instance or task role).`,
+    );
+  }
+  return {
+    bucket,
+    region: values.S3_REGION,
+    endpoint: values.S3_ENDPOINT,
+    forcePathStyle: values.S3_FORCE_PATH_STYLE,
+    prefix: values.S3_PREFIX,
+    signedUrlTtlSeconds: values.S3_SIGNED_URL_TTL_SECONDS,
+    ...(accessKeyId &&
+      secretAccessKey && {
+        credentials: { accessKeyId, secretAccessKey, sessionToken: values.AWS_SESSION_TOKEN },
+      }),
+  };
 }
 
 /**

@@ -12,13 +12,21 @@ export { createTemplateEnhancer, imageToVideoCues, textToVideoCues } from "./ada
 export { createMemoryEvents } from "./adapters/events/memory.js";
 export type { PostgresEventsOptions } from "./adapters/events/postgres.js";
 export { createPostgresEvents } from "./adapters/events/postgres.js";
+export type { FalProviderOptions } from "./adapters/provider/fal.js";
+export { createFalProvider, falQueueApi, falWebhookKeysUrl } from "./adapters/provider/fal.js";
 export type { LocalPreviewProviderOptions } from "./adapters/provider/local.js";
 export { createLocalPreviewProvider } from "./adapters/provider/local.js";
 export type { RunPodProviderOptions } from "./adapters/provider/runpod.js";
 export { createRunPodProvider, runPodPublicApi } from "./adapters/provider/runpod.js";
+export type { RunwayModelLimits, RunwayProviderOptions } from "./adapters/provider/runway.js";
+export { createRunwayProvider, runwayApi, runwayApiVersion, runwayModels } from "./adapters/provider/runway.js";
+export type { WorkflowCallback, WorkflowProviderOptions } from "./adapters/provider/workflow.js";
+export { createWorkflowProvider, WorkflowCallbackSchema } from "./adapters/provider/workflow.js";
 export type { CopyFromUrlOptions } from "./adapters/storage/download.js";
 export type { LocalStorageOptions } from "./adapters/storage/local.js";
 export { createLocalStorage } from "./adapters/storage/local.js";
+export type { S3StorageOptions } from "./adapters/storage/s3.js";
+export { createS3Storage } from "./adapters/storage/s3.js";
 export type { UploadThingStorageOptions } from "./adapters/storage/uploadthing.js";
 export { createUploadThingStorage } from "./adapters/storage/uploadthing.js";
 export type { EmbeddedStoreOptions } from "./adapters/store/embedded.js";
@@ -51,17 +59,22 @@ export { acceptedImageTypes, checkUploadImage, defaultUploadImageLimits, inspect
 export type {
   Auth,
   AuthRequest,
+  CreditEntryRecord,
   Events,
   IdempotencyRecord,
   ListPosition,
   Logger,
+  OutboxRecord,
   PromptEnhancer,
   Provider,
+  ProviderImage,
   ProviderSubmission,
+  ProviderWebhookRequest,
   Storage,
   Store,
   StoredFile,
   StoreTransaction,
+  UploadRecord,
   UsageEntryRecord,
   UserEvent,
   UserEventVerifier,

@@ -27,6 +27,55 @@ describe("reference server settings from the environment", () => {
     expect(services.uploadthing).toEqual({ token: "token" });
   });
 
+  it("reads S3: bucket, region, endpoint, path style, prefix, signed URL lifetime and the access key", () => {
+    const { services } = settingsFromEnv({
+      S3_BUCKET: "videos",
+      S3_REGION: "auto",
+      S3_ENDPOINT: "https://account.r2.cloudflarestorage.com",
+      S3_FORCE_PATH_STYLE: "true",
+      S3_PREFIX: "openv/",
+      S3_SIGNED_URL_TTL_SECONDS: "600",
+      AWS_ACCESS_KEY_ID: "AKIA",
+      AWS_SECRET_ACCESS_KEY: "secret",
+    });
+    expect(services.s3).toEqual({
+      bucket: "videos",
+      region: "auto",
+      endpoint: "https://account.r2.cloudflarestorage.com",
+      forcePathStyle: true,
+      prefix: "openv/",
+      signedUrlTtlSeconds: 600,
+      credentials: { accessKeyId: "AKIA", secretAccessKey: "secret", sessionToken: undefined },
+    });
+    // Only the bucket: region, credentials and the rest come from the AWS SDK's own chain.
+    const minimal = settingsFromEnv({ S3_BUCKET: "videos", S3_FORCE_PATH_STYLE: "0" }).services.s3;
+    expect(minimal).toMatchObject({ bucket: "videos", forcePathStyle: false });
+    expect(minimal?.credentials).toBeUndefined();
+    // AWS keys alone (used by other tools too) do not turn S3 on.
+    expect(settingsFromEnv({ AWS_ACCESS_KEY_ID: "AKIA", AWS_SECRET_ACCESS_KEY: "secret" }).services).toEqual({});
+  });
+
+  it("half-configured or invalid S3 settings are refused with what to set", () => {
+    expect(() => settingsFromEnv({ S3_REGION: "eu-west-1", S3_ENDPOINT: "https://s3.example" })).toThrow(
+      /S3 is partly configured \(S3_REGION, S3_ENDPOINT\): set S3_BUCKET too/,
+    );
+    expect(() => settingsFromEnv({ S3_BUCKET: "videos", AWS_ACCESS_KEY_ID: "AKIA" })).toThrow(
+      /set AWS_SECRET_ACCESS_KEY too, or unset both/,
+    );
+    expect(() => settingsFromEnv({ S3_BUCKET: "videos", S3_ENDPOINT: "minio:9000" })).toThrow(
+      /S3_ENDPOINT must be an http\(s\) URL/,
+    );
+    expect(() => settingsFromEnv({ S3_BUCKET: "videos", S3_FORCE_PATH_STYLE: "yes" })).toThrow(
+      /S3_FORCE_PATH_STYLE must be true or false/,
+    );
+    expect(() => settingsFromEnv({ S3_BUCKET: "videos", S3_SIGNED_URL_TTL_SECONDS: "0" })).toThrow(
+      /S3_SIGNED_URL_TTL_SECONDS must be at least 1/,
+    );
+    expect(() => settingsFromEnv({ S3_BUCKET: "videos", S3_SIGNED_URL_TTL_SECONDS: "604801" })).toThrow(
+      /at most 604800 \(7 days/,
+    );
+  });
+
   it("a half-configured service is refused with what to set", () => {
     expect(() => settingsFromEnv({ RUNPOD_API_KEY: "rp" })).toThrow(/set RUNPOD_ENDPOINT_ID too/);
     expect(() => settingsFromEnv({ RUNPOD_BASE_URL: "http://127.0.0.1:9/v2" })).toThrow(/RUNPOD_API_KEY/);
@@ -37,7 +86,9 @@ describe("reference server settings from the environment", () => {
   });
 
   it("an empty variable counts as unset", () => {
-    expect(settingsFromEnv({ RUNPOD_API_KEY: "", UPLOADTHING_TOKEN: " " }).services).toEqual({});
+    expect(
+      settingsFromEnv({ RUNPOD_API_KEY: "", UPLOADTHING_TOKEN: " ", S3_BUCKET: "", S3_ENDPOINT: "" }).services,
+    ).toEqual({});
   });
 
   it("request timeout and generate rate limits: defaults, overrides, 0 turns a limit off", () => {

@@ -1,15 +1,32 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Auth, Events, Logger, Provider, Storage, Store, UserEventVerifier } from "../core/ports.js";
+import type { ModelLimits } from "@openv/protocol";
+import { type ModelDefinition, mochiModel } from "../core/catalog.js";
+import type {
+  Auth,
+  Events,
+  Logger,
+  PromptEnhancer,
+  Provider,
+  Storage,
+  Store,
+  UserEventVerifier,
+} from "../core/ports.js";
 import { type ClerkAuthOptions, createClerkAuth } from "./auth/clerk.js";
 import { createClerkWebhookVerifier } from "./auth/clerk-webhook.js";
 import { createDevHeaderAuth } from "./auth/dev-header.js";
+import { createOpenAIEnhancer, type OpenAIEnhancerOptions } from "./enhancer/openai.js";
+import { createTemplateEnhancer } from "./enhancer/template.js";
 import { createMemoryEvents } from "./events/memory.js";
 import { createPostgresEvents } from "./events/postgres.js";
+import { createFalProvider, type FalProviderOptions } from "./provider/fal.js";
 import { createLocalPreviewProvider } from "./provider/local.js";
 import { createRunPodProvider, type RunPodProviderOptions } from "./provider/runpod.js";
+import { createRunwayProvider, type RunwayProviderOptions } from "./provider/runway.js";
+import { createWorkflowProvider, type WorkflowProviderOptions } from "./provider/workflow.js";
 import { createLocalStorage } from "./storage/local.js";
+import { createS3Storage, type S3StorageOptions } from "./storage/s3.js";
 import { createUploadThingStorage } from "./storage/uploadthing.js";
 import { createEmbeddedStore } from "./store/embedded.js";
 import { createPostgresStore } from "./store/postgres.js";
@@ -20,14 +37,25 @@ export interface Adapters {
   store: Store;
   /** Who is calling. Default: Clerk when configured, else the development header auth. */
   auth: Auth;
-  /** Where finished videos are kept. Default: UploadThing when configured, else local files. */
+  /** Where finished videos are kept. Default: UploadThing when configured, else S3 when configured, else local files. */
   storage: Storage;
   /** The service that renders videos. Default: RunPod when configured, else the local preview provider. */
   provider: Provider;
+  /**
+   * More providers by registry key, for videos that render elsewhere than `provider`: `"fal"`,
+   * `"runway"` and `"workflow"` when configured (`ServiceOptions.fal`, `.runway`, `.workflow`).
+   * Given providers are added to (and replace same-named) configured ones. Default `{}`.
+   */
+  providers: Record<string, Provider>;
   /** Live video changes. Default: PostgreSQL LISTEN/NOTIFY with `databaseUrl`, else in this process. */
   events: Events;
   /** Verifies the identity provider's user webhooks; null when none is configured (no route). */
   userEvents: UserEventVerifier | null;
+  /**
+   * Rewrites prompts of requests that ask for it (`enhancePrompt: true`). Default: OpenAI when
+   * configured, else the template enhancer; null refuses such requests.
+   */
+  enhancer: PromptEnhancer | null;
 }
 
 /** Clerk settings: auth for every route, and the signing secret of its user webhooks. */
@@ -42,13 +70,27 @@ export interface ServiceOptions {
   clerk?: ClerkOptions | undefined;
   /** RunPod as the video provider; replaces the local preview provider. */
   runpod?: RunPodProviderOptions | undefined;
-  /** UploadThing storage for finished videos; replaces local files. */
+  /** OpenAI for prompt enhancement; replaces the template enhancer. */
+  openai?: OpenAIEnhancerOptions | undefined;
+  /** fal.ai's queue API as the `"fal"` provider (FAL_KEY, FAL_MODEL). */
+  fal?: FalProviderOptions | undefined;
+  /** Runway's image-to-video API as the `"runway"` provider (RUNWAYML_API_SECRET, RUNWAY_MODEL, RUNWAY_BASE_URL). */
+  runway?: RunwayProviderOptions | undefined;
+  /** An HTTP workflow (n8n and the like) as the `"workflow"` provider (OPENV_WORKFLOW_URL, OPENV_WORKFLOW_SECRET). */
+  workflow?: WorkflowProviderOptions | undefined;
+  /** UploadThing storage for finished videos; replaces local files (and wins over `s3` when both are given). */
   uploadthing?:
     | {
         /** The UploadThing API token (UPLOADTHING_TOKEN). */
         token: string;
       }
     | undefined;
+  /**
+   * An S3 bucket (AWS, or an S3-compatible service such as MinIO or R2) for finished videos;
+   * replaces local files. Users get signed URLs that expire. Not used when `uploadthing` is given too.
+   * @example { bucket: "my-app-videos", region: "eu-west-1" }
+   */
+  s3?: Omit<S3StorageOptions, "client" | "logger"> | undefined;
 }
 
 export interface DefaultAdapterOptions extends ServiceOptions {
@@ -67,7 +109,8 @@ export interface DefaultAdapterOptions extends ServiceOptions {
 
 /**
  * Fills every adapter not given: from the service settings when present (Clerk, RunPod,
- * UploadThing, LISTEN/NOTIFY with a PostgreSQL server), else with its embedded default
+ * UploadThing or else S3, LISTEN/NOTIFY with a PostgreSQL server; fal.ai, Runway and a workflow as
+ * more providers), else with its embedded default
  * (shared/DESIGN.md, "ports").
  */
 export async function resolveAdapters(given: Partial<Adapters>, options: DefaultAdapterOptions): Promise<Adapters> {
@@ -85,22 +128,103 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
     (options.clerk?.webhookSigningSecret
       ? createClerkWebhookVerifier({ signingSecret: options.clerk.webhookSigningSecret })
       : null);
+  if (!given.storage && options.uploadthing && options.s3) {
+    logger.warn(
+      { bucket: options.s3.bucket },
+      "both UploadThing and S3 are configured: videos go to UploadThing; unset UPLOADTHING_TOKEN to use S3",
+    );
+  }
   const storage =
     given.storage ??
     (options.uploadthing
       ? createUploadThingStorage({ token: options.uploadthing.token, logger })
-      : createLocalStorage({ directory: options.filesDir, baseUrl: options.filesBaseUrl }));
+      : options.s3
+        ? createS3Storage({ ...options.s3, logger })
+        : createLocalStorage({ directory: options.filesDir, baseUrl: options.filesBaseUrl }));
   const provider =
     given.provider ??
     (options.runpod
       ? createRunPodProvider(options.runpod)
       : createLocalPreviewProvider({ storage, logger, stepDelayMs: options.previewStepDelayMs ?? 0 }));
+  const providers: Record<string, Provider> = {
+    ...(options.fal && { fal: createFalProvider(options.fal) }),
+    ...(options.runway && { runway: createRunwayProvider(options.runway) }),
+    ...(options.workflow && { workflow: createWorkflowProvider(options.workflow) }),
+    ...given.providers,
+  };
   const events =
     given.events ??
     (options.databaseUrl
       ? await createPostgresEvents({ connectionString: options.databaseUrl, logger })
       : createMemoryEvents());
-  return { store, auth, storage, provider, events, userEvents };
+  const enhancer =
+    given.enhancer !== undefined
+      ? given.enhancer
+      : options.openai
+        ? createOpenAIEnhancer(options.openai)
+        : createTemplateEnhancer();
+  return { store, auth, storage, provider, providers, events, userEvents, enhancer };
+}
+
+/** Limits of the hosted models in the default catalog: 24 fps clips of about 1 to 10 seconds. */
+const hostedLimits: ModelLimits = {
+  promptMaxLength: 1000,
+  frames: { min: 25, max: 241, step: 24, default: 121 },
+  fps: 24,
+  width: { min: 256, max: 1584, multipleOf: 16, default: 1280 },
+  height: { min: 256, max: 1584, multipleOf: 16, default: 720 },
+  steps: { min: 1, max: 100, default: 30 },
+  cfg: { min: 0, max: 20, default: 3 },
+};
+
+/**
+ * The catalog when the host names none: Mochi 1 on the main provider, then one model per
+ * configured extra provider (prices are defaults; set `models` to choose your own).
+ */
+export function defaultModels(options: ServiceOptions): ModelDefinition[] {
+  const models: ModelDefinition[] = [mochiModel];
+  if (options.fal) {
+    models.push({
+      id: "fal",
+      name: "fal.ai",
+      description: `Text- or image-to-video on fal.ai (${options.fal.model ?? "the FAL_MODEL endpoint"}).`,
+      image: "optional",
+      limits: hostedLimits,
+      cost: { credits: 2 },
+      provider: "fal",
+      ...(options.fal.model && { providerModel: options.fal.model }),
+    });
+  }
+  if (options.runway) {
+    const runwayModel = options.runway.model ?? "gen4_turbo";
+    models.push({
+      id: `runway-${runwayModel.replaceAll("_", "-")}`,
+      name: `Runway ${runwayModel}`,
+      description: "Runway image-to-video: animates an uploaded image for 5 or 10 seconds.",
+      image: "required",
+      limits: {
+        ...hostedLimits,
+        frames: { min: 121, max: 241, step: 120, default: 121 },
+        width: { min: 672, max: 1584, multipleOf: 16, default: 1280 },
+        height: { min: 672, max: 1584, multipleOf: 16, default: 720 },
+      },
+      cost: { credits: 5 },
+      provider: "runway",
+      providerModel: runwayModel,
+    });
+  }
+  if (options.workflow) {
+    models.push({
+      id: "workflow",
+      name: "Workflow",
+      description: "Rendered by the configured HTTP workflow (n8n or similar).",
+      image: "optional",
+      limits: mochiModel.limits,
+      cost: { credits: 1 },
+      provider: "workflow",
+    });
+  }
+  return models;
 }
 
 /**

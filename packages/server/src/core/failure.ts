@@ -9,11 +9,13 @@ export interface JobFailure {
 
 /**
  * Worker error codes (the first word of worker-mochi's error message) that a new attempt cannot
- * fix: the worker refused the input. Everything else is retried while retries remain —
+ * fix: the worker refused the input, or the provider's content moderation refused the prompt or
+ * image (`content_rejected`, which hosted providers such as fal.ai and Runway report). Everything
+ * else is retried while retries remain —
  * out_of_memory (a fresh worker, or another GPU of the endpoint's list, often has the memory),
  * model_error (CUDA faults), upload_failed, timeouts and errors without a code.
  */
-const permanentCodes = new Set(["invalid_input"]);
+const permanentCodes = new Set(["invalid_input", "content_rejected"]);
 
 function errorText(error: unknown): string {
   if (typeof error === "string") return error;

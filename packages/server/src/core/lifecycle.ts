@@ -15,6 +15,7 @@ import {
   type UploadResponse,
   type Usage,
   type Video,
+  type VideoOrTombstone,
   type VideoSettings,
   type VideoStatus,
   type WorkerInput,
@@ -146,6 +147,8 @@ export class VideoLifecycle {
   readonly #deps: LifecycleDependencies;
   readonly #billing: BillingPolicy;
   readonly #models: ModelCatalog;
+  /** A delivered change as presented, shared by the subscribers it fans out to (see `subscribe`). */
+  readonly #presentedChanges = new WeakMap<VideoOrTombstone, Promise<VideoOrTombstone>>();
 
   constructor(deps: LifecycleDependencies) {
     this.#deps = deps;
@@ -205,7 +208,7 @@ export class VideoLifecycle {
       }
       return { video };
     });
-    if ("replay" in admitted) return admitted.replay;
+    if ("replay" in admitted) return this.#presentAnswer(admitted.replay);
 
     this.#logTransition(admitted.video, null, "queued");
     await this.#publish(admitted.video);
@@ -224,7 +227,7 @@ export class VideoLifecycle {
         if (record) await tx.upsertIdempotency({ ...record, state: "done", responseStatus: 202, responseBody: body });
       });
     }
-    return { status: 202, body, replayed: false };
+    return this.#presentAnswer({ status: 202, body, replayed: false });
   }
 
   async #checkIdempotency(
@@ -441,7 +444,7 @@ export class VideoLifecycle {
   async readProviderWebhook(videoId: string, request: ProviderWebhookRequest): Promise<RunPodJob | null> {
     const video = await this.#deps.store.getVideoById(videoId);
     const provider = video ? this.providerOf(video) : this.#deps.provider;
-    return provider.readWebhook ? provider.readWebhook(request) : null;
+    return provider.readWebhook ? provider.readWebhook({ ...request, jobId: video?.jobId ?? null }) : null;
   }
 
   /** Throws `unauthorized` unless `token` is the webhook token of this video's attempt. */
@@ -732,7 +735,7 @@ export class VideoLifecycle {
   async getVideo(userId: string, videoId: string): Promise<Video> {
     const video = await this.#deps.store.getVideo(userId, videoId);
     if (!video || video.deletedAt) throw notFound();
-    return toVideo(video);
+    return this.#present(toVideo(video), video.storageKey);
   }
 
   /**
@@ -766,8 +769,9 @@ export class VideoLifecycle {
       records.length > query.limit && last
         ? encodeCursor({ at: query.updatedSince === undefined ? last.createdAt : last.updatedAt, id: last.id })
         : null;
+    const shape = query.updatedSince === undefined ? toVideo : toChange;
     return {
-      videos: query.updatedSince === undefined ? page.map(toVideo) : page.map(toChange),
+      videos: await Promise.all(page.map((record) => this.#present(shape(record), record.storageKey))),
       serverTime,
       nextCursor,
     };
@@ -781,6 +785,30 @@ export class VideoLifecycle {
       yield* page.videos;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
+  }
+
+  /**
+   * A video as users read it. The database keeps the URL the storage returned; private storage
+   * (with `signedUrl`) serves a file only through a fresh signed URL, made here on every read, so
+   * none handed out is older than this request. `storageKey` is the record's; for a change that
+   * arrives without it (an event, a stored answer) it is read back from the URL.
+   */
+  async #present<T extends VideoOrTombstone>(change: T, storageKey?: string | null): Promise<T> {
+    const { storage, logger } = this.#deps;
+    if (!storage.signedUrl || !("url" in change) || change.url === null) return change;
+    const key = storageKey === undefined ? storage.keyForUrl(change.url) : storageKey;
+    if (key === null) return change;
+    try {
+      return { ...change, url: await storage.signedUrl(key) };
+    } catch (error) {
+      // The rest of the video is still worth answering; its stored URL is what is left to give.
+      logger.error({ videoId: change.id, key, err: error }, "could not sign the video's URL");
+      return change;
+    }
+  }
+
+  async #presentAnswer(result: SubmitVideoResult): Promise<SubmitVideoResult> {
+    return { ...result, body: { ...result.body, video: await this.#present(result.body.video) } };
   }
 
   /** The user's usage in the current period: seconds, and the credit balance under the credits policy. */
@@ -961,9 +989,32 @@ export class VideoLifecycle {
 
   // ── Events and logs ─────────────────────────────────────────────────────────────────────────
 
-  /** Calls `listener` with each change of the user's videos; returns the function that unsubscribes. */
+  /**
+   * Calls `listener` with each change of the user's videos, as users read it (see `#present`);
+   * returns the function that unsubscribes. With private storage a change's URL is signed when it
+   * reaches this instance (once for all its subscribers here), not when it was published: an event
+   * may travel through another instance first, and no listener gets a URL signed before then.
+   * Changes still reach each listener in the order they arrived.
+   */
   subscribe(userId: string, listener: Parameters<Events["subscribe"]>[1]): () => void {
-    return this.#deps.events.subscribe(userId, listener);
+    const { events, storage } = this.#deps;
+    if (!storage.signedUrl) return events.subscribe(userId, listener);
+    let delivered = Promise.resolve();
+    return events.subscribe(userId, (change) => {
+      let presented = this.#presentedChanges.get(change);
+      if (!presented) {
+        presented = this.#present(change);
+        this.#presentedChanges.set(change, presented);
+      }
+      const ready = presented;
+      delivered = delivered.then(async () => {
+        try {
+          listener(await ready);
+        } catch (error) {
+          this.#deps.logger.error({ userId, err: error }, "a video change listener threw");
+        }
+      });
+    });
   }
 
   async #publish(video: VideoRecord): Promise<void> {

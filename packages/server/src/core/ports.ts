@@ -97,6 +97,13 @@ export interface ProviderWebhookRequest {
   body: Uint8Array | null;
   /** The request headers, keys lower-cased. */
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * The provider job id the video's current attempt is waiting on, or null when none is recorded
+   * yet (the callback came before the submission's answer was stored). Readers of callback formats
+   * that do not carry the whole job id (fal.ai's request id without its app, a workflow's callback)
+   * answer it as the update's `id`; the lifecycle ignores an update whose `id` is another job's.
+   */
+  jobId?: string | null;
 }
 
 /** The service that renders videos (RunPod, or the local preview). */

@@ -4,6 +4,7 @@ import path from "node:path";
 import { headers, type OpenApiDocument, openApiDocument } from "@openv/protocol";
 import {
   type Adapters,
+  defaultModels,
   loadOrCreateWebhookSecret,
   resolveAdapters,
   type ServiceOptions,
@@ -204,12 +205,17 @@ export class OpenVService {
       previewStepDelayMs: options.previewStepDelayMs,
       clerk: options.clerk,
       runpod: options.runpod,
+      fal: options.fal,
+      runway: options.runway,
+      workflow: options.workflow,
       uploadthing: options.uploadthing,
+      openai: options.openai,
+      s3: options.s3,
     });
-    const servesLocalFiles = !options.storage && !options.uploadthing;
+    const servesLocalFiles = !options.storage && !options.uploadthing && !options.s3;
     const lifecycle = new VideoLifecycle({
       ...adapters,
-      models: new ModelCatalog(options.models),
+      models: new ModelCatalog(options.models ?? defaultModels(options)),
       config,
       logger: host.logger,
       webhookSecret,
@@ -275,7 +281,8 @@ export class OpenVService {
 
   /** Closes the adapters (provider, events, database). Call after `stop()`. */
   async closeAdapters(): Promise<void> {
-    await this.adapters.provider.close?.();
+    const providers = new Set([this.adapters.provider, ...Object.values(this.adapters.providers)]);
+    for (const provider of providers) await provider.close?.();
     await this.adapters.events.close?.();
     await this.adapters.store.close();
   }

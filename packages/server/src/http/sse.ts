@@ -3,7 +3,12 @@ import type { VideoLifecycle } from "../core/lifecycle.js";
 import type { Logger } from "../core/ports.js";
 import type { ApiResponse, EventSink, EventStreamSource } from "./types.js";
 
-/** Frames already written, by change: a change fans out to every open stream of its user as one string. */
+/**
+ * Frames already written, by change: a change fans out to every open stream of its user as one
+ * string. A change reaches this file already presented (`lifecycle.subscribe` and `changesSince`
+ * sign private storage URLs as they deliver or read it), and a new object each time, so a frame is
+ * reused only within one fan-out and never serves a signed URL from an earlier delivery.
+ */
 const frames = new WeakMap<VideoOrTombstone, string>();
 
 function frame(change: VideoOrTombstone): string {
