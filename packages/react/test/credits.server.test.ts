@@ -98,6 +98,25 @@ describe("the product page under credits billing", () => {
     await screen.findByText("This video costs 6 credits; you have 8.");
   });
 
+  it("Enhance prompt: the card keeps the prompt as typed and shows the server's enhanced one, collapsed", async () => {
+    await customer("kato", 10);
+    const user = userEvent.setup();
+    renderProductPage(server.baseUrl, "kato");
+    const gallery = await screen.findByRole("region", { name: "Your videos" });
+    await screen.findByText("This video costs 2 credits; you have 10.");
+    await user.type(screen.getByLabelText("Prompt"), "a fox crossing a frozen river");
+    await user.click(screen.getByRole("checkbox", { name: "Enhance prompt" }));
+    await user.click(screen.getByRole("button", { name: "Generate video" }));
+
+    const card = await within(gallery).findByRole("article", { name: "a fox crossing a frozen river" });
+    const details = within(card).getByText("Enhanced prompt").closest("details") as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    const enhanced = details.querySelector(".openv-card-enhanced-prompt")?.textContent ?? "";
+    expect(enhanced).toMatch(/^a fox crossing a frozen river.+/);
+    const [video] = (await clientFor(server.baseUrl, "kato").list()).videos;
+    expect(video?.enhancedPrompt).toBe(enhanced);
+  });
+
   it("a user without credits is told what a video costs and cannot submit", async () => {
     await customer("juno", 1);
     const user = userEvent.setup();
