@@ -111,3 +111,5 @@ export {
   VideoSchema,
   VideoStatusSchema,
 } from "./video.js";
+export type { DeletedVideoData, OutboundWebhookEvent, OutboundWebhookEventType } from "./webhooks.js";
+export { DeletedVideoDataSchema, OutboundWebhookEventSchema, outboundWebhookEventTypes } from "./webhooks.js";

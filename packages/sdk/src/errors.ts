@@ -46,7 +46,7 @@ export interface OpenVClientErrorOptions {
 export class OpenVClientError extends Error {
   /** Always `"OpenVClientError"`. */
   override name = "OpenVClientError";
-  /** The contract's error code, or `network_error` / `timeout` / `aborted` / `invalid_response` / `video_failed`. */
+  /** The contract's error code, or `network_error` / `timeout` / `aborted` / `invalid_response` / `video_failed` / `invalid_webhook`. */
   readonly code: string;
   /** The HTTP status of the answer; null when no answer arrived (network errors, timeouts, aborts). */
   readonly status: number | null;
@@ -233,6 +233,34 @@ export class VideoFailedError extends OpenVClientError {
       details: video.error ? { ...video.error } : null,
     });
     this.video = video;
+  }
+}
+
+/** Why {@link verifyWebhook} refused a webhook request. */
+export type OpenVWebhookErrorReason =
+  /** `webhook-id`, `webhook-timestamp` or `webhook-signature` is missing, or the timestamp is not a number. */
+  | "missing_headers"
+  /** No `v1` signature matches the body with this secret: a forged or altered request, or the wrong secret. */
+  | "bad_signature"
+  /** `webhook-timestamp` is more than 5 minutes away from now: a replay, or a clock that is off. */
+  | "stale_timestamp"
+  /** Correctly signed, but the body is not an OpenV event this SDK knows. */
+  | "invalid_payload";
+
+/**
+ * A webhook request that {@link verifyWebhook} refused: `reason` says why. Answer it with a 4xx
+ * (400 or 401) so nothing acts on it; a genuine message that failed for a passing reason (an
+ * outage, a clock) is sent again by the server.
+ */
+export class OpenVWebhookError extends OpenVClientError {
+  /** Always `"OpenVWebhookError"`. */
+  override name = "OpenVWebhookError";
+  /** Why the request was refused. */
+  readonly reason: OpenVWebhookErrorReason;
+
+  constructor(reason: OpenVWebhookErrorReason, message: string, cause?: unknown) {
+    super({ code: "invalid_webhook", message, ...(cause !== undefined && { cause }) });
+    this.reason = reason;
   }
 }
 

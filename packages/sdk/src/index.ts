@@ -12,7 +12,7 @@ export type {
   VideoPage,
 } from "./client.js";
 export { createClient } from "./client.js";
-export type { OpenVClientErrorOptions } from "./errors.js";
+export type { OpenVClientErrorOptions, OpenVWebhookErrorReason } from "./errors.js";
 export {
   AbortError,
   ConflictError,
@@ -22,6 +22,7 @@ export {
   NetworkError,
   NotFoundError,
   OpenVClientError,
+  OpenVWebhookError,
   ProviderUnavailableError,
   QuotaExceededError,
   RateLimitedError,
@@ -41,3 +42,5 @@ export type {
   WatchSnapshot,
   WatchStatus,
 } from "./watcher.js";
+export type { OpenVWebhookEvent, WebhookHeaders } from "./webhooks.js";
+export { verifyWebhook } from "./webhooks.js";

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
       providers: Object.fromEntries(Object.entries(adapters.providers).map(([key, provider]) => [key, provider.name])),
       events: adapters.events.name,
       userWebhooks: adapters.userEvents?.name ?? "none (no CLERK_WEBHOOK_SIGNING_SECRET)",
+      outboundWebhooks: adapters.webhookSender?.name ?? "none (no OPENV_WEBHOOK_URL)",
     },
     "OpenV adapters",
   );

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { ServiceOptions } from "./adapters/defaults.js";
+import { readSigningSecret } from "./adapters/webhooks/standard.js";
 import { type ModelDefinition, ModelDefinitionSchema } from "./core/catalog.js";
 import { defaultLifecycleConfig, type LifecycleConfig, parseLimitDate } from "./core/config.js";
 import type { ReconcilerOptions } from "./core/reconciler.js";
@@ -109,6 +110,12 @@ const EnvSchema = z.object({
       .optional(),
   ),
   OPENV_WORKFLOW_SECRET: optionalText,
+  /** The host app's endpoint for outbound webhooks (Standard Webhooks), with OPENV_WEBHOOK_SIGNING_SECRET. */
+  OPENV_WEBHOOK_URL: emptyAsUnset(
+    z.url("OPENV_WEBHOOK_URL must be a URL such as https://app.example.com/api/openv-webhooks").optional(),
+  ),
+  /** The `whsec_…` secret outbound webhooks are signed with (not OPENV_WEBHOOK_SECRET, which signs provider URLs). */
+  OPENV_WEBHOOK_SIGNING_SECRET: optionalText,
   /** How long a client may take to send a whole request (slow clients are cut with 408). */
   OPENV_REQUEST_TIMEOUT_MS: emptyAsUnset(
     positiveInt("OPENV_REQUEST_TIMEOUT_MS")
@@ -163,10 +170,10 @@ export interface ReferenceServerSettings {
   /** Quota, terms and retry rules (MONTHLY_LIMIT_SECONDS, LIMIT_START_DATE, LIMIT_END_DATE, TERMS_VERSION, MAX_RETRIES, MAX_ACTIVE_JOBS). */
   config: LifecycleConfig;
   /**
-   * Clerk, RunPod, and UploadThing or S3 (S3_BUCKET, S3_REGION, S3_ENDPOINT, S3_FORCE_PATH_STYLE,
-   * S3_PREFIX, S3_SIGNED_URL_TTL_SECONDS, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) when configured;
-   * each absent one runs on its embedded default; fal.ai, Runway and a workflow as more providers
-   * when configured.
+   * Clerk, RunPod, UploadThing or S3 (S3_BUCKET, S3_REGION, S3_ENDPOINT, S3_FORCE_PATH_STYLE,
+   * S3_PREFIX, S3_SIGNED_URL_TTL_SECONDS, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and outbound
+   * webhooks when configured; each absent one runs on its embedded default (outbound webhooks: none);
+   * fal.ai, Runway and a workflow as more providers when configured.
    */
   services: ServiceOptions;
   /** The model catalog from OPENV_MODELS_FILE (a JSON array of models), or undefined for the default. */
@@ -311,6 +318,15 @@ function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
       );
     }
     services.workflow = { url: values.OPENV_WORKFLOW_URL, secret: values.OPENV_WORKFLOW_SECRET };
+  }
+  if (values.OPENV_WEBHOOK_URL || values.OPENV_WEBHOOK_SIGNING_SECRET) {
+    if (!values.OPENV_WEBHOOK_URL || !values.OPENV_WEBHOOK_SIGNING_SECRET) {
+      throw new Error(
+        `Outbound webhooks are partly configured: set ${values.OPENV_WEBHOOK_URL ? "OPENV_WEBHOOK_SIGNING_SECRET" : "OPENV_WEBHOOK_URL"} too, or unset both to send none.`,
+      );
+    }
+    readSigningSecret(values.OPENV_WEBHOOK_SIGNING_SECRET, "OPENV_WEBHOOK_SIGNING_SECRET");
+    services.outboundWebhooks = { url: values.OPENV_WEBHOOK_URL, secret: values.OPENV_WEBHOOK_SIGNING_SECRET };
   }
   return services;
 }

@@ -33,6 +33,8 @@ export type { EmbeddedStoreOptions } from "./adapters/store/embedded.js";
 export { createEmbeddedStore } from "./adapters/store/embedded.js";
 export type { PostgresStoreOptions } from "./adapters/store/postgres.js";
 export { createPostgresStore } from "./adapters/store/postgres.js";
+export type { StandardWebhookSenderOptions } from "./adapters/webhooks/standard.js";
+export { createStandardWebhookSender } from "./adapters/webhooks/standard.js";
 export type { ReferenceServerSettings } from "./config-env.js";
 export { openvOptionsFromSettings, settingsFromEnv } from "./config-env.js";
 export type { LifecycleConfig } from "./core/config.js";
@@ -56,6 +58,8 @@ export type {
   VideoInspection,
 } from "./core/media.js";
 export { acceptedImageTypes, checkUploadImage, defaultUploadImageLimits, inspectMedia } from "./core/media.js";
+export type { OutboxDispatcherOptions, OutboxPassReport } from "./core/outbox.js";
+export { defaultOutboxDispatcherOptions, OutboxDispatcher, outboxRetryDelay } from "./core/outbox.js";
 export type {
   Auth,
   AuthRequest,
@@ -80,6 +84,7 @@ export type {
   UserEventVerifier,
   VideoPatch,
   VideoRecord,
+  WebhookSender,
 } from "./core/ports.js";
 export type { ReconcilePassReport, ReconcilerOptions } from "./core/reconciler.js";
 export { defaultReconcilerOptions, Reconciler } from "./core/reconciler.js";

@@ -85,6 +85,28 @@ describe("reference server settings from the environment", () => {
     );
   });
 
+  it("reads outbound webhooks from OPENV_WEBHOOK_URL and OPENV_WEBHOOK_SIGNING_SECRET, refusing half or a bad secret", () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
+    const { services } = settingsFromEnv({
+      OPENV_WEBHOOK_URL: "https://app.example/hooks",
+      OPENV_WEBHOOK_SIGNING_SECRET: secret,
+      // The provider-URL token secret is a different setting and turns nothing on here.
+      OPENV_WEBHOOK_SECRET: "0123456789abcdef-token",
+    });
+    expect(services.outboundWebhooks).toEqual({ url: "https://app.example/hooks", secret });
+    expect(settingsFromEnv({ OPENV_WEBHOOK_SECRET: "0123456789abcdef-token" }).services).toEqual({});
+    expect(() => settingsFromEnv({ OPENV_WEBHOOK_URL: "https://app.example/hooks" })).toThrow(
+      /set OPENV_WEBHOOK_SIGNING_SECRET too/,
+    );
+    expect(() => settingsFromEnv({ OPENV_WEBHOOK_SIGNING_SECRET: secret })).toThrow(/set OPENV_WEBHOOK_URL too/);
+    expect(() =>
+      settingsFromEnv({ OPENV_WEBHOOK_URL: "https://app.example/hooks", OPENV_WEBHOOK_SIGNING_SECRET: "hunter2" }),
+    ).toThrow(/OPENV_WEBHOOK_SIGNING_SECRET is not a Standard Webhooks secret.*whsec_/);
+    expect(() => settingsFromEnv({ OPENV_WEBHOOK_URL: "not a url", OPENV_WEBHOOK_SIGNING_SECRET: secret })).toThrow(
+      /OPENV_WEBHOOK_URL must be a URL/,
+    );
+  });
+
   it("an empty variable counts as unset", () => {
     expect(
       settingsFromEnv({ RUNPOD_API_KEY: "", UPLOADTHING_TOKEN: " ", S3_BUCKET: "", S3_ENDPOINT: "" }).services,

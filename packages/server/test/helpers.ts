@@ -87,6 +87,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     // Tests that exercise the reconciler turn it on (or call runOnce()); a background pass would
     // otherwise race with tests that drive jobs by hand.
     reconciler: false,
+    // Likewise the outbox dispatcher: tests deliver outbound webhooks with `openv.outbox.runOnce()`.
+    outbox: false,
     ...serviceOptions,
     ...(database && { databaseUrl: database.url }),
   };

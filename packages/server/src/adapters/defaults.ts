@@ -12,6 +12,7 @@ import type {
   Storage,
   Store,
   UserEventVerifier,
+  WebhookSender,
 } from "../core/ports.js";
 import { type ClerkAuthOptions, createClerkAuth } from "./auth/clerk.js";
 import { createClerkWebhookVerifier } from "./auth/clerk-webhook.js";
@@ -30,6 +31,7 @@ import { createS3Storage, type S3StorageOptions } from "./storage/s3.js";
 import { createUploadThingStorage } from "./storage/uploadthing.js";
 import { createEmbeddedStore } from "./store/embedded.js";
 import { createPostgresStore } from "./store/postgres.js";
+import { createStandardWebhookSender, type StandardWebhookSenderOptions } from "./webhooks/standard.js";
 
 /** The implementations of the ports a server runs with. */
 export interface Adapters {
@@ -56,6 +58,11 @@ export interface Adapters {
    * configured, else the template enhancer; null refuses such requests.
    */
   enhancer: PromptEnhancer | null;
+  /**
+   * Sends outbound webhooks (`video.completed`, `video.failed`, `video.deleted`) to the host app.
+   * Default: Standard Webhooks to `outboundWebhooks.url` when configured, else null (none are queued).
+   */
+  webhookSender: WebhookSender | null;
 }
 
 /** Clerk settings: auth for every route, and the signing secret of its user webhooks. */
@@ -91,6 +98,12 @@ export interface ServiceOptions {
    * @example { bucket: "my-app-videos", region: "eu-west-1" }
    */
   s3?: Omit<S3StorageOptions, "client" | "logger"> | undefined;
+  /**
+   * Outbound webhooks to the host app, signed per Standard Webhooks (OPENV_WEBHOOK_URL,
+   * OPENV_WEBHOOK_SIGNING_SECRET): a video that completes, fails or is deleted queues a message in
+   * the outbox with the change, and the dispatcher delivers it with retries. Default: none.
+   */
+  outboundWebhooks?: StandardWebhookSenderOptions | undefined;
 }
 
 export interface DefaultAdapterOptions extends ServiceOptions {
@@ -118,6 +131,9 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
   // Auth first: a refusal (dev auth in production) must come before any database is opened.
   const auth =
     given.auth ?? (options.clerk ? createClerkAuth(options.clerk) : createDevHeaderAuth({ nodeEnv: options.nodeEnv }));
+  // So must a refused webhook secret.
+  const webhookSender =
+    given.webhookSender ?? (options.outboundWebhooks ? createStandardWebhookSender(options.outboundWebhooks) : null);
   const store =
     given.store ??
     (options.databaseUrl
@@ -163,7 +179,7 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
       : options.openai
         ? createOpenAIEnhancer(options.openai)
         : createTemplateEnhancer();
-  return { store, auth, storage, provider, providers, events, userEvents, enhancer };
+  return { store, auth, storage, provider, providers, events, userEvents, enhancer, webhookSender };
 }
 
 /** Limits of the hosted models in the default catalog: 24 fps clips of about 1 to 10 seconds. */

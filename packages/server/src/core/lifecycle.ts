@@ -9,6 +9,7 @@ import {
   type GrantCreditsResponse,
   type ListModelsResponse,
   type ListVideosResponse,
+  type OutboundWebhookEvent,
   type RunPodJob,
   type TermsStatus,
   terminalStatuses,
@@ -73,6 +74,13 @@ export interface LifecycleDependencies {
   models?: ModelCatalog;
   /** Rewrites prompts of requests with `enhancePrompt: true`; null or absent: such requests are refused. */
   enhancer?: PromptEnhancer | null;
+  /**
+   * Whether to queue outbound webhooks to the host app (`video.completed`, `video.failed`,
+   * `video.deleted`) in the outbox, in the transaction of the change they report. Default false.
+   */
+  outboundWebhooks?: boolean;
+  /** Called after a transaction that queued outbox messages has committed (wakes the dispatcher). */
+  onOutboxCommitted?: () => void;
 }
 
 /** A request to generate a video. */
@@ -105,6 +113,11 @@ const staleIdempotencyMs = 2 * 60 * 1000;
 
 export function newVideoId(): string {
   return `vid_${randomBytes(12).toString("base64url")}`;
+}
+
+/** A Standard Webhooks message id (`webhook-id`), the same on every delivery attempt. */
+function newOutboxMessageId(): string {
+  return `msg_${randomBytes(16).toString("base64url")}`;
 }
 
 /** SHA-256 over a canonical JSON of the request, so key order and whitespace do not matter. */
@@ -692,14 +705,37 @@ export class VideoLifecycle {
       const updated = await tx.updateVideo(videoId, { ...decision.patch, providerSeenAt: now, updatedAt });
       if (decision.quiet) return null;
       if (decision.refund) await this.#refund(tx, updated, now);
-      return { before: video, after: updated };
+      const queued = await this.#queueWebhook(tx, video, updated, now);
+      return { before: video, after: updated, queued };
     });
     if (!result) return null;
+    if (result.queued) this.#deps.onOutboxCommitted?.();
     if (result.before.status !== result.after.status) {
       this.#logTransition(result.after, result.before.status, result.after.status);
     }
     await this.#publish(result.after);
     return result.after;
+  }
+
+  /**
+   * Queues the outbound webhook a change calls for, in the change's transaction, so it is sent if
+   * and only if the change commits: `video.completed` / `video.failed` when the status became
+   * terminal, `video.deleted` when the video was deleted. Returns whether it queued one.
+   */
+  async #queueWebhook(tx: StoreTransaction, before: VideoRecord, after: VideoRecord, now: Date): Promise<boolean> {
+    if (!this.#deps.outboundWebhooks) return false;
+    let event: OutboundWebhookEvent;
+    const timestamp = now.toISOString();
+    if (after.deletedAt && !before.deletedAt) {
+      const data = { id: after.id, userId: after.userId, deletedAt: after.deletedAt.toISOString() };
+      event = { type: "video.deleted", timestamp, data };
+    } else if (before.status !== after.status && (after.status === "completed" || after.status === "failed")) {
+      event = { type: `video.${after.status}`, timestamp, data: toVideo(after) };
+    } else {
+      return false;
+    }
+    await tx.enqueueOutbox({ id: newOutboxMessageId(), eventType: event.type, payload: event, nextAttemptAt: now });
+    return true;
   }
 
   async #refund(tx: StoreTransaction, video: VideoRecord, now: Date): Promise<void> {
@@ -955,10 +991,12 @@ export class VideoLifecycle {
       for (const video of videos) {
         const updated = await tx.updateVideo(video.id, { deletedAt: now, updatedAt: now });
         if (video.status !== "completed") await this.#refund(tx, updated, now);
+        await this.#queueWebhook(tx, video, updated, now);
         results.push(updated);
       }
       return results;
     });
+    if (deleted.length > 0 && this.#deps.outboundWebhooks) this.#deps.onOutboxCommitted?.();
     for (const video of deleted) {
       this.#deps.logger.info({ videoId: video.id, userId, status: video.status }, "video deleted");
       await this.#publish(video);

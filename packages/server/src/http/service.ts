@@ -13,6 +13,7 @@ import { ModelCatalog, type ModelDefinition } from "../core/catalog.js";
 import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js";
 import { OpenVError } from "../core/errors.js";
 import { VideoLifecycle } from "../core/lifecycle.js";
+import { OutboxDispatcher, type OutboxDispatcherOptions } from "../core/outbox.js";
 import type { Logger } from "../core/ports.js";
 import { Reconciler, type ReconcilerOptions } from "../core/reconciler.js";
 import { webhookToken } from "../core/webhook-token.js";
@@ -60,6 +61,12 @@ export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOpt
    * jobs); see core/reconciler.ts for the timing. `false` turns it off (tests that drive it by hand).
    */
   reconciler?: Partial<ReconcilerOptions> | false;
+  /**
+   * The background loop that delivers outbound webhooks from the outbox (when `outboundWebhooks` or
+   * a `webhookSender` is configured); see core/outbox.ts for the timing and retries. `false` turns
+   * the loop off (tests that drive it with `service.outbox.runOnce()`).
+   */
+  outbox?: Partial<OutboxDispatcherOptions> | false;
   /** Serve the OpenAPI 3.1 document of these routes at `<prefix>/openapi.json`. Default true. */
   openapi?: boolean;
   /**
@@ -141,6 +148,11 @@ export class OpenVService {
   readonly adapters: Adapters;
   /** The reconciler, also when its loop is off (`runOnce()` runs one pass). */
   readonly reconciler: Reconciler;
+  /**
+   * The dispatcher of outbound webhooks, also when its loop is off (`runOnce()` runs one pass);
+   * null when no outbound webhooks are configured.
+   */
+  readonly outbox: OutboxDispatcher | null;
   /** The route prefix, without a trailing slash ("" for none). */
   readonly prefix: string;
   /** The largest request body in bytes. */
@@ -152,6 +164,7 @@ export class OpenVService {
   readonly #sseStreams: Set<() => void>;
   readonly #logger: Logger;
   readonly #runReconciler: boolean;
+  readonly #runOutbox: boolean;
   readonly #publicUrl: () => string;
   #started = false;
 
@@ -159,6 +172,7 @@ export class OpenVService {
     lifecycle: VideoLifecycle;
     adapters: Adapters;
     reconciler: Reconciler;
+    outbox: OutboxDispatcher | null;
     prefix: string;
     options: OpenVOptions;
     routes: Route[];
@@ -169,6 +183,7 @@ export class OpenVService {
     this.lifecycle = init.lifecycle;
     this.adapters = init.adapters;
     this.reconciler = init.reconciler;
+    this.outbox = init.outbox;
     this.prefix = init.prefix;
     this.bodyLimit = init.options.bodyLimit ?? defaultBodyLimit;
     this.#cors = new Cors(init.options);
@@ -177,6 +192,7 @@ export class OpenVService {
     this.#sseStreams = init.sseStreams;
     this.#logger = init.logger;
     this.#runReconciler = init.options.reconciler !== false;
+    this.#runOutbox = init.options.outbox !== false;
     this.#publicUrl = init.publicUrl;
   }
 
@@ -211,14 +227,25 @@ export class OpenVService {
       uploadthing: options.uploadthing,
       openai: options.openai,
       s3: options.s3,
+      outboundWebhooks: options.outboundWebhooks,
     });
     const servesLocalFiles = !options.storage && !options.uploadthing && !options.s3;
+    const outbox = adapters.webhookSender
+      ? new OutboxDispatcher({
+          store: adapters.store,
+          sender: adapters.webhookSender,
+          logger: host.logger,
+          ...(options.outbox && { options: options.outbox }),
+        })
+      : null;
     const lifecycle = new VideoLifecycle({
       ...adapters,
       models: new ModelCatalog(options.models ?? defaultModels(options)),
       config,
       logger: host.logger,
       webhookSecret,
+      outboundWebhooks: outbox !== null,
+      ...(outbox && { onOutboxCommitted: () => outbox.nudge() }),
       webhookUrl: (videoId, attempt) => {
         const query = new URLSearchParams({ video: videoId, attempt: String(attempt) });
         query.set("token", webhookToken(webhookSecret, videoId, attempt));
@@ -252,6 +279,7 @@ export class OpenVService {
       lifecycle,
       adapters,
       reconciler,
+      outbox,
       prefix,
       options,
       routes,
@@ -266,17 +294,18 @@ export class OpenVService {
     return this.#publicUrl();
   }
 
-  /** Starts the reconciler's loop (unless turned off); the public URL must be known by then. */
+  /** Starts the reconciler's and the outbox's loops (unless turned off); the public URL must be known by then. */
   start(): void {
     if (this.#started) return;
     this.#started = true;
     if (this.#runReconciler) this.reconciler.start();
+    if (this.#runOutbox) this.outbox?.start();
   }
 
-  /** Ends the event streams and stops the reconciler, finishing the pass in flight. */
+  /** Ends the event streams and stops the reconciler and the outbox dispatcher, finishing the passes in flight. */
   async stop(): Promise<void> {
     for (const close of [...this.#sseStreams]) close();
-    await this.reconciler.stop();
+    await Promise.all([this.reconciler.stop(), this.outbox?.stop()]);
   }
 
   /** Closes the adapters (provider, events, database). Call after `stop()`. */
