@@ -15,6 +15,21 @@ function QuotaBadge() {
   if (!usage) {
     return <span className="app-quota">{error ? "Quota unavailable" : "Checking quota…"}</span>;
   }
+  if (usage.credits) {
+    // Credits billing: the balance is what limits the next video.
+    return (
+      <span className="app-quota" data-empty={usage.credits.balance <= 0 ? "" : undefined}>
+        <strong>{usage.credits.balance}</strong> {usage.credits.balance === 1 ? "credit" : "credits"}
+      </span>
+    );
+  }
+  if (usage.limitSeconds === null || usage.remainingSeconds === null) {
+    return (
+      <span className="app-quota">
+        <strong>{formatSeconds(usage.usedSeconds)}</strong> used
+      </span>
+    );
+  }
   const empty = usage.remainingSeconds < 7 / 30;
   return (
     <span className="app-quota" data-empty={empty ? "" : undefined} title={`Resets ${usage.periodEnd.slice(0, 10)}`}>

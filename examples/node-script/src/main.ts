@@ -52,7 +52,12 @@ export async function main(options: MainOptions = {}): Promise<number> {
 
     stdout.write(`Generating "${prompt}" on ${baseUrl}\n`);
     const { video, usage } = await client.generate({ prompt, frames: 31 }, { ...(signal && { signal }) });
-    stdout.write(`Video ${video.id} queued; ${usage.remainingSeconds.toFixed(1)} s of quota left this period.\n`);
+    const left = usage.credits
+      ? `${usage.credits.balance} credits left`
+      : usage.remainingSeconds === null
+        ? `${usage.usedSeconds.toFixed(1)} s used this period`
+        : `${usage.remainingSeconds.toFixed(1)} s of quota left this period`;
+    stdout.write(`Video ${video.id} queued; ${left}.\n`);
 
     const draw = (current: Video) => {
       const line = progressLine(current);

@@ -1,7 +1,13 @@
 "use client";
 
 export { formatSeconds } from "./_internal/format.js";
-export type { TermsState, UsageState, VideosState } from "./_internal/openv-store.js";
+export type {
+  CreditsState,
+  ModelsState,
+  TermsState,
+  UsageState,
+  VideosState,
+} from "./_internal/openv-store.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
 export { GenerateForm } from "./components/generate-form.js";
 export type { TermsGateProps } from "./components/terms-gate.js";
@@ -10,12 +16,18 @@ export type { VideoCardProps } from "./components/video-card.js";
 export { VideoCard } from "./components/video-card.js";
 export type { VideoGalleryProps } from "./components/video-gallery.js";
 export { VideoGallery } from "./components/video-gallery.js";
+export type { UseCreditsResult } from "./hooks/use-credits.js";
+export { useCredits } from "./hooks/use-credits.js";
 export type { UseDeleteVideosResult } from "./hooks/use-delete-videos.js";
 export { useDeleteVideos } from "./hooks/use-delete-videos.js";
 export type { UseGenerateResult } from "./hooks/use-generate.js";
 export { useGenerate } from "./hooks/use-generate.js";
+export type { UseModelsResult } from "./hooks/use-models.js";
+export { useModels } from "./hooks/use-models.js";
 export type { UseTermsResult } from "./hooks/use-terms.js";
 export { useTerms } from "./hooks/use-terms.js";
+export type { UseUploadImageResult } from "./hooks/use-upload-image.js";
+export { useUploadImage } from "./hooks/use-upload-image.js";
 export type { UseUsageResult } from "./hooks/use-usage.js";
 export { useUsage } from "./hooks/use-usage.js";
 export type { VideoState } from "./hooks/use-videos.js";

@@ -1,16 +1,25 @@
 import {
   type AcceptTermsResponse,
   AcceptTermsResponseSchema,
+  type CreditsResponse,
+  CreditsResponseSchema,
   type DeleteVideosRequest,
   DeleteVideosResponseSchema,
   type GenerateRequest,
   type GenerateResponse,
   GenerateResponseSchema,
+  type GrantCreditsRequest,
+  type GrantCreditsResponse,
+  GrantCreditsResponseSchema,
+  ListModelsResponseSchema,
   type ListVideosResponse,
   ListVideosResponseSchema,
+  type Model,
   headers as protocolHeaders,
   type TermsStatus,
   TermsStatusSchema,
+  type Upload,
+  UploadResponseSchema,
   type Usage,
   UsageSchema,
   type Video,
@@ -89,6 +98,25 @@ export interface ListOptions extends RequestOptions {
   cursor?: string;
 }
 
+/** Options of `credits()`. */
+export interface CreditsOptions extends RequestOptions {
+  /** How many ledger entries to return, newest first, 0–200. Default 50 (the server's). */
+  limit?: number;
+}
+
+/** Options of `uploadImage()`. */
+export interface UploadImageOptions extends RequestOptions {
+  /**
+   * The `Content-Type` sent with the bytes. Default: the Blob's (a `File` from an
+   * `<input type="file">` has one), else `application/octet-stream`. The server reads the real
+   * format (PNG, JPEG or WebP) from the bytes either way.
+   */
+  contentType?: string;
+}
+
+/** What `uploadImage()` accepts: a `Blob` or `File`, or the raw bytes. */
+export type UploadImageInput = Blob | ArrayBuffer | Uint8Array;
+
 /** One page of `list()`. */
 export interface VideoPage<T extends VideoOrTombstone = Video> extends Omit<ListVideosResponse, "videos"> {
   /** The page's videos (and, with `updatedSince`, tombstones). */
@@ -145,7 +173,8 @@ export class OpenVClient {
    * at once.
    *
    * @throws `ValidationError`, `TermsRequiredError`, `ConflictError` (`too_many_active_jobs`),
-   * `QuotaExceededError`, `ProviderUnavailableError`, `RateLimitedError`, and the transport errors.
+   * `QuotaExceededError` (seconds billing), `InsufficientCreditsError` (credits billing),
+   * `ProviderUnavailableError`, `RateLimitedError`, and the transport errors.
    *
    * @example
    * ```ts
@@ -267,7 +296,11 @@ export class OpenVClient {
     return deleted;
   }
 
-  /** The current period's seconds (`GET /usage`). */
+  /**
+   * The current period's usage (`GET /usage`): seconds used, and either the seconds limit
+   * (`limitSeconds`, `remainingSeconds`) or, under credits billing, the credit balance
+   * (`credits.balance`, with the seconds limit null).
+   */
   async usage(options: RequestOptions = {}): Promise<Usage> {
     const { data } = await this.#transport.request({
       method: "GET",
@@ -275,6 +308,111 @@ export class OpenVClient {
       schema: UsageSchema,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
+    });
+    return data;
+  }
+
+  /**
+   * The server's model catalog (`GET /models`): what each model accepts (`limits`), whether it
+   * takes an input image (`image`: `none`, `optional`, `required`) and its price in credits. The
+   * first model is the one a generate request without `model` gets.
+   *
+   * @example
+   * ```ts
+   * const models = await client.models();
+   * const imageModels = models.filter((model) => model.image !== "none");
+   * ```
+   */
+  async models(options: RequestOptions = {}): Promise<Model[]> {
+    const { data } = await this.#transport.request({
+      method: "GET",
+      path: "/models",
+      schema: ListModelsResponseSchema,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    });
+    return data.models;
+  }
+
+  /**
+   * The user's credit balance and newest ledger entries (`GET /credits`), under the server's
+   * credits billing policy.
+   *
+   * @example
+   * ```ts
+   * const { balance, entries } = await client.credits({ limit: 10 });
+   * ```
+   */
+  async credits(options: CreditsOptions = {}): Promise<CreditsResponse> {
+    const { data } = await this.#transport.request({
+      method: "GET",
+      path: "/credits",
+      query: { limit: options.limit },
+      schema: CreditsResponseSchema,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    });
+    return data;
+  }
+
+  /**
+   * Uploads an input image for an image-to-video model (`POST /uploads`): PNG, JPEG or WebP, up to
+   * 10 MiB, sent as the raw body. Resolves with the stored upload; pass its `id` as `image` to
+   * `generate()`. An upload is not idempotent, so it is retried only when the server refused it
+   * without storing anything (429); after a network error or timeout it rejects, and calling
+   * again may store a second copy (harmless: only the id you pass to `generate()` is used).
+   *
+   * @throws `ValidationError` (code `unsupported_media_type` for a file that is not a PNG, JPEG or
+   * WebP, `payload_too_large` over the size limit, `validation_failed` for an unreadable image),
+   * `RateLimitedError`, and the transport errors.
+   *
+   * @example
+   * ```ts
+   * const upload = await client.uploadImage(fileInput.files[0]);
+   * await client.generate({ prompt: "the cat wakes up", model: "an-image-to-video-model", image: upload.id });
+   * ```
+   */
+  async uploadImage(data: UploadImageInput, options: UploadImageOptions = {}): Promise<Upload> {
+    const isBlob = typeof (data as Partial<Blob>).arrayBuffer === "function";
+    const contentType = options.contentType || (isBlob && (data as Blob).type) || "application/octet-stream";
+    // The bytes, not the Blob: any Blob implementation (a polyfill, a test DOM) reaches fetch as
+    // bytes it can send, and the same bytes can go again after a 429.
+    const body = isBlob ? new Uint8Array(await (data as Blob).arrayBuffer()) : data;
+    const { data: answer } = await this.#transport.request({
+      method: "POST",
+      path: "/uploads",
+      body,
+      headers: { "content-type": contentType },
+      schema: UploadResponseSchema,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      notIdempotent: true,
+    });
+    return answer.upload;
+  }
+
+  /**
+   * Adds credits to a user's balance, or removes them with a negative `credits`
+   * (`POST /admin/credits`, admins only). Resolves with the new balance and the ledger entry. Not
+   * retried once sent (a lost answer could otherwise grant twice): after a network error or
+   * timeout, check `credits()` of that user before granting again.
+   *
+   * @throws `ForbiddenError` when the signed-in user is not an admin, `ValidationError`.
+   *
+   * @example
+   * ```ts
+   * const { balance } = await admin.grantCredits({ userId: "user_123", credits: 100, reason: "purchase #1234" });
+   * ```
+   */
+  async grantCredits(input: GrantCreditsRequest, options: RequestOptions = {}): Promise<GrantCreditsResponse> {
+    const { data } = await this.#transport.request({
+      method: "POST",
+      path: "/admin/credits",
+      body: input,
+      schema: GrantCreditsResponseSchema,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      notIdempotent: true,
     });
     return data;
   }

@@ -1,4 +1,10 @@
-import { QuotaExceededDetailsSchema, type ValidationIssue, ValidationIssueSchema, type Video } from "@openv/protocol";
+import {
+  InsufficientCreditsDetailsSchema,
+  QuotaExceededDetailsSchema,
+  type ValidationIssue,
+  ValidationIssueSchema,
+  type Video,
+} from "@openv/protocol";
 
 // Symbol.for, not a private symbol: an app that ends up with two copies of the SDK (ESM and CJS,
 // or two versions) still recognises errors from either one.
@@ -124,6 +130,41 @@ export class QuotaExceededError extends OpenVClientError {
     this.remainingSeconds = usage?.remainingSeconds ?? Number.NaN;
     this.requestedSeconds = usage?.requestedSeconds ?? Number.NaN;
   }
+}
+
+/**
+ * 402 `insufficient_credits` (credits billing): the user's balance is below the model's price.
+ * Nothing was charged; add credits (an admin can with `client.grantCredits`) or pick a cheaper
+ * model from `client.models()`. The numbers are the server's; `NaN` (and `model` empty) only if a
+ * server broke the contract and sent none.
+ */
+export class InsufficientCreditsError extends OpenVClientError {
+  /** Always `"InsufficientCreditsError"`. */
+  override name = "InsufficientCreditsError";
+  /** The user's credit balance when the request was refused. */
+  readonly balance: number;
+  /** What the refused video costs: the model's price in credits. */
+  readonly price: number;
+  /** The model the refused request asked for. */
+  readonly model: string;
+
+  constructor(options: OpenVClientErrorOptions) {
+    super(options);
+    const parsed = InsufficientCreditsDetailsSchema.safeParse(options.details);
+    const details = parsed.success ? parsed.data : null;
+    this.balance = details?.balance ?? Number.NaN;
+    this.price = details?.price ?? Number.NaN;
+    this.model = details?.model ?? "";
+  }
+}
+
+/**
+ * 403 `forbidden`: signed in, but not allowed to do this — e.g. `grantCredits` by a user who is
+ * not an admin. Retrying will not help; sign in as an admin or ask one.
+ */
+export class ForbiddenError extends OpenVClientError {
+  /** Always `"ForbiddenError"`. */
+  override name = "ForbiddenError";
 }
 
 /** 404 `not_found`: no such video for this user (or it was deleted). */

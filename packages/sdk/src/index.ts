@@ -1,11 +1,14 @@
 export type {
   ClientOptions,
+  CreditsOptions,
   GenerateOptions,
   GenerateResult,
   ListOptions,
   OpenVClient,
   PagePromise,
   RequestOptions,
+  UploadImageInput,
+  UploadImageOptions,
   VideoPage,
 } from "./client.js";
 export { createClient } from "./client.js";
@@ -13,6 +16,8 @@ export type { OpenVClientErrorOptions, OpenVWebhookErrorReason } from "./errors.
 export {
   AbortError,
   ConflictError,
+  ForbiddenError,
+  InsufficientCreditsError,
   isOpenVError,
   NetworkError,
   NotFoundError,

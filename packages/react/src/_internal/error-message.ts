@@ -1,5 +1,11 @@
-import { type OpenVClientError, QuotaExceededError, RateLimitedError, TermsRequiredError } from "@openv/sdk";
-import { formatSeconds } from "./format.js";
+import {
+  InsufficientCreditsError,
+  type OpenVClientError,
+  QuotaExceededError,
+  RateLimitedError,
+  TermsRequiredError,
+} from "@openv/sdk";
+import { formatCredits, formatSeconds } from "./format.js";
 
 /** The sentence a person reads for an SDK error: the contract's numbers where there are some. */
 export function errorMessage(error: OpenVClientError): string {
@@ -7,6 +13,12 @@ export function errorMessage(error: OpenVClientError): string {
     return (
       `Not enough video time left: this video needs ${formatSeconds(error.requestedSeconds)}, ` +
       `and ${formatSeconds(error.remainingSeconds)} of your ${formatSeconds(error.limitSeconds)} remain this period.`
+    );
+  }
+  if (error instanceof InsufficientCreditsError && Number.isFinite(error.price) && Number.isFinite(error.balance)) {
+    return (
+      `Not enough credits: this video costs ${formatCredits(error.price)} and you have ${error.balance}. ` +
+      "Add credits or choose a cheaper model."
     );
   }
   if (error instanceof TermsRequiredError) {

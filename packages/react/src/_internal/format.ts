@@ -17,3 +17,8 @@ export function formatSeconds(seconds: number): string {
 export function percent(progress: number): number {
   return Math.min(100, Math.max(0, Math.round(progress * 100)));
 }
+
+/** A number of credits for people: "1 credit", "12 credits". */
+export function formatCredits(credits: number): string {
+  return `${credits} ${credits === 1 ? "credit" : "credits"}`;
+}

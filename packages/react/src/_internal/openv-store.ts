@@ -1,12 +1,15 @@
-import type { GenerateRequest, TermsStatus, Usage, Video } from "@openv/protocol";
+import type { CreditsResponse, GenerateRequest, Model, TermsStatus, Upload, Usage, Video } from "@openv/protocol";
 import {
   type GenerateOptions,
   type GenerateResult,
+  InsufficientCreditsError,
   isOpenVError,
   type OpenVClient,
   OpenVClientError,
   QuotaExceededError,
   TermsRequiredError,
+  type UploadImageInput,
+  type UploadImageOptions,
   type VideoWatcher,
   type WatchOptions,
   type WatchStatus,
@@ -50,6 +53,26 @@ export interface TermsState {
   readonly error: OpenVClientError | null;
 }
 
+/** The model catalog part of the provider's state (see `useModels()`). */
+export interface ModelsState {
+  /** The server's models, the default first; null until the first answer. */
+  readonly models: readonly Model[] | null;
+  /** True while a request for it is in flight (and before the first one). */
+  readonly loading: boolean;
+  /** Why the latest request failed; null after a success. */
+  readonly error: OpenVClientError | null;
+}
+
+/** The credits part of the provider's state (see `useCredits()`). */
+export interface CreditsState {
+  /** The balance and the newest ledger entries (up to 50); null until the first answer. */
+  readonly credits: CreditsResponse | null;
+  /** True while a request for it is in flight (and before the first one). */
+  readonly loading: boolean;
+  /** Why the latest request failed; null after a success. */
+  readonly error: OpenVClientError | null;
+}
+
 const initialVideos: VideosState = Object.freeze({
   videos: Object.freeze([]),
   status: "connecting",
@@ -57,6 +80,8 @@ const initialVideos: VideosState = Object.freeze({
   error: null,
 });
 const initialUsage: UsageState = Object.freeze({ usage: null, loading: true, error: null });
+const initialModels: ModelsState = Object.freeze({ models: null, loading: true, error: null });
+const initialCredits: CreditsState = Object.freeze({ credits: null, loading: true, error: null });
 const initialTerms: TermsState = Object.freeze({ terms: null, loading: true, accepting: false, error: null });
 
 /** Every rejection as an SDK error, so hooks can promise one error type. */
@@ -81,11 +106,17 @@ export class OpenVStore {
   readonly videos = new ValueStore<VideosState>(initialVideos);
   readonly usage = new ValueStore<UsageState>(initialUsage);
   readonly terms = new ValueStore<TermsState>(initialTerms);
+  readonly models = new ValueStore<ModelsState>(initialModels);
+  readonly credits = new ValueStore<CreditsState>(initialCredits);
+  /** The images uploaded through this provider, by id: where a video's `imageId` can be seen. */
+  readonly uploads = new ValueStore<ReadonlyMap<string, Upload>>(new Map());
   readonly #watchOptions: WatchOptions;
   #watcher: VideoWatcher | null = null;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #usageRequests = 0;
   #termsRequests = 0;
+  #modelsRequests = 0;
+  #creditsRequests = 0;
 
   constructor(client: OpenVClient, watchOptions: WatchOptions = {}) {
     this.client = client;
@@ -137,11 +168,16 @@ export class OpenVStore {
       error = null;
       // Completion and failure (a refund) change the seconds used.
       const settled = video.status === "completed" || video.status === "failed";
-      if (settled && previous && previous.status !== video.status) void this.refreshUsage();
+      if (settled && previous && previous.status !== video.status) {
+        void this.refreshUsage();
+        // A failed video's credits are refunded; a completed one's stay charged.
+        if (video.status === "failed") this.#refreshCreditsIfShown();
+      }
     });
     watcher.on("deleted", () => {
       error = null;
       void this.refreshUsage();
+      this.#refreshCreditsIfShown();
     });
     publish();
   }
@@ -178,6 +214,54 @@ export class OpenVStore {
     this.#usageRequests++;
     this.usage.set({ usage, loading: false, error: null });
   }
+
+  // ── Models ───────────────────────────────────────────────────────────────────────────────────
+
+  subscribeModels = (listener: () => void): (() => void) => {
+    const unsubscribe = this.models.subscribe(listener);
+    if (this.#modelsRequests === 0) void this.refreshModels();
+    return unsubscribe;
+  };
+
+  refreshModels = async (): Promise<void> => {
+    const request = ++this.#modelsRequests;
+    if (!this.models.get().loading) this.models.update({ loading: true });
+    try {
+      const models = Object.freeze(await this.client.models());
+      if (request === this.#modelsRequests) this.models.set({ models, loading: false, error: null });
+    } catch (error) {
+      if (request === this.#modelsRequests) this.models.update({ loading: false, error: toClientError(error) });
+    }
+  };
+
+  // ── Credits ──────────────────────────────────────────────────────────────────────────────────
+
+  subscribeCredits = (listener: () => void): (() => void) => {
+    const unsubscribe = this.credits.subscribe(listener);
+    if (this.#creditsRequests === 0) void this.refreshCredits();
+    return unsubscribe;
+  };
+
+  refreshCredits = async (): Promise<void> => {
+    const request = ++this.#creditsRequests;
+    if (!this.credits.get().loading) this.credits.update({ loading: true });
+    try {
+      const credits = await this.client.credits();
+      if (request === this.#creditsRequests) this.credits.set({ credits, loading: false, error: null });
+    } catch (error) {
+      if (request === this.#creditsRequests) this.credits.update({ loading: false, error: toClientError(error) });
+    }
+  };
+
+  /**
+   * Asks for the credits again, but only once something showed them: an app on the seconds policy
+   * (or one that never shows the ledger) makes no credits requests.
+   */
+  #refreshCreditsIfShown(): void {
+    if (this.#creditsRequests > 0) void this.refreshCredits();
+  }
+
+  subscribeUploads = (listener: () => void): (() => void) => this.uploads.subscribe(listener);
 
   // ── Terms ────────────────────────────────────────────────────────────────────────────────────
 
@@ -240,10 +324,28 @@ export class OpenVStore {
     try {
       const result = await this.client.generate(input, options);
       this.#setUsage(result.usage);
+      // The answer's balance at once; the ledger line of the charge with the next answer.
+      const shown = this.credits.get().credits;
+      if (shown && result.usage.credits) {
+        this.credits.update({ credits: { ...shown, balance: result.usage.credits.balance } });
+      }
+      this.#refreshCreditsIfShown();
       return result;
     } catch (error) {
       if (error instanceof TermsRequiredError) void this.refreshTerms();
-      if (error instanceof QuotaExceededError) void this.refreshUsage();
+      if (error instanceof QuotaExceededError || error instanceof InsufficientCreditsError) void this.refreshUsage();
+      if (error instanceof InsufficientCreditsError) this.#refreshCreditsIfShown();
+      throw toClientError(error);
+    }
+  };
+
+  /** `client.uploadImage()`, remembering the upload so the video made from it can show it. */
+  uploadImage = async (data: UploadImageInput, options?: UploadImageOptions): Promise<Upload> => {
+    try {
+      const upload = await this.client.uploadImage(data, options);
+      this.uploads.set(new Map([...this.uploads.get(), [upload.id, upload]]));
+      return upload;
+    } catch (error) {
       throw toClientError(error);
     }
   };
@@ -256,6 +358,7 @@ export class OpenVStore {
       throw toClientError(error);
     } finally {
       void this.refreshUsage();
+      this.#refreshCreditsIfShown();
     }
   };
 }

@@ -1,6 +1,6 @@
 import type { Video, VideoStatus } from "@openv/protocol";
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
-import { formatSeconds, percent } from "../_internal/format.js";
+import { formatCredits, formatSeconds, percent } from "../_internal/format.js";
 
 /** Props of {@link VideoCard}. */
 export interface VideoCardProps {
@@ -15,6 +15,18 @@ export interface VideoCardProps {
   deleting?: boolean;
   /** Ask "Delete this video?" before calling `onDelete`. Default true. */
   confirmDelete?: boolean;
+  /**
+   * Where the video's input image (`video.imageId`) can be seen, e.g. the `url` of its upload:
+   * shown as a thumbnail. The video carries only the id, so without this no thumbnail is shown.
+   */
+  imageUrl?: string | null;
+}
+
+/** "its seconds are" / "its 5 credits are" / "its 1 credit is": what a refund gives back, with its verb. */
+function refundedAmount(video: Video, tense: "past" | "present"): string {
+  const singular = video.creditCost === 1;
+  const verb = tense === "past" ? (singular ? "was" : "were") : singular ? "is" : "are";
+  return `${video.creditCost === null ? "seconds" : formatCredits(video.creditCost)} ${verb}`;
 }
 
 const statusLabels: Record<VideoStatus, string> = {
@@ -66,7 +78,7 @@ function Media({ video }: { video: Video }): ReactNode {
     case "failed":
       return (
         <p className="openv-card-error">
-          {video.error?.message ?? "The video could not be generated."} Its seconds were refunded.
+          {video.error?.message ?? "The video could not be generated."} Its {refundedAmount(video, "past")} refunded.
         </p>
       );
   }
@@ -83,7 +95,13 @@ function Media({ video }: { video: Video }): ReactNode {
  * <ul>{videos.map((video) => <VideoCard key={video.id} video={video} onDelete={(id) => deleteVideos(id)} />)}</ul>
  * ```
  */
-export function VideoCard({ video, onDelete, deleting = false, confirmDelete = true }: VideoCardProps): ReactNode {
+export function VideoCard({
+  video,
+  onDelete,
+  deleting = false,
+  confirmDelete = true,
+  imageUrl,
+}: VideoCardProps): ReactNode {
   const promptId = useId();
   const [confirming, setConfirming] = useState(false);
   const deleteButton = useRef<HTMLButtonElement>(null);
@@ -126,15 +144,25 @@ export function VideoCard({ video, onDelete, deleting = false, confirmDelete = t
         <Media video={video} />
       </div>
       <div className="openv-card-body">
+        {video.imageId !== null && imageUrl && (
+          <img className="openv-card-image" src={imageUrl} alt="Starting frame" loading="lazy" />
+        )}
         <p className="openv-card-prompt" id={promptId}>
           {video.prompt}
         </p>
+        {video.enhancedPrompt !== null && video.enhancedPrompt !== video.prompt && (
+          <details className="openv-card-enhanced">
+            <summary>Enhanced prompt</summary>
+            <p className="openv-card-enhanced-prompt">{video.enhancedPrompt}</p>
+          </details>
+        )}
         <p className="openv-card-meta">
           <span className="openv-badge" data-status={video.status}>
             {label}
           </span>{" "}
           <span className="openv-card-details">
             {formatSeconds(video.durationSeconds)} · {video.width}×{video.height}
+            {video.creditCost !== null && ` · ${formatCredits(video.creditCost)}`}
           </span>
         </p>
       </div>
@@ -148,7 +176,9 @@ export function VideoCard({ video, onDelete, deleting = false, confirmDelete = t
           (confirming ? (
             <fieldset className="openv-confirm" onKeyDown={onConfirmKeyDown}>
               <legend className="openv-confirm-question">
-                {unfinished ? "Delete this video? Rendering stops and its seconds are refunded." : "Delete this video?"}
+                {unfinished
+                  ? `Delete this video? Rendering stops and its ${refundedAmount(video, "present")} refunded.`
+                  : "Delete this video?"}
               </legend>
               <button
                 type="button"

@@ -1,6 +1,8 @@
+import type { Video } from "@openv/protocol";
 import type { ReactNode } from "react";
 import { errorMessage } from "../_internal/error-message.js";
 import { useDeleteVideos } from "../hooks/use-delete-videos.js";
+import { useKnownUploads } from "../hooks/use-upload-image.js";
 import { useVideos } from "../hooks/use-videos.js";
 import { VideoCard } from "./video-card.js";
 
@@ -16,6 +18,12 @@ export interface VideoGalleryProps {
   confirmDelete?: boolean;
   /** Offer deletion at all. Default true. */
   allowDelete?: boolean;
+  /**
+   * Where a video's input image can be seen, for its thumbnail (the video carries only
+   * `imageId`). Default: the `url` of the upload when it was uploaded through this provider
+   * (`<GenerateForm>`, `useUploadImage`); otherwise no thumbnail.
+   */
+  imageUrl?: (video: Video) => string | null | undefined;
 }
 
 /**
@@ -38,8 +46,10 @@ export function VideoGallery({
   empty,
   confirmDelete = true,
   allowDelete = true,
+  imageUrl,
 }: VideoGalleryProps): ReactNode {
   const { videos, ready, error } = useVideos();
+  const uploads = useKnownUploads();
   const { deleteVideos, deletingIds, error: deleteError } = useDeleteVideos();
   const state = !ready ? (error ? "error" : "loading") : videos.length === 0 ? "empty" : "ready";
 
@@ -70,6 +80,9 @@ export function VideoGallery({
               {...(allowDelete && { onDelete: (id: string) => void deleteVideos(id) })}
               deleting={deletingIds.has(video.id)}
               confirmDelete={confirmDelete}
+              imageUrl={
+                imageUrl?.(video) ?? (video.imageId === null ? null : (uploads.get(video.imageId)?.url ?? null))
+              }
             />
           </li>
         ))}

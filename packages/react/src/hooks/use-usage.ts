@@ -9,14 +9,18 @@ export interface UseUsageResult extends UsageState {
 }
 
 /**
- * The current period's seconds (`{usedSeconds, limitSeconds, remainingSeconds, periodStart,
+ * The current period's usage (`{usedSeconds, limitSeconds, remainingSeconds, credits, periodStart,
  * periodEnd}`), loaded when first used and kept current: it takes the usage a generate answers
- * with, and asks again after a delete and when a watched video completes or fails (refund).
+ * with, and asks again after a delete and when a watched video completes or fails (refund). Under
+ * credits billing `credits.balance` is set and the seconds limit is null; under the seconds policy
+ * `credits` is null.
  *
  * @example
  * ```tsx
  * const { usage } = useUsage();
- * return <span>{usage ? `${usage.remainingSeconds.toFixed(1)} s left` : "…"}</span>;
+ * if (!usage) return <span>…</span>;
+ * if (usage.credits) return <span>{usage.credits.balance} credits</span>;
+ * return <span>{usage.remainingSeconds === null ? "No limit" : `${usage.remainingSeconds.toFixed(1)} s left`}</span>;
  * ```
  */
 export function useUsage(): UseUsageResult {

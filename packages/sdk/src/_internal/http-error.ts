@@ -1,6 +1,8 @@
 import { ErrorBodySchema, headers as protocolHeaders } from "@openv/protocol";
 import {
   ConflictError,
+  ForbiddenError,
+  InsufficientCreditsError,
   NotFoundError,
   OpenVClientError,
   type OpenVClientErrorOptions,
@@ -21,6 +23,8 @@ const classByCode: Record<string, ErrorClass> = {
   payload_too_large: ValidationError,
   unsupported_media_type: ValidationError,
   unauthorized: UnauthorizedError,
+  insufficient_credits: InsufficientCreditsError,
+  forbidden: ForbiddenError,
   terms_required: TermsRequiredError,
   quota_exceeded: QuotaExceededError,
   not_found: NotFoundError,
@@ -37,6 +41,8 @@ const classByCode: Record<string, ErrorClass> = {
 const classByStatus: Record<number, ErrorClass> = {
   400: ValidationError,
   401: UnauthorizedError,
+  402: InsufficientCreditsError,
+  403: ForbiddenError,
   404: NotFoundError,
   408: TimeoutError,
   409: ConflictError,

@@ -36,6 +36,12 @@ export interface Call<T> {
    * call's own earlier attempt, still running on the server after its answer was lost.
    */
   retryInProgress?: boolean;
+  /**
+   * The call changes state and carries no Idempotency-Key (an upload, a credit grant): once the
+   * body may have reached the server, sending it again could do it twice. Only an answer that says
+   * nothing was done (429 `rate_limited`) is retried; a network error, a timeout or a 5xx is not.
+   */
+  notIdempotent?: boolean;
 }
 
 /** Random in [half, full] of an exponentially growing delay: spreads out clients that failed together. */
@@ -44,12 +50,14 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number):
   return full / 2 + Math.random() * (full / 2);
 }
 
-function isRetryable(error: OpenVClientError, retryInProgress: boolean): boolean {
+function isRetryable(error: OpenVClientError, call: Pick<Call<unknown>, "retryInProgress" | "notIdempotent">): boolean {
+  // A 429 is a refusal before any work; anything else may have happened after the body arrived.
+  if (call.notIdempotent) return error.status === 429;
   if (error instanceof NetworkError || error instanceof TimeoutError) return true;
   const { status } = error;
   if (status === null) return false;
   if (status === 408 || status === 429 || status >= 500) return true;
-  return retryInProgress && error.code === "idempotency_in_progress";
+  return (call.retryInProgress ?? false) && error.code === "idempotency_in_progress";
 }
 
 const timeoutReason = Symbol("timeout");
@@ -147,7 +155,7 @@ export class Transport {
         if (!(caught instanceof NetworkError || caught instanceof TimeoutError)) throw caught;
         error = caught;
       }
-      if (attempt >= maxRetries || !isRetryable(error, call.retryInProgress ?? false)) throw error;
+      if (attempt >= maxRetries || !isRetryable(error, call)) throw error;
       const retryAfterMs = (error.retryAfterSeconds ?? 0) * 1000;
       if (retryAfterMs > maxRetryAfterMs) throw error;
       await sleep(Math.max(retryAfterMs, backoffDelay(attempt, retryDelayMs, maxRetryDelayMs)), call.signal);

@@ -1,4 +1,4 @@
-import type { Tombstone, Usage, Video, VideoStatus } from "@openv/protocol";
+import type { Model, Tombstone, Usage, Video, VideoStatus } from "@openv/protocol";
 
 /** A contract-valid video; `at` is its updatedAt in ms (createdAt is fixed per id order). */
 export function video(id: string, status: VideoStatus, at: number, extra: Partial<Video> = {}): Video {
@@ -52,3 +52,22 @@ export const errorBody = (code: string, message = `failed: ${code}`, details?: R
 /** One `event: video` frame of the SSE route. */
 export const sseFrame = (change: Video | Tombstone) =>
   `event: video\nid: ${Date.parse(change.updatedAt)}\ndata: ${JSON.stringify(change)}\n\n`;
+
+/** A catalog model with Mochi's limits, priced at 5 credits, text-to-video unless `extra` says. */
+export const model = (id: string, extra: Partial<Model> = {}): Model => ({
+  id,
+  name: `Model ${id}`,
+  description: "Renders things.",
+  image: "none",
+  limits: {
+    promptMaxLength: 2000,
+    frames: { min: 7, max: 163, step: 6, default: 31 },
+    fps: 30,
+    width: { min: 256, max: 1280, multipleOf: 16, default: 848 },
+    height: { min: 256, max: 1280, multipleOf: 16, default: 480 },
+    steps: { min: 1, max: 200, default: 64 },
+    cfg: { min: 0, max: 20, default: 4.5 },
+  },
+  cost: { credits: 5 },
+  ...extra,
+});

@@ -1,5 +1,5 @@
 import type { RunPodJob } from "@openv/protocol";
-import { type LifecycleConfig, openv, type Provider, type ProviderSubmission } from "@openv/server";
+import { type LifecycleConfig, type OpenVOptions, openv, type Provider, type ProviderSubmission } from "@openv/server";
 import Fastify, { type FastifyInstance } from "fastify";
 
 export interface RealServer {
@@ -12,6 +12,8 @@ export interface RealServer {
 export interface RealServerOptions {
   provider?: Provider;
   config?: Partial<LifecycleConfig>;
+  /** The model catalog. Default: the server's (Mochi 1 only). */
+  models?: OpenVOptions["models"];
   /** The local preview provider's delay per simulated step (used when no `provider` is given). */
   previewStepDelayMs?: number;
   /** Called the moment a provider webhook reaches the server, with the video id. */
@@ -39,6 +41,7 @@ export async function startRealServer(options: RealServerOptions = {}): Promise<
     previewStepDelayMs: options.previewStepDelayMs ?? 5,
     ...(options.provider && { provider: options.provider }),
     ...(options.config && { config: options.config }),
+    ...(options.models && { models: options.models }),
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const { port } = app.server.address() as { port: number };
