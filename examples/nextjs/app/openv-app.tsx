@@ -47,7 +47,7 @@ const terms = (
     <ul>
       <li>Do not ask for illegal, hateful or sexual content, or for real people without their consent.</li>
       <li>Generated videos may be inaccurate or surprising; check them before you share them.</li>
-      <li>Each video counts against your monthly seconds; deleting an unfinished video refunds it.</li>
+      <li>Each video counts against your allowance (monthly seconds or credits); a failed or unfinished deleted video is refunded.</li>
     </ul>
   </>
 );

@@ -6,26 +6,15 @@ import { Buffer } from "node:buffer";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { model } from "../../sdk/test/support/fixtures.js";
 import { pngImage } from "../../sdk/test/support/images.js";
 import { clientFor, renderProductPage } from "./support/render.js";
 import { type RealServer, ScriptedProvider, startServer } from "./support/server.js";
 
 const admin = "admin-root";
+/** Mochi's limits at 2 credits a video, on the main provider. */
 const mochi = {
-  id: "mochi-1",
-  name: "Mochi 1",
-  description: "Text to video at 30 fps.",
-  image: "none" as const,
-  limits: {
-    promptMaxLength: 2000,
-    frames: { min: 7, max: 163, step: 6, default: 31 },
-    fps: 30,
-    width: { min: 256, max: 1280, multipleOf: 16, default: 848 },
-    height: { min: 256, max: 1280, multipleOf: 16, default: 480 },
-    steps: { min: 1, max: 200, default: 64 },
-    cfg: { min: 0, max: 20, default: 4.5 },
-  },
-  cost: { credits: 2 },
+  ...model("mochi-1", { name: "Mochi 1", description: "Text to video at 30 fps.", cost: { credits: 2 } }),
   provider: "default",
 };
 const animate = {

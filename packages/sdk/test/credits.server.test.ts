@@ -8,6 +8,7 @@ import {
   type OpenVClient,
   ValidationError,
 } from "../src/index.js";
+import { model } from "./support/fixtures.js";
 import { pngImage } from "./support/images.js";
 import { type RealServer, ScriptedProvider, smallVideo, startRealServer } from "./support/real-server.js";
 
@@ -16,21 +17,9 @@ let server: RealServer;
 const clientFor = (user: string): OpenVClient =>
   createClient({ baseUrl: server.baseUrl, headers: { "x-openv-user": user }, retryDelayMs: 20 });
 
+/** Mochi's limits at 2 credits a video, on the main provider. */
 const mochi = {
-  id: "mochi-1",
-  name: "Mochi 1",
-  description: "Text to video.",
-  image: "none" as const,
-  limits: {
-    promptMaxLength: 2000,
-    frames: { min: 7, max: 163, step: 6, default: 31 },
-    fps: 30,
-    width: { min: 256, max: 1280, multipleOf: 16, default: 848 },
-    height: { min: 256, max: 1280, multipleOf: 16, default: 480 },
-    steps: { min: 1, max: 200, default: 64 },
-    cfg: { min: 0, max: 20, default: 4.5 },
-  },
-  cost: { credits: 2 },
+  ...model("mochi-1", { name: "Mochi 1", description: "Text to video.", cost: { credits: 2 } }),
   provider: "default",
 };
 const animate = { ...mochi, id: "animate-1", name: "Animate", image: "required" as const, cost: { credits: 5 } };

@@ -53,6 +53,16 @@ describe("the models catalog routes each model to its provider", () => {
     expect((await mochiFrames.json()).error.details.issues[0]).toMatchObject({ path: ["frames"] });
   });
 
+  it("one refusal names every field to fix: the schema's and the model's", async () => {
+    const answer = await server.api("/videos", {
+      method: "POST",
+      json: { prompt: "a heron", frames: 8, width: 300, height: 256 },
+    });
+    expect(answer.status).toBe(400);
+    const paths = (await answer.json()).error.details.issues.map((issue: { path: string[] }) => issue.path.join("."));
+    expect(paths).toEqual(["width", "frames"]);
+  });
+
   it("builds a default catalog with one model per configured provider", () => {
     expect(defaultModels({}).map((model) => model.id)).toEqual(["mochi-1"]);
     const models = defaultModels({

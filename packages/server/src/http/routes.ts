@@ -110,7 +110,7 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       path: "/videos",
       auth: true,
       generate: true,
-      handle: (context) => generate(context, "videos", parseInput(GenerateRequestSchema, context.json(), "body")),
+      handle: (context) => generate(context, "videos", parseGenerateBody(context.json())),
     },
     {
       method: "POST",
