@@ -37,6 +37,10 @@ export type { StandardWebhookSenderOptions } from "./adapters/webhooks/standard.
 export { createStandardWebhookSender } from "./adapters/webhooks/standard.js";
 export type { ReferenceServerSettings } from "./config-env.js";
 export { openvOptionsFromSettings, settingsFromEnv } from "./config-env.js";
+export type { BillingPolicy } from "./core/billing.js";
+export { billingPolicy, creditsPolicy, secondsPolicy } from "./core/billing.js";
+export type { ModelDefinition, ResolvedRequest } from "./core/catalog.js";
+export { ModelCatalog, ModelDefinitionSchema, mochiModel } from "./core/catalog.js";
 export type { LifecycleConfig } from "./core/config.js";
 export { defaultLifecycleConfig, quotaPeriod } from "./core/config.js";
 export type { OpenVErrorOptions } from "./core/errors.js";

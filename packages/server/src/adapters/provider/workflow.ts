@@ -85,10 +85,12 @@ export const WorkflowCallbackSchema = z.discriminatedUnion("status", [
      * else is, while retries remain) and a message for people.
      */
     error: z.object({
+      /** Why, in snake_case; `invalid_input` and `content_rejected` are not retried. */
       code: z
         .string()
         .regex(/^[a-z][a-z0-9_]*$/, "error.code must be snake_case, e.g. invalid_input or model_error")
         .max(100),
+      /** What went wrong, for people. */
       message: z.string().min(1).max(2000),
     }),
   }),
