@@ -47,7 +47,10 @@ const terms = (
     <ul>
       <li>Do not ask for illegal, hateful or sexual content, or for real people without their consent.</li>
       <li>Generated videos may be inaccurate or surprising; check them before you share them.</li>
-      <li>Each video counts against your allowance (monthly seconds or credits); a failed or unfinished deleted video is refunded.</li>
+      <li>
+        Each video counts against your allowance (monthly seconds or credits); a failed or unfinished deleted video is
+        refunded.
+      </li>
     </ul>
   </>
 );

@@ -75,7 +75,8 @@ export function TermsGate({
         {termsText ?? (
           <p>
             Generated videos are made by an AI model from your prompt. Do not request content that is illegal, harmful
-            or that you have no right to depict. Each video counts against your allowance (monthly seconds or credits); a video that fails is refunded.
+            or that you have no right to depict. Each video counts against your allowance (monthly seconds or credits);
+            a video that fails is refunded.
           </p>
         )}
       </div>
