@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   framesForSeconds,
   GenerateRequestSchema,
+  mochiModelLimits,
   RunPodGenerateRequestSchema,
   RunPodJobSchema,
   WorkerOutputSchema,
@@ -38,11 +39,25 @@ describe("the contract shared with worker-mochi", () => {
 });
 
 describe("request schemas", () => {
-  it("applies Mochi's limits", () => {
+  it("Mochi's own limits, as the default catalog model states them", () => {
+    expect(mochiModelLimits.frames).toEqual({ min: 7, max: 163, step: 6, default: 31 });
+    expect(mochiModelLimits.width).toEqual({ min: 256, max: 1280, multipleOf: 16, default: 848 });
+    expect(mochiModelLimits.fps).toBe(30);
+  });
+
+  it("holds every model's outer bounds; each model's own limits are the server's (GET /models)", () => {
     expect(GenerateRequestSchema.safeParse({ prompt: "x", frames: 31 }).success).toBe(true);
-    expect(GenerateRequestSchema.safeParse({ prompt: "x", frames: 30 }).success).toBe(false);
+    // 30 frames is not a Mochi count, but another model may take it: the server checks per model.
+    expect(GenerateRequestSchema.safeParse({ prompt: "x", frames: 30 }).success).toBe(true);
+    expect(GenerateRequestSchema.safeParse({ prompt: "x", frames: 0 }).success).toBe(false);
+    expect(GenerateRequestSchema.safeParse({ prompt: "x", frames: 1001 }).success).toBe(false);
     expect(GenerateRequestSchema.safeParse({ prompt: "x", width: 848, height: 480 }).success).toBe(true);
     expect(GenerateRequestSchema.safeParse({ prompt: "x", width: 850 }).success).toBe(false);
+    expect(GenerateRequestSchema.safeParse({ prompt: "x", model: "fal-ai/ltx-video", image: "upl_1" }).success).toBe(
+      true,
+    );
+    expect(GenerateRequestSchema.safeParse({ prompt: "x", model: "a model" }).success).toBe(false);
+    expect(GenerateRequestSchema.safeParse({ prompt: "x", price: 0 }).success).toBe(false);
     expect(GenerateRequestSchema.safeParse({ prompt: "   " }).success).toBe(false);
     expect(GenerateRequestSchema.safeParse({ prompt: "x", extra: 1 }).success).toBe(false);
   });
