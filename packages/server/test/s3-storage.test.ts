@@ -11,6 +11,10 @@ import { createS3Storage, type S3StorageOptions } from "../src/adapters/storage/
 import type { Logger, Store } from "../src/core/ports.js";
 import { accepted, backends, generateBody, readEvents, startTestServer, type TestServer } from "./helpers.js";
 import { parseAmzDate, S3StandIn, s3Error } from "./support/s3-stand-in.js";
+import { WebhookReceiver } from "./support/webhook-receiver.js";
+
+/** The outbound webhooks' signing secret in these tests (24 random-looking bytes, base64). */
+const signingSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 const credentials = { accessKeyId: "AKIAOPENVTEST0000001", secretAccessKey: "openv/test+secret/key/0123456789abcdef" };
 const bucket = "openv-videos";
@@ -479,5 +483,35 @@ describe.each(backends)("the server on S3 storage ($name)", ({ adminUrl }) => {
     // Deleting the video deletes its object.
     expect((await server.api(`/videos/${video.id}`, { method: "DELETE" })).status).toBe(204);
     expect(pathStyle.objects.has(`openv/${key}`)).toBe(false);
+  });
+  it("an outbound video.completed webhook carries a URL signed when it is sent; the outbox keeps the plain one", async () => {
+    const receiver = await new WebhookReceiver(signingSecret).start();
+    try {
+      server = await startTestServer({
+        adminUrl,
+        storage: onEndpoint({ signedUrlTtlSeconds: 120 }),
+        outboundWebhooks: { url: receiver.url, secret: signingSecret },
+      });
+      await accepted(server);
+      const video = await completedVideo(server);
+      await server.openv.outbox?.runOnce();
+      const delivered = receiver.delivered.find(
+        (entry) => (entry.verified as { type: string }).type === "video.completed",
+      );
+      const sent = (delivered?.verified as { data: Video }).data;
+      expect(sent.id).toBe(video.id);
+      const signed = new URL(sent.url ?? "");
+      expect(signed.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+      expect((await fetch(signed)).status).toBe(200);
+      const stored = await server.openv.adapters.store.getVideo("alice", video.id);
+      expect(`${signed.origin}${signed.pathname}`).toBe(stored?.url);
+      const store = server.openv.adapters.store as unknown as {
+        client: { outboxMessage: { findMany(): Promise<{ payload: { data: Video } }[]> } };
+      };
+      const [queued] = await store.client.outboxMessage.findMany();
+      expect(queued?.payload.data.url).toBe(stored?.url);
+    } finally {
+      await receiver.stop();
+    }
   });
 });

@@ -36,6 +36,7 @@ import { checkUploadImage } from "./media.js";
 import type {
   Events,
   Logger,
+  OutboxRecord,
   PromptEnhancer,
   Provider,
   ProviderImage,
@@ -720,6 +721,18 @@ export class VideoLifecycle {
     }
     await this.#publish(result.after);
     return result.after;
+  }
+
+  /**
+   * An outbox message as it is sent now: a completed or failed video's URL freshly signed for
+   * private storage (the stored payload keeps the plain URL, and a retry a day later gets a URL
+   * that still works).
+   */
+  async presentOutboxMessage(message: OutboxRecord): Promise<OutboxRecord> {
+    const payload = message.payload as { data?: unknown } | null;
+    const data = payload?.data as Video | undefined;
+    if (!data || typeof data !== "object" || !("url" in data) || typeof data.url !== "string") return message;
+    return { ...message, payload: { ...payload, data: await this.#present(data) } };
   }
 
   /**

@@ -96,6 +96,7 @@ export class OutboxDispatcher {
   #closing = false;
   /** A nudge arrived during a pass: run another one right after it. */
   #again = false;
+  readonly #prepare: ((message: OutboxRecord) => Promise<OutboxRecord>) | undefined;
 
   constructor(deps: {
     /** Where the outbox is. */
@@ -108,11 +109,17 @@ export class OutboxDispatcher {
     options?: Partial<OutboxDispatcherOptions>;
     /** The jitter's source of randomness, a number in [0, 1). Default `Math.random`. */
     random?: () => number;
+    /**
+     * Rewrites a message just before each attempt, e.g. to put a freshly signed URL of private
+     * storage in it (the stored payload keeps the plain one). Default: sent as stored.
+     */
+    prepare?: (message: OutboxRecord) => Promise<OutboxRecord>;
   }) {
     this.#store = deps.store;
     this.#sender = deps.sender;
     this.#logger = deps.logger;
     this.#random = deps.random ?? Math.random;
+    this.#prepare = deps.prepare;
     this.options = { ...defaultOutboxDispatcherOptions, ...deps.options };
     if (this.options.retryDelaysMs.length === 0) {
       throw new Error("OutboxDispatcher: `retryDelaysMs` needs at least one wait, e.g. [5000, 30000, 120000].");
@@ -215,7 +222,7 @@ export class OutboxDispatcher {
     let settle: Parameters<Store["settleOutbox"]>[1];
     const attempt = message.attempts + 1;
     try {
-      await this.#sender.send(message);
+      await this.#sender.send(this.#prepare ? await this.#prepare(message) : message);
       outcome = "delivered";
       settle = { delivered: true };
     } catch (error) {

@@ -14,7 +14,7 @@ import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js"
 import { OpenVError } from "../core/errors.js";
 import { VideoLifecycle } from "../core/lifecycle.js";
 import { OutboxDispatcher, type OutboxDispatcherOptions } from "../core/outbox.js";
-import type { Logger } from "../core/ports.js";
+import type { Logger, OutboxRecord } from "../core/ports.js";
 import { Reconciler, type ReconcilerOptions } from "../core/reconciler.js";
 import { webhookToken } from "../core/webhook-token.js";
 import { isStorableText } from "./body.js";
@@ -235,6 +235,8 @@ export class OpenVService {
           store: adapters.store,
           sender: adapters.webhookSender,
           logger: host.logger,
+          // Signs a private storage URL at each attempt; `lifecycle` exists by the first send.
+          prepare: (message: OutboxRecord): Promise<OutboxRecord> => lifecycle.presentOutboxMessage(message),
           ...(options.outbox && { options: options.outbox }),
         })
       : null;
