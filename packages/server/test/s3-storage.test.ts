@@ -498,7 +498,8 @@ describe.each(backends)("the server on S3 storage ($name)", ({ adminUrl }) => {
       const delivered = receiver.delivered.find(
         (entry) => (entry.verified as { type: string }).type === "video.completed",
       );
-      const sent = (delivered?.verified as { data: Video }).data;
+      expect(delivered).toBeDefined();
+      const sent = (delivered?.verified as { data: Video } | undefined)?.data as Video;
       expect(sent.id).toBe(video.id);
       const signed = new URL(sent.url ?? "");
       expect(signed.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
