@@ -32,7 +32,10 @@ describe("the server killed mid-flight loses no video", () => {
       RUNPOD_ENDPOINT_ID: "faults",
       RUNPOD_BASE_URL: standIn.baseUrl,
       OPENV_RECONCILE_INTERVAL_MS: "200",
-      OPENV_RECONCILE_SILENT_MS: "500",
+      // 3 s, not less: the second test kills the server while the completion's file copy is held;
+      // a reconciler pass that claims the video inside that window as well leaves the restarted
+      // server stuck (seen under load; noted on issue 9), which is not what this test is about.
+      OPENV_RECONCILE_SILENT_MS: "3000",
       OPENV_RECONCILE_JOBLESS_GRACE_MS: "1500",
       ...(database && { DATABASE_URL: database.url }),
     });
@@ -111,15 +114,10 @@ describe("the server killed mid-flight loses no video", () => {
     standIn.holdFiles = false;
 
     await start();
-    // 60 s: once (of many runs) the full suite on 2 busy cores took over 30 s here; alone it takes ~3 s.
-    const done = await until(
-      "the video to complete",
-      async () => {
-        const video = (await list()).find((candidate) => candidate.id === created.video.id);
-        return video?.status === "completed" ? video : undefined;
-      },
-      60_000,
-    );
+    const done = await until("the video to complete", async () => {
+      const video = (await list()).find((candidate) => candidate.id === created.video.id);
+      return video?.status === "completed" ? video : undefined;
+    });
     expect(done.url?.startsWith(`${base}/api/files/`)).toBe(true);
     expect((await fetch(done.url as string)).status).toBe(200);
     expect(submissions().slice(before)).toEqual([`${created.video.id}#0`]);
@@ -127,5 +125,5 @@ describe("the server killed mid-flight loses no video", () => {
     expect(videos.map((video) => video.status)).toEqual(["completed", "completed"]);
     const usage = (await (await call("/usage")).json()) as { usedSeconds: number };
     expect(usage.usedSeconds).toBeCloseTo((2 * 7) / 30, 3);
-  }, 150_000);
+  }, 90_000);
 });
