@@ -461,6 +461,9 @@ export class VideoLifecycle {
    * @throws `OpenVError` `unauthorized` or `validation_failed` from the provider's reader.
    */
   async readProviderWebhook(videoId: string, request: ProviderWebhookRequest): Promise<RunPodJob | null> {
+    const { provider: main, providers = {} } = this.#deps;
+    // RunPod-only servers (no provider reads its own format) skip the lookup on every webhook.
+    if (!main.readWebhook && !Object.values(providers).some((provider) => provider.readWebhook)) return null;
     const video = await this.#deps.store.getVideoById(videoId);
     const provider = video ? this.providerOf(video) : this.#deps.provider;
     return provider.readWebhook ? provider.readWebhook({ ...request, jobId: video?.jobId ?? null }) : null;

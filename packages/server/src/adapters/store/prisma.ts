@@ -35,7 +35,7 @@ class PrismaStoreTransaction implements StoreTransaction {
   constructor(private readonly db: TransactionClient) {}
 
   async lockUser(userId: string): Promise<void> {
-    await this.db.$executeRaw`INSERT INTO "User" ("id") VALUES (${userId}) ON CONFLICT ("id") DO NOTHING`;
+    await ensureUser(this.db, userId);
     await this.db.$queryRaw`SELECT "id" FROM "User" WHERE "id" = ${userId} FOR UPDATE`;
   }
 
@@ -143,6 +143,11 @@ class PrismaStoreTransaction implements StoreTransaction {
   async enqueueOutbox(message: Pick<OutboxRecord, "id" | "eventType" | "payload" | "nextAttemptAt">): Promise<void> {
     await this.db.outboxMessage.create({ data: { ...message, payload: message.payload as Prisma.InputJsonValue } });
   }
+}
+
+/** Creates the user's row if it does not exist yet (users arrive with their first request). */
+async function ensureUser(db: TransactionClient | Client, userId: string): Promise<void> {
+  await db.$executeRaw`INSERT INTO "User" ("id") VALUES (${userId}) ON CONFLICT ("id") DO NOTHING`;
 }
 
 async function balanceOf(db: TransactionClient | Client, userId: string): Promise<number> {
@@ -257,7 +262,7 @@ export class PrismaStore implements Store {
 
   async acceptTerms(userId: string, version: string): Promise<{ acceptedAt: Date }> {
     return this.client.$transaction(async (db) => {
-      await db.$executeRaw`INSERT INTO "User" ("id") VALUES (${userId}) ON CONFLICT ("id") DO NOTHING`;
+      await ensureUser(db, userId);
       await db.$executeRaw`
         INSERT INTO "TermsAcceptance" ("userId", "version") VALUES (${userId}, ${version})
         ON CONFLICT ("userId", "version") DO NOTHING`;
@@ -351,7 +356,7 @@ export class PrismaStore implements Store {
 
   async insertUpload(upload: UploadRecord): Promise<void> {
     await this.client.$transaction(async (db) => {
-      await db.$executeRaw`INSERT INTO "User" ("id") VALUES (${upload.userId}) ON CONFLICT ("id") DO NOTHING`;
+      await ensureUser(db, upload.userId);
       await db.upload.create({ data: upload });
     });
   }
