@@ -7,6 +7,7 @@ import { createFalProvider, type FalProviderOptions } from "../src/adapters/prov
 import { isOpenVError } from "../src/core/errors.js";
 import type { ProviderImage, ProviderSubmission, ProviderWebhookRequest } from "../src/core/ports.js";
 import { accepted, backends, generateBody, startTestServer, type TestServer } from "./helpers.js";
+import { providerSubmission } from "./support/provider-submission.js";
 import { tinyMp4 } from "./support/tiny-mp4.js";
 
 const apiKey = "fal_test_key_123";
@@ -143,17 +144,7 @@ const image = (url: string): ProviderImage => ({
   height: 480,
   read: async () => imageBytes,
 });
-const submission = (overrides: Partial<ProviderSubmission> = {}): ProviderSubmission => ({
-  videoId: "vid_1",
-  attempt: 0,
-  input,
-  webhookUrl: "https://openv.example/api/runpod/webhook?video=vid_1&attempt=0&token=t0k",
-  model: "mochi-1",
-  durationSeconds: 31 / 30,
-  fps: 30,
-  image: null,
-  ...overrides,
-});
+const submission = (overrides: Partial<ProviderSubmission> = {}) => providerSubmission(input, overrides);
 const provider = (options: Partial<FalProviderOptions> = {}) => createFalProvider({ apiKey, model, ...options });
 
 describe("the fal.ai adapter speaks fal's queue API", () => {

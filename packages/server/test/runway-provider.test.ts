@@ -11,6 +11,7 @@ import {
 } from "../src/adapters/provider/runway.js";
 import type { Provider, ProviderImage, ProviderSubmission } from "../src/core/ports.js";
 import { accepted, backends, generateBody, startTestServer, type TestServer } from "./helpers.js";
+import { providerSubmission } from "./support/provider-submission.js";
 import { tinyMp4 } from "./support/tiny-mp4.js";
 
 const apiKey = `key_${"ab".repeat(64)}`;
@@ -84,17 +85,12 @@ const input = {
   cfg: 4.5,
   seed: 7,
 };
-const submission = (overrides: Partial<ProviderSubmission> = {}): ProviderSubmission => ({
-  videoId: "vid_1",
-  attempt: 0,
-  input,
-  webhookUrl: "https://openv.example/api/runpod/webhook?video=vid_1&attempt=0&token=t",
-  model: "mochi-1",
-  durationSeconds: 31 / 30,
-  fps: 30,
-  image: image("https://images.example.com/beach.jpg"),
-  ...overrides,
-});
+const submission = (overrides: Partial<ProviderSubmission> = {}): ProviderSubmission =>
+  providerSubmission(input, {
+    webhookUrl: "https://openv.example/api/runpod/webhook?video=vid_1&attempt=0&token=t",
+    image: image("https://images.example.com/beach.jpg"),
+    ...overrides,
+  });
 const provider = (options: Partial<RunwayProviderOptions> = {}) => createRunwayProvider({ apiKey, ...options });
 
 describe("the Runway adapter speaks Runway's API (version 2024-11-06)", () => {

@@ -14,6 +14,7 @@ import { openvOptionsFromSettings, settingsFromEnv } from "../src/config-env.js"
 import { isOpenVError } from "../src/core/errors.js";
 import type { ProviderSubmission, ProviderWebhookRequest } from "../src/core/ports.js";
 import { backends, generateBody, startTestServer, type TestServer } from "./helpers.js";
+import { providerSubmission } from "./support/provider-submission.js";
 import { tinyMp4 } from "./support/tiny-mp4.js";
 
 const secret = `whsec_${randomBytes(32).toString("base64")}`;
@@ -102,17 +103,7 @@ const input = {
   steps: 64,
   cfg: 4.5,
 };
-const submission = (overrides: Partial<ProviderSubmission> = {}): ProviderSubmission => ({
-  videoId: "vid_1",
-  attempt: 0,
-  input,
-  webhookUrl: "https://openv.example/api/runpod/webhook?video=vid_1&attempt=0&token=t0k",
-  model: "mochi-1",
-  durationSeconds: 31 / 30,
-  fps: 30,
-  image: null,
-  ...overrides,
-});
+const submission = (overrides: Partial<ProviderSubmission> = {}) => providerSubmission(input, overrides);
 const provider = (options: Partial<WorkflowProviderOptions> = {}) =>
   createWorkflowProvider({ url: hook, secret, ...options });
 
