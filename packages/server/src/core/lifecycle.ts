@@ -856,7 +856,7 @@ export class VideoLifecycle {
     const key = storageKey === undefined ? storage.keyForUrl(change.url) : storageKey;
     if (key === null) return change;
     try {
-      return { ...change, url: await storage.signedUrl(key) };
+      return { ...change, url: await this.#fileUrl(key, change.url) };
     } catch (error) {
       // The rest of the video is still worth answering; its stored URL is what is left to give.
       logger.error({ videoId: change.id, key, err: error }, "could not sign the video's URL");
