@@ -384,3 +384,14 @@ export function openvOptionsFromSettings(settings: ReferenceServerSettings): Ope
     ...(settings.webhookSecret && { webhookSecret: settings.webhookSecret }),
   };
 }
+
+/**
+ * The reference server's own listening address as its public URL when PUBLIC_URL is unset (all
+ * interfaces are reached as 127.0.0.1 from this machine); undefined for a port chosen at listen
+ * time (0), which the plugin then reads from the socket.
+ */
+export function listenUrl(settings: Pick<ReferenceServerSettings, "host" | "port">): string | undefined {
+  if (!settings.port) return undefined;
+  const host = settings.host === "0.0.0.0" || settings.host === "::" ? "127.0.0.1" : settings.host;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${settings.port}`;
+}

@@ -12,10 +12,12 @@ import { Readable } from "node:stream";
 import { pino } from "pino";
 import { OpenVError } from "./core/errors.js";
 import type { Logger } from "./core/ports.js";
+import { clientAddress, type TrustProxy } from "./http/client-address.js";
 import { payloadTooLarge } from "./http/errors.js";
 import { type OpenVOptions, OpenVService } from "./http/service.js";
 import type { ApiRequest, ApiResponse } from "./http/types.js";
 
+export type { TrustProxy } from "./http/client-address.js";
 export type { CorsOptions } from "./http/cors.js";
 export type { GenerateRateLimits, RateLimit } from "./http/rate-limit.js";
 export type { OpenVOptions } from "./http/service.js";
@@ -26,10 +28,14 @@ export interface OpenVHandlerOptions extends OpenVOptions {
   /** Where logs go (any pino-compatible logger). Default: pino at `LOG_LEVEL` (info) on stdout. */
   logger?: Logger;
   /**
-   * Take the client's IP address (for per-IP rate limits) from the first `X-Forwarded-For` entry.
-   * Only behind a proxy that sets it. Default false.
+   * Which proxies in front of this handler to trust for the client's IP address (per-IP rate
+   * limits): the client is the rightmost `X-Forwarded-For` entry that is not a trusted proxy (the
+   * entries to its left are written by the client and prove nothing). A number trusts that many
+   * hops (1: one load balancer); a list names proxy addresses or CIDR ranges ("10.0.0.0/8",
+   * "loopback"); `true` trusts every hop (only when nothing but your proxy can reach this handler).
+   * Default false: the address the runtime reports (`context.clientAddress`).
    */
-  trustProxy?: boolean;
+  trustProxy?: TrustProxy;
 }
 
 /** What a host may pass along with a request. */
@@ -92,6 +98,15 @@ function eventStream(events: NonNullable<ApiResponse["events"]>, signal: AbortSi
   });
 }
 
+/** The answer while the handler cannot start: the contract's 500, naming what to fix. */
+function startFailure(error: unknown, requestId: string): Response {
+  const message = `OpenV is not running: ${error instanceof Error ? error.message : String(error)}`;
+  return new Response(JSON.stringify(new OpenVError({ code: "internal_error", message }).toBody()), {
+    status: 500,
+    headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId },
+  });
+}
+
 function toResponse(request: Request, response: ApiResponse): Response {
   const headers = new Headers(response.headers);
   const init = { status: response.status, headers };
@@ -113,39 +128,48 @@ function toResponse(request: Request, response: ApiResponse): Response {
  * The OpenV backend as `(request: Request) => Promise<Response>`: every route of the HTTP contract
  * under `prefix` ("/api"), event streams included, with the same defaults as the Fastify plugin
  * (embedded PostgreSQL, local files, the local preview provider). Requests outside the prefix are
- * answered 404. Without `publicUrl`, webhook and file URLs use the origin of the first request.
+ * answered 404. `publicUrl` is required: webhook and file URLs are never built from a request's
+ * `Host` header, so without it `ready()` rejects and every request answers 500 naming the option.
  *
  * @example
  * ```ts
  * // Next.js: app/api/[...openv]/route.ts
  * import { createOpenVHandler } from "@openv/server/fetch";
- * const handler = createOpenVHandler({ prefix: "/api" });
+ * const handler = createOpenVHandler({ prefix: "/api", publicUrl: process.env.PUBLIC_URL });
  * export { handler as GET, handler as POST, handler as DELETE, handler as OPTIONS };
  * ```
  */
 export function createOpenVHandler(options: OpenVHandlerOptions = {}): OpenVHandler {
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info" });
-  let firstOrigin: string | undefined;
-  const created = OpenVService.create(options, { logger, defaultPublicUrl: () => firstOrigin });
+  const created = options.publicUrl
+    ? OpenVService.create(options, { logger, defaultPublicUrl: () => undefined })
+    : Promise.reject(
+        new Error(
+          "OpenV's fetch handler needs `publicUrl`, the origin your users and the video provider reach it at (e.g. publicUrl: process.env.PUBLIC_URL, \"https://videos.example.com\"): webhook and file URLs are never taken from a request's Host header.",
+        ),
+      );
   // Failures surface through ready() and every request; this keeps them from being "unhandled".
   created.catch((error) => logger.error({ err: error }, "OpenV could not start"));
 
   const handler = async (request: Request, context?: OpenVHandlerContext): Promise<Response> => {
-    const service = await created;
-    const url = new URL(request.url);
-    firstOrigin ??= url.origin;
-    service.start();
     const headers: Record<string, string | undefined> = {};
     request.headers.forEach((value, name) => {
       headers[name] = value;
     });
     const incomingId = headers["x-request-id"];
-    const forwarded = options.trustProxy ? headers["x-forwarded-for"]?.split(",")[0]?.trim() : undefined;
     const base = {
       headers,
       requestId: incomingId && requestIdPattern.test(incomingId) ? incomingId : randomUUID(),
       log: logger,
     };
+    let service: OpenVService;
+    try {
+      service = await created;
+    } catch (error) {
+      return startFailure(error, base.requestId);
+    }
+    const url = new URL(request.url);
+    service.start();
     if (!service.owns(url.pathname)) {
       const outside = new OpenVError({
         code: "not_found",
@@ -170,7 +194,7 @@ export function createOpenVHandler(options: OpenVHandlerOptions = {}): OpenVHand
       path: url.pathname.slice(service.prefix.length) || "/",
       query: url.searchParams,
       body,
-      ip: context?.clientAddress ?? forwarded,
+      ip: clientAddress(context?.clientAddress, headers["x-forwarded-for"], options.trustProxy ?? false),
     };
     return toResponse(request, await service.handle(apiRequest));
   };

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance } from "fastify";
-import { openvOptionsFromSettings, type ReferenceServerSettings } from "./config-env.js";
+import { listenUrl, openvOptionsFromSettings, type ReferenceServerSettings } from "./config-env.js";
 import { openv, openvFrameworkErrors } from "./fastify/plugin.js";
 
 /** Builds the reference server: Fastify with pino logging and the OpenV plugin under /api. */
@@ -27,7 +27,10 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
       connectionsCheckingInterval: Math.min(1000, Math.ceil(timeoutMs / 4)),
     },
   });
-  await app.register(openv, openvOptionsFromSettings(settings));
+  // The reference server (and only it) may default its public URL to its own listening address.
+  const options = openvOptionsFromSettings(settings);
+  const ownAddress = listenUrl(settings);
+  await app.register(openv, { ...options, ...(!options.publicUrl && ownAddress && { publicUrl: ownAddress }) });
   const webRoot = settings.webRoot && path.resolve(settings.webRoot);
   if (webRoot && existsSync(path.join(webRoot, "index.html"))) {
     // A single-page web app (the react-gallery example's build): its files at /, and its

@@ -3,15 +3,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { createAdaptorServer } from "@hono/node-server";
 import type { RunPodJob } from "@openv/protocol";
 import Fastify from "fastify";
 import pg from "pg";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import type { LifecycleConfig } from "../src/core/config.js";
 import type { Provider, ProviderSubmission } from "../src/core/ports.js";
 import { type OpenVPluginOptions, openv, openvFrameworkErrors } from "../src/fastify/plugin.js";
-import { createOpenVHandler } from "../src/fetch.js";
+import { createOpenVHandler, type OpenVHandler } from "../src/fetch.js";
 import type { OpenVService } from "../src/http/service.js";
 
 /**
@@ -74,11 +75,13 @@ export interface TestServerOptions extends Omit<OpenVPluginOptions, "config"> {
   databaseUrl?: string;
   /** Which binding serves the routes. Default "fastify". */
   binding?: Binding;
+  /** Receives every log line of the server (parsed pino JSON), at level `debug` and up. */
+  onLog?: (line: { level: number; msg: string; [field: string]: unknown }) => void;
 }
 
 /** The service on a random loopback port (Fastify, or the fetch handler), with a throwaway database. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const { adminUrl = null, binding = "fastify", ...serviceOptions } = options;
+  const { adminUrl = null, binding = "fastify", onLog, ...serviceOptions } = options;
   const database = adminUrl ? await createTestDatabase(adminUrl) : null;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-test-"));
   const settings: OpenVPluginOptions = {
@@ -92,9 +95,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...serviceOptions,
     ...(database && { databaseUrl: database.url }),
   };
-  const level = process.env.TEST_LOG_LEVEL ?? "silent";
+  const logger = testLogger(onLog);
   const served =
-    binding === "fastify" ? await serveWithFastify(settings, level) : await serveWithFetch(settings, level);
+    binding === "fastify" ? await serveWithFastify(settings, logger) : await serveWithFetch(settings, logger);
   const { origin, openv: service } = served;
   return {
     binding,
@@ -144,12 +147,30 @@ interface Served {
   close(): Promise<void>;
 }
 
-async function serveWithFastify(settings: OpenVPluginOptions, level: string): Promise<Served> {
+/**
+ * The servers' logger: silent (or TEST_LOG_LEVEL on stdout), and, for a test that reads the log,
+ * every line from `debug` up handed to `onLog` as well.
+ */
+function testLogger(onLog: TestServerOptions["onLog"]): Logger {
+  const level = process.env.TEST_LOG_LEVEL ?? "silent";
+  if (!onLog) return pino({ level });
+  const capture = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).split("\n")) if (line) onLog(JSON.parse(line));
+      callback();
+    },
+  });
+  const streams = [{ level: "debug" as const, stream: capture }];
+  if (level !== "silent") streams.push({ level: level as "debug", stream: process.stdout as unknown as Writable });
+  return pino({ level: "debug" }, pino.multistream(streams));
+}
+
+async function serveWithFastify(settings: OpenVPluginOptions, logger: Logger): Promise<Served> {
   // Opening an embedded database and applying migrations can take seconds on a busy machine.
   // On close, connections go too: undici may hold a connection it opened but never used, which
   // Node counts as busy until its headers timeout (60 s).
   const app = Fastify({
-    logger: { level },
+    loggerInstance: logger,
     pluginTimeout: 120_000,
     forceCloseConnections: true,
     frameworkErrors: openvFrameworkErrors,
@@ -160,19 +181,25 @@ async function serveWithFastify(settings: OpenVPluginOptions, level: string): Pr
   return { origin: `http://127.0.0.1:${port}`, openv: app.openv.service, close: () => app.close() };
 }
 
-async function serveWithFetch(settings: OpenVPluginOptions, level: string): Promise<Served> {
-  const handler = createOpenVHandler({ ...settings, logger: pino({ level }) });
-  const service = await handler.ready();
+async function serveWithFetch(settings: OpenVPluginOptions, logger: Logger): Promise<Served> {
+  // The handler needs its public URL before the first request: listen first, then create it.
+  let handler: OpenVHandler | undefined;
   const server = createAdaptorServer({
-    fetch: (request, env) => handler(request, { clientAddress: env.incoming.socket.remoteAddress }),
+    fetch: (request, env) => (handler as OpenVHandler)(request, { clientAddress: env.incoming.socket.remoteAddress }),
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  handler = createOpenVHandler({ publicUrl: origin, ...settings, logger });
+  const service = await handler.ready().catch(async (error: unknown) => {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  });
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin,
     openv: service,
     async close() {
-      await handler.close();
+      await handler?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -16,7 +16,7 @@ import type {
 } from "../core/ports.js";
 import { type ClerkAuthOptions, createClerkAuth } from "./auth/clerk.js";
 import { createClerkWebhookVerifier } from "./auth/clerk-webhook.js";
-import { createDevHeaderAuth } from "./auth/dev-header.js";
+import { createDevHeaderAuth, devAuthWarning } from "./auth/dev-header.js";
 import { createOpenAIEnhancer, type OpenAIEnhancerOptions } from "./enhancer/openai.js";
 import { createTemplateEnhancer } from "./enhancer/template.js";
 import { createMemoryEvents } from "./events/memory.js";
@@ -118,6 +118,8 @@ export interface DefaultAdapterOptions extends ServiceOptions {
   logger: Logger;
   previewStepDelayMs?: number | undefined;
   nodeEnv?: string | undefined;
+  /** Let development header auth run under any NODE_ENV (see `OpenVOptions.devAuth`). */
+  devAuth?: boolean | undefined;
 }
 
 /**
@@ -130,7 +132,11 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
   const { logger } = options;
   // Auth first: a refusal (dev auth in production) must come before any database is opened.
   const auth =
-    given.auth ?? (options.clerk ? createClerkAuth(options.clerk) : createDevHeaderAuth({ nodeEnv: options.nodeEnv }));
+    given.auth ??
+    (options.clerk
+      ? createClerkAuth({ ...options.clerk, logger, nodeEnv: options.nodeEnv })
+      : createDevHeaderAuth({ nodeEnv: options.nodeEnv, devAuth: options.devAuth }));
+  if (!given.auth && !options.clerk) logger.warn({ auth: "development header" }, devAuthWarning);
   // So must a refused webhook secret.
   const webhookSender =
     given.webhookSender ?? (options.outboundWebhooks ? createStandardWebhookSender(options.outboundWebhooks) : null);

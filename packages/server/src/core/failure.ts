@@ -70,6 +70,15 @@ export function readCompletion(job: RunPodJob): { output: WorkerOutput } | { fai
   };
 }
 
+/**
+ * The longest progress text read. Workers send short strings ("12/48", "25%"); anything longer is
+ * not progress, and is not searched at all (a provider field must never cost more than linear time).
+ */
+const maxProgressText = 200;
+// Bounded quantifiers: each start position costs O(1), so a scan is linear in the text's length.
+const ratioPattern = /(\d{1,12}(?:\.\d{1,12})?) {0,4}\/ {0,4}(\d{1,12}(?:\.\d{1,12})?)/;
+const percentPattern = /(\d{1,12}(?:\.\d{1,12})?) {0,4}%/;
+
 /** Progress 0..1 from whatever an IN_PROGRESS job carries, or null. */
 export function readProgress(output: unknown): number | null {
   const parsed = WorkerProgressSchema.safeParse(output);
@@ -78,8 +87,9 @@ export function readProgress(output: unknown): number | null {
   let fraction: number | null = null;
   if (typeof value === "number") fraction = value > 1 ? value / 100 : value;
   else if (typeof value === "string") {
-    const ratio = /(\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)/.exec(value);
-    const percent = /(\d+(?:\.\d+)?)\s*%/.exec(value);
+    if (value.length > maxProgressText) return null;
+    const ratio = ratioPattern.exec(value);
+    const percent = percentPattern.exec(value);
     if (ratio?.[1] && ratio[2] && Number(ratio[2]) > 0) fraction = Number(ratio[1]) / Number(ratio[2]);
     else if (percent?.[1]) fraction = Number(percent[1]) / 100;
   } else if (typeof value.progress === "number") fraction = value.progress;

@@ -33,13 +33,29 @@ declare module "fastify" {
   }
 }
 
+const needsPublicUrl =
+  "Set the plugin's `publicUrl` option (PUBLIC_URL for the reference server) to the origin users and the video provider reach this server at, e.g. https://videos.example.com. OpenV never takes it from a request's Host header.";
+
+/**
+ * The base URL when `publicUrl` is not set: the address the server listens on, but only on loopback
+ * (a developer's machine, where that address is what the browser and the local provider use).
+ */
 function listeningUrl(app: FastifyInstance): string {
   const address = app.server.address();
   if (!address || typeof address === "string") {
-    throw new Error("OpenV needs `publicUrl` when the server is not listening on a TCP port.");
+    throw new Error(`OpenV needs \`publicUrl\`: the server is not listening on a TCP port. ${needsPublicUrl}`);
   }
-  const host = address.address === "0.0.0.0" || address.address === "::" ? "127.0.0.1" : address.address;
+  if (!isLoopbackAddress(address.address)) {
+    throw new Error(
+      `OpenV needs \`publicUrl\`: the server listens on ${address.address}, not on loopback. ${needsPublicUrl}`,
+    );
+  }
+  const host = address.address;
   return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+}
+
+function isLoopbackAddress(address: string): boolean {
+  return address === "::1" || /^(?:::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
 /** Fastify's own request errors (body parsing) in the contract's terms. */
@@ -125,6 +141,14 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
   // The reconciler starts once the server is ready (webhook URLs need its address) and stops before
   // the adapters close, finishing the pass in flight.
   app.addHook("onReady", async () => service.start());
+  // Say at once, not at the first video, when no public URL can be known.
+  app.addHook("onListen", async () => {
+    try {
+      service.publicUrl();
+    } catch (error) {
+      app.log.error(error instanceof Error ? error.message : String(error));
+    }
+  });
   app.addHook("preClose", async () => service.stop());
   app.addHook("onClose", async () => service.closeAdapters());
 

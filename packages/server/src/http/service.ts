@@ -39,10 +39,17 @@ export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOpt
   databaseUrl?: string;
   /**
    * The URL this server is reachable at from the provider (webhooks) and from players (local files),
-   * e.g. "https://videos.example.com". Default: the address the server listens on (Fastify) or the
-   * origin of the first request (fetch handler).
+   * e.g. "https://videos.example.com". Never taken from a request header. Required by the fetch
+   * handler; the Fastify plugin, when it is absent, uses the address it listens on if that is a
+   * loopback address (development), else answers a configuration error naming this option.
    */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
+  /**
+   * Let development header auth (`X-OpenV-User`, used when no `clerk` is configured) run whatever
+   * NODE_ENV says. Without it, dev auth runs only when NODE_ENV is unset, `development` or `test`.
+   * Every binding logs a warning while it runs. Default false.
+   */
+  devAuth?: boolean | undefined;
   /** Signs webhook URLs. Default: a secret kept in `dataDir` (or random per process). */
   webhookSecret?: string;
   /** Largest request body in bytes (413 `payload_too_large` above it). Default 1 MiB. */
@@ -106,6 +113,21 @@ function matchPath(segments: string[], parts: string[]): Record<string, string> 
     } else if (segment !== part) return null;
   }
   return params;
+}
+
+/** Refuses a `publicUrl` that is not an absolute http(s) origin (with an optional path). */
+function checkPublicUrl(value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash || url.username) {
+    throw new Error(
+      `OpenV's publicUrl must be an absolute http(s) URL without query, fragment or credentials, e.g. "https://videos.example.com" (got ${JSON.stringify(value)}).`,
+    );
+  }
 }
 
 /** Path parameters decoded; one that is not UTF-8 text a database could hold names nothing here. */
@@ -201,9 +223,11 @@ export class OpenVService {
     const prefix = (options.prefix ?? "/api").replace(/\/$/, "");
     const dataDir =
       options.dataDir === undefined ? path.resolve(".openv") : options.dataDir && path.resolve(options.dataDir);
+    if (options.publicUrl !== undefined) checkPublicUrl(options.publicUrl);
     const publicUrl = () => {
       const url = options.publicUrl ?? host.defaultPublicUrl();
-      if (!url) throw new Error("OpenV needs `publicUrl` before the first request tells it where it is reachable.");
+      if (!url)
+        throw new Error("OpenV needs `publicUrl`: the origin users and the video provider reach this server at.");
       return url.replace(/\/$/, "");
     };
     const config: LifecycleConfig = { ...defaultLifecycleConfig, ...options.config };
@@ -219,6 +243,7 @@ export class OpenVService {
       filesBaseUrl: () => `${publicUrl()}${prefix}/files`,
       logger: host.logger,
       previewStepDelayMs: options.previewStepDelayMs,
+      devAuth: options.devAuth,
       clerk: options.clerk,
       runpod: options.runpod,
       fal: options.fal,

@@ -39,7 +39,15 @@ describe.each(bindings)("attack: an earlier attempt's MP4 outlives its video (%s
     expect(secondFile.key).not.toBe(firstFile.key);
     expect((await fetch(firstFile.url)).status, "the superseded attempt's file is deleted").toBe(404);
 
-    const output = { url: secondFile.url, key: secondFile.key, frames: 7, fps: 30, width: 256, height: 256, seconds: 0.233 };
+    const output = {
+      url: secondFile.url,
+      key: secondFile.key,
+      frames: 7,
+      fps: 30,
+      width: 256,
+      height: 256,
+      seconds: 0.233,
+    };
     await provider.send({ status: "COMPLETED", output }, second);
     const done = ((await (await server.api(`/videos/${video.id}`)).json()) as { video: Video }).video;
     expect(done.status).toBe("completed");

@@ -36,7 +36,15 @@ describe.each(bindings)("attack: a forged completion adopts another user's file 
   };
   const read = async (id: string) =>
     ((await (await server.api(`/videos/${id}`, { user: "mallory" })).json()) as { video: Video }).video;
-  const forgedOutput = () => ({ url: victimUrl, key: "x", frames: 7, fps: 30, width: 256, height: 256, seconds: 0.233 });
+  const forgedOutput = () => ({
+    url: victimUrl,
+    key: "x",
+    frames: 7,
+    fps: 30,
+    width: 256,
+    height: 256,
+    seconds: 0.233,
+  });
 
   it("a completion naming another user's stored file is never adopted, and deleting the video keeps that file", async () => {
     const created = await server.api("/videos", { method: "POST", user: "mallory", json: generateBody });

@@ -80,7 +80,9 @@ describe("attack: a Host header chooses where webhooks and file URLs point", () 
         return read.video.status === "completed" ? read.video : undefined;
       });
       expect(new URL(done.url as string).origin).toBe(server.origin);
-      const later = (await (await server.api("/videos", { method: "POST", user: "alice", json: generateBody })).json()) as {
+      const later = (await (
+        await server.api("/videos", { method: "POST", user: "alice", json: generateBody })
+      ).json()) as {
         video: Video;
       };
       await eventually(async () => {

@@ -5,7 +5,13 @@ import { readProgress } from "../../src/core/failure.js";
 import { accepted, bindings, generateBody, ScriptedProvider, startTestServer, type TestServer } from "../helpers.js";
 
 /** Inputs that made the old progress patterns backtrack quadratically (60,000 characters each). */
-const pathological = ["1".repeat(60_000), `${"1".repeat(59_999)}/`, `1.${"1".repeat(59_998)}`, " ".repeat(60_000), `${"9 ".repeat(30_000)}%`];
+const pathological = [
+  "1".repeat(60_000),
+  `${"1".repeat(59_999)}/`,
+  `1.${"1".repeat(59_998)}`,
+  " ".repeat(60_000),
+  `${"9 ".repeat(30_000)}%`,
+];
 
 describe("provider progress is parsed in linear time", () => {
   it("reads the forms workers send", () => {

@@ -18,7 +18,7 @@ describe.each(bindings)("attack: resource exhaustion through uploads and streams
   });
   afterAll(() => server.close());
 
-  const upload = (bytes: Buffer) =>
+  const upload = (bytes: Uint8Array<ArrayBuffer>) =>
     server.api("/uploads", { method: "POST", headers: { "content-type": "image/png" }, body: bytes });
 
   it("refuses a tiny PNG declaring 8192×8192, and one whose data inflates to 64 Mpx, storing nothing", async () => {
@@ -74,7 +74,9 @@ describe("attack: Clerk tokens from any app in production", () => {
     const clerk = await ClerkTestKit.create();
     const { logger, lines } = capturedLogger("info");
     createClerkAuth({ jwtKey: clerk.jwtKey, nodeEnv: "production", logger });
-    const warning = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).find((line) => line.level === 40);
+    const warning = lines
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .find((line) => line.level === 40);
     expect(warning?.msg).toMatch(/authorizedParties|CLERK_AUTHORIZED_PARTIES/);
   });
 });

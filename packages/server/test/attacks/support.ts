@@ -84,18 +84,20 @@ function pngChunk(type: string, data: Buffer): Buffer {
  * A PNG declaring `width`×`height` grey pixels. `idat` replaces the image data (a lie about its
  * size); by default the real rows, deflated (a run of identical bytes deflates ~1000:1).
  */
-export function makePng(width: number, height: number, idat?: Buffer): Buffer {
+export function makePng(width: number, height: number, idat?: Buffer): Uint8Array<ArrayBuffer> {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale, no interlace
   const rows = idat ?? deflateSync(Buffer.alloc((width + 1) * height, 0), { level: 9 });
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk("IHDR", header),
-    pngChunk("IDAT", rows),
-    pngChunk("IEND", Buffer.alloc(0)),
-  ]);
+  return Uint8Array.from(
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      pngChunk("IHDR", header),
+      pngChunk("IDAT", rows),
+      pngChunk("IEND", Buffer.alloc(0)),
+    ]),
+  );
 }
 
 /**
@@ -105,17 +107,27 @@ export function makePng(width: number, height: number, idat?: Buffer): Buffer {
 export function rawRequest(
   origin: string,
   pathname: string,
-  init: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
+  init: { method?: string; headers?: Record<string, string>; body?: Uint8Array | string } = {},
 ): Promise<{ status: number; headers: IncomingMessage["headers"]; text: string }> {
   const url = new URL(pathname, origin);
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
-      { host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: init.method ?? "GET", headers: init.headers },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: init.method ?? "GET",
+        headers: init.headers,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
         response.on("end", () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString() }),
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            text: Buffer.concat(chunks).toString(),
+          }),
         );
         response.on("error", reject);
       },

@@ -12,7 +12,10 @@ interface Host {
 }
 
 /** A host app at log level `trace` (everything a verbose operator keeps), on each binding. */
-async function hostApp(binding: "fastify" | "fetch", logger: ReturnType<typeof capturedLogger>["logger"]): Promise<Host> {
+async function hostApp(
+  binding: "fastify" | "fetch",
+  logger: ReturnType<typeof capturedLogger>["logger"],
+): Promise<Host> {
   const options = { dataDir: null, reconciler: false as const, generateRateLimit: false as const };
   if (binding === "fastify") {
     const app = Fastify({ loggerInstance: logger, forceCloseConnections: true, pluginTimeout: 120_000 });
@@ -33,7 +36,7 @@ async function hostApp(binding: "fastify" | "fetch", logger: ReturnType<typeof c
       await handler?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
     },
   };

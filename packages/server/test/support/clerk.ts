@@ -31,7 +31,15 @@ export class ClerkTestKit {
   /** A session token for `sub` (default user_ada), valid for a minute. */
   token(claims: JWTPayload = {}, signWith: KeyPair = this.key): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ sub: "user_ada", sid: "sess_1", azp: clerkTestApp, iat: now - 5, nbf: now - 10, exp: now + 60, ...claims })
+    return new SignJWT({
+      sub: "user_ada",
+      sid: "sess_1",
+      azp: clerkTestApp,
+      iat: now - 5,
+      nbf: now - 10,
+      exp: now + 60,
+      ...claims,
+    })
       .setProtectedHeader({ alg: "RS256", typ: "JWT" })
       .sign(signWith.privateKey);
   }

@@ -3,7 +3,8 @@ import { verifyToken } from "@clerk/backend";
 import { TokenVerificationError, type TokenVerificationErrorReason } from "@clerk/backend/errors";
 import { parseCookie } from "cookie";
 import { OpenVError } from "../../core/errors.js";
-import type { Auth, AuthRequest } from "../../core/ports.js";
+import type { Auth, AuthRequest, Logger } from "../../core/ports.js";
+import { isDevelopmentEnvironment } from "./dev-header.js";
 
 /** Settings of `createClerkAuth`: `secretKey` or `jwtKey` is required. */
 export interface ClerkAuthOptions {
@@ -30,6 +31,10 @@ export interface ClerkAuthOptions {
   authorizedParties?: string[] | undefined;
   /** Allowed clock difference with Clerk when checking `exp`/`nbf`/`iat`, in ms. Default 5000 (Clerk's). */
   clockSkewMs?: number | undefined;
+  /** Where a configuration warning goes (production without `authorizedParties`). */
+  logger?: Pick<Logger, "warn"> | undefined;
+  /** Read to tell production (warnings). Default process.env.NODE_ENV. */
+  nodeEnv?: string | undefined;
 }
 
 const sessionCookie = "__session";
@@ -57,6 +62,12 @@ export function createClerkAuth(options: ClerkAuthOptions): Auth {
     throw new Error(`clockSkewMs must be a number of milliseconds ≥ 0 (got ${clockSkewMs}).`);
   }
   const authorizedParties = options.authorizedParties?.filter((party) => party.trim() !== "");
+  if (!authorizedParties?.length && !isDevelopmentEnvironment(options.nodeEnv ?? process.env.NODE_ENV)) {
+    options.logger?.warn(
+      { option: "authorizedParties" },
+      "Clerk accepts session tokens minted for ANY authorized party (azp): set `clerk.authorizedParties` (CLERK_AUTHORIZED_PARTIES for the reference server) to your app's origins, so a token leaked from another app or subdomain is refused.",
+    );
+  }
   const partiesLabel = authorizedParties?.length
     ? `authorized parties ${authorizedParties.join(", ")}`
     : "any authorized party";

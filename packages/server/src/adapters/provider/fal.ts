@@ -166,8 +166,9 @@ export function falErrorText(body: unknown, fallback: string, httpStatus?: numbe
 
 /** Progress from a runner's tqdm bar in fal's logs (`45%|████▌ | 23/50`), the last one logged. */
 function progressFromLogs(logs: { message: string }[] | null | undefined): number | null {
-  for (const log of [...(logs ?? [])].reverse()) {
-    const match = /(\d{1,3}(?:\.\d+)?)%\|/.exec(log.message);
+  // The last 50 lines, each read to 500 characters, with bounded quantifiers: linear in what is read.
+  for (const log of (logs ?? []).slice(-50).reverse()) {
+    const match = /(\d{1,3}(?:\.\d{1,6})?)%\|/.exec(log.message.slice(0, 500));
     if (match?.[1]) return Math.min(1, Number(match[1]) / 100);
   }
   return null;
