@@ -23,6 +23,16 @@ function trustFunction(trust: TrustProxy): TrustFunction {
 const compiled = new WeakMap<object, TrustFunction>();
 const byValue = new Map<boolean | number, TrustFunction>();
 
+/** The trust function of `trust`, compiled once per list or value. */
+function cachedTrustFunction(trust: TrustProxy): TrustFunction {
+  const cached = Array.isArray(trust) ? compiled.get(trust) : byValue.get(trust);
+  if (cached) return cached;
+  const check = trustFunction(trust);
+  if (Array.isArray(trust)) compiled.set(trust, check);
+  else byValue.set(trust, check);
+  return check;
+}
+
 /**
  * The client's address: the runtime's peer address, or — when that peer is a trusted proxy — the
  * rightmost `X-Forwarded-For` entry that is not a trusted proxy (proxy-addr's rule, as Express and
@@ -35,14 +45,7 @@ export function clientAddress(
 ): string | undefined {
   if (!peer) return undefined;
   if (trust === false || !forwardedFor) return peer;
-  let check: TrustFunction | undefined;
-  if (Array.isArray(trust)) {
-    check = compiled.get(trust);
-    if (!check) compiled.set(trust, (check = trustFunction(trust)));
-  } else {
-    check = byValue.get(trust);
-    if (!check) byValue.set(trust, (check = trustFunction(trust)));
-  }
+  const check = cachedTrustFunction(trust);
   // proxy-addr reads the peer from the socket and the chain from the header of a Node request.
   const request = {
     headers: { "x-forwarded-for": forwardedFor },
