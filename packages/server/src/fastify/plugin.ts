@@ -7,6 +7,7 @@ import { OpenVError } from "../core/errors.js";
 import type { VideoLifecycle } from "../core/lifecycle.js";
 import type { Reconciler } from "../core/reconciler.js";
 import { payloadTooLarge } from "../http/errors.js";
+import { redactedRequest } from "../http/redact.js";
 import { type OpenVOptions, OpenVService } from "../http/service.js";
 import type { ApiRequest, ApiResponse } from "../http/types.js";
 
@@ -174,8 +175,10 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
       const handler = async (request: FastifyRequest, reply: FastifyReply) =>
         send(request, reply, await service.handle(toApiRequest(service, request)));
       const method = ["GET", "HEAD", "POST", "DELETE", "PUT", "PATCH", "OPTIONS"];
-      api.route({ method, url: "/", handler });
-      api.route({ method, url: "/*", handler });
+      // Request log lines of these routes carry the URL without its capabilities (webhook tokens).
+      const logSerializers = { req: redactedRequest };
+      api.route({ method, url: "/", handler, logSerializers });
+      api.route({ method, url: "/*", handler, logSerializers });
     },
     { prefix: service.prefix },
   );
