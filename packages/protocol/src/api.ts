@@ -153,13 +153,13 @@ export const HealthResponseSchema = z.object({
 
 /** Query of `GET /api/videos/events`: `since` replays changes after it, like `Last-Event-ID`. */
 export const EventsQuerySchema = z.strictObject({
-  /** Unix ms: send every change after it first. */
+  /** An event id: send every change after it first (a value above the user's latest id is read as Unix ms). */
   since: MillisQuerySchema.optional(),
 });
 
 /** Server-Sent Event names on `GET /api/videos/events`. */
 export const sseEvents = {
-  /** A video changed or was deleted; `data` is a {@link VideoOrTombstone}, `id` its `updatedAt` in ms. */
+  /** A video changed or was deleted; `data` is a {@link VideoOrTombstone}, `id` the change's number in the user's change sequence (opaque to clients). */
   video: "video",
   /** Keeps the connection open; sent at least every 20 s. */
   ping: "ping",

@@ -311,15 +311,17 @@ function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument[
         operationId: "streamVideoEvents",
         summary: "Live changes of the user's videos (Server-Sent Events)",
         description:
-          "`event: video` with `id: <updatedAt ms>` and `data: <Video | Tombstone>` (schema `VideoOrTombstone`) for every change; `event: ping` at least every 20 s. With `Last-Event-ID` or `since`, every change after it is sent first.",
+          "`event: video` with `id: <event id>` and `data: <Video | Tombstone>` (schema `VideoOrTombstone`) for every change; `event: ping` at least every 20 s. The event id is the change's number in the user's change sequence: a decimal integer, strictly increasing, unique per change (each tombstone of a bulk delete has its own), not a clock; treat it as opaque. With `Last-Event-ID` or `since`, every change after it is sent first (each video once, in its current state, in change order); a value above the user's latest id is read as Unix ms (a list's `serverTime`). A stream opened without one starts with a bare `id:` line naming the latest id. When the server may have missed changes from other instances it ends the stream after a `retry:` line; reconnect with `Last-Event-ID` and nothing is lost.",
         tags: ["videos"],
         parameters: [
-          ...queryParameters(EventsQuerySchema, { since: "Unix ms: send every change after it first." }),
+          ...queryParameters(EventsQuerySchema, {
+            since: "An event id: send every change after it first (like `Last-Event-ID`). `0`: every change.",
+          }),
           {
             name: "Last-Event-ID",
             in: "header",
             required: false,
-            description: "The last event id received (Unix ms); replaces `since` when both are given.",
+            description: "The last event id received; replaces `since` when both are given.",
             schema: { type: "string", pattern: "^\\d{1,15}$" },
           },
         ],
@@ -564,7 +566,7 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDo
       title: "OpenV API",
       version: contractVersion,
       description:
-        "AI video generation: request a video, follow it live, play it. Every error is `{error: {code, message, details?}}`. Timestamps in bodies are ISO-8601; `updatedSince`, `since`, `serverTime` and event ids are Unix milliseconds.",
+        "AI video generation: request a video, follow it live, play it. Every error is `{error: {code, message, details?}}`. Timestamps in bodies are ISO-8601; `updatedSince` and `serverTime` are Unix milliseconds; SSE event ids (and `since`) are a per-user change sequence.",
       license: { name: "MIT", identifier: "MIT" },
     },
     servers: [{ url: resolved.prefix, description: "Where the OpenV plugin is mounted on this server." }],

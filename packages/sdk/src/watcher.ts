@@ -163,8 +163,14 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
   readonly #onSignalAbort = () => this.close();
   #snapshot: WatchSnapshot = Object.freeze({ videos: Object.freeze([]), status: "connecting" as const, ready: false });
   #closed = false;
-  /** Changes after this (ms) are still to be fetched: the SSE `Last-Event-ID` and the polling `updatedSince`. */
+  /** Changes after this time (ms, a list's `serverTime`) are still to be fetched: the polling `updatedSince`. */
   #cursor = 0;
+  /**
+   * The last SSE event id received (opaque: the server's per-user change sequence), resent as
+   * `Last-Event-ID`; null until a stream brought one, or after a poll moved on: the stream then
+   * resumes from `#cursor`, which the server reads as a time.
+   */
+  #eventId: string | null = null;
   #reconnectDelayMs: number;
   #heartbeat: ReturnType<typeof setTimeout> | undefined;
   #wakeRequested = false;
@@ -491,7 +497,7 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
     armHeartbeat();
     try {
       const body = await this.#host.openStream(
-        { [protocolHeaders.lastEventId]: String(this.#cursor) },
+        { [protocolHeaders.lastEventId]: this.#eventId ?? String(this.#cursor) },
         connection.signal,
       );
       const reader = body.getReader();
@@ -547,7 +553,7 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
         }),
       );
     }
-    if (/^\d+$/.test(message.id)) this.#cursor = Number(message.id);
+    if (message.id !== "") this.#eventId = message.id;
   }
 
   /**
@@ -604,5 +610,6 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
     } while (cursor !== undefined);
     this.#apply(changes);
     this.#cursor = serverTime;
+    this.#eventId = null;
   }
 }

@@ -80,7 +80,7 @@ describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
     };
     const events = server.openv.lifecycle;
     const seen: string[] = [];
-    const unsubscribe = events.subscribe("alice", (change) => {
+    const unsubscribe = events.subscribe("alice", ({ change }) => {
       if (!("deleted" in change)) seen.push(change.status);
     });
     const updates = [

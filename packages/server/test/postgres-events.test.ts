@@ -15,7 +15,7 @@ import {
   NotificationAssembler,
   type PostgresEventsOptions,
 } from "../src/adapters/events/postgres.js";
-import type { Events, Logger } from "../src/core/ports.js";
+import type { Events, Logger, VideoChangeEvent } from "../src/core/ports.js";
 
 const databaseUrl = process.env.OPENV_TEST_DATABASE_URL;
 
@@ -55,6 +55,12 @@ function video(overrides: Partial<Video> = {}): Video {
 
 const tombstone: Tombstone = { id: "vid_gone", deleted: true, updatedAt: "2025-01-01T12:01:00.000Z" };
 
+let lastSeq = 0;
+/** A change as published: with the next number of the (test-wide) change sequence. */
+function ev(change: VideoOrTombstone, seq = ++lastSeq): VideoChangeEvent {
+  return { seq, change };
+}
+
 function recordingLogger() {
   return { info: vi.fn(), warn: vi.fn(), error: vi.fn() } satisfies Logger;
 }
@@ -62,12 +68,15 @@ function recordingLogger() {
 /** Collects what a subscription receives. */
 function inbox() {
   const received: VideoOrTombstone[] = [];
+  const seqs: number[] = [];
   const arrivedAt: number[] = [];
   return {
     received,
+    seqs,
     arrivedAt,
-    listener: (change: VideoOrTombstone) => {
-      received.push(change);
+    listener: (event: VideoChangeEvent) => {
+      received.push(event.change);
+      seqs.push(event.seq);
       arrivedAt.push(performance.now());
     },
     /** Waits until at least `count` changes have arrived. */
@@ -87,11 +96,11 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs:
 describe("the NOTIFY wire format", () => {
   it("sends a small change as one payload and reads it back", () => {
     const change = video();
-    const payloads = encodeNotifications("user_a", change);
+    const payloads = encodeNotifications("user_a", ev(change, 41));
     expect(payloads).toHaveLength(1);
     const assembler = new NotificationAssembler({ timeoutMs: 1_000, maxIncomplete: 10, onDiscard: vi.fn() });
     const body = assembler.accept(payloads[0] ?? "");
-    expect(JSON.parse(body ?? "")).toEqual({ u: "user_a", c: change });
+    expect(JSON.parse(body ?? "")).toEqual({ u: "user_a", s: 41, c: change });
   });
 
   it("cuts a large change into chunks under the byte limit, between characters", () => {
@@ -106,7 +115,7 @@ describe("the NOTIFY wire format", () => {
       [small, 1],
     ];
     for (const [change, chunkBytes] of cases) {
-      const payloads = encodeNotifications("user_a", change, chunkBytes);
+      const payloads = encodeNotifications("user_a", ev(change, 7), chunkBytes);
       expect(payloads.length).toBeGreaterThan(1);
       for (const payload of payloads) {
         expect(Buffer.byteLength(payload, "utf8")).toBeLessThan(notifyLimitBytes);
@@ -116,14 +125,14 @@ describe("the NOTIFY wire format", () => {
       const assembler = new NotificationAssembler({ timeoutMs: 1_000, maxIncomplete: 10, onDiscard: vi.fn() });
       const bodies = payloads.map((payload) => assembler.accept(payload)).filter((body) => body !== undefined);
       expect(bodies).toHaveLength(1);
-      expect(JSON.parse(bodies[0] ?? "")).toEqual({ u: "user_a", c: change });
+      expect(JSON.parse(bodies[0] ?? "")).toEqual({ u: "user_a", s: 7, c: change });
       assembler.clear();
     }
   });
 
   it("reassembles chunks that arrive out of order and interleaved with other messages", () => {
-    const first = encodeNotifications("user_a", video({ prompt: "x".repeat(300) }), 100);
-    const second = encodeNotifications("user_b", tombstone, 20);
+    const first = encodeNotifications("user_a", ev(video({ prompt: "x".repeat(300) })), 100);
+    const second = encodeNotifications("user_b", ev(tombstone), 20);
     const shuffled = [...first.reverse(), ...second.reverse()].sort(() => Math.random() - 0.5);
     const assembler = new NotificationAssembler({ timeoutMs: 1_000, maxIncomplete: 10, onDiscard: vi.fn() });
     const bodies = shuffled.map((payload) => assembler.accept(payload)).filter((body) => body !== undefined);
@@ -137,7 +146,7 @@ describe("the NOTIFY wire format", () => {
       const onDiscard = vi.fn();
       const assembler = new NotificationAssembler({ timeoutMs: 1_000, maxIncomplete: 3, onDiscard });
       for (let i = 0; i < 5; i++) {
-        const [firstChunk] = encodeNotifications("user_a", video({ prompt: "y".repeat(500) }), 100);
+        const [firstChunk] = encodeNotifications("user_a", ev(video({ prompt: "y".repeat(500) })), 100);
         expect(assembler.accept(firstChunk ?? "")).toBeUndefined();
       }
       expect(assembler.incompleteCount).toBe(3);
@@ -251,16 +260,18 @@ describe.skipIf(!databaseUrl)("PostgreSQL LISTEN/NOTIFY events", () => {
 
     const change = video();
     const publishedAt = performance.now();
-    await a.publish("user_a", change);
+    await a.publish("user_a", ev(change, 9));
     await Promise.all([onA.waitFor(1), onB.waitFor(1)]);
     expect(onB.received).toEqual([change]);
     expect(onA.received).toEqual([change]);
+    // The change's number in its user's sequence travels with it: it is the SSE id everywhere.
+    expect([onA.seqs, onB.seqs]).toEqual([[9], [9]]);
     expect((onB.arrivedAt[0] ?? Number.POSITIVE_INFINITY) - publishedAt).toBeLessThan(1_000);
 
     // Notifications on a channel arrive in commit order: once this later one is in, the first
     // change has been delivered everywhere it ever will be.
     const sentinel = video({ userId: "user_b" });
-    await a.publish("user_b", sentinel);
+    await a.publish("user_b", ev(sentinel));
     await otherUserOnB.waitFor(1);
     expect(otherUserOnB.received).toEqual([sentinel]);
     expect(onA.received).toHaveLength(1);
@@ -276,11 +287,11 @@ describe.skipIf(!databaseUrl)("PostgreSQL LISTEN/NOTIFY events", () => {
     b.subscribe("user_a", kept.listener);
     const unsubscribe = b.subscribe("user_a", dropped.listener);
 
-    await a.publish("user_a", video({ progress: 0.1 }));
+    await a.publish("user_a", ev(video({ progress: 0.1 })));
     await Promise.all([kept.waitFor(1), dropped.waitFor(1)]);
     unsubscribe();
     unsubscribe(); // a second call is harmless
-    await a.publish("user_a", tombstone);
+    await a.publish("user_a", ev(tombstone));
     await kept.waitFor(2);
     expect(kept.received.at(-1)).toEqual(tombstone);
     expect(dropped.received).toHaveLength(1);
@@ -294,7 +305,7 @@ describe.skipIf(!databaseUrl)("PostgreSQL LISTEN/NOTIFY events", () => {
       throw new Error("subscriber bug");
     });
     events.subscribe("user_a", after.listener);
-    await events.publish("user_a", tombstone);
+    await events.publish("user_a", ev(tombstone));
     await after.waitFor(1);
     expect(after.received).toEqual([tombstone]);
     expect(logger.error).toHaveBeenCalledOnce();
@@ -315,7 +326,7 @@ describe.skipIf(!databaseUrl)("PostgreSQL LISTEN/NOTIFY events", () => {
       b.subscribe("user_a", onB.listener);
       const change = video({ prompt: "🎬".repeat(2000), negativePrompt: "ü€🎬".repeat(2000) });
       expect(VideoOrTombstoneSchema.parse(change)).toEqual(change);
-      await a.publish("user_a", change);
+      await a.publish("user_a", ev(change));
       await onB.waitFor(1);
       expect(onB.received).toEqual([change]);
 
@@ -336,7 +347,7 @@ describe.skipIf(!databaseUrl)("PostgreSQL LISTEN/NOTIFY events", () => {
     const changes = Array.from({ length: 50 }, (_, i) =>
       i % 10 === 9 ? video({ prompt: "🎬".repeat(2000), progress: i / 50 }) : video({ progress: i / 50 }),
     );
-    for (const change of changes) await a.publish("user_a", change);
+    for (const change of changes) await a.publish("user_a", ev(change));
     await onB.waitFor(changes.length);
     expect(onB.received).toEqual(changes);
   });
@@ -346,7 +357,13 @@ describe.skipIf(!databaseUrl)("PostgreSQL LISTEN/NOTIFY events", () => {
     const logger = recordingLogger();
     const events = await open(channel, { logger });
     const received = inbox();
-    events.subscribe("user_a", received.listener);
+    const missed: string[] = [];
+    events.subscribe("user_a", received.listener, () => missed.push("user_a"));
+    events.subscribe(
+      "user_b",
+      () => {},
+      () => missed.push("user_b"),
+    );
 
     const [pid, ...others] = await listenerPids(channel);
     expect(pid).toBeDefined();
@@ -359,8 +376,12 @@ describe.skipIf(!databaseUrl)("PostgreSQL LISTEN/NOTIFY events", () => {
       "a new LISTEN connection",
     );
     expect(logger.warn).toHaveBeenCalled();
+    // Whatever other instances published while it was gone is not coming: every subscriber is told
+    // once, so it can catch up from the database.
+    await waitUntil(() => missed.length >= 2, 5_000, "the subscribers told they missed changes");
+    expect(missed.sort()).toEqual(["user_a", "user_b"]);
     const change = video({ status: "completed", progress: 1, url: "https://example.com/v.mp4" });
-    await events.publish("user_a", change);
+    await events.publish("user_a", ev(change));
     await received.waitFor(1);
     expect(received.received).toEqual([change]);
     const password = new URL(adminUrl).password;
@@ -381,15 +402,15 @@ describe.skipIf(!databaseUrl)("PostgreSQL LISTEN/NOTIFY events", () => {
 
       await proxy.stop();
       await waitUntil(() => logged(logger.warn.mock.calls, "could not reconnect"), 5_000, "a failed reconnection");
-      await expect(viaProxy.publish("user_a", tombstone)).rejects.toThrow();
+      await expect(viaProxy.publish("user_a", ev(tombstone))).rejects.toThrow();
 
       await proxy.restart();
       await waitUntil(() => logged(logger.info.mock.calls, "reconnected"), 10_000, "the reconnection");
       const change = video();
-      await direct.publish("user_a", change);
+      await direct.publish("user_a", ev(change));
       await received.waitFor(1);
       expect(received.received).toEqual([change]);
-      await viaProxy.publish("user_a", tombstone);
+      await viaProxy.publish("user_a", ev(tombstone));
       await received.waitFor(2);
       expect(received.received).toEqual([change, tombstone]);
     } finally {
@@ -404,7 +425,7 @@ describe.skipIf(!databaseUrl)("PostgreSQL LISTEN/NOTIFY events", () => {
     const started = performance.now();
     await events.close?.();
     expect(performance.now() - started).toBeLessThan(1_000);
-    await expect(events.publish("user_a", tombstone)).rejects.toThrow(/closed/);
+    await expect(events.publish("user_a", ev(tombstone))).rejects.toThrow(/closed/);
     await events.close?.(); // a second close is harmless
     expect(await listenerPids(channel)).toEqual([]);
   });

@@ -47,6 +47,7 @@ import type {
   StoreTransaction,
   UploadRecord,
   UserEvent,
+  VideoChangeEvent,
   VideoPatch,
   VideoRecord,
 } from "./ports.js";
@@ -167,7 +168,7 @@ export class VideoLifecycle {
   readonly #billing: BillingPolicy;
   readonly #models: ModelCatalog;
   /** A delivered change as presented, shared by the subscribers it fans out to (see `subscribe`). */
-  readonly #presentedChanges = new WeakMap<VideoOrTombstone, Promise<VideoOrTombstone>>();
+  readonly #presentedChanges = new WeakMap<VideoChangeEvent, Promise<VideoChangeEvent>>();
 
   constructor(deps: LifecycleDependencies) {
     this.#deps = deps;
@@ -206,6 +207,7 @@ export class VideoLifecycle {
       await this.#admit(tx, userId);
       const video: VideoRecord = {
         ...this.#newVideo(userId, settings, model, now),
+        changeSeq: await tx.nextChangeSeq(userId),
         enhancedPrompt,
         inputImageId: image?.id ?? null,
         creditCost: this.#billing.priceOf(model),
@@ -382,6 +384,7 @@ export class VideoLifecycle {
       providerSeenAt: now,
       deletedAt: null,
       submittedAt: null,
+      changeSeq: 0,
       provider: model.provider,
       enhancedPrompt: null,
       inputImageId: null,
@@ -708,10 +711,12 @@ export class VideoLifecycle {
       if (!video) return null;
       const decision = decide(video);
       if (!decision) return null;
+      // A visible change takes the user's next event id first (video row, then user row, then clock).
+      const changeSeq = decision.quiet ? video.changeSeq : await tx.nextChangeSeq(video.userId);
       const now = await tx.changeClock(video.userId);
       // A quiet decision changes nothing a user sees: it notes that the provider spoke, keeps updatedAt.
       const updatedAt = decision.quiet ? video.updatedAt : now;
-      const updated = await tx.updateVideo(videoId, { ...decision.patch, providerSeenAt: now, updatedAt });
+      const updated = await tx.updateVideo(videoId, { ...decision.patch, providerSeenAt: now, updatedAt, changeSeq });
       if (decision.quiet) return null;
       if (decision.refund) await this.#refund(tx, updated, now);
       const queued = await this.#queueWebhook(tx, video, updated, now);
@@ -834,14 +839,25 @@ export class VideoLifecycle {
     };
   }
 
-  /** Every change after `since` (ms), oldest first: the SSE route's replay on reconnect. */
-  async *changesSince(userId: string, since: number) {
-    let cursor: string | undefined;
-    do {
-      const page = await this.listVideos(userId, { updatedSince: since, limit: 200, cursor });
-      yield* page.videos;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+  /** The event id of the user's latest committed change (0 for none). */
+  lastChangeSeq(userId: string): Promise<number> {
+    return this.#deps.store.lastChangeSeq(userId);
+  }
+
+  /**
+   * The SSE route's replay: each video changed after event id `afterSeq` (and, with `updatedAfter`
+   * in ms, after that time) in its current state, in change order.
+   */
+  async *changesAfter(userId: string, afterSeq: number, updatedAfter?: number): AsyncGenerator<VideoChangeEvent> {
+    const after = updatedAfter === undefined ? null : new Date(updatedAfter);
+    for (let seq = afterSeq; ; ) {
+      const page = await this.#deps.store.listChangesAfterSeq(userId, seq, after, 200);
+      for (const record of page) {
+        yield { seq: record.changeSeq, change: await this.#present(toChange(record), record.storageKey) };
+        seq = record.changeSeq;
+      }
+      if (page.length < 200) return;
+    }
   }
 
   /**
@@ -1012,10 +1028,13 @@ export class VideoLifecycle {
     const deleted = await this.#deps.store.transaction(async (tx) => {
       const videos = (await tx.lockVideos(userId, ids, jobIds)).filter((video) => !video.deletedAt);
       if (videos.length === 0) return [];
+      // Each tombstone gets its own event id, so a stream cut after one resumes with the rest.
+      const firstSeq = await tx.nextChangeSeq(userId, videos.length);
       const now = await tx.changeClock(userId);
       const results: VideoRecord[] = [];
-      for (const video of videos) {
-        const updated = await tx.updateVideo(video.id, { deletedAt: now, updatedAt: now });
+      for (const [index, video] of videos.entries()) {
+        const changeSeq = firstSeq + index;
+        const updated = await tx.updateVideo(video.id, { deletedAt: now, updatedAt: now, changeSeq });
         if (video.status !== "completed") await this.#refund(tx, updated, now);
         await this.#queueWebhook(tx, video, updated, now);
         results.push(updated);
@@ -1060,30 +1079,34 @@ export class VideoLifecycle {
    * may travel through another instance first, and no listener gets a URL signed before then.
    * Changes still reach each listener in the order they arrived.
    */
-  subscribe(userId: string, listener: Parameters<Events["subscribe"]>[1]): () => void {
+  subscribe(userId: string, listener: Parameters<Events["subscribe"]>[1], onMissed?: () => void): () => void {
     const { events, storage } = this.#deps;
-    if (!storage.signedUrl) return events.subscribe(userId, listener);
+    if (!storage.signedUrl) return events.subscribe(userId, listener, onMissed);
     let delivered = Promise.resolve();
-    return events.subscribe(userId, (change) => {
-      let presented = this.#presentedChanges.get(change);
-      if (!presented) {
-        presented = this.#present(change);
-        this.#presentedChanges.set(change, presented);
-      }
-      const ready = presented;
-      delivered = delivered.then(async () => {
-        try {
-          listener(await ready);
-        } catch (error) {
-          this.#deps.logger.error({ userId, err: error }, "a video change listener threw");
+    return events.subscribe(
+      userId,
+      (event) => {
+        let presented = this.#presentedChanges.get(event);
+        if (!presented) {
+          presented = this.#present(event.change).then((change) => ({ seq: event.seq, change }));
+          this.#presentedChanges.set(event, presented);
         }
-      });
-    });
+        const ready = presented;
+        delivered = delivered.then(async () => {
+          try {
+            listener(await ready);
+          } catch (error) {
+            this.#deps.logger.error({ userId, err: error }, "a video change listener threw");
+          }
+        });
+      },
+      onMissed,
+    );
   }
 
   async #publish(video: VideoRecord): Promise<void> {
     try {
-      await this.#deps.events.publish(video.userId, toChange(video));
+      await this.#deps.events.publish(video.userId, { seq: video.changeSeq, change: toChange(video) });
     } catch (error) {
       // Subscribers catch up from the database on reconnect; a lost event loses no data.
       this.#deps.logger.warn({ videoId: video.id, err: error }, "could not publish a video change");

@@ -174,14 +174,29 @@ export interface UserEventVerifier {
   verify(rawBody: string, headers: Record<string, string | string[] | undefined>): Promise<UserEvent>;
 }
 
+/** One committed change of a user's videos, as live subscribers get it. */
+export interface VideoChangeEvent {
+  /**
+   * The change's number in its user's change sequence (the SSE event id): every change of the
+   * user's videos gets the next one, in the order the changes commit, with no gaps.
+   */
+  seq: number;
+  /** The video after the change, or its tombstone. */
+  change: VideoOrTombstone;
+}
+
 /** Live changes per user: what the SSE route streams. */
 export interface Events {
   /** A human-readable name for logs. */
   readonly name: string;
-  /** Sends `change` to every subscriber of `userId`, on this instance and (for shared adapters) on others. */
-  publish(userId: string, change: VideoOrTombstone): Promise<void>;
-  /** Returns the function that unsubscribes. */
-  subscribe(userId: string, listener: (change: VideoOrTombstone) => void): () => void;
+  /** Sends `event` to every subscriber of `userId`, on this instance and (for shared adapters) on others. */
+  publish(userId: string, event: VideoChangeEvent): Promise<void>;
+  /**
+   * Returns the function that unsubscribes. `onMissed` is called when changes may have been missed
+   * (a shared adapter's connection to the other instances dropped and is back): the subscriber
+   * must catch up from the store.
+   */
+  subscribe(userId: string, listener: (event: VideoChangeEvent) => void, onMissed?: () => void): () => void;
   /** Stops delivering events and releases connections. */
   close?(): Promise<void>;
 }
@@ -238,6 +253,8 @@ export interface VideoRecord {
   providerSeenAt: Date | null;
   /** When the user deleted it (a tombstone), or null. */
   deletedAt: Date | null;
+  /** Its latest visible change's number in the user's change sequence (see `VideoChangeEvent.seq`). */
+  changeSeq: number;
   /** When the current attempt's job was handed to the provider. */
   submittedAt: Date | null;
   /** The provider registry key the video renders on (`"default"`: the server's main provider). */
@@ -265,6 +282,7 @@ export type VideoPatch = Partial<
     | "providerSeenAt"
     | "deletedAt"
     | "submittedAt"
+    | "changeSeq"
   >
 > & {
   /** The video's `updatedAt` after the change: the `changeClock` time, or unchanged for a change users cannot see. */
@@ -380,6 +398,13 @@ export interface StoreTransaction {
    * change-feed lock in shared mode so `Store.changeFeedTime` can never pass a change still in flight.
    */
   changeClock(userId: string): Promise<Date>;
+  /**
+   * Takes the next `count` numbers of the user's change sequence and returns the first: one per
+   * visible change of a video, set as its `changeSeq`. Locks the user's row until the transaction
+   * ends, so the numbers are gapless (a rollback returns them) and a user's changes commit in
+   * their order: a reader that sees a number has every lower one committed too.
+   */
+  nextChangeSeq(userId: string, count?: number): Promise<number>;
   /** Locks a video until the transaction ends and returns it, or null when it does not exist. */
   lockVideo(videoId: string): Promise<VideoRecord | null>;
   /** Locks the user's videos whose id is in `ids` or whose job id is in `jobIds` (in id order), and returns them. */
@@ -432,6 +457,18 @@ export interface Store {
   listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]>;
   /** Every video (tombstones too) changed after `since`, oldest change first, after `cursor`. */
   listChanges(userId: string, since: Date, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]>;
+  /**
+   * The user's videos (tombstones too) whose latest change is numbered after `afterSeq` and, when
+   * given, was made after `updatedAfter`; in change order, at most `limit`.
+   */
+  listChangesAfterSeq(
+    userId: string,
+    afterSeq: number,
+    updatedAfter: Date | null,
+    limit: number,
+  ): Promise<VideoRecord[]>;
+  /** The number of the user's latest committed change (0 for none). */
+  lastChangeSeq(userId: string): Promise<number>;
   /**
    * A time T such that every change of `userId`'s videos stamped at or before T has committed, and
    * every later change will be stamped after T. Clients pass it back as `updatedSince`.

@@ -1,29 +1,37 @@
-import { sseEvents, type VideoOrTombstone } from "@openv/protocol";
+import { sseEvents } from "@openv/protocol";
 import type { VideoLifecycle } from "../core/lifecycle.js";
-import type { Logger } from "../core/ports.js";
+import type { Logger, VideoChangeEvent } from "../core/ports.js";
 import type { ApiResponse, EventSink, EventStreamSource } from "./types.js";
 
 /**
  * Frames already written, by change: a change fans out to every open stream of its user as one
- * string. A change reaches this file already presented (`lifecycle.subscribe` and `changesSince`
+ * string. A change reaches this file already presented (`lifecycle.subscribe` and `changesAfter`
  * sign private storage URLs as they deliver or read it), and a new object each time, so a frame is
  * reused only within one fan-out and never serves a signed URL from an earlier delivery.
  */
-const frames = new WeakMap<VideoOrTombstone, string>();
+const frames = new WeakMap<VideoChangeEvent, string>();
 
-function frame(change: VideoOrTombstone): string {
-  let text = frames.get(change);
+function frame(event: VideoChangeEvent): string {
+  let text = frames.get(event);
   if (text === undefined) {
-    text = `event: ${sseEvents.video}\nid: ${Date.parse(change.updatedAt)}\ndata: ${JSON.stringify(change)}\n\n`;
-    frames.set(change, text);
+    text = `event: ${sseEvents.video}\nid: ${event.seq}\ndata: ${JSON.stringify(event.change)}\n\n`;
+    frames.set(event, text);
   }
   return text;
 }
 
+/** How long a client waits before reconnecting, first and after a stream the server ended on purpose. */
+const retryMs = 2000;
+const resumeRetryMs = { min: 250, spread: 1500 };
+
 export interface VideoEventStreamOptions {
   lifecycle: VideoLifecycle;
   userId: string;
-  /** Replay changes after this time (ms) first; undefined: live changes only. */
+  /**
+   * Replay the changes after this event id first (`Last-Event-ID` / `?since=`); undefined: live
+   * changes only. A value above the user's latest id cannot be one of theirs: it is read as a time
+   * in Unix ms (a list's `serverTime`, or an id given out before ids became a sequence).
+   */
   since: number | undefined;
   pingMs: number;
   /** Open streams, so the server can end them when it closes. */
@@ -32,21 +40,51 @@ export interface VideoEventStreamOptions {
 }
 
 /**
- * A user's video changes as server-sent events. On open with a resume point it first replays every
- * change after it from the database; changes published meanwhile are held back and sent after the
- * replay, so nothing is missed (a change may arrive twice, which clients tolerate).
+ * A user's video changes as server-sent events, each with its change's number in the user's change
+ * sequence as `id` (strictly increasing, one per change). On open it first replays from the
+ * database every change after the resume point (each video once, in its current state); changes
+ * published meanwhile are held back and sent after the replay.
+ *
+ * Live changes of a user arrive numbered without gaps, but not always in order (two instances
+ * publish after their own commits) and not always at all (a publish that failed). A change that
+ * skips a number makes the stream replay from the database after the last id it sent — every
+ * lower number has committed by then — and a change it already sent is dropped, so the ids a
+ * client sees only go up and `Last-Event-ID` resumes exactly. When the events adapter may have
+ * missed changes (its LISTEN connection came back), the stream ends with a short `retry:` hint:
+ * the client reconnects with `Last-Event-ID` and the replay brings what it missed.
  */
 export function videoEventStream(options: VideoEventStreamOptions): ApiResponse {
   const { lifecycle, userId, since, streams, log } = options;
   let sink: EventSink | null = null;
-  let held: VideoOrTombstone[] | null = [];
   let closed = false;
   let unsubscribe = () => {};
   let ping: ReturnType<typeof setInterval> | undefined;
+  /** The id of the last change sent (or known to the client); every change up to it is covered. */
+  let position = 0;
+  /** The last id the client holds, to tell it the position when no change carried it. */
+  let clientId = since;
+  /** Live changes that arrived while a replay runs, or null when none runs. */
+  let held: VideoChangeEvent[] | null = [];
 
-  const send = (change: VideoOrTombstone) => {
-    if (held) held.push(change);
-    else if (!closed) sink?.write(frame(change));
+  const write = (event: VideoChangeEvent) => {
+    sink?.write(frame(event));
+    position = event.seq;
+    clientId = event.seq;
+  };
+  const accept = (event: VideoChangeEvent) => {
+    if (event.seq <= position) return;
+    if (event.seq === position + 1) {
+      write(event);
+      return;
+    }
+    // A number was skipped: that change is late or was lost. Catch up from the database.
+    held = [event];
+    void catchUp(false);
+  };
+  const onLive = (event: VideoChangeEvent) => {
+    if (closed) return;
+    if (held) held.push(event);
+    else accept(event);
   };
   const close = () => {
     if (closed) return;
@@ -56,33 +94,64 @@ export function videoEventStream(options: VideoEventStreamOptions): ApiResponse 
     streams.delete(close);
     sink?.end();
   };
+  const resumeLater = () => {
+    if (closed) return;
+    sink?.write(`retry: ${resumeRetryMs.min + Math.floor(Math.random() * resumeRetryMs.spread)}\n\n`);
+    close();
+  };
 
-  const replay = async () => {
+  /** Replays after `position`; `opening`: first works out the position from the resume point. */
+  const catchUp = async (opening: boolean) => {
+    // Received before this replay starts, so committed before it reads: covered by it or gone.
+    const received = opening ? [] : (held ?? []).splice(0);
+    held ??= [];
     try {
-      if (since !== undefined) {
-        for await (const change of lifecycle.changesSince(userId, since)) {
+      let updatedAfter: number | undefined;
+      let latest = 0;
+      if (opening) {
+        latest = await lifecycle.lastChangeSeq(userId);
+        if (since === undefined) position = latest;
+        else if (since <= latest) position = since;
+        else updatedAfter = since;
+      }
+      if (!opening || since !== undefined) {
+        for await (const event of lifecycle.changesAfter(userId, position, updatedAfter)) {
           if (closed) return;
-          sink?.write(frame(change));
+          if (event.seq > position) write(event);
         }
       }
+      position = Math.max(position, latest);
     } catch (error) {
       log.error({ err: error }, "could not replay video changes");
       close();
       return;
     }
-    const pending = held ?? [];
+    if (closed) return;
+    for (const event of received.sort((x, y) => x.seq - y.seq)) if (event.seq > position) write(event);
+    if (clientId !== position) {
+      // An id without data: the client's Last-Event-ID from here on, though no change carried it.
+      sink?.write(`id: ${position}\n\n`);
+      clientId = position;
+    }
+    const pending = (held ?? []).sort((x, y) => x.seq - y.seq);
     held = null;
-    for (const change of pending) send(change);
+    for (const [index, event] of pending.entries()) {
+      if (held) {
+        (held as VideoChangeEvent[]).push(...pending.slice(index));
+        break;
+      }
+      accept(event);
+    }
   };
 
   const source: EventStreamSource = {
     open(target) {
       sink = target;
-      target.write("retry: 2000\n\n");
-      unsubscribe = lifecycle.subscribe(userId, send);
+      target.write(`retry: ${retryMs}\n\n`);
+      unsubscribe = lifecycle.subscribe(userId, onLive, resumeLater);
       ping = setInterval(() => target.write(`event: ${sseEvents.ping}\ndata: {}\n\n`), options.pingMs);
       streams.add(close);
-      void replay();
+      void catchUp(true);
     },
     close,
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { type VideoOrTombstone, VideoOrTombstoneSchema } from "@openv/protocol";
+import { VideoOrTombstoneSchema } from "@openv/protocol";
 import pg from "pg";
-import type { Events, Logger } from "../../core/ports.js";
+import type { Events, Logger, VideoChangeEvent } from "../../core/ports.js";
 
 /** Settings of `createPostgresEvents`. */
 export interface PostgresEventsOptions {
@@ -44,6 +44,8 @@ const silentLogger: Logger = { info: noop, warn: noop, error: noop };
  * Resolves once that connection is listening, so no change published afterwards is missed. When
  * the connection drops it reconnects with capped exponential backoff; meanwhile this instance's
  * own published changes go straight to its subscribers, other instances' changes are not delivered.
+ * Once it listens again, every subscriber's `onMissed` is called so it catches up from the store
+ * (the SSE route ends its streams with a `retry:` hint; clients resume with `Last-Event-ID`).
  */
 export async function createPostgresEvents(options: PostgresEventsOptions): Promise<Events> {
   const channel = options.channel ?? defaultChannel;
@@ -56,7 +58,7 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
   const name = `PostgreSQL LISTEN/NOTIFY (channel ${channel})`;
   const listenStatement = `LISTEN ${pg.escapeIdentifier(channel)}`;
 
-  const subscribers = new Map<string, Set<(change: VideoOrTombstone) => void>>();
+  const subscribers = new Map<string, Set<Subscription>>();
   const assembler = new NotificationAssembler({
     timeoutMs: incompleteMessageTimeoutMs,
     maxIncomplete: maxIncompleteMessages,
@@ -72,7 +74,7 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
       return;
     }
     if (!isEnvelope(message)) {
-      logger.warn({ channel }, "dropped a video change: its payload has no user and change");
+      logger.warn({ channel }, "dropped a video change: its payload has no user, sequence number and change");
       return;
     }
     if (!subscribers.has(message.u)) return;
@@ -81,20 +83,33 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
       logger.warn({ channel, err: parsed.error }, "dropped a video change: it is not a video or tombstone");
       return;
     }
-    deliverLocally(message.u, parsed.data);
+    deliverLocally(message.u, { seq: message.s, change: parsed.data });
   }
 
-  function deliverLocally(userId: string, change: VideoOrTombstone): void {
+  function deliverLocally(userId: string, event: VideoChangeEvent): void {
     const listeners = subscribers.get(userId);
     if (!listeners) return;
     // A copy, so a listener that unsubscribes (or subscribes) while we deliver changes nothing here.
-    for (const listener of [...listeners]) {
+    for (const subscription of [...listeners]) {
       try {
-        listener(change);
+        subscription.listener(event);
       } catch (error) {
         logger.error({ channel, err: error }, "a video change listener threw");
       }
     }
+  }
+
+  /** After an outage of the LISTEN connection: other instances' changes meanwhile were not heard. */
+  function tellEverySubscriberTheyMissedChanges(): void {
+    const all = [...subscribers.values()].flatMap((listeners) => [...listeners]);
+    for (const subscription of all) {
+      try {
+        subscription.onMissed?.();
+      } catch (error) {
+        logger.error({ channel, err: error }, "a video change subscriber's onMissed threw");
+      }
+    }
+    if (all.length > 0) logger.info({ channel, subscriptions: all.length }, "told open subscriptions to catch up");
   }
 
   function onNotification(notification: pg.Notification): void {
@@ -173,6 +188,8 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
       listener = client;
       logger.info({ channel, failedAttempts }, "reconnected the PostgreSQL LISTEN connection");
       failedAttempts = 0;
+      // Listening again: whatever other instances published from the loss until now is not coming.
+      tellEverySubscriberTheyMissedChanges();
     } catch (error) {
       if (closed) return;
       failedAttempts += 1;
@@ -201,15 +218,15 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
   }
   logger.info({ channel }, "listening for video changes");
 
-  async function publish(userId: string, change: VideoOrTombstone): Promise<void> {
+  async function publish(userId: string, event: VideoChangeEvent): Promise<void> {
     if (closed) throw new Error(`${name} is closed: cannot publish a video change.`);
     // Read before notifying: a LISTEN connection in place now hears the notification.
     const listening = listener !== undefined;
-    await notify(encodeNotifications(userId, change));
+    await notify(encodeNotifications(userId, event));
     // Not listening (the connection dropped and is not back yet): this instance would not hear its
-    // own change, and nothing makes its subscribers' open streams catch up later, so they get it
-    // directly. (A reconnect that hears it too makes a duplicate, which clients tolerate.)
-    if (!listening) deliverLocally(userId, change);
+    // own change, so its subscribers get it directly. (A reconnect that hears it too makes a
+    // duplicate, with the same id, which the SSE route drops.)
+    if (!listening) deliverLocally(userId, event);
   }
 
   async function notify(payloads: string[]): Promise<void> {
@@ -238,10 +255,10 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
   return {
     name,
     publish,
-    subscribe(userId: string, listener: (change: VideoOrTombstone) => void): () => void {
-      // A wrapper per subscription: the same function subscribed twice is delivered to twice and
+    subscribe(userId: string, listener: (event: VideoChangeEvent) => void, onMissed?: () => void): () => void {
+      // An object per subscription: the same function subscribed twice is delivered to twice and
       // unsubscribed one subscription at a time, as with the in-process emitter.
-      const subscription = (change: VideoOrTombstone) => listener(change);
+      const subscription: Subscription = { listener, onMissed };
       let listeners = subscribers.get(userId);
       if (!listeners) {
         listeners = new Set();
@@ -271,8 +288,17 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
   };
 }
 
+interface Subscription {
+  listener: (event: VideoChangeEvent) => void;
+  onMissed: (() => void) | undefined;
+}
+
 interface Envelope {
+  /** The user. */
   u: string;
+  /** The change's number in the user's change sequence. */
+  s: number;
+  /** The video or tombstone. */
   c: unknown;
 }
 
@@ -282,6 +308,9 @@ function isEnvelope(value: unknown): value is Envelope {
     value !== null &&
     "u" in value &&
     typeof value.u === "string" &&
+    "s" in value &&
+    Number.isSafeInteger(value.s) &&
+    (value.s as number) >= 0 &&
     "c" in value &&
     typeof value.c === "object" &&
     value.c !== null
@@ -290,7 +319,7 @@ function isEnvelope(value: unknown): value is Envelope {
 
 // ── Wire format ────────────────────────────────────────────────────────────────────────────────
 //
-// A change travels as the JSON text {"u": userId, "c": change}, cut into chunks of at most
+// A change travels as the JSON text {"u": userId, "s": seq, "c": change}, cut into chunks of at most
 // `maxChunkBytes` UTF-8 bytes (always between characters), each sent as one notification:
 //
 //   1:<message id>:<index>:<count>:<chunk>
@@ -304,8 +333,8 @@ const headerPattern = /^1:([A-Za-z0-9_-]{1,64}):(\d{1,6}):(\d{1,6}):/;
  * The NOTIFY payloads that carry `change` for `userId`, in order.
  * @internal exported for tests only; not part of the package's API.
  */
-export function encodeNotifications(userId: string, change: VideoOrTombstone, chunkBytes = maxChunkBytes): string[] {
-  const body = Buffer.from(JSON.stringify({ u: userId, c: change } satisfies Envelope), "utf8");
+export function encodeNotifications(userId: string, event: VideoChangeEvent, chunkBytes = maxChunkBytes): string[] {
+  const body = Buffer.from(JSON.stringify({ u: userId, s: event.seq, c: event.change } satisfies Envelope), "utf8");
   const chunks: string[] = [];
   for (let start = 0; start < body.length; ) {
     let end = Math.min(start + chunkBytes, body.length);

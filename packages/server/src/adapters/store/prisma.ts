@@ -21,7 +21,7 @@ type TransactionClient = Prisma.TransactionClient;
 function toRecord(row: VideoRow): VideoRecord {
   // claimedUntil is the reconciler's bookkeeping, not part of the video.
   const { claimedUntil: _claim, ...video } = row;
-  return { ...video, seed: video.seed === null ? null : Number(video.seed) };
+  return { ...video, seed: video.seed === null ? null : Number(video.seed), changeSeq: Number(video.changeSeq) };
 }
 
 /**
@@ -47,6 +47,16 @@ class PrismaStoreTransaction implements StoreTransaction {
     return (rows[0] as { now: Date }).now;
   }
 
+  async nextChangeSeq(userId: string, count = 1): Promise<number> {
+    // The row lock this UPDATE takes is held until the transaction ends: the user's next change
+    // waits for this one to commit, so numbers become visible in order.
+    const rows = await this.db.$queryRaw<{ last: bigint }[]>`
+      UPDATE "User" SET "changeSeq" = "changeSeq" + ${count}::int WHERE "id" = ${userId} RETURNING "changeSeq" AS "last"`;
+    const last = rows[0]?.last;
+    if (last === undefined) throw new Error(`No user ${userId} to number a change of.`);
+    return Number(last) - count + 1;
+  }
+
   async lockVideo(videoId: string): Promise<VideoRecord | null> {
     const rows = await this.db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Video" WHERE "id" = ${videoId} FOR UPDATE`;
     if (rows.length === 0) return null;
@@ -69,11 +79,15 @@ class PrismaStoreTransaction implements StoreTransaction {
   }
 
   async insertVideo(video: VideoRecord): Promise<void> {
-    await this.db.video.create({ data: { ...video, seed: video.seed === null ? null : BigInt(video.seed) } });
+    await this.db.video.create({
+      data: { ...video, seed: video.seed === null ? null : BigInt(video.seed), changeSeq: BigInt(video.changeSeq) },
+    });
   }
 
   async updateVideo(videoId: string, patch: VideoPatch): Promise<VideoRecord> {
-    return toRecord(await this.db.video.update({ where: { id: videoId }, data: patch }));
+    const { changeSeq, ...rest } = patch;
+    const data = changeSeq === undefined ? rest : { ...rest, changeSeq: BigInt(changeSeq) };
+    return toRecord(await this.db.video.update({ where: { id: videoId }, data }));
   }
 
   async countActiveVideos(userId: string): Promise<number> {
@@ -233,6 +247,25 @@ export class PrismaStore implements Store {
       take: limit,
     });
     return rows.map(toRecord);
+  }
+
+  async listChangesAfterSeq(
+    userId: string,
+    afterSeq: number,
+    updatedAfter: Date | null,
+    limit: number,
+  ): Promise<VideoRecord[]> {
+    const rows = await this.client.video.findMany({
+      where: { userId, changeSeq: { gt: BigInt(afterSeq) }, ...(updatedAfter && { updatedAt: { gt: updatedAfter } }) },
+      orderBy: { changeSeq: "asc" },
+      take: limit,
+    });
+    return rows.map(toRecord);
+  }
+
+  async lastChangeSeq(userId: string): Promise<number> {
+    const row = await this.client.user.findUnique({ where: { id: userId }, select: { changeSeq: true } });
+    return Number(row?.changeSeq ?? 0);
   }
 
   async changeFeedTime(userId: string): Promise<Date> {
