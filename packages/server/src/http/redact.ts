@@ -1,0 +1,62 @@
+/**
+ * What logs may carry of a request: its URL with every capability (webhook token, signature,
+ * credential) replaced by "[redacted]". Used by both bindings' request logs.
+ */
+
+/** Query parameters that carry a credential, compared in lower case. */
+const credentialParameters = new Set([
+  "token",
+  "access_token",
+  "api_key",
+  "apikey",
+  "key",
+  "secret",
+  "signature",
+  "sig",
+  "code",
+  "x-amz-signature",
+  "x-amz-credential",
+  "x-amz-security-token",
+  "x-goog-signature",
+  "x-goog-credential",
+]);
+
+/** `url` (a path with an optional query, or an absolute URL) with credential parameters redacted. */
+export function redactUrl(url: string): string {
+  const queryStart = url.indexOf("?");
+  if (queryStart === -1) return url;
+  const hashStart = url.indexOf("#", queryStart);
+  const query = url.slice(queryStart + 1, hashStart === -1 ? undefined : hashStart);
+  const redacted = query
+    .split("&")
+    .map((pair) => {
+      const equals = pair.indexOf("=");
+      const name = equals === -1 ? pair : pair.slice(0, equals);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replaceAll("+", " "));
+      } catch {
+        // An undecodable name is compared as written.
+      }
+      return equals !== -1 && credentialParameters.has(decoded.toLowerCase()) ? `${name}=[redacted]` : pair;
+    })
+    .join("&");
+  return `${url.slice(0, queryStart)}?${redacted}`;
+}
+
+/** The request fields a log line keeps: Fastify's default `req` serializer, with the URL redacted. */
+export function redactedRequest(request: {
+  method: string;
+  url: string;
+  hostname?: string;
+  ip?: string;
+  socket?: { remotePort?: number | undefined } | null;
+}): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    host: request.hostname,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
