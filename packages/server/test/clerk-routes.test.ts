@@ -186,13 +186,16 @@ describe.each(backends)("Clerk in the server ($name)", ({ adminUrl }) => {
 
     const deleted = await call("/webhooks/clerk", signedWebhook(userEvent("user.deleted", user)));
     expect(await deleted.json()).toEqual({ received: true, applied: true });
-    const list = (await (await asUser("/videos", {}, { sub: user })).json()) as { videos: Video[] };
-    expect(list.videos).toEqual([]);
+    // The deleted account's session is refused from now on.
+    expect((await asUser("/videos", {}, { sub: user })).status).toBe(401);
+    const live = await server.openv.adapters.store.liveVideoIds(user);
+    expect(live).toEqual([]);
     expect((await fetch(stored.url)).status).toBe(404);
     expect(provider.cancelled).toContain(running.jobId);
     expect(await userRow(user)).toMatchObject({ deletedAt: expect.any(Date) });
     // The unfinished video's seconds were refunded; the finished one's stay used.
-    const usage = (await (await asUser("/usage", {}, { sub: user })).json()) as { usedSeconds: number };
-    expect(usage.usedSeconds).toBeCloseTo(7 / 30, 3);
+    const { periodStart, periodEnd } = { periodStart: new Date(0), periodEnd: new Date(Date.now() + 60_000) };
+    const used = await server.openv.adapters.store.transaction((tx) => tx.usedSeconds(user, periodStart, periodEnd));
+    expect(used).toBeCloseTo(7 / 30, 3);
   });
 });

@@ -22,6 +22,7 @@ import {
   type WorkerInput,
   type WorkerOutput,
 } from "@openv/protocol";
+import { AccountStatus } from "./accounts.js";
 import { type BillingPolicy, billingPolicy, newEntryId } from "./billing.js";
 import {
   ModelCatalog as DefaultCatalog,
@@ -167,11 +168,13 @@ export class VideoLifecycle {
   readonly #deps: LifecycleDependencies;
   readonly #billing: BillingPolicy;
   readonly #models: ModelCatalog;
+  readonly #accounts: AccountStatus;
   /** A delivered change as presented, shared by the subscribers it fans out to (see `subscribe`). */
   readonly #presentedChanges = new WeakMap<VideoChangeEvent, Promise<VideoChangeEvent>>();
 
   constructor(deps: LifecycleDependencies) {
     this.#deps = deps;
+    this.#accounts = new AccountStatus(deps.store);
     this.#billing = billingPolicy(deps.config);
     this.#models = deps.models ?? new DefaultCatalog();
   }
@@ -179,6 +182,11 @@ export class VideoLifecycle {
   /** The rules this lifecycle enforces. */
   get config(): LifecycleConfig {
     return this.#deps.config;
+  }
+
+  /** Throws `unauthorized` when the identity provider reported this account deleted. */
+  assertActiveUser(userId: string): Promise<void> {
+    return this.#accounts.assertActive(userId);
   }
 
   // ── Requests ────────────────────────────────────────────────────────────────────────────────
@@ -642,14 +650,19 @@ export class VideoLifecycle {
     if (await store.hasWebhookDelivery(source, event.deliveryId)) return { applied: false };
     switch (event.type) {
       case "user.upserted":
+        if (event.created) await store.reactivateUser(event.userId);
         await store.upsertUser(event.userId, { email: event.email });
+        this.#accounts.forget(event.userId);
         break;
       case "user.deleted": {
         await store.markUserDeleted(event.userId, new Date());
+        this.#accounts.forget(event.userId);
         const deleted = await this.deleteVideos(event.userId, await store.liveVideoIds(event.userId), []);
+        const uploads = await store.deleteUploadsOfUser(event.userId);
+        await this.#deleteFiles(uploads.map((upload) => upload.key));
         logger.info(
-          { userId: event.userId, videos: deleted.length },
-          "user deleted: their videos and files are deleted",
+          { userId: event.userId, videos: deleted.length, uploads: uploads.length },
+          "user deleted: their videos, uploads and files are deleted",
         );
         break;
       }

@@ -142,6 +142,8 @@ export type UserEvent =
       userId: string;
       /** The user's primary email address, or null when they have none. */
       email: string | null;
+      /** True for a creation (`user.created`): it re-activates an id marked deleted. */
+      created?: boolean;
     }
   /** A user was deleted. */
   | {
@@ -506,6 +508,12 @@ export interface Store {
   upsertUser(userId: string, profile: { email: string | null }): Promise<void>;
   /** Marks a user deleted at `at`, creating the row if needed; an earlier deletion time is kept. */
   markUserDeleted(userId: string, at: Date): Promise<void>;
+  /** Clears a user's deletion mark (the identity provider created the account again). */
+  reactivateUser(userId: string): Promise<void>;
+  /** When the user was deleted, or null for an active (or unknown) user. */
+  userDeletedAt(userId: string): Promise<Date | null>;
+  /** Deletes every upload record of the user and returns them (their files are the caller's to delete). */
+  deleteUploadsOfUser(userId: string): Promise<UploadRecord[]>;
   /** Whether a webhook delivery from `source` with this id was already recorded. */
   hasWebhookDelivery(source: string, deliveryId: string): Promise<boolean>;
   /** Records a webhook delivery from `source`, so a redelivery can be recognised; recording twice is not an error. */

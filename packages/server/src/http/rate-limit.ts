@@ -13,17 +13,31 @@ export interface RateLimit {
 export interface GenerateRateLimits {
   /** Per authenticated user. Default 60 a minute. */
   perUser?: RateLimit | false;
-  /** Per client IP address (checked before authentication). Default 300 a minute. */
+  /**
+   * Per client IP address, for authenticated requests (checked after authentication, so strangers
+   * cannot spend it). Default 300 a minute.
+   */
   perIp?: RateLimit | false;
+  /**
+   * Per client IP address, for requests whose authentication failed: counted apart, so a flood of
+   * bad credentials from an address shared with real users (a load balancer, an office) never
+   * locks those users out. Over it, such requests get 429 instead of 401. Default 60 a minute.
+   */
+  perIpUnauthenticated?: RateLimit | false;
 }
 
 export const defaultGenerateRateLimits = {
   perUser: { max: 60, timeWindowMs: 60_000 },
   perIp: { max: 300, timeWindowMs: 60_000 },
+  perIpUnauthenticated: { max: 60, timeWindowMs: 60_000 },
 } as const satisfies GenerateRateLimits;
 
 /** What a limit counts by, and how its message says so. */
-const scopes = { user: "for this user", ip: "from this address" } as const;
+const scopes = {
+  user: "for this user",
+  ip: "from this address",
+  unauthenticated: "with failed authentication from this address",
+} as const;
 
 class Limiter {
   readonly #limiter: RateLimiterMemory;
@@ -61,17 +75,29 @@ class Limiter {
 export class GenerateRateLimiter {
   readonly #perUser: Limiter | null;
   readonly #perIp: Limiter | null;
+  readonly #perIpUnauthenticated: Limiter | null;
 
   constructor(limits: GenerateRateLimits | false) {
-    const { perUser, perIp }: GenerateRateLimits =
-      limits === false ? { perUser: false, perIp: false } : { ...defaultGenerateRateLimits, ...limits };
+    const { perUser, perIp, perIpUnauthenticated }: GenerateRateLimits =
+      limits === false
+        ? { perUser: false, perIp: false, perIpUnauthenticated: false }
+        : { ...defaultGenerateRateLimits, ...limits };
     this.#perUser = perUser ? new Limiter(perUser, "user") : null;
     this.#perIp = perIp ? new Limiter(perIp, "ip") : null;
+    this.#perIpUnauthenticated = perIpUnauthenticated ? new Limiter(perIpUnauthenticated, "unauthenticated") : null;
   }
 
-  /** Counts a request from `ip` (unknown: not limited by address). */
+  /** Counts an authenticated request from `ip` (unknown: not limited by address). */
   async checkIp(ip: string | undefined): Promise<void> {
     if (this.#perIp && ip) await this.#perIp.consume(ip);
+  }
+
+  /**
+   * Counts a request from `ip` whose authentication failed; throws `rate_limited` once that
+   * address has failed too often (its budget is separate from authenticated users').
+   */
+  async countFailedAuthentication(ip: string | undefined): Promise<void> {
+    if (this.#perIpUnauthenticated && ip) await this.#perIpUnauthenticated.consume(ip);
   }
 
   /** Counts a request by `userId`; the answer's `x-ratelimit-*` headers. */

@@ -19,6 +19,7 @@ import { notFound, OpenVError } from "../core/errors.js";
 import { requestFingerprint, type VideoLifecycle } from "../core/lifecycle.js";
 import type { Logger, UserEventVerifier } from "../core/ports.js";
 import { bodyText, parseJsonBody } from "./body.js";
+import type { EventStreams } from "./event-streams.js";
 import { serveLocalFile } from "./files.js";
 import { videoEventStream } from "./sse.js";
 import type { ApiRequest, ApiResponse } from "./types.js";
@@ -34,7 +35,7 @@ export interface RouteDependencies {
   /** The OpenAPI document served at `/openapi.json`; null: the route does not exist. */
   openApiDocument: (() => object) | null;
   ssePingMs: number;
-  sseStreams: Set<() => void>;
+  sseStreams: EventStreams;
   log: Logger;
 }
 
@@ -137,6 +138,7 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       auth: true,
       handle: async (context) => {
         const { since } = parseInput(EventsQuerySchema, context.query(), "query");
+        deps.sseStreams.checkRoom(context.userId);
         const lastEventId = context.request.headers[headers.lastEventId];
         const resume =
           typeof lastEventId === "string" && /^\d{1,15}$/.test(lastEventId.trim()) ? Number(lastEventId) : since;

@@ -11,7 +11,7 @@ import {
 } from "../adapters/defaults.js";
 import { ModelCatalog, type ModelDefinition } from "../core/catalog.js";
 import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js";
-import { OpenVError } from "../core/errors.js";
+import { isOpenVError, OpenVError } from "../core/errors.js";
 import { VideoLifecycle } from "../core/lifecycle.js";
 import { OutboxDispatcher, type OutboxDispatcherOptions } from "../core/outbox.js";
 import type { Logger, OutboxRecord } from "../core/ports.js";
@@ -20,6 +20,7 @@ import { webhookToken } from "../core/webhook-token.js";
 import { isStorableText } from "./body.js";
 import { Cors, type CorsOptions } from "./cors.js";
 import { payloadTooLarge, toOpenVError } from "./errors.js";
+import { EventStreams } from "./event-streams.js";
 import { GenerateRateLimiter, type GenerateRateLimits } from "./rate-limit.js";
 import { apiRoutes, lazyJson, type Route } from "./routes.js";
 import type { ApiRequest, ApiResponse } from "./types.js";
@@ -54,6 +55,11 @@ export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOpt
   webhookSecret?: string;
   /** Largest request body in bytes (413 `payload_too_large` above it). Default 1 MiB. */
   bodyLimit?: number;
+  /**
+   * The most event streams (`GET /videos/events`) one user may hold open at once on this instance;
+   * one more is answered 429 `rate_limited`. Default 10.
+   */
+  maxEventStreamsPerUser?: number;
   /** How often SSE streams send `event: ping`. Default 15 000 ms. */
   ssePingMs?: number;
   /**
@@ -183,7 +189,7 @@ export class OpenVService {
   readonly #cors: Cors;
   readonly #routes: CompiledRoute[];
   readonly #rateLimiter: GenerateRateLimiter;
-  readonly #sseStreams: Set<() => void>;
+  readonly #sseStreams: EventStreams;
   readonly #logger: Logger;
   readonly #runReconciler: boolean;
   readonly #runOutbox: boolean;
@@ -198,7 +204,7 @@ export class OpenVService {
     prefix: string;
     options: OpenVOptions;
     routes: Route[];
-    sseStreams: Set<() => void>;
+    sseStreams: EventStreams;
     logger: Logger;
     publicUrl: () => string;
   }) {
@@ -292,7 +298,7 @@ export class OpenVService {
         clerkWebhooks: adapters.userEvents !== null,
         localFiles: servesLocalFiles,
       }));
-    const sseStreams = new Set<() => void>();
+    const sseStreams = new EventStreams(options.maxEventStreamsPerUser);
     const routes = apiRoutes({
       lifecycle,
       userEvents: adapters.userEvents,
@@ -331,7 +337,7 @@ export class OpenVService {
 
   /** Ends the event streams and stops the reconciler and the outbox dispatcher, finishing the passes in flight. */
   async stop(): Promise<void> {
-    for (const close of [...this.#sseStreams]) close();
+    this.#sseStreams.closeAll();
     await Promise.all([this.reconciler.stop(), this.outbox?.stop()]);
   }
 
@@ -419,6 +425,25 @@ export class OpenVService {
     };
   }
 
+  /**
+   * The caller's user id. On generate routes a failed authentication counts against the address's
+   * unauthenticated budget (429 once spent, else the 401). A user whose account was deleted gets 401
+   * on every route until the account is re-created.
+   */
+  async #authenticate(request: ApiRequest, generate: boolean): Promise<string> {
+    let userId: string;
+    try {
+      ({ userId } = await this.adapters.auth.authenticate({ headers: request.headers }));
+    } catch (error) {
+      if (generate && isOpenVError(error) && error.code === "unauthorized") {
+        await this.#rateLimiter.countFailedAuthentication(request.ip);
+      }
+      throw error;
+    }
+    await this.lifecycle.assertActiveUser(userId);
+    return userId;
+  }
+
   async #route(request: ApiRequest): Promise<ApiResponse> {
     const method = request.method === "HEAD" ? "GET" : request.method;
     const parts = request.path.split("/").slice(1);
@@ -429,9 +454,12 @@ export class OpenVService {
       const limit = route.maxBodyBytes ?? this.bodyLimit;
       if (request.body && request.body.byteLength > limit) throw payloadTooLarge(limit);
       let rateHeaders: Record<string, string> = {};
-      if (route.generate) await this.#rateLimiter.checkIp(request.ip);
-      const userId = route.auth ? (await this.adapters.auth.authenticate({ headers: request.headers })).userId : "";
-      if (route.generate) rateHeaders = await this.#rateLimiter.checkUser(userId);
+      const userId = route.auth ? await this.#authenticate(request, route.generate === true) : "";
+      if (route.generate) {
+        // After authentication: strangers cannot spend an address's budget (see rate-limit.ts).
+        await this.#rateLimiter.checkIp(request.ip);
+        rateHeaders = await this.#rateLimiter.checkUser(userId);
+      }
       const response = await route.handle({
         request,
         params: decodeParams(params),

@@ -1,6 +1,7 @@
 import { sseEvents } from "@openv/protocol";
 import type { VideoLifecycle } from "../core/lifecycle.js";
 import type { Logger, VideoChangeEvent } from "../core/ports.js";
+import type { EventStreams } from "./event-streams.js";
 import type { ApiResponse, EventSink, EventStreamSource } from "./types.js";
 
 /**
@@ -34,8 +35,8 @@ export interface VideoEventStreamOptions {
    */
   since: number | undefined;
   pingMs: number;
-  /** Open streams, so the server can end them when it closes. */
-  streams: Set<() => void>;
+  /** Open streams, so the server can end them when it closes (and cap them per user). */
+  streams: EventStreams;
   log: Logger;
 }
 
@@ -91,7 +92,7 @@ export function videoEventStream(options: VideoEventStreamOptions): ApiResponse 
     closed = true;
     clearInterval(ping);
     unsubscribe();
-    streams.delete(close);
+    streams.delete(userId, close);
     sink?.end();
   };
   const resumeLater = () => {
@@ -150,7 +151,7 @@ export function videoEventStream(options: VideoEventStreamOptions): ApiResponse 
       target.write(`retry: ${retryMs}\n\n`);
       unsubscribe = lifecycle.subscribe(userId, onLive, resumeLater);
       ping = setInterval(() => target.write(`event: ${sseEvents.ping}\ndata: {}\n\n`), options.pingMs);
-      streams.add(close);
+      streams.add(userId, close);
       void catchUp(true);
     },
     close,

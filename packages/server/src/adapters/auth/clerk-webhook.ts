@@ -181,7 +181,13 @@ function toUserEvent(value: unknown, deliveryId: string): UserEvent {
     case "user.updated": {
       const user = parseWith(UserSchema, event.data, ["data"]);
       const primary = user.email_addresses?.find((address) => address.id === user.primary_email_address_id);
-      return { type: "user.upserted", deliveryId, userId: user.id, email: primary?.email_address ?? null };
+      return {
+        type: "user.upserted",
+        deliveryId,
+        userId: user.id,
+        email: primary?.email_address ?? null,
+        ...(event.type === "user.created" && { created: true }),
+      };
     }
     case "user.deleted":
       return { type: "user.deleted", deliveryId, userId: parseWith(DeletedUserSchema, event.data, ["data"]).id };

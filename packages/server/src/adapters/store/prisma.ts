@@ -354,6 +354,19 @@ export class PrismaStore implements Store {
       ON CONFLICT ("id") DO UPDATE SET "deletedAt" = COALESCE("User"."deletedAt", EXCLUDED."deletedAt"), "updatedAt" = now()`;
   }
 
+  async reactivateUser(userId: string): Promise<void> {
+    await this.client.user.updateMany({ where: { id: userId }, data: { deletedAt: null, updatedAt: new Date() } });
+  }
+
+  async userDeletedAt(userId: string): Promise<Date | null> {
+    const row = await this.client.user.findUnique({ where: { id: userId }, select: { deletedAt: true } });
+    return row?.deletedAt ?? null;
+  }
+
+  async deleteUploadsOfUser(userId: string): Promise<UploadRecord[]> {
+    return this.client.$queryRaw<UploadRecord[]>`DELETE FROM "Upload" WHERE "userId" = ${userId} RETURNING *`;
+  }
+
   async hasWebhookDelivery(source: string, deliveryId: string): Promise<boolean> {
     const row = await this.client.webhookDelivery.findUnique({ where: { source_id: { source, id: deliveryId } } });
     return row !== null;
