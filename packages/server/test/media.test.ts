@@ -67,7 +67,8 @@ async function refusal(bytes: Uint8Array, limits?: Parameters<typeof checkUpload
   throw new Error("checkUploadImage accepted the file");
 }
 
-const acceptedSentence = /Upload a PNG, JPEG or WebP image of at most 10 MiB with each side 64–8192 pixels\./;
+const acceptedSentence =
+  /Upload a PNG, JPEG or WebP image of at most 10 MiB with each side 64–8192 pixels and at most 40,000,000 pixels in all\./;
 
 describe("inspectMedia reads the type from the bytes, never the name", () => {
   it("classifies a PNG named .mp4 as image/png with its dimensions", async () => {
@@ -210,8 +211,8 @@ describe("checkUploadImage accepts PNG, JPEG and WebP within the limits", () => 
   it("applies custom side and pixel limits", async () => {
     const error = await refusal(file("image.png"), { maxPixels: 50_000 });
     expect(error.code).toBe("validation_failed");
-    expect(error.details?.issues).toEqual([{ path: [], message: "76800 pixels is over 50000", code: "too_big" }]);
-    expect(error.message).toMatch(/and at most 50000 pixels in all\./);
+    expect(error.details?.issues).toEqual([{ path: [], message: "76,800 pixels is over 50,000", code: "too_big" }]);
+    expect(error.message).toMatch(/and at most 50,000 pixels in all\./);
     expect((await refusal(file("image.jpg"), { minSide: 150 })).details?.issues).toEqual([
       { path: ["height"], message: "height 100 is under 150 pixels", code: "too_small" },
     ]);

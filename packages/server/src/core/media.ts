@@ -100,9 +100,20 @@ export interface UploadImageLimits {
   minSide?: number;
   /** Longest side in pixels. Default: 8192. */
   maxSide?: number;
-  /** Most pixels (width × height), against decompression bombs. Default: no limit beyond `maxSide`. */
+  /**
+   * Most pixels (width × height), against decompression bombs: a small file that declares, or
+   * inflates to, a huge image the provider's decoder would have to allocate. Default: 40,000,000
+   * (a 36-megapixel camera photo fits; an 8000×8000 bomb does not).
+   */
   maxPixels?: number;
 }
+
+/**
+ * The most pixels one byte of an accepted file may stand for. Deflate (PNG) and WebP cannot pack
+ * more than about 1,000 bytes of raw data into one, and a 1-bit PNG holds 8 pixels a byte, so a real
+ * image stays under ~8,000; a header that declares millions of pixels over a few dozen bytes lies.
+ */
+const maxPixelsPerByte = 20_000;
 
 /** The limits {@link checkUploadImage} applies when given none. */
 export const defaultUploadImageLimits = {
@@ -112,6 +123,8 @@ export const defaultUploadImageLimits = {
   minSide: 64,
   /** 8192 pixels. */
   maxSide: 8192,
+  /** 40 megapixels. */
+  maxPixels: 40_000_000,
 } as const;
 
 const typeNames: Record<string, string> = {
@@ -158,8 +171,8 @@ export async function checkUploadImage(bytes: Uint8Array, limits: UploadImageLim
   const maxBytes = limits.maxBytes ?? defaultUploadImageLimits.maxBytes;
   const minSide = limits.minSide ?? defaultUploadImageLimits.minSide;
   const maxSide = limits.maxSide ?? defaultUploadImageLimits.maxSide;
-  const { maxPixels } = limits;
-  const accepted = `Upload a PNG, JPEG or WebP image of at most ${formatBytes(maxBytes)} with each side ${minSide}–${maxSide} pixels${maxPixels === undefined ? "" : ` and at most ${maxPixels} pixels in all`}.`;
+  const maxPixels = limits.maxPixels ?? defaultUploadImageLimits.maxPixels;
+  const accepted = `Upload a PNG, JPEG or WebP image of at most ${formatBytes(maxBytes)} with each side ${minSide}–${maxSide} pixels and at most ${maxPixels.toLocaleString("en-US")} pixels in all.`;
 
   if (bytes.length > maxBytes) {
     throw new OpenVError({
@@ -211,14 +224,24 @@ export async function checkUploadImage(bytes: Uint8Array, limits: UploadImageLim
     if (value > maxSide)
       issues.push({ path: [side], message: `${side} ${value} is over ${maxSide} pixels`, code: "too_big" });
   }
-  if (maxPixels !== undefined && width * height > maxPixels) {
-    issues.push({ path: [], message: `${width * height} pixels is over ${maxPixels}`, code: "too_big" });
+  if (width * height > maxPixels) {
+    issues.push({
+      path: [],
+      message: `${(width * height).toLocaleString("en-US")} pixels is over ${maxPixels.toLocaleString("en-US")}`,
+      code: "too_big",
+    });
+  } else if (width * height > bytes.length * maxPixelsPerByte) {
+    issues.push({
+      path: [],
+      message: `${(width * height).toLocaleString("en-US")} pixels cannot fit in ${formatBytes(bytes.length)} (the header's size is not the image's)`,
+      code: "implausible_size",
+    });
   }
   if (issues.length > 0) {
     throw new OpenVError({
       code: "validation_failed",
       message: `${sides} (${issues.map((issue) => issue.message).join("; ")}). Resize it: ${accepted.charAt(0).toLowerCase()}${accepted.slice(1)}`,
-      details: { issues, width, height, minSide, maxSide, ...(maxPixels !== undefined && { maxPixels }) },
+      details: { issues, width, height, minSide, maxSide, maxPixels },
     });
   }
   return media;
