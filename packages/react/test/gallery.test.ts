@@ -65,7 +65,7 @@ describe("the gallery page", () => {
     await provider.send(videoId, { status: "IN_PROGRESS", output: { progress: 0.75 } });
     await waitFor(() => expect(within(card).getByRole("progressbar").getAttribute("aria-valuenow")).toBe("75"));
 
-    await provider.send(videoId, { status: "COMPLETED", output: provider.completedOutput(server.baseUrl) });
+    await provider.send(videoId, { status: "COMPLETED", output: provider.completedOutput(server.baseUrl, videoId) });
     const player = await within(card).findByLabelText("Video: a lighthouse at dusk");
     expect(player.tagName).toBe("VIDEO");
     expect(player.hasAttribute("controls")).toBe(true);

@@ -76,7 +76,7 @@ async function run(mode: "sse" | "polling"): Promise<Result> {
     const { video } = await client.generate(smallVideo);
     for (const [status, update] of [
       ["processing", { status: "IN_PROGRESS", output: { progress: 0.5 } }],
-      ["completed", { status: "COMPLETED", output: provider.completedOutput(server.baseUrl) }],
+      ["completed", { status: "COMPLETED", output: provider.completedOutput(server.baseUrl, video.id) }],
     ] as const) {
       await sleep(Math.random() * (jobMs / 2));
       const event = seen(video.id, status);

@@ -162,7 +162,7 @@ describe("watching jobs the test finishes by hand", () => {
     await until(watcher, (videos) => videos.some((v) => v.id === video.id));
     await provider.send(video.id, { status: "IN_PROGRESS", output: { progress: 0.5 } });
     await until(watcher, (videos) => videos.some((v) => v.id === video.id && v.progress === 0.5));
-    await provider.send(video.id, { status: "COMPLETED", output: provider.completedOutput(server.baseUrl) });
+    await provider.send(video.id, { status: "COMPLETED", output: provider.completedOutput(server.baseUrl, video.id) });
     const done = await watcher.wait(video.id, { timeoutMs: 20_000 });
     expect(done.url).toContain("/files/");
     expect(statuses.get(video.id)).toEqual(["queued", "processing", "completed"]);

@@ -38,10 +38,10 @@ type Update = Omit<RunPodJob, "id">;
  * swapped: queue, progress that goes up and down, repeats, the terminal status twice, and stale
  * updates after it (an IN_PROGRESS and an IN_QUEUE that arrive after COMPLETED or FAILED).
  */
-function updatesFor(ends: "completed" | "failed", server: TestServer, next: () => number): Update[] {
+function updatesFor(ends: "completed" | "failed", server: TestServer, videoId: string, next: () => number): Update[] {
   const terminal: Update =
     ends === "completed"
-      ? { status: "COMPLETED", output: completedOutput(server) }
+      ? { status: "COMPLETED", output: completedOutput(server, { videoId }) }
       : { status: "FAILED", error: "invalid_input: the storm refuses this prompt" };
   const progress = (value: number): Update => ({ status: "IN_PROGRESS", output: { progress: value } });
   const updates = [
@@ -184,7 +184,7 @@ for (const backend of backends) {
         const ends = next() < 0.8 ? "completed" : "failed";
         const user = submission.input.positive_prompt.split(" ")[1] as User;
         plan.set(submission.videoId, { user, ends });
-        return { index, updates: updatesFor(ends, server, next) };
+        return { index, updates: updatesFor(ends, server, submission.videoId, next) };
       });
       const queue: { index: number; update: Update }[] = [];
       while (pending.some((entry) => entry.updates.length > 0)) {
@@ -217,7 +217,11 @@ for (const backend of backends) {
       for (const video of all) {
         const planned = plan.get(video.id);
         if (planned?.ends === "completed") {
-          expect(video).toMatchObject({ status: "completed", progress: 1, url: completedOutput(server).url });
+          expect(video).toMatchObject({
+            status: "completed",
+            progress: 1,
+            url: completedOutput(server, { videoId: video.id }).url,
+          });
         } else {
           expect(video).toMatchObject({ status: "failed", progress: null, error: { code: "invalid_input" } });
         }

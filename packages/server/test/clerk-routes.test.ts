@@ -173,7 +173,7 @@ describe.each(backends)("Clerk in the server ($name)", ({ adminUrl }) => {
     // The first one completes with a file in the server's storage.
     const source = path.join(os.tmpdir(), `openv-clerk-${randomBytes(4).toString("hex")}.mp4`);
     await writeFile(source, "not really an mp4");
-    const stored = await server.openv.adapters.storage.putFile(`${done.id}.mp4`, source, "video/mp4");
+    const stored = await server.openv.adapters.storage.putFile(`${done.id}-0.mp4`, source, "video/mp4");
     const index = provider.submissions.findIndex((submission) => submission.videoId === done.id);
     await provider.send(
       {

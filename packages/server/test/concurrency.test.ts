@@ -85,15 +85,15 @@ describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
     });
     const updates = [
       { status: "IN_PROGRESS" as const, output: { progress: 0.3 } },
-      { status: "COMPLETED" as const, output: completedOutput(server) },
+      { status: "COMPLETED" as const, output: completedOutput(server, { videoId: video.id }) },
       { status: "IN_QUEUE" as const },
       { status: "IN_PROGRESS" as const, output: { progress: 0.9 } },
-      { status: "COMPLETED" as const, output: completedOutput(server) },
+      { status: "COMPLETED" as const, output: completedOutput(server, { videoId: video.id }) },
       { status: "IN_PROGRESS" as const, output: { progress: 0.3 } },
       { status: "FAILED" as const, error: "model_error: late" },
-      { status: "COMPLETED" as const, output: completedOutput(server) },
+      { status: "COMPLETED" as const, output: completedOutput(server, { videoId: video.id }) },
       { status: "IN_QUEUE" as const },
-      { status: "COMPLETED" as const, output: completedOutput(server) },
+      { status: "COMPLETED" as const, output: completedOutput(server, { videoId: video.id }) },
     ];
     // The first completion lands first; the 8 late updates then race each other. (All 10 at once
     // could let the retryable FAILED arrive before any COMPLETED, and a resubmission is then the

@@ -114,7 +114,7 @@ describe.each(backends)("credits billing ($name)", ({ adminUrl }) => {
     // A completed video keeps its charge, also when it is deleted later.
     const done = (await (await create(user)).json()).video as Video;
     const doneIndex = provider.submissions.findIndex((submission) => submission.videoId === done.id);
-    await provider.send({ status: "COMPLETED", output: completedOutput(server) }, doneIndex);
+    await provider.send({ status: "COMPLETED", output: completedOutput(server, { videoId: done.id }) }, doneIndex);
     expect((await read(user, done.id)).status).toBe("completed");
     await server.api(`/videos/${done.id}`, { method: "DELETE", user });
     expect((await credits(user)).balance).toBe(1);

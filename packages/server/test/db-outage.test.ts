@@ -235,7 +235,11 @@ describe.skipIf(!adminUrl)("PostgreSQL unreachable mid-request: 503 with Retry-A
   async function settle(): Promise<number> {
     const completeAll = async () => {
       for (let index = 0; index < provider.submissions.length; index++) {
-        const response = await provider.send({ status: "COMPLETED", output: completedOutput(server) }, index);
+        const submission = provider.submissions[index] as { videoId: string; attempt: number };
+        const response = await provider.send(
+          { status: "COMPLETED", output: completedOutput(server, submission) },
+          index,
+        );
         expect(response.status).toBe(200);
       }
     };
@@ -304,7 +308,7 @@ describe.skipIf(!adminUrl)("PostgreSQL unreachable mid-request: 503 with Retry-A
     const created = await generate(label);
     expect(created.status, JSON.stringify(created)).toBe(202);
     const { id } = (created.body as { video: Video }).video;
-    const sent = await provider.send({ status: "COMPLETED", output: completedOutput(server) });
+    const sent = await provider.send({ status: "COMPLETED", output: completedOutput(server, { videoId: id }) });
     expect(sent.status).toBe(200);
     const got = await call(`GET /videos/${id}`);
     expect(got.body).toMatchObject({ video: { id, status: "completed", url: expect.stringContaining("/api/files/") } });

@@ -10,6 +10,7 @@ import Fastify from "fastify";
 import pg from "pg";
 import { type Logger, pino } from "pino";
 import type { LifecycleConfig } from "../src/core/config.js";
+import { attemptOutputKey } from "../src/core/output-keys.js";
 import type { Provider, ProviderSubmission } from "../src/core/ports.js";
 import { type OpenVPluginOptions, openv, openvFrameworkErrors } from "../src/fastify/plugin.js";
 import { createOpenVHandler, type OpenVHandler } from "../src/fetch.js";
@@ -304,11 +305,12 @@ export const generateBody = { prompt: "a red fox running through snow, cinematic
 
 /**
  * A valid worker-mochi output for a 7-frame 256×256 video whose file is in the test server's own
- * storage, for tests that complete jobs by hand (a foreign URL would be copied into storage first).
+ * storage at the key the server chose for that attempt (the only place it adopts an output from),
+ * for tests that complete jobs by hand (a foreign URL would be copied into storage first).
  */
-export const completedOutput = (server: TestServer) => ({
-  url: `${server.origin}/api/files/v.mp4`,
-  key: "v.mp4",
+export const completedOutput = (server: TestServer, of: { videoId: string; attempt?: number }) => ({
+  url: `${server.origin}/api/files/${attemptOutputKey(of.videoId, of.attempt ?? 0)}`,
+  key: attemptOutputKey(of.videoId, of.attempt ?? 0),
   frames: 7,
   fps: 30,
   width: 256,

@@ -110,7 +110,10 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
   async function completeOne(server: TestServer, user = "alice"): Promise<Video> {
     const video = await generate(server, user);
     const index = provider.submissions.findIndex((submission) => submission.videoId === video.id);
-    const hook = await provider.send({ status: "COMPLETED", output: completedOutput(server) }, index);
+    const hook = await provider.send(
+      { status: "COMPLETED", output: completedOutput(server, { videoId: video.id }) },
+      index,
+    );
     expect(hook.status).toBe(200);
     return ((await (await server.api(`/videos/${video.id}`, { user })).json()) as { video: Video }).video;
   }
@@ -135,7 +138,11 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
     expect(event.type).toBe("video.completed");
     // The data is the Video object, exactly as the API serves it; the timestamp is the change's.
     expect(VideoSchema.parse(event.data)).toEqual(video);
-    expect(event.data).toMatchObject({ id: video.id, status: "completed", url: completedOutput(server).url });
+    expect(event.data).toMatchObject({
+      id: video.id,
+      status: "completed",
+      url: completedOutput(server, { videoId: video.id }).url,
+    });
     expect(event.timestamp).toBe(video.updatedAt);
     const [row] = await sql<{ deliveredAt: Date | null; attempts: number }[]>(
       server,

@@ -104,7 +104,7 @@ describe.each(bindings)("routes and error codes of shared/API.md (%s binding)", 
     await provider.send(
       {
         status: "COMPLETED",
-        output: completedOutput(server),
+        output: completedOutput(server, { videoId: ids[0] as string }),
       },
       provider.submissions.findIndex((s) => s.videoId === ids[0]),
     );

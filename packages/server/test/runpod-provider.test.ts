@@ -10,7 +10,7 @@ const endpointId = "mochi-endpoint";
 const api = `https://api.runpod.ai/v2/${endpointId}`;
 const input = { positive_prompt: "a fox", width: 256, height: 256, num_frames: 7, steps: 4, cfg: 4.5 };
 /** The submission fields a RunPod job ignores (it renders `input`). */
-const submission = { model: "mochi-1", durationSeconds: 7 / 30, fps: 30, image: null };
+const submission = { outputKey: "vid_1-0.mp4", model: "mochi-1", durationSeconds: 7 / 30, fps: 30, image: null };
 
 // RunPod's API is intercepted at its real address; the tests' own calls to the loopback server pass.
 const network = setupServer();

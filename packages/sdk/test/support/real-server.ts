@@ -81,9 +81,13 @@ export class ScriptedProvider implements Provider {
     if (!response.ok) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
   }
 
-  /** A worker-mochi output whose file URL the server accepts as its own local file. */
-  completedOutput(baseUrl: string) {
-    return { url: `${baseUrl}/files/v.mp4`, key: "v.mp4", frames: 7, fps: 30, width: 256, height: 256, seconds: 0.233 };
+  /**
+   * A worker-mochi output whose file URL the server accepts as its own local file: stored at the key
+   * the server chose for the video's first attempt.
+   */
+  completedOutput(baseUrl: string, videoId: string) {
+    const key = `${videoId}-0.mp4`;
+    return { url: `${baseUrl}/files/${key}`, key, frames: 7, fps: 30, width: 256, height: 256, seconds: 0.233 };
   }
 }
 

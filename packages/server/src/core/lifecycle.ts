@@ -34,6 +34,7 @@ import type { LifecycleConfig } from "./config.js";
 import { notFound, OpenVError } from "./errors.js";
 import { classifyFailure, type JobFailure, readCompletion, readProgress } from "./failure.js";
 import { checkUploadImage } from "./media.js";
+import { attemptOutputKey, attemptOutputKeys } from "./output-keys.js";
 import type {
   Events,
   Logger,
@@ -410,6 +411,8 @@ export class VideoLifecycle {
     const { webhookUrl, logger } = this.#deps;
     const provider = this.providerOf(video);
     const attempt = video.retryCount;
+    // An earlier attempt may have stored its file before it failed: it is superseded now.
+    if (attempt > 0) await this.#deleteFiles([attemptOutputKey(video.id, attempt - 1)]);
     let jobId: string;
     try {
       ({ jobId } = await provider.submit({
@@ -417,6 +420,7 @@ export class VideoLifecycle {
         attempt,
         input: workerInputFor(video),
         webhookUrl: webhookUrl(video.id, attempt),
+        outputKey: attemptOutputKey(video.id, attempt),
         model: this.#models.get(video.model)?.providerModel ?? video.model,
         durationSeconds: video.durationSeconds,
         fps: video.fps,
@@ -509,8 +513,11 @@ export class VideoLifecycle {
     let orphanKey: string | null = null;
     const updated = await this.#transition(videoId, (video) => {
       if (video.deletedAt) {
-        // A job that finished after its video was deleted: its file has no owner.
-        if (job.status === "COMPLETED") orphanKey = this.#ownedKey(job);
+        // A job that finished after its video was deleted: the file it stored at its own key has no
+        // owner. Only that key: a URL naming any other file changes nothing (nor deletes it).
+        if (job.status === "COMPLETED" && this.#outputKeyOf(job) === attemptOutputKey(videoId, attempt)) {
+          orphanKey = attemptOutputKey(videoId, attempt);
+        }
         return null;
       }
       if (!acceptsUpdate(video, attempt, job)) return null;
@@ -536,6 +543,21 @@ export class VideoLifecycle {
           }
           const url = copied?.url ?? read.output.url;
           const storageKey = copied?.key ?? this.#deps.storage.keyForUrl(url);
+          if (storageKey !== attemptOutputKey(video.id, attempt)) {
+            // A file of our storage that this attempt was not told to write: never adopted.
+            this.#deps.logger.warn(
+              { videoId, attempt, jobId, key: storageKey },
+              "refused a completion naming a stored file other than this attempt's output",
+            );
+            return this.#failure(
+              { ...video, jobId },
+              {
+                code: "invalid_output",
+                message: "The provider reported an output stored somewhere this attempt was not told to write it.",
+                retryable: false,
+              },
+            );
+          }
           return { patch: { jobId, status: "completed", progress: 1, url, storageKey } };
         }
         default: {
@@ -568,12 +590,13 @@ export class VideoLifecycle {
     output: WorkerOutput,
   ): Promise<StoredFile | null> {
     const { storage, store, logger } = this.#deps;
+    // Our own storage: adopted at this attempt's key, refused at any other (never copied from).
     if (storage.keyForUrl(output.url) !== null) return null;
     const video = await store.getVideoById(videoId);
     if (!video || video.deletedAt || !acceptsUpdate(video, attempt, job)) return null;
     const source = output.url;
     try {
-      const stored = await storage.copyFromUrl(`${video.id}-${attempt}.mp4`, source, "video/mp4");
+      const stored = await storage.copyFromUrl(attemptOutputKey(video.id, attempt), source, "video/mp4");
       logger.info({ videoId, jobId: job.id, key: stored.key }, "copied the provider's video into storage");
       return stored;
     } catch (error) {
@@ -673,7 +696,7 @@ export class VideoLifecycle {
     return { applied: event.type !== "ignored" };
   }
 
-  #ownedKey(job: RunPodJob): string | null {
+  #outputKeyOf(job: RunPodJob): string | null {
     const url = (job.output as { url?: unknown } | undefined)?.url;
     return typeof url === "string" ? this.#deps.storage.keyForUrl(url) : null;
   }
@@ -1059,7 +1082,15 @@ export class VideoLifecycle {
       this.#deps.logger.info({ videoId: video.id, userId, status: video.status }, "video deleted");
       await this.#publish(video);
     }
-    await this.#deleteFiles(deleted.flatMap((video) => (video.storageKey ? [video.storageKey] : [])));
+    // The stored file, and whatever any attempt may have stored at its own key.
+    await this.#deleteFiles([
+      ...new Set(
+        deleted.flatMap((video) => [
+          ...(video.storageKey ? [video.storageKey] : []),
+          ...attemptOutputKeys(video.id, video.retryCount),
+        ]),
+      ),
+    ]);
     await Promise.all(
       deleted
         .filter((video) => video.jobId && !terminalStatuses.includes(video.status))

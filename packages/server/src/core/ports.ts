@@ -81,6 +81,12 @@ export interface ProviderSubmission {
   input: WorkerInput;
   /** Where the provider should report the job's progress and result. */
   webhookUrl: string;
+  /**
+   * The storage key this attempt's MP4 must be stored under, chosen by the server before submission
+   * (a worker writing to our storage uses it; a provider that returns its own URL is copied there).
+   * A completion pointing at any other key of our storage is refused.
+   */
+  outputKey: string;
   /** The provider's name for the model (the catalog's `providerModel`, else its id). */
   model: string;
   /** The video's length in seconds (`num_frames / fps` of the model). */

@@ -13,6 +13,7 @@ export const providerSubmission = (
   attempt: 0,
   input,
   webhookUrl: testWebhookUrl,
+  outputKey: "vid_1-0.mp4",
   model: "mochi-1",
   durationSeconds: 31 / 30,
   fps: 30,

@@ -102,8 +102,8 @@ export function createLocalPreviewProvider(options: LocalPreviewProviderOptions)
         await report(entry, webhookUrl, { status: "IN_PROGRESS", output: { progress: 0.8 + 0.2 * fraction } });
       });
       if (entry.cancelled) return;
-      const key = `${entry.job.id}.mp4`;
-      const stored = await options.storage.putFile(key, file, "video/mp4");
+      // Stored where the server told this attempt to store it (the only place it adopts).
+      const stored = await options.storage.putFile(submission.outputKey, file, "video/mp4");
       const output: WorkerOutput = {
         url: stored.url,
         key: stored.key,
