@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { UTApi, UTFile } from "uploadthing/server";
-import type { Logger, Storage, StoredFile } from "../../core/ports.js";
-import { type CopyFromUrlOptions, downloadToTempFile } from "./download.js";
+import type { CopyRequest, Logger, Storage, StoredFile } from "../../core/ports.js";
+import { type CopyFromUrlOptions, downloadOptionsFor, downloadToTempFile } from "./download.js";
 
 /** Settings of `createUploadThingStorage`. */
 export interface UploadThingStorageOptions {
@@ -144,8 +144,8 @@ export function createUploadThingStorage(options: UploadThingStorageOptions): St
       return new Uint8Array(await response.arrayBuffer());
     },
 
-    async copyFromUrl(key: string, url: string, contentType: string): Promise<StoredFile> {
-      const download = await downloadToTempFile(url, { ...copy, contentType });
+    async copyFromUrl(key: string, url: string, contentType: string, request?: CopyRequest): Promise<StoredFile> {
+      const download = await downloadToTempFile(url, downloadOptionsFor(copy, request, contentType));
       try {
         const stored = await storage.putFile(key, download.path, contentType);
         logger?.info(
