@@ -23,11 +23,12 @@ const alsoRefused: { range: [ipaddr.IPv4 | ipaddr.IPv6, number]; name: string }[
 export function refusedAddressClass(address: string): string | null {
   if (!ipaddr.isValid(address)) return "unparsable";
   const parsed = ipaddr.process(address);
-  for (const { range, name } of alsoRefused) {
-    if (parsed.kind() === range[0].kind() && parsed.match(range)) return name;
-  }
   const range = parsed.range();
-  return range === "unicast" ? null : range;
+  if (range !== "unicast") return range;
+  for (const extra of alsoRefused) {
+    if (parsed.kind() === extra.range[0].kind() && parsed.match(extra.range)) return extra.name;
+  }
+  return null;
 }
 
 /** One allow-list entry: a host name or address, and a port (null: any port). */

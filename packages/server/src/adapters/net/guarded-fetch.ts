@@ -71,11 +71,14 @@ export interface GuardedFetchOptions {
  */
 export class OutboundFetchError extends Error {
   readonly kind: "unavailable" | "too_large";
+  /** For `too_large` refused up front: the length the answer declared. */
+  readonly declaredBytes: number | undefined;
 
-  constructor(kind: "unavailable" | "too_large", message: string) {
+  constructor(kind: "unavailable" | "too_large", message: string, declaredBytes?: number) {
     super(message);
     this.name = "OutboundFetchError";
     this.kind = kind;
+    this.declaredBytes = declaredBytes;
   }
 }
 
@@ -201,7 +204,7 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): OutboundF
     }
     let method = (request.method ?? "GET").toUpperCase();
     let body = request.body;
-    const headers = new Headers(request.headers);
+    const headers = headersOf(request.headers);
     for (let hop = 0; ; hop++) {
       const dispatcher = dispatcherFor(url);
       let response: Response;
@@ -245,6 +248,21 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): OutboundF
   };
 }
 
+/**
+ * A copy of `init`'s headers. A Headers object from another implementation (ofetch on Node hands
+ * over its own) is copied entry by entry: the constructor would not see its entries.
+ */
+function headersOf(init: HeadersInit | undefined | null): Headers {
+  if (init && !Array.isArray(init) && typeof (init as Headers).forEach === "function") {
+    const headers = new Headers();
+    (init as Headers).forEach((value, name) => {
+      headers.append(name, value);
+    });
+    return headers;
+  }
+  return new Headers(init ?? undefined);
+}
+
 function isStringList(value: unknown): value is readonly string[] {
   return Array.isArray(value) && value.every((entry) => typeof entry === "string");
 }
@@ -254,8 +272,9 @@ function discard(response: Response): void {
   response.body?.cancel().catch(() => {});
 }
 
-function tooLarge(maxBytes: number, what: string): OutboundFetchError {
-  return new OutboundFetchError("too_large", `the answer is ${what} than the limit of ${maxBytes} bytes`);
+function tooLarge(maxBytes: number, declared?: number): OutboundFetchError {
+  const what = declared === undefined ? "longer" : `${declared} bytes, more`;
+  return new OutboundFetchError("too_large", `the answer is ${what} than the limit of ${maxBytes} bytes`, declared);
 }
 
 /** The answer with its body counted: refused up front when it declares more than `maxBytes`, cut off past it. */
@@ -263,7 +282,7 @@ function limitBody(response: Response, maxBytes: number): Response {
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     discard(response);
-    throw tooLarge(maxBytes, `${declared} bytes, more`);
+    throw tooLarge(maxBytes, declared);
   }
   if (response.body === null || nullBodyStatuses.has(response.status)) return response;
   let seen = 0;
@@ -272,7 +291,7 @@ function limitBody(response: Response, maxBytes: number): Response {
       transform(chunk, controller) {
         seen += chunk.byteLength;
         // Erroring the stream cancels the network body, so no more than this is ever read.
-        if (seen > maxBytes) controller.error(tooLarge(maxBytes, "longer"));
+        if (seen > maxBytes) controller.error(tooLarge(maxBytes));
         else controller.enqueue(chunk);
       },
     }),

@@ -101,8 +101,9 @@ export async function downloadToTempFile(url: string, options: DownloadOptions):
     response = await fetchFile(source, { signal, maxBytes, timeoutMs });
   } catch (error) {
     if (isTooLarge(error)) {
+      const declared = (error as OutboundFetchError).declaredBytes;
       throw fail(
-        `it is more than the ${formatBytes(maxBytes)} limit`,
+        `it is ${declared === undefined ? "" : `${formatBytes(declared)}, `}more than the ${formatBytes(maxBytes)} limit`,
         "Raise the copy size limit if files this large are expected.",
       );
     }
