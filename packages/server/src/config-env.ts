@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { ServiceOptions } from "./adapters/defaults.js";
+import { parseAllowedHosts } from "./adapters/net/address-policy.js";
 import { readSigningSecret } from "./adapters/webhooks/standard.js";
 import { type ModelDefinition, ModelDefinitionSchema } from "./core/catalog.js";
 import { defaultLifecycleConfig, type LifecycleConfig, parseLimitDate } from "./core/config.js";
@@ -125,7 +126,19 @@ const EnvSchema = z.object({
   /** Generate requests allowed per user and per client IP each minute; 0 turns that limit off. */
   OPENV_RATE_LIMIT_USER_PER_MINUTE: emptyAsUnset(positiveInt("OPENV_RATE_LIMIT_USER_PER_MINUTE").default(60)),
   OPENV_RATE_LIMIT_IP_PER_MINUTE: emptyAsUnset(positiveInt("OPENV_RATE_LIMIT_IP_PER_MINUTE").default(300)),
+  /** Internal hosts server-side fetches may reach anyway: comma-separated host[:port] (a LAN worker). */
+  OPENV_OUTPUT_ALLOWED_HOSTS: optionalText,
 });
+
+/** OPENV_OUTPUT_ALLOWED_HOSTS as its entries, each checked to be `host[:port]` (a bad one stops the start). */
+function allowedHostsFromEnv(value: string | undefined): string[] {
+  const entries = (value ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  parseAllowedHosts(entries);
+  return entries;
+}
 
 /** A per-minute count from the environment as a rate limit; 0 turns it off. */
 const perMinute = (max: number): RateLimit | false => (max === 0 ? false : { max, timeWindowMs: 60_000 });
@@ -167,6 +180,11 @@ export interface ReferenceServerSettings {
   };
   /** A folder with a built single-page app to serve at `/`. */
   webRoot: string | undefined;
+  /**
+   * Loopback, private or otherwise internal hosts that copies of provider outputs may fetch from
+   * anyway (OPENV_OUTPUT_ALLOWED_HOSTS, comma-separated `host[:port]`). Default none.
+   */
+  outputAllowedHosts: string[];
   /** Quota, terms and retry rules (MONTHLY_LIMIT_SECONDS, LIMIT_START_DATE, LIMIT_END_DATE, TERMS_VERSION, MAX_RETRIES, MAX_ACTIVE_JOBS). */
   config: LifecycleConfig;
   /**
@@ -196,6 +214,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings
     webhookSecret: values.OPENV_WEBHOOK_SECRET,
     previewStepDelayMs: values.OPENV_PREVIEW_STEP_MS,
     webRoot: values.OPENV_WEB_ROOT,
+    outputAllowedHosts: allowedHostsFromEnv(values.OPENV_OUTPUT_ALLOWED_HOSTS),
     requestTimeoutMs: values.OPENV_REQUEST_TIMEOUT_MS,
     generateRateLimit: {
       perUser: perMinute(values.OPENV_RATE_LIMIT_USER_PER_MINUTE),
@@ -379,6 +398,7 @@ export function openvOptionsFromSettings(settings: ReferenceServerSettings): Ope
     ...settings.services,
     reconciler: settings.reconciler,
     generateRateLimit: settings.generateRateLimit,
+    ...(settings.outputAllowedHosts.length > 0 && { outputAllowedHosts: settings.outputAllowedHosts }),
     ...(settings.databaseUrl && { databaseUrl: settings.databaseUrl }),
     ...(settings.publicUrl && { publicUrl: settings.publicUrl }),
     ...(settings.webhookSecret && { webhookSecret: settings.webhookSecret }),

@@ -12,6 +12,9 @@ export { createTemplateEnhancer, imageToVideoCues, textToVideoCues } from "./ada
 export { createMemoryEvents } from "./adapters/events/memory.js";
 export type { PostgresEventsOptions } from "./adapters/events/postgres.js";
 export { createPostgresEvents } from "./adapters/events/postgres.js";
+export type { AllowedHost } from "./adapters/net/address-policy.js";
+export type { GuardedFetchOptions, ResolvedAddress, Resolver } from "./adapters/net/guarded-fetch.js";
+export { createGuardedFetch, guardedFetchDefaults, OutboundFetchError } from "./adapters/net/guarded-fetch.js";
 export type { FalProviderOptions } from "./adapters/provider/fal.js";
 export { createFalProvider, falQueueApi, falWebhookKeysUrl } from "./adapters/provider/fal.js";
 export type { LocalPreviewProviderOptions } from "./adapters/provider/local.js";
@@ -67,11 +70,14 @@ export { defaultOutboxDispatcherOptions, OutboxDispatcher, outboxRetryDelay } fr
 export type {
   Auth,
   AuthRequest,
+  CopyRequest,
   CreditEntryRecord,
   Events,
   IdempotencyRecord,
   ListPosition,
   Logger,
+  OutboundFetch,
+  OutboundRequestInit,
   OutboxRecord,
   PromptEnhancer,
   Provider,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { settingsFromEnv } from "../src/config-env.js";
+import { openvOptionsFromSettings, settingsFromEnv } from "../src/config-env.js";
 
 describe("reference server settings from the environment", () => {
   it("no variables: every service on its embedded default", () => {
@@ -104,6 +104,17 @@ describe("reference server settings from the environment", () => {
     ).toThrow(/OPENV_WEBHOOK_SIGNING_SECRET is not a Standard Webhooks secret.*whsec_/);
     expect(() => settingsFromEnv({ OPENV_WEBHOOK_URL: "not a url", OPENV_WEBHOOK_SIGNING_SECRET: secret })).toThrow(
       /OPENV_WEBHOOK_URL must be a URL/,
+    );
+  });
+
+  it("OPENV_OUTPUT_ALLOWED_HOSTS: host[:port] entries reach outputAllowedHosts; a bad entry stops the start", () => {
+    expect(settingsFromEnv({}).outputAllowedHosts).toEqual([]);
+    expect(openvOptionsFromSettings(settingsFromEnv({})).outputAllowedHosts).toBeUndefined();
+    const settings = settingsFromEnv({ OPENV_OUTPUT_ALLOWED_HOSTS: " gpu-box.lan:8000, 10.0.0.5 ,[fd00::5]:9000" });
+    expect(settings.outputAllowedHosts).toEqual(["gpu-box.lan:8000", "10.0.0.5", "[fd00::5]:9000"]);
+    expect(openvOptionsFromSettings(settings).outputAllowedHosts).toEqual(settings.outputAllowedHosts);
+    expect(() => settingsFromEnv({ OPENV_OUTPUT_ALLOWED_HOSTS: "http://gpu-box.lan:8000/" })).toThrow(
+      /"http:\/\/gpu-box\.lan:8000\/" in outputAllowedHosts \(OPENV_OUTPUT_ALLOWED_HOSTS\) is not host\[:port\]/,
     );
   });
 

@@ -31,6 +31,7 @@ describe("the server killed mid-flight loses no video", () => {
       RUNPOD_API_KEY: "rp_fault_key",
       RUNPOD_ENDPOINT_ID: "faults",
       RUNPOD_BASE_URL: standIn.baseUrl,
+      OPENV_OUTPUT_ALLOWED_HOSTS: standIn.host,
       OPENV_RECONCILE_INTERVAL_MS: "200",
       // 3 s, not less: the second test kills the server while the completion's file copy is held;
       // a reconciler pass that claims the video inside that window as well leaves the restarted

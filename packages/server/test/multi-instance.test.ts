@@ -34,6 +34,7 @@ describe.skipIf(!adminUrl)("two server instances on one PostgreSQL", () => {
     const options = {
       databaseUrl: database.url,
       runpod: { apiKey, endpointId, baseUrl: standIn.baseUrl },
+      outputAllowedHosts: [standIn.host],
       // Instances must share the secret that signs webhook URLs (OPENV_WEBHOOK_SECRET).
       webhookSecret: "one-secret-for-every-instance",
       config: { maxActiveJobs: 20, monthlyLimitSeconds: 1000 },

@@ -98,6 +98,7 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
       RUNPOD_API_KEY: "rp_env_key",
       RUNPOD_ENDPOINT_ID: "env-endpoint",
       RUNPOD_BASE_URL: standIn.baseUrl,
+      OPENV_OUTPUT_ALLOWED_HOSTS: standIn.host,
     });
     server = await spawnServer(startScript, env, port);
   }, 130_000);

@@ -31,6 +31,7 @@ describe.each(backends)("RunPod end to end over HTTP ($name)", ({ adminUrl }) =>
     server = await startTestServer({
       adminUrl,
       runpod: { apiKey, endpointId, baseUrl: standIn.baseUrl },
+      outputAllowedHosts: [standIn.host],
       reconciler,
     });
     await accepted(server);

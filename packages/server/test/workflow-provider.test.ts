@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Video } from "@openv/protocol";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
@@ -274,6 +276,41 @@ describe("workflow status and cancel", () => {
       Array(4).fill("https://n8n.example.com/webhook/openv-status/exec-7"),
     );
     expect(polls.every((request) => request.headers.authorization === "Bearer t")).toBe(true);
+  });
+
+  it("a workflow on a LAN address is reached (its configured host is admitted), but its redirect into another internal address is refused", async () => {
+    // Two loopback servers: the operator's workflow (configured, so admitted) and an internal
+    // service it must not be able to point the server at.
+    const inside: string[] = [];
+    const internal = createServer((request, response) => {
+      inside.push(request.url ?? "");
+      response.end(JSON.stringify({ status: "completed", url: `${cdn}/stolen.mp4` }));
+    });
+    const lan = createServer((request: IncomingMessage, response) => {
+      if (request.method === "POST") return void response.end(JSON.stringify({ jobId: "exec-lan" }));
+      const { port } = internal.address() as AddressInfo;
+      response.writeHead(302, { location: `http://127.0.0.1:${port}/latest/meta-data/` });
+      response.end();
+    });
+    await new Promise<void>((resolve) => internal.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => lan.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(lan.address() as AddressInfo).port}`;
+      const wf = createWorkflowProvider({ url: `${base}/hook`, statusUrl: `${base}/status`, secret });
+      const { jobId } = await wf.submit(submission());
+      expect(jobId).toMatch(/_exec-lan$/);
+      const status = wf.status(jobId);
+      await expect(status).rejects.toThrow(
+        /Could not reach the workflow at 127\.0\.0\.1:\d+ for the state of job exec-lan/,
+      );
+      await expect(status).rejects.not.toThrow(/stolen|meta-data/);
+      expect(inside).toEqual([]);
+    } finally {
+      internal.close();
+      lan.close();
+      internal.closeAllConnections();
+      lan.closeAllConnections();
+    }
   });
 
   it("cancel posts a signed {jobId} to cancelUrl; without one it does nothing", async () => {

@@ -38,6 +38,7 @@ import { attemptOutputKey, attemptOutputKeys } from "./output-keys.js";
 import type {
   Events,
   Logger,
+  OutboundFetch,
   OutboxRecord,
   PromptEnhancer,
   Provider,
@@ -69,6 +70,11 @@ export interface LifecycleDependencies {
   providers?: Readonly<Record<string, Provider>>;
   /** Where finished videos are kept. */
   storage: Storage;
+  /**
+   * The guarded fetcher foreign outputs are copied with (`Storage.copyFromUrl`); see
+   * adapters/net/guarded-fetch.ts. Absent: the storage adapter's own, guarded by default.
+   */
+  outboundFetch?: OutboundFetch | undefined;
   /** Where video changes are published for live subscribers. */
   events: Events;
   /** Quota, terms, retry and idempotency rules. */
@@ -596,7 +602,9 @@ export class VideoLifecycle {
     if (!video || video.deletedAt || !acceptsUpdate(video, attempt, job)) return null;
     const source = output.url;
     try {
-      const stored = await storage.copyFromUrl(attemptOutputKey(video.id, attempt), source, "video/mp4");
+      const stored = await storage.copyFromUrl(attemptOutputKey(video.id, attempt), source, "video/mp4", {
+        fetch: this.#deps.outboundFetch,
+      });
       logger.info({ videoId, jobId: job.id, key: stored.key }, "copied the provider's video into storage");
       return stored;
     } catch (error) {

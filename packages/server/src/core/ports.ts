@@ -28,6 +28,26 @@ export interface StoredFile {
   url: string;
 }
 
+/** One request of a URL the server did not write itself; `fetch`'s options plus the guard's limits. */
+export interface OutboundRequestInit extends RequestInit {
+  /** Largest body read, in bytes (the guard's default when absent). */
+  maxBytes?: number | undefined;
+  /** Time for the whole exchange, body included, in ms (the guard's default when absent). */
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * How the server fetches URLs it did not write (provider outputs, images, workflow endpoints): the
+ * guarded fetcher of adapters/net/guarded-fetch.ts, which refuses internal addresses on every hop.
+ */
+export type OutboundFetch = (url: string | URL, init?: OutboundRequestInit) => Promise<Response>;
+
+/** How `Storage.copyFromUrl` is to fetch. */
+export interface CopyRequest {
+  /** The fetcher to download with (the server's guarded fetcher). */
+  fetch?: OutboundFetch | undefined;
+}
+
 /** Where finished videos are kept and served from. */
 export interface Storage {
   /** A human-readable name for logs. */
@@ -40,9 +60,10 @@ export interface Storage {
   keyForUrl(url: string): string | null;
   /**
    * Downloads a foreign URL (another provider's file, an expiring link) and stores it under `key`.
-   * Throws when the download fails or the file is not of `contentType`'s kind.
+   * Throws when the download fails or the file is not of `contentType`'s kind. `options.fetch` is
+   * the server's guarded fetcher (its allow-list applies); without it the adapter uses its own.
    */
-  copyFromUrl(key: string, url: string, contentType: string): Promise<StoredFile>;
+  copyFromUrl(key: string, url: string, contentType: string, options?: CopyRequest): Promise<StoredFile>;
   /** Stores `bytes` under `key` (overwriting) and returns where it is served. */
   putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<StoredFile>;
   /** The bytes stored under `key`. Throws when there is no such file. */

@@ -9,6 +9,7 @@ import {
   resolveAdapters,
   type ServiceOptions,
 } from "../adapters/defaults.js";
+import { createGuardedFetch } from "../adapters/net/guarded-fetch.js";
 import { ModelCatalog, type ModelDefinition } from "../core/catalog.js";
 import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js";
 import { isOpenVError, OpenVError } from "../core/errors.js";
@@ -51,6 +52,13 @@ export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOpt
    * Every binding logs a warning while it runs. Default false.
    */
   devAuth?: boolean | undefined;
+  /**
+   * Hosts a server-side fetch (copying a provider's output) may reach although they are loopback,
+   * private, link-local or otherwise internal: `host[:port]` entries (no port: any), e.g.
+   * `["gpu-box.lan:8000", "10.0.0.5"]` or the comma-separated OPENV_OUTPUT_ALLOWED_HOSTS. Default
+   * none: such hosts are refused on every hop (docs/security.md, "Server-side fetches").
+   */
+  outputAllowedHosts?: string | readonly string[] | undefined;
   /** Signs webhook URLs. Default: a secret kept in `dataDir` (or random per process). */
   webhookSecret?: string;
   /** Largest request body in bytes (413 `payload_too_large` above it). Default 1 MiB. */
@@ -237,6 +245,8 @@ export class OpenVService {
       return url.replace(/\/$/, "");
     };
     const config: LifecycleConfig = { ...defaultLifecycleConfig, ...options.config };
+    // Before any database opens, so a bad allow-list entry stops the start at once.
+    const outboundFetch = createGuardedFetch({ allowedHosts: options.outputAllowedHosts, logger: host.logger });
     const webhookSecret = options.webhookSecret ?? loadOrCreateWebhookSecret(dataDir);
 
     // Without a data dir (tests), local files still need a folder: a fresh temporary one.
@@ -273,6 +283,7 @@ export class OpenVService {
       : null;
     const lifecycle = new VideoLifecycle({
       ...adapters,
+      outboundFetch,
       models: new ModelCatalog(options.models ?? defaultModels(options)),
       config,
       logger: host.logger,

@@ -99,6 +99,15 @@ export class RunPodStandIn {
     this.#routes();
   }
 
+  /**
+   * The stand-in's `host:port` (e.g. 127.0.0.1:41234), for `outputAllowedHosts` /
+   * OPENV_OUTPUT_ALLOWED_HOSTS: it serves the finished files from loopback, which the server's
+   * guarded fetcher refuses unless allowed (as a self-hosted worker on a LAN would be).
+   */
+  get host(): string {
+    return new URL(this.#origin).host;
+  }
+
   /** The base URL to give as RUNPOD_BASE_URL, e.g. http://127.0.0.1:41234/v2 */
   get baseUrl(): string {
     return `${this.#origin}/v2`;

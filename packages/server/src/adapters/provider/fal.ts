@@ -2,7 +2,7 @@ import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto
 import type { RunPodJob } from "@openv/protocol";
 import { z } from "zod";
 import { OpenVError } from "../../core/errors.js";
-import type { Provider, ProviderSubmission, ProviderWebhookRequest } from "../../core/ports.js";
+import type { OutboundFetch, Provider, ProviderSubmission, ProviderWebhookRequest } from "../../core/ports.js";
 import {
   callHttp,
   completedJob,
@@ -198,12 +198,12 @@ function completionOf(id: string, payload: unknown): RunPodJob {
 /** fal's webhook keys, cached, and the ED25519 check of one delivery. */
 class FalWebhookVerifier {
   readonly #url: string;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: OutboundFetch;
   readonly #timeoutMs: number;
   #keys: KeyObject[] = [];
   #fetchedAt = 0;
 
-  constructor(url: string, fetchFn: typeof fetch, timeoutMs: number) {
+  constructor(url: string, fetchFn: OutboundFetch, timeoutMs: number) {
     this.#url = url;
     this.#fetch = fetchFn;
     this.#timeoutMs = timeoutMs;
@@ -304,7 +304,7 @@ export function createFalProvider(options: FalProviderOptions): Provider {
   }
   const baseUrl = (options.baseUrl ?? falQueueApi).replace(/\/+$/, "");
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const fetchFn = fetchOf(options.fetch);
+  const fetchFn = fetchOf(options.fetch, [baseUrl, options.webhookKeysUrl ?? falWebhookKeysUrl]);
   const verifier =
     options.verifyWebhooks === false
       ? null

@@ -2,7 +2,9 @@ import { isIP } from "node:net";
 import type { RunPodJob, WorkerOutput } from "@openv/protocol";
 import type { z } from "zod";
 import { OpenVError } from "../../core/errors.js";
-import type { ProviderImage } from "../../core/ports.js";
+import type { OutboundFetch, ProviderImage } from "../../core/ports.js";
+import { hostsOfUrls } from "../net/address-policy.js";
+import { createGuardedFetch } from "../net/guarded-fetch.js";
 
 // What the hosted-provider adapters (fal.ai, Runway, a workflow) share: how an input image is
 // handed over, how a finished job becomes the lifecycle's COMPLETED update, and plain JSON calls
@@ -107,16 +109,23 @@ export interface HttpAnswer {
   body: unknown;
 }
 
+/** Largest answer a provider's API may send (JSON status and job objects are a few kB). */
+export const providerAnswerMaxBytes = 8 * 1024 * 1024;
+
 /** Plain `fetch` with a deadline; a network failure or timeout throws, any HTTP status is answered. */
 export async function callHttp(
-  fetchFn: typeof fetch,
+  fetchFn: OutboundFetch,
   url: string,
   init: RequestInit & { timeoutMs: number },
 ): Promise<HttpAnswer> {
   const { timeoutMs, ...rest } = init;
   let response: Response;
   try {
-    response = await fetchFn(url, { ...rest, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetchFn(url, {
+      ...rest,
+      signal: AbortSignal.timeout(timeoutMs),
+      maxBytes: providerAnswerMaxBytes,
+    });
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     throw new Error(
@@ -150,9 +159,15 @@ export function messageOf(error: unknown): string {
   return String(error);
 }
 
-/** The fetch an adapter uses: the one given, else the global one looked up at call time (so test interceptors apply). */
-export function fetchOf(given: typeof fetch | undefined): typeof fetch {
-  return given ?? ((input, init) => globalThis.fetch(input, init));
+/**
+ * The fetch an adapter uses: the one given, else the guarded fetcher (adapters/net/guarded-fetch.ts)
+ * with the adapter's own configured endpoints (`ownUrls`: its base URL, status URL…) admitted.
+ * Those were written by the operator, so they may be on a LAN; every other host, including where
+ * one of them redirects to, is checked like any URL. Either way `globalThis.fetch` is looked up at
+ * call time (so test interceptors apply).
+ */
+export function fetchOf(given: typeof fetch | undefined, ownUrls: readonly (string | undefined)[]): OutboundFetch {
+  return given ?? createGuardedFetch({ allowedHosts: hostsOfUrls(ownUrls), maxBytes: providerAnswerMaxBytes });
 }
 
 /**

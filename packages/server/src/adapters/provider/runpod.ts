@@ -1,6 +1,7 @@
 import { type RunPodJob, RunPodJobSchema } from "@openv/protocol";
 import { FetchError, ofetch } from "ofetch";
 import type { Provider, ProviderSubmission } from "../../core/ports.js";
+import { fetchOf } from "./hosted.js";
 
 /** RunPod's public serverless API, the default `baseUrl`. */
 export const runPodPublicApi = "https://api.runpod.ai/v2";
@@ -50,14 +51,22 @@ export function createRunPodProvider(options: RunPodProviderOptions): Provider {
   if (policy.ttl < 10_000 || policy.ttl > 7 * 24 * 60 * 60_000) {
     throw new Error("RunPod's ttl must be between 10 s and 7 days.");
   }
-  const api = ofetch.create({
-    baseURL: `${baseUrl}/${endpointId}`,
-    headers: { authorization: `Bearer ${apiKey}`, accept: "application/json" },
-    timeout: options.requestTimeoutMs ?? 30_000,
-    // Submissions are never retried blindly: a retried POST /run can start a second GPU job.
-    // Status and cancel are idempotent, so a lost answer may be asked again.
-    retry: 0,
-  });
+  // The guarded fetcher with RUNPOD_BASE_URL's host admitted (a self-hosted RunPod-compatible
+  // runner may be on a LAN); a redirect elsewhere is checked like any URL.
+  const guarded = fetchOf(undefined, [baseUrl]);
+  const fetchThroughGuard: typeof fetch = (input, init) =>
+    guarded(typeof input === "string" || input instanceof URL ? input : input.url, init);
+  const api = ofetch.create(
+    {
+      baseURL: `${baseUrl}/${endpointId}`,
+      headers: { authorization: `Bearer ${apiKey}`, accept: "application/json" },
+      timeout: options.requestTimeoutMs ?? 30_000,
+      // Submissions are never retried blindly: a retried POST /run can start a second GPU job.
+      // Status and cancel are idempotent, so a lost answer may be asked again.
+      retry: 0,
+    },
+    { fetch: fetchThroughGuard },
+  );
 
   /** Errors that say which call failed, how, and what to check (the key never appears). */
   const describe = (call: string, error: unknown): Error => {

@@ -118,7 +118,7 @@ export function createRunwayProvider(options: RunwayProviderOptions): Provider {
   }
   const baseUrl = (options.baseUrl ?? runwayApi).replace(/\/+$/, "");
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const fetchFn = fetchOf(options.fetch);
+  const fetchFn = fetchOf(options.fetch, [baseUrl]);
   const headers = {
     authorization: `Bearer ${apiKey}`,
     "x-runway-version": runwayApiVersion,

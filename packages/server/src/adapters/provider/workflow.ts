@@ -162,7 +162,7 @@ export function createWorkflowProvider(options: WorkflowProviderOptions): Provid
   const signer = new Webhook(secret);
   const jobTimeoutMs = options.jobTimeoutMs ?? 60 * 60_000;
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const fetchFn = fetchOf(options.fetch);
+  const fetchFn = fetchOf(options.fetch, [url, statusUrl, cancelUrl]);
   const host = new URL(url).host;
 
   /** A signed JSON request to the workflow. */

@@ -5,6 +5,8 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import type { CopyRequest, OutboundFetch } from "../../core/ports.js";
+import { createGuardedFetch, OutboundFetchError, unavailableMessage } from "../net/guarded-fetch.js";
 
 /** Limits on copying a foreign file into storage (`Storage.copyFromUrl`). */
 export interface CopyFromUrlOptions {
@@ -12,13 +14,30 @@ export interface CopyFromUrlOptions {
   maxBytes?: number;
   /** Time allowed for the whole download, headers and body, in milliseconds. @default 10 minutes */
   timeoutMs?: number;
-  /** The fetch to download with. @default globalThis.fetch */
-  fetch?: typeof fetch;
+  /**
+   * The fetch to download with. Default: the server's guarded fetcher (passed by the lifecycle, with
+   * `outputAllowedHosts`), else a guarded fetcher with no allow-list. A fetch given here replaces
+   * the guard: it must refuse internal addresses itself (see docs/security.md, "Server-side fetches").
+   */
+  fetch?: OutboundFetch;
 }
 
 export interface DownloadOptions extends CopyFromUrlOptions {
   /** The type the file must be, e.g. `video/mp4`; any type of the same family (`video/*`) is accepted. */
   contentType: string;
+}
+
+/**
+ * The download settings of one `copyFromUrl`: the adapter's limits, and the fetch the adapter was
+ * given, else the one the caller passed (the server's guarded fetcher), else the default guard.
+ */
+export function downloadOptionsFor(
+  copy: CopyFromUrlOptions | undefined,
+  request: CopyRequest | undefined,
+  contentType: string,
+): DownloadOptions {
+  const fetch = copy?.fetch ?? request?.fetch;
+  return { ...copy, contentType, ...(fetch && { fetch }) };
 }
 
 export interface DownloadedFile {
@@ -32,18 +51,26 @@ export interface DownloadedFile {
 export const defaultMaxDownloadBytes = 1024 ** 3;
 export const defaultDownloadTimeoutMs = 10 * 60_000;
 
+let defaultGuardedFetch: OutboundFetch | undefined;
+/** The guarded fetcher copies use when none is given: no host allowed beyond the public internet. */
+function guardedFetchWithoutAllowList(): OutboundFetch {
+  defaultGuardedFetch ??= createGuardedFetch();
+  return defaultGuardedFetch;
+}
+
 // Object stores (S3, R2, GCS) often label every object with one of these whatever it holds.
 const genericBinaryTypes = new Set(["application/octet-stream", "binary/octet-stream"]);
 
 /**
  * Streams `url` into a new temporary file, checking status, type and size on the way.
  * Errors say what went wrong and what to do; they name the host but never the query string,
- * which for a signed link is a credential.
+ * which for a signed link is a credential. Whatever fails before an answer arrives (a refused
+ * address, a closed port, a timeout) gives one message, so the error cannot map an inside network.
  */
 export async function downloadToTempFile(url: string, options: DownloadOptions): Promise<DownloadedFile> {
   const maxBytes = options.maxBytes ?? defaultMaxDownloadBytes;
   const timeoutMs = options.timeoutMs ?? defaultDownloadTimeoutMs;
-  const fetchFile = options.fetch ?? globalThis.fetch;
+  const fetchFile = options.fetch ?? guardedFetchWithoutAllowList();
   const what = options.contentType.startsWith("video/") ? "the video" : "the file";
 
   let source: URL;
@@ -71,10 +98,20 @@ export async function downloadToTempFile(url: string, options: DownloadOptions):
 
   let response: Response;
   try {
-    response = await fetchFile(source, { signal, redirect: "follow" });
+    response = await fetchFile(source, { signal, maxBytes, timeoutMs });
   } catch (error) {
-    if (signal.aborted) throw timedOut();
-    throw fail(`the request failed (${messageOf(error)})`, "Check that the host is reachable from this server.", error);
+    if (isTooLarge(error)) {
+      const declared = (error as OutboundFetchError).declaredBytes;
+      throw fail(
+        `it is ${declared === undefined ? "" : `${formatBytes(declared)}, `}more than the ${formatBytes(maxBytes)} limit`,
+        "Raise the copy size limit if files this large are expected.",
+      );
+    }
+    throw fail(
+      unavailableMessage,
+      "Check that the host is reachable from this server, or allow it (outputAllowedHosts).",
+      error,
+    );
   }
 
   if (!response.ok) {
@@ -126,7 +163,7 @@ export async function downloadToTempFile(url: string, options: DownloadOptions):
     );
   } catch (error) {
     await cleanup();
-    if (tooLarge) {
+    if (tooLarge || isTooLarge(error)) {
       throw fail(
         `it sent more than the ${formatBytes(maxBytes)} limit`,
         "Raise the copy size limit if files this large are expected.",
@@ -149,6 +186,10 @@ export async function downloadToTempFile(url: string, options: DownloadOptions):
  */
 function discard(response: Response): void {
   response.body?.cancel().catch(() => {});
+}
+
+function isTooLarge(error: unknown): boolean {
+  return error instanceof OutboundFetchError && error.kind === "too_large";
 }
 
 function adviceForStatus(status: number): string {

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Storage, StoredFile } from "../../core/ports.js";
-import { type CopyFromUrlOptions, downloadToTempFile } from "./download.js";
+import type { CopyRequest, Storage, StoredFile } from "../../core/ports.js";
+import { type CopyFromUrlOptions, downloadOptionsFor, downloadToTempFile } from "./download.js";
 
 const keyPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
@@ -55,9 +55,9 @@ export function createLocalStorage({ directory, baseUrl, copy = {} }: LocalStora
       const key = decodeURIComponent(url.slice(prefix.length));
       return keyPattern.test(key) ? key : null;
     },
-    async copyFromUrl(key: string, url: string, contentType: string): Promise<StoredFile> {
+    async copyFromUrl(key: string, url: string, contentType: string, request?: CopyRequest): Promise<StoredFile> {
       pathOf(key); // a bad key fails before the download, not after it
-      const download = await downloadToTempFile(url, { ...copy, contentType });
+      const download = await downloadToTempFile(url, downloadOptionsFor(copy, request, contentType));
       try {
         return await storage.putFile(key, download.path, contentType);
       } finally {

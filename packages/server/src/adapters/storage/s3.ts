@@ -9,8 +9,8 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { Logger, Storage, StoredFile } from "../../core/ports.js";
-import { type CopyFromUrlOptions, downloadToTempFile } from "./download.js";
+import type { CopyRequest, Logger, Storage, StoredFile } from "../../core/ports.js";
+import { type CopyFromUrlOptions, downloadOptionsFor, downloadToTempFile } from "./download.js";
 
 /** Settings of `createS3Storage`. */
 export interface S3StorageOptions {
@@ -265,9 +265,9 @@ export function createS3Storage(options: S3StorageOptions): Storage {
       return full.slice(prefix.length);
     },
 
-    async copyFromUrl(key: string, url: string, contentType: string): Promise<StoredFile> {
+    async copyFromUrl(key: string, url: string, contentType: string, request?: CopyRequest): Promise<StoredFile> {
       objectKey(key); // a bad key fails before the download, not after it
-      const download = await downloadToTempFile(url, { ...copy, contentType });
+      const download = await downloadToTempFile(url, downloadOptionsFor(copy, request, contentType));
       try {
         const file = await storage.putFile(key, download.path, contentType);
         logger?.info({ key, bytes: download.bytes, from: withoutQuery(url) }, "copied a provider's file into S3");

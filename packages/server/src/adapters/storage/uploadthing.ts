@@ -3,8 +3,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { UTApi, UTFile } from "uploadthing/server";
-import type { Logger, Storage, StoredFile } from "../../core/ports.js";
-import { type CopyFromUrlOptions, downloadToTempFile } from "./download.js";
+import type { CopyRequest, Logger, OutboundFetch, Storage, StoredFile } from "../../core/ports.js";
+import { createGuardedFetch } from "../net/guarded-fetch.js";
+import { type CopyFromUrlOptions, downloadOptionsFor, downloadToTempFile } from "./download.js";
 
 /** Settings of `createUploadThingStorage`. */
 export interface UploadThingStorageOptions {
@@ -42,6 +43,7 @@ const tokenHelp =
 export function createUploadThingStorage(options: UploadThingStorageOptions): Storage {
   const { appId } = readToken(options.token);
   const { logger, copy = {} } = options;
+  let readFetch: OutboundFetch | undefined;
   // UTApi reports a failed upload as `{code: "UPLOAD_FAILED", message: "Failed to upload file"}`
   // and drops the HTTP answer; this fetch notes that answer per customId so errors can say why.
   const uploadFailures = new Map<string, IngestAnswer>();
@@ -139,13 +141,15 @@ export function createUploadThingStorage(options: UploadThingStorageOptions): St
 
     async readBytes(key: string): Promise<Uint8Array> {
       const url = `https://${appId}.ufs.sh/f/${encodeURIComponent(key)}`;
-      const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+      // Through the guarded fetcher like every fetch of a URL (the host is UploadThing's public CDN).
+      readFetch ??= createGuardedFetch({ logger, maxBytes: uploadReadMaxBytes });
+      const response = await readFetch(url, { signal: AbortSignal.timeout(60_000) });
       if (!response.ok) throw new Error(`Could not read "${key}" from UploadThing: HTTP ${response.status}.`);
       return new Uint8Array(await response.arrayBuffer());
     },
 
-    async copyFromUrl(key: string, url: string, contentType: string): Promise<StoredFile> {
-      const download = await downloadToTempFile(url, { ...copy, contentType });
+    async copyFromUrl(key: string, url: string, contentType: string, request?: CopyRequest): Promise<StoredFile> {
+      const download = await downloadToTempFile(url, downloadOptionsFor(copy, request, contentType));
       try {
         const stored = await storage.putFile(key, download.path, contentType);
         logger?.info(
@@ -173,6 +177,9 @@ export function createUploadThingStorage(options: UploadThingStorageOptions): St
 
   return storage;
 }
+
+/** Largest stored file read back (input images, which uploads cap at 10 MiB). */
+const uploadReadMaxBytes = 32 * 1024 * 1024;
 
 /** Decodes the token once, to fail early with a clear message and to learn the app id. */
 function readToken(token: string): { appId: string } {
