@@ -100,11 +100,35 @@ class MochiGenerator:
     """A loaded ``MochiPipeline`` that turns a :class:`JobInput` into RGB frames."""
 
     def __init__(
-        self, pipe: Any, settings: PipelineSettings, max_sequence_length: int = 256
+        self,
+        pipe: Any,
+        settings: PipelineSettings,
+        max_sequence_length: int = 256,
+        prompt_token_limit: int | None = None,
     ) -> None:
         self.pipe = pipe
         self.settings = settings
         self.max_sequence_length = max_sequence_length
+        self.prompt_token_limit = prompt_token_limit
+        """Prompts longer than this many T5 tokens are refused (``None``: no check, the tiny
+        model's character tokenizer)."""
+
+    def check_prompt(self, request: JobInput) -> None:
+        """Refuses a prompt Mochi would silently truncate: T5 reads ``max_sequence_length``
+        (256) tokens, end-of-sequence included, and diffusers drops the rest with a log line.
+        ``invalid_input`` names the count, so the user shortens the prompt instead of paying for
+        a video of half of it."""
+        if self.prompt_token_limit is None:
+            return
+        for field_name in ("positive_prompt", "negative_prompt"):
+            text = getattr(request, field_name) or ""
+            count = len(self.pipe.tokenizer(text, add_special_tokens=True).input_ids)
+            if count > self.prompt_token_limit:
+                raise WorkerError(
+                    ErrorCode.INVALID_INPUT,
+                    f"{field_name}: {count} T5 tokens, Mochi reads at most "
+                    f"{self.prompt_token_limit}; shorten it",
+                )
 
     @classmethod
     def load(cls, settings: PipelineSettings) -> MochiGenerator:
@@ -141,7 +165,12 @@ class MochiGenerator:
             settings.vae_tiling,
             settings.tiny_random_model,
         )
-        return cls(pipe, settings, max_sequence_length=max_sequence_length)
+        return cls(
+            pipe,
+            settings,
+            max_sequence_length=max_sequence_length,
+            prompt_token_limit=None if settings.tiny_random_model else max_sequence_length,
+        )
 
     def generate(
         self, request: JobInput, on_step: StepCallback | None = None
@@ -220,7 +249,7 @@ def _load_pretrained(settings: PipelineSettings) -> Any:
         )
     return MochiPipeline.from_pretrained(
         str(settings.model_dir),
-        torch_dtype=settings.dtype,
+        dtype=settings.dtype,  # diffusers 0.42: torch_dtype= is deprecated
         variant=settings.variant,
         local_files_only=True,
     )
