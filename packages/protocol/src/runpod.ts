@@ -19,6 +19,11 @@ export const WorkerInputSchema = z.object({
   cfg: z.number(),
   /** The seed; random when absent. */
   seed: SeedSchema.optional(),
+  /**
+   * Where to `PUT` the MP4: a single-use upload URL on the server, signed for this video and
+   * attempt, and the largest file it takes. Absent: the worker's own storage (UploadThing).
+   */
+  upload: z.object({ url: z.url(), max_bytes: z.number().int().positive() }).optional(),
 });
 /** The input worker-mochi takes. */
 export type WorkerInput = z.infer<typeof WorkerInputSchema>;
@@ -39,6 +44,8 @@ export const WorkerOutputSchema = z.object({
   height: z.number().int().positive(),
   /** Length in seconds: `frames / fps`. */
   seconds: z.number().positive(),
+  /** The seed used: the request's, or the one the worker drew (absent from older workers). */
+  seed: z.number().int().min(0).optional(),
 });
 /** What worker-mochi returns for a finished job. */
 export type WorkerOutput = z.infer<typeof WorkerOutputSchema>;
