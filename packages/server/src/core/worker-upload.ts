@@ -124,7 +124,12 @@ export class WorkerUploads {
       () => false,
     );
     if (used) throw refused("The upload URL was used already.");
-    return deps.storage.putBytes(key, body, "video/mp4");
+    const stored = await deps.storage.putBytes(key, body, "video/mp4");
+    // This attempt replaces the earlier ones: no update of theirs is accepted any more, so a file
+    // one of them uploaded before failing (a lost answer, a timeout after the upload) has no use.
+    const replaced = Array.from({ length: attempt }, (_, earlier) => workerUploadKey(videoId, earlier));
+    if (replaced.length > 0) await deps.storage.deleteFiles(replaced).catch(() => undefined);
+    return stored;
   }
 
   #sign(videoId: string, attempt: number, expires: number, maxBytes: number): string {
