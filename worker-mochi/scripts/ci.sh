@@ -16,3 +16,6 @@ log "ruff format --check"
 "$venv/bin/ruff" format --check .
 log "pytest"
 "$venv/bin/python" -m pytest -q
+log "gpu-check --dry-run (CPU: tiny model through the runner, full-size sizes from the shipped configs)"
+"$here/scripts/gpu-check.sh" --dry-run --out "${OPENV_GPU_CHECK_OUT:-${TMPDIR:-/tmp}/worker-mochi-gpu-check.json}" >/dev/null
+log "gpu-check figures: ${OPENV_GPU_CHECK_OUT:-${TMPDIR:-/tmp}/worker-mochi-gpu-check.json}"
