@@ -271,6 +271,7 @@ export class OpenVService {
         prefix: prefix || "/",
         clerkWebhooks: adapters.userEvents !== null,
         localFiles: servesLocalFiles,
+        workerUploads: workerUploads !== null,
       }));
     const sseStreams = new Set<() => void>();
     const routes = [
