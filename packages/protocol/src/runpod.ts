@@ -23,7 +23,14 @@ export const WorkerInputSchema = z.object({
    * Where to `PUT` the MP4: a single-use upload URL on the server, signed for this video and
    * attempt, and the largest file it takes. Absent: the worker's own storage (UploadThing).
    */
-  upload: z.object({ url: z.url(), max_bytes: z.number().int().positive() }).optional(),
+  upload: z
+    .object({
+      /** The signed upload URL on the server's public origin. */
+      url: z.url(),
+      /** The largest file it takes, in bytes. */
+      max_bytes: z.number().int().positive(),
+    })
+    .optional(),
 });
 /** The input worker-mochi takes. */
 export type WorkerInput = z.infer<typeof WorkerInputSchema>;

@@ -1,4 +1,4 @@
-import { type RunPodJob, RunPodJobSchema } from "@openv/protocol";
+import { type RunPodJob, RunPodJobSchema, type WorkerInput } from "@openv/protocol";
 import { FetchError, ofetch } from "ofetch";
 import type { Provider, ProviderSubmission } from "../../core/ports.js";
 
@@ -31,7 +31,7 @@ export interface RunPodProviderOptions {
    */
   delivery?: "upload-url" | "worker" | undefined;
   /** Mints the upload URL of a video's attempt (set by the server for `"upload-url"` delivery). */
-  uploadTarget?: ((videoId: string, attempt: number) => { url: string; max_bytes: number }) | undefined;
+  uploadTarget?: ((videoId: string, attempt: number) => NonNullable<WorkerInput["upload"]>) | undefined;
 }
 
 /** What RunPod answers to `/run` and `/cancel`: at least the job id and its status. */
