@@ -49,6 +49,11 @@ pnpm typecheck
 step "package checks (publint --strict, attw, tarball contents) and the API reference (TypeDoc)"
 pnpm check:packages
 pnpm run docs  # `run`: a bare `pnpm docs` is pnpm's own command (it opens the npm page)
+# The worker end-to-end test (packages/server/test/worker-mochi-e2e.test.ts) runs the real
+# worker-mochi behind the server, so its virtualenv must exist before the TypeScript suites.
+step "worker-mochi virtualenv (created once, then reused from the cache)"
+OPENV_WORKER_VENV="$(bash worker-mochi/scripts/venv.sh | tail -n 1)"
+export OPENV_WORKER_VENV
 step "TypeScript test suites (PGlite and PostgreSQL)"
 pnpm test
 

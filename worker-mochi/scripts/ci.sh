@@ -1,61 +1,13 @@
 #!/usr/bin/env bash
-# CI entry for worker-mochi: lint, format check and tests, with no GPU and no model weights.
-#
-# Idempotent: the virtualenv lives outside the clone, in
-#   ${OPENV_CACHE_DIR:-$HOME/.cache/openv}/worker-venv-<hash of the pinned requirements>
-# and is reused while the pins do not change. Downloaded wheels are kept beside it in a wheelhouse
-# ($OPENV_CACHE_DIR/wheels), so rebuilding the venv (new pins) never downloads torch twice. (pip's
-# own HTTP cache is not relied on: some registry mirrors answer with uncacheable headers.)
+# CI entry for worker-mochi: lint, format check, tests and the GPU check's CPU dry run, with no
+# GPU and no model weights. The virtualenv comes from scripts/venv.sh (idempotent, cached).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cache_dir="${OPENV_CACHE_DIR:-$HOME/.cache/openv}"
-wheelhouse="$cache_dir/wheels"
-export PIP_DISABLE_PIP_VERSION_CHECK=1
-export PIP_NO_INPUT=1
-
 log() { printf '[worker-mochi ci] %s\n' "$*"; }
 
-python_bin="${PYTHON:-}"
-if [[ -z "$python_bin" ]]; then
-  if command -v python3.11 >/dev/null 2>&1; then python_bin=python3.11; else python_bin=python3; fi
-fi
-py_version="$("$python_bin" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
-if [[ "$py_version" != "3.11" ]]; then
-  log "error: Python 3.11 is required, $python_bin is $py_version (set PYTHON=/path/to/python3.11)"
-  exit 1
-fi
-
-req_hash="$(cat "$here/requirements.txt" "$here/requirements-dev.txt" "$here/constraints.txt" | sha256sum | cut -c1-16)"
-venv="$cache_dir/worker-venv-py$py_version-$req_hash"
-mkdir -p "$cache_dir"
-
-if [[ -f "$venv/.openv-complete" ]]; then
-  log "reusing virtualenv $venv"
-else
-  started=$SECONDS
-  log "creating virtualenv $venv"
-  rm -rf "$venv"
-  "$python_bin" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --upgrade pip==26.3
-  reqs=(-r "$here/requirements.txt" -r "$here/requirements-dev.txt" -c "$here/constraints.txt")
-  mkdir -p "$wheelhouse"
-  torch_pin="$(grep -E '^torch==' "$here/requirements.txt")"
-  log "downloading $torch_pin (~3 GB with its CUDA libraries, first run only; kept in $wheelhouse)…"
-  "$venv/bin/python" -m pip download --quiet --progress-bar off -d "$wheelhouse" \
-    "$torch_pin" -c "$here/constraints.txt"
-  log "downloading the other pinned dependencies…"
-  "$venv/bin/python" -m pip download --quiet --progress-bar off -d "$wheelhouse" "${reqs[@]}"
-  log "installing from the wheelhouse…"
-  "$venv/bin/python" -m pip install --quiet --progress-bar off --no-index \
-    --find-links "$wheelhouse" "${reqs[@]}"
-  touch "$venv/.openv-complete"
-  log "virtualenv ready in $((SECONDS - started)) s"
-  # Drop virtualenvs of older pins so the cache does not grow without bound.
-  for old in "$cache_dir"/worker-venv-*; do
-    [[ "$old" == "$venv" || ! -d "$old" ]] || { log "removing stale $old"; rm -rf "$old"; }
-  done
-fi
+# The virtualenv (created or reused; see scripts/venv.sh for the cache layout).
+venv="$("$here/scripts/venv.sh" | tail -n 1)"
 
 cd "$here"
 log "ruff check"
@@ -64,3 +16,6 @@ log "ruff format --check"
 "$venv/bin/ruff" format --check .
 log "pytest"
 "$venv/bin/python" -m pytest -q
+log "gpu-check --dry-run (CPU: tiny model through the runner, full-size sizes from the shipped configs)"
+"$here/scripts/gpu-check.sh" --dry-run --out "${OPENV_GPU_CHECK_OUT:-${TMPDIR:-/tmp}/worker-mochi-gpu-check.json}" >/dev/null
+log "gpu-check figures: ${OPENV_GPU_CHECK_OUT:-${TMPDIR:-/tmp}/worker-mochi-gpu-check.json}"

@@ -34,6 +34,9 @@ class UploadThingStandIn:
     requests: list[tuple[str, str]] = field(default_factory=list)
     faults: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     """route prefix -> statuses to answer with before behaving (``DROP`` = close the socket)."""
+    used_custom_ids: set[str] = field(default_factory=set)
+    """Every custom id ever prepared: UploadThing refuses one again even after ``deleteFiles``
+    (pingdotgg/uploadthing#948, #888)."""
     _counter: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -46,7 +49,8 @@ class UploadThingStandIn:
     def next_key(self, custom_id: str) -> str:
         with self._lock:
             self._counter += 1
-            digest = hashlib.sha256(f"{custom_id}:{self._counter}".encode()).hexdigest()
+            # From the counter only: custom ids are random per attempt, keys stay reproducible.
+            digest = hashlib.sha256(f"key:{self._counter}".encode()).hexdigest()
         return f"{APP_ID[:6]}{digest[:30]}"
 
 
@@ -96,9 +100,10 @@ def _make_handler(state: UploadThingStandIn) -> type[BaseHTTPRequestHandler]:
                 self._answer(200, {"success": True, "deletedCount": len(doomed)})
             elif self.path == "/v7/prepareUpload":
                 custom_id = payload["customId"]
-                if any(f.custom_id == custom_id for f in state.files.values()):
+                if custom_id in state.used_custom_ids:
                     self._answer(409, {"error": "customId already exists"})
                     return
+                state.used_custom_ids.add(custom_id)
                 key = state.next_key(custom_id)
                 url = (
                     f"{state.base_url}/ingest/{key}?expires=1&x-ut-custom-id={custom_id}"

@@ -38,7 +38,7 @@ def test_worker_output_fixture(uploader: UploadThingClient) -> None:
     progress = ProgressRecorder()
     worker = Worker(FlatGenerator(), uploader, report_progress=progress)
     output = worker({"id": "contract-job-1", "input": CONTRACT_INPUT})
-    assert list(output) == ["url", "key", "frames", "fps", "width", "height", "seconds"]
+    assert list(output) == ["url", "key", "frames", "fps", "width", "height", "seconds", "seed"]
     assert isinstance(output["seconds"], float)
     check_fixture("worker-output.json", output)
     check_fixture(

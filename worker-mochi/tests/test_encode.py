@@ -44,3 +44,24 @@ def test_ffmpeg_failure_is_a_model_error(tmp_path: Path) -> None:
     frames = np.zeros((3, 16, 16, 3), dtype=np.uint8)
     with pytest.raises(WorkerError, match=r"^model_error: ffmpeg exited with"):
         encode_mp4(frames, tmp_path / "missing-dir" / "out.mp4", fps=30)
+
+
+def test_ffmpeg_falls_back_to_path_without_the_wheel(monkeypatch, tmp_path) -> None:
+    import builtins
+
+    from worker_mochi import encode
+    from worker_mochi.errors import WorkerError
+
+    real_import = builtins.__import__
+
+    def no_wheel(name: str, *args, **kwargs):
+        if name == "imageio_ffmpeg":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_wheel)
+    monkeypatch.setattr(encode.shutil, "which", lambda _name: "/usr/bin/ffmpeg")
+    assert encode.ffmpeg_executable() == "/usr/bin/ffmpeg"
+    monkeypatch.setattr(encode.shutil, "which", lambda _name: None)
+    with pytest.raises(WorkerError, match="model_error: no ffmpeg"):
+        encode.ffmpeg_executable()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -28,28 +29,28 @@ def test_uploads_with_a_custom_id_derived_from_the_job_id(
     uploader: UploadThingClient, standin: UploadThingStandIn, video: Path
 ) -> None:
     uploaded = uploader.upload_video(video, "job-123-e1")
-    assert uploaded.custom_id == "openv-job-123-e1"
+    assert re.fullmatch(r"openv-job-123-e1-[0-9a-f]{12}", uploaded.custom_id)
     assert uploaded.url == f"https://{APP_ID}.ufs.sh/f/{uploaded.key}"
     stored = standin.files[uploaded.key]
     assert stored.data == video.read_bytes()
-    assert stored.name == "openv-job-123-e1.mp4"
-    assert stored.custom_id == "openv-job-123-e1"
+    assert stored.name == f"{uploaded.custom_id}.mp4"
+    assert stored.custom_id == uploaded.custom_id
 
 
-def test_a_retried_job_replaces_its_earlier_file(
+def test_the_same_job_id_run_twice_delivers_twice(
     uploader: UploadThingClient, standin: UploadThingStandIn, video: Path
 ) -> None:
+    """A RunPod-retried job: UploadThing never takes a custom id twice, so each attempt has its
+    own; both uploads succeed (the server deletes the file it replaces)."""
     first = uploader.upload_video(video, "job-1")
     second = uploader.upload_video(video, "job-1")
-    other = uploader.upload_video(video, "job-2")
-    assert set(standin.files) == {second.key, other.key}
-    assert first.key not in standin.files
+    assert first.custom_id != second.custom_id
+    assert {first.key, second.key} <= set(standin.files)
 
 
 @pytest.mark.parametrize(
     ("route", "faults"),
     [
-        ("/v6/deleteFiles", [503]),
         ("/v7/prepareUpload", [500, 502]),
         ("/v7/prepareUpload", [429]),
         ("/ingest/", [503, DROP, 504]),
@@ -102,7 +103,7 @@ def test_unreachable_api_is_an_upload_failure(video: Path, sleeps: SleepRecorder
         api_url="http://127.0.0.1:9",  # discard port: connection refused
         retry=RetryPolicy(attempts=2, base_delay_s=0.01, sleep=sleeps),
     )
-    with pytest.raises(WorkerError, match=r"^upload_failed: deleting earlier file: Connection"):
+    with pytest.raises(WorkerError, match=r"^upload_failed: preparing upload: Connection"):
         client.upload_video(video, "job-x")
 
 
@@ -114,7 +115,7 @@ def test_wrong_api_key_fails_without_retry(
         api_url=standin.base_url,
         retry=RetryPolicy(sleep=sleeps),
     )
-    with pytest.raises(WorkerError, match=r"^upload_failed: deleting earlier file: HTTP 401"):
+    with pytest.raises(WorkerError, match=r"^upload_failed: preparing upload: HTTP 401"):
         client.upload_video(video, "job-x")
     assert sleeps.delays == []
 
@@ -144,8 +145,23 @@ def test_from_env() -> None:
     assert client.public_url("abc") == f"https://{APP_ID}.ufs.example/f/abc"
 
 
-def test_custom_id_is_deterministic_and_safe() -> None:
-    assert custom_id_for_job("abc-123") == "openv-abc-123"
-    assert custom_id_for_job("a/b c") == "openv-a_b_c"
+def test_custom_id_is_per_attempt_and_safe() -> None:
+    assert custom_id_for_job("abc-123").startswith("openv-abc-123-")
+    assert custom_id_for_job("a/b c").startswith("openv-a_b_c-")
+    assert custom_id_for_job("abc") != custom_id_for_job("abc")
     with pytest.raises(WorkerError, match="invalid_input"):
         custom_id_for_job("")
+
+
+def test_an_output_key_names_the_custom_id_and_the_url_the_server_adopts(
+    uploader: UploadThingClient, video: Path
+) -> None:
+    """With the server's ``output_key`` the custom id stays in that attempt's namespace, is new for
+    every upload (a job run twice delivers twice), and the URL names it."""
+    first = uploader.upload_video(video, "job-1", "vid_abc-0.mp4")
+    second = uploader.upload_video(video, "job-1", "vid_abc-0.mp4")
+    for uploaded in (first, second):
+        assert re.fullmatch(r"vid_abc-0-[0-9a-f]{12}\.mp4", uploaded.custom_id)
+        assert uploaded.key == uploaded.custom_id
+        assert uploaded.url.endswith(f"/f/{uploaded.custom_id}")
+    assert first.custom_id != second.custom_id

@@ -1,15 +1,31 @@
-"""Frames to H.264 MP4 with the ffmpeg binary that ships inside the ``imageio-ffmpeg`` wheel."""
+"""Frames to H.264 MP4 with the ffmpeg binary that ships inside the ``imageio-ffmpeg`` wheel.
+
+Where that wheel is absent (a bare GPU machine running ``gpu-check.sh``), ``ffmpeg`` on PATH.
+"""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 import numpy.typing as npt
 
 from .errors import ErrorCode, WorkerError
+
+
+def ffmpeg_executable() -> str:
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        found = shutil.which("ffmpeg")
+        if found is None:
+            raise WorkerError(
+                ErrorCode.MODEL_ERROR, "no ffmpeg: install imageio-ffmpeg or put ffmpeg on PATH"
+            ) from None
+        return found
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def encode_mp4(frames: npt.NDArray[np.uint8], path: Path, fps: int, crf: int = 17) -> None:
@@ -30,7 +46,7 @@ def encode_mp4(frames: npt.NDArray[np.uint8], path: Path, fps: int, crf: int = 1
             ErrorCode.MODEL_ERROR, f"cannot encode {count} frames of {width}x{height}"
         )
     command = [
-        imageio_ffmpeg.get_ffmpeg_exe(),
+        ffmpeg_executable(),
         "-hide_banner",
         "-loglevel",
         "error",

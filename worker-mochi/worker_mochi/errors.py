@@ -17,8 +17,11 @@ class ErrorCode(StrEnum):
     """The job input breaks the contract. Never retryable: the same input fails the same way."""
 
     OUT_OF_MEMORY = "out_of_memory"
-    """The GPU (or host) ran out of memory for this resolution/length. Not retryable: on the same
-    GPU class the same request needs the same memory; the user has to ask for less."""
+    """The GPU (or host) ran out of memory. Retryable, the same rule as the server's
+    (``packages/server/src/core/failure.ts``): every request is inside the compute budget and the
+    worker picks its offload mode from the GPU's memory, so an OOM means a fragmented allocator, a
+    neighbour on the GPU or a smaller card of the endpoint's list; the worker asks RunPod for a
+    fresh process (``refresh_worker``) and the retry usually lands elsewhere."""
 
     UPLOAD_FAILED = "upload_failed"
     """The video was rendered but could not be stored (after the worker's own retries).
@@ -29,7 +32,9 @@ class ErrorCode(StrEnum):
     e.g. a CUDA error on a bad host. Retryable: another worker may well succeed."""
 
 
-RETRYABLE_CODES: frozenset[ErrorCode] = frozenset({ErrorCode.UPLOAD_FAILED, ErrorCode.MODEL_ERROR})
+RETRYABLE_CODES: frozenset[ErrorCode] = frozenset(
+    {ErrorCode.OUT_OF_MEMORY, ErrorCode.UPLOAD_FAILED, ErrorCode.MODEL_ERROR}
+)
 """Codes for which the server may resubmit the job (see API.md, RunPod webhook)."""
 
 

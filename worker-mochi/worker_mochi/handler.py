@@ -1,7 +1,8 @@
 """RunPod entry point: ``python -m worker_mochi.handler`` (``--rp_serve_api``: local API).
 
 One job: validate the input, render with the pipeline loaded at worker start, encode an MP4,
-upload it, answer ``{url, key, frames, fps, width, height, seconds}``.
+deliver it (``PUT`` to the input's ``upload`` URL when the server gave one, else UploadThing),
+answer ``{url, key, frames, fps, width, height, seconds, seed}``.
 
 Failures: everything inside raises :class:`WorkerError`. The RunPod entry (:meth:`Worker.__call__`)
 turns it into ``{"error": "<code>: <message>"}``, which RunPod records as a FAILED job with exactly
@@ -12,6 +13,7 @@ traceback instead, whose first word is no code.) Unexpected exceptions become ``
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypedDict
 
+from .deliver import UploadUrlClient
 from .encode import encode_mp4
 from .errors import ErrorCode, WorkerError
 from .pipeline import MochiGenerator, PipelineSettings
@@ -39,6 +42,8 @@ class WorkerOutput(TypedDict):
     width: int
     height: int
     seconds: float
+    seed: int
+    """The seed used: the request's, or the one drawn for it (so a render can be repeated)."""
 
 
 class Generator(Protocol):
@@ -48,7 +53,9 @@ class Generator(Protocol):
 
 
 class Uploader(Protocol):
-    def upload_video(self, path: Path, job_id: str) -> UploadedFile: ...
+    def upload_video(
+        self, path: Path, job_id: str, output_key: str | None = None
+    ) -> UploadedFile: ...
 
 
 ProgressReporter = Callable[[dict[str, Any], dict[str, Any]], None]
@@ -77,6 +84,7 @@ class Worker:
     """Set when the model or the upload settings could not be loaded: every job then fails with
     it (after input validation) instead of the worker crash-looping with jobs stuck in queue."""
     work_dir: Path | None = field(default=None)
+    upload_urls: UploadUrlClient = field(default_factory=UploadUrlClient)
 
     @classmethod
     def from_env(cls) -> Worker:
@@ -84,10 +92,17 @@ class Worker:
         generator: MochiGenerator | None = None
         uploader: UploadThingClient | None = None
         startup_error: WorkerError | None = None
-        try:
-            uploader = UploadThingClient.from_env()
-        except ValueError as error:
-            startup_error = WorkerError(ErrorCode.UPLOAD_FAILED, f"bad upload settings: {error}")
+        if os.environ.get("UPLOADTHING_TOKEN"):
+            try:
+                uploader = UploadThingClient.from_env()
+            except ValueError as error:
+                startup_error = WorkerError(
+                    ErrorCode.UPLOAD_FAILED, f"bad upload settings: {error}"
+                )
+        else:
+            log.warning(
+                "UPLOADTHING_TOKEN is not set: only jobs that carry an upload URL can deliver"
+            )
         if startup_error is None:
             try:
                 generator = MochiGenerator.load(settings)
@@ -110,8 +125,17 @@ class Worker:
         request = parse_job_input(job.get("input"), self.limits)
         if self.startup_error is not None:
             raise self.startup_error
-        if self.generator is None or self.uploader is None:
+        if self.generator is None:
             raise WorkerError(ErrorCode.MODEL_ERROR, "the worker is not initialised")
+        if request.upload is None and self.uploader is None:
+            raise WorkerError(
+                ErrorCode.UPLOAD_FAILED,
+                "nowhere to deliver the video: the job has no upload URL and UPLOADTHING_TOKEN "
+                "is not set",
+            )
+        check_prompt = getattr(self.generator, "check_prompt", None)
+        if check_prompt is not None:  # stand-in generators in tests have no tokenizer
+            check_prompt(request)
         job_ref = dict(job)
         started = time.monotonic()
         log.info(
@@ -136,7 +160,11 @@ class Worker:
             path = Path(folder) / "video.mp4"
             encode_mp4(frames, path, fps=FPS)
             self._progress(job_ref, "uploading", 0.96, request.steps, request.steps)
-            uploaded = self.uploader.upload_video(path, job_id)
+            if request.upload is not None:
+                uploaded = self.upload_urls.put(path, request.upload)
+            else:
+                assert self.uploader is not None
+                uploaded = self.uploader.upload_video(path, job_id, request.output_key)
         log.info("job %s: uploaded %s in %.1f s", job_id, uploaded.key, time.monotonic() - started)
         return WorkerOutput(
             url=uploaded.url,
@@ -146,6 +174,7 @@ class Worker:
             width=request.width,
             height=request.height,
             seconds=request.seconds,
+            seed=seed,
         )
 
     def __call__(self, job: dict[str, Any]) -> dict[str, Any]:
@@ -159,8 +188,9 @@ class Worker:
             failure = WorkerError(ErrorCode.MODEL_ERROR, f"{type(error).__name__}: {error}")
         log.error("job %s failed: %s", job.get("id"), failure)
         answer: dict[str, Any] = {"error": str(failure)}
-        if failure.code is ErrorCode.MODEL_ERROR:
-            # A CUDA error can leave the process unusable: let RunPod start a fresh worker.
+        if failure.code in {ErrorCode.MODEL_ERROR, ErrorCode.OUT_OF_MEMORY}:
+            # A CUDA error can leave the process unusable, and an OOM a fragmented allocator:
+            # let RunPod start a fresh worker.
             answer["refresh_worker"] = True
         return answer
 

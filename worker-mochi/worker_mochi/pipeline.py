@@ -3,13 +3,21 @@
 The pipeline is loaded once per worker (:meth:`MochiGenerator.load`) and reused by every job.
 Settings come from the environment (:meth:`PipelineSettings.from_env`):
 
-``MOCHI_MODEL_DIR``      directory with the Mochi 1 preview weights in diffusers layout
-                         (default ``/models/mochi-1-preview``, where the Dockerfile puts them)
+``MOCHI_MODEL_DIR``      directory with the Mochi 1 preview weights in diffusers layout; default:
+                         ``/models/mochi-1-preview`` or a Hugging Face cache snapshot of
+                         ``MOCHI_MODEL_ID`` (RunPod cached models), see :mod:`worker_mochi.weights`
 ``MOCHI_VARIANT``        weight file variant to load, default ``bf16``; empty for the fp32 files
 ``MOCHI_DTYPE``          ``bf16`` (default), ``fp16`` or ``fp32``
 ``MOCHI_DEVICE``         ``cuda`` (default when available) or ``cpu``
-``MOCHI_CPU_OFFLOAD``    ``1`` to keep only the running sub-model on the GPU (smaller GPUs, slower)
+``MOCHI_OFFLOAD``        ``auto`` (default: from the GPU's memory), ``none``, ``model`` or
+                         ``sequential`` (see :mod:`worker_mochi.placement`); ``MOCHI_CPU_OFFLOAD=1``
+                         is the older spelling of ``model``
 ``MOCHI_VAE_TILING``     ``1`` (default) to decode the video in tiles; ``0`` is faster on big GPUs
+``MOCHI_VAE_FP32``       ``1`` to decode in fp32 as Genmo does (diffusers notes a quality drop in
+                         bf16); costs ~0.9 GiB more weights and about twice the decoder's
+                         activation memory (estimate)
+``MOCHI_SDPA_BACKEND``, ``MOCHI_CACHE``, ``MOCHI_CACHE_THRESHOLD``, ``MOCHI_COMPILE``
+                         speed-ups, off by default (see :mod:`worker_mochi.placement`)
 ``MOCHI_TINY_RANDOM_MODEL``  ``1`` to build a tiny randomly initialised model instead of loading
                          weights (tests and local smoke runs only: it renders noise). It also
                          lowers the minimum width/height to 32 so 64x64 videos are accepted.
@@ -30,12 +38,13 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from . import placement
 from .errors import ErrorCode, WorkerError
 from .schema import PRODUCTION_LIMITS, TINY_TEST_LIMITS, JobInput, SizeLimits
+from .weights import resolve_model_dir
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL_DIR = "/models/mochi-1-preview"
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 
 StepCallback = Callable[[int, int], None]
@@ -59,9 +68,14 @@ class PipelineSettings:
     device: str
     dtype: torch.dtype
     variant: str | None = "bf16"
-    cpu_offload: bool = False
+    offload: str = "auto"
     vae_tiling: bool = True
     tiny_random_model: bool = False
+    vae_fp32: bool = False
+    sdpa_backend: str = "auto"
+    cache: str = "none"
+    cache_threshold: float = 0.05
+    compile: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PipelineSettings:
@@ -73,13 +87,20 @@ class PipelineSettings:
             "cuda" if torch.cuda.is_available() else "cpu"
         )
         return cls(
-            model_dir=Path(env.get("MOCHI_MODEL_DIR", "").strip() or DEFAULT_MODEL_DIR),
+            model_dir=resolve_model_dir(env),
             device=device,
             dtype=_DTYPES[dtype_name],
             variant=env.get("MOCHI_VARIANT", "bf16").strip() or None,
-            cpu_offload=_flag(env, "MOCHI_CPU_OFFLOAD", default=False),
+            offload=placement.offload_mode(env),
             vae_tiling=_flag(env, "MOCHI_VAE_TILING", default=True),
             tiny_random_model=_flag(env, "MOCHI_TINY_RANDOM_MODEL", default=False),
+            vae_fp32=_flag(env, "MOCHI_VAE_FP32", default=False),
+            sdpa_backend=placement.choice(
+                env, "MOCHI_SDPA_BACKEND", placement.SDPA_BACKENDS, "auto"
+            ),
+            cache=placement.choice(env, "MOCHI_CACHE", placement.CACHE_MODES, "none"),
+            cache_threshold=float(env.get("MOCHI_CACHE_THRESHOLD", "").strip() or 0.05),
+            compile=_flag(env, "MOCHI_COMPILE", default=False),
         )
 
     @property
@@ -100,11 +121,35 @@ class MochiGenerator:
     """A loaded ``MochiPipeline`` that turns a :class:`JobInput` into RGB frames."""
 
     def __init__(
-        self, pipe: Any, settings: PipelineSettings, max_sequence_length: int = 256
+        self,
+        pipe: Any,
+        settings: PipelineSettings,
+        max_sequence_length: int = 256,
+        prompt_token_limit: int | None = None,
     ) -> None:
         self.pipe = pipe
         self.settings = settings
         self.max_sequence_length = max_sequence_length
+        self.prompt_token_limit = prompt_token_limit
+        """Prompts longer than this many T5 tokens are refused (``None``: no check). The tiny
+        model's character tokenizer reads 64, so its prompts are short: the rule is testable."""
+
+    def check_prompt(self, request: JobInput) -> None:
+        """Refuses a prompt Mochi would silently truncate: T5 reads ``max_sequence_length``
+        (256) tokens, end-of-sequence included, and diffusers drops the rest with a log line.
+        ``invalid_input`` names the count, so the user shortens the prompt instead of paying for
+        a video of half of it."""
+        if self.prompt_token_limit is None:
+            return
+        for field_name in ("positive_prompt", "negative_prompt"):
+            text = getattr(request, field_name) or ""
+            count = len(self.pipe.tokenizer(text, add_special_tokens=True).input_ids)
+            if count > self.prompt_token_limit:
+                raise WorkerError(
+                    ErrorCode.INVALID_INPUT,
+                    f"{field_name}: {count} T5 tokens, Mochi reads at most "
+                    f"{self.prompt_token_limit}; shorten it",
+                )
 
     @classmethod
     def load(cls, settings: PipelineSettings) -> MochiGenerator:
@@ -122,26 +167,34 @@ class MochiGenerator:
             else:
                 pipe = _load_pretrained(settings)
                 max_sequence_length = 256
-            if settings.cpu_offload:
-                pipe.enable_model_cpu_offload(device=settings.device)
-            else:
-                pipe.to(settings.device)
+            if settings.vae_fp32:
+                pipe.vae.to(dtype=torch.float32)
+            offload = placement.place(pipe, settings.device, settings.offload)
             if settings.vae_tiling:
                 pipe.vae.enable_tiling()
+            placement.enable_cache(pipe, settings.cache, settings.cache_threshold)
+            if settings.compile:
+                placement.compile_transformer(pipe)
         except WorkerError:
             raise
         except Exception as error:
             code = ErrorCode.OUT_OF_MEMORY if is_out_of_memory(error) else ErrorCode.MODEL_ERROR
             raise WorkerError(code, f"loading the model failed: {error}") from error
         log.info(
-            "Mochi pipeline ready on %s (%s, cpu_offload=%s, vae_tiling=%s, tiny=%s)",
+            "Mochi pipeline ready on %s (%s, offload=%s, vae_tiling=%s, vae_fp32=%s, tiny=%s)",
             settings.device,
             settings.dtype,
-            settings.cpu_offload,
+            offload,
             settings.vae_tiling,
+            settings.vae_fp32,
             settings.tiny_random_model,
         )
-        return cls(pipe, settings, max_sequence_length=max_sequence_length)
+        return cls(
+            pipe,
+            settings,
+            max_sequence_length=max_sequence_length,
+            prompt_token_limit=max_sequence_length,
+        )
 
     def generate(
         self, request: JobInput, on_step: StepCallback | None = None
@@ -161,7 +214,7 @@ class MochiGenerator:
             return {}
 
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), placement.sdpa_backend(self.settings.sdpa_backend):
                 result = self.pipe(
                     prompt=request.positive_prompt,
                     negative_prompt=request.negative_prompt or "",
@@ -171,11 +224,12 @@ class MochiGenerator:
                     num_inference_steps=request.steps,
                     guidance_scale=request.cfg,
                     generator=generator,
-                    output_type="np",
+                    output_type="latent" if self.settings.vae_fp32 else "np",
                     max_sequence_length=self.max_sequence_length,
                     callback_on_step_end=on_step_end,
                     callback_on_step_end_tensor_inputs=[],
                 )
+                frames = _decode_fp32(self.pipe, result.frames) if self.settings.vae_fp32 else None
         except WorkerError:
             raise
         except Exception as error:
@@ -187,7 +241,7 @@ class MochiGenerator:
                     f"{request.width}x{request.height}: {error}",
                 ) from error
             raise WorkerError(ErrorCode.MODEL_ERROR, f"generation failed: {error}") from error
-        return _to_uint8(result.frames, request), seed
+        return _to_uint8(result.frames if frames is None else frames, request), seed
 
 
 def _allow_single_step_schedule() -> None:
@@ -209,6 +263,22 @@ def _allow_single_step_schedule() -> None:
     pipeline_mochi.linear_quadratic_schedule = schedule
 
 
+def _decode_fp32(pipe: Any, latents: Any) -> Any:
+    """The pipeline's own decode (denormalise, VAE, post-process) with latents and VAE in fp32."""
+    vae = pipe.vae
+    latents = latents.to(torch.float32)
+    mean, std = getattr(vae.config, "latents_mean", None), getattr(vae.config, "latents_std", None)
+    if mean is not None and std is not None:
+        shape = (1, latents.shape[1], 1, 1, 1)
+        mean_t = torch.tensor(mean).view(shape).to(latents.device, latents.dtype)
+        std_t = torch.tensor(std).view(shape).to(latents.device, latents.dtype)
+        latents = latents * std_t / vae.config.scaling_factor + mean_t
+    else:
+        latents = latents / vae.config.scaling_factor
+    video = vae.decode(latents.to(next(vae.parameters()).device), return_dict=False)[0]
+    return pipe.video_processor.postprocess_video(video, output_type="np")
+
+
 def _load_pretrained(settings: PipelineSettings) -> Any:
     from diffusers import MochiPipeline
 
@@ -216,11 +286,11 @@ def _load_pretrained(settings: PipelineSettings) -> Any:
         raise WorkerError(
             ErrorCode.MODEL_ERROR,
             f"no Mochi weights in {settings.model_dir} (model_index.json missing); "
-            "set MOCHI_MODEL_DIR",
+            "set MOCHI_MODEL_DIR, or enable RunPod's cached model genmo/mochi-1-preview",
         )
     return MochiPipeline.from_pretrained(
         str(settings.model_dir),
-        torch_dtype=settings.dtype,
+        dtype=settings.dtype,  # diffusers 0.42: torch_dtype= is deprecated
         variant=settings.variant,
         local_files_only=True,
     )

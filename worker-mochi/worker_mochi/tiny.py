@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-TINY_MAX_SEQUENCE_LENGTH = 16
+TINY_MAX_SEQUENCE_LENGTH = 64
 _SPECIAL_TOKENS = ["<pad>", "</s>", "<unk>"]
 
 

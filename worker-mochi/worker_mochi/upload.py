@@ -2,19 +2,19 @@
 
 The flow, per job:
 
-1. ``POST {api}/v6/deleteFiles`` ``{"customIds": ["openv-<jobId>"]}`` - removes what an earlier
-   attempt of the *same* RunPod job may have stored, so a retried job overwrites instead of
-   leaving a duplicate behind.
-2. ``POST {api}/v7/prepareUpload`` ``{fileName, fileSize, fileType, customId,
+1. ``POST {api}/v7/prepareUpload`` ``{fileName, fileSize, fileType, customId,
    contentDisposition}`` - answers ``{key, url}``: the file key and a presigned ingest URL.
-3. ``PUT <url>`` with the file as ``multipart/form-data`` field ``file`` (what the official SDK
+2. ``PUT <url>`` with the file as ``multipart/form-data`` field ``file`` (what the official SDK
    sends); the ingest server answers ``{ufsUrl, ...}``.
 
-The key derived from the job id is the UploadThing *custom id* ``openv-<jobId>`` (file name
-``openv-<jobId>.mp4``): custom ids are unique per app and chosen by us, while file keys are issued
-by UploadThing (and a 32-bit hash per key, as the SDK's ``generateKey`` uses, could collide
-between jobs). Each request is retried with exponential backoff on network errors, 408, 429 and
-5xx; other 4xx answers fail at once. Every failure raises ``upload_failed``.
+Each upload has its own UploadThing *custom id* ``openv-<jobId>-<random>`` (file name the same
+plus ``.mp4``): RunPod may run the same job id twice (a retried job), and UploadThing refuses (or
+answers 500 to) a custom id that was used before, even after ``deleteFiles``
+(pingdotgg/uploadthing#948, #888), so a deterministic id made a retried job render for minutes
+and then fail ``upload_failed``. The file an earlier attempt stored is the server's to delete: it
+knows which key it adopted and which it replaces. Each request is retried with exponential
+backoff on network errors, 408, 429 and 5xx; other 4xx answers fail at once. Every failure
+raises ``upload_failed``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import json
 import os
 import random
 import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ UPLOADTHING_VERSION = "7.7.4"
 """The UploadThing SDK version whose wire format this client follows (sent as a header)."""
 
 _RETRYABLE_STATUS = frozenset({408, 429})
-_SECRET_QUERY = re.compile(r"(signature|x-ut-[a-z-]+)=[^&\s'\"]+", re.IGNORECASE)
+_SECRET_QUERY = re.compile(r"(signature|token|x-ut-[a-z-]+)=[^&\s'\"]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,19 @@ class UploadedFile:
 
 
 def custom_id_for_job(job_id: str) -> str:
-    """``openv-<jobId>``: the deterministic UploadThing custom id of a job's video."""
+    """``openv-<jobId>-<random>``: a custom id used by this one upload attempt only."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", job_id)[:100]
     if not safe:
         raise WorkerError(ErrorCode.INVALID_INPUT, "the job has no id")
-    return f"openv-{safe}"
+    return f"openv-{safe}-{secrets.token_hex(6)}"
+
+
+def custom_id_for_output_key(output_key: str) -> str:
+    """``<stem>-<random>.mp4`` for the server's ``<videoId>-<attempt>.mp4``: in the attempt's own
+    namespace (the only one the server adopts from) and never reused, since UploadThing refuses a
+    custom id that was deleted before (a job RunPod runs twice uploads twice)."""
+    stem = output_key[: -len(".mp4")] if output_key.endswith(".mp4") else output_key
+    return f"{stem}-{secrets.token_hex(6)}.mp4"
 
 
 def _redact(text: str) -> str:
@@ -145,13 +154,16 @@ class UploadThingClient:
     def public_url(self, key: str) -> str:
         return f"https://{self._token.app_id}.{self._ufs_host}/f/{key}"
 
-    def upload_video(self, path: Path, job_id: str) -> UploadedFile:
-        """Store ``path`` as ``openv-<jobId>.mp4``, replacing an earlier attempt's file."""
-        custom_id = custom_id_for_job(job_id)
+    def upload_video(self, path: Path, job_id: str, output_key: str | None = None) -> UploadedFile:
+        """Store ``path`` under a new custom id per upload: in the server's ``output_key``
+        namespace when it names one (``<videoId>-<attempt>-<random>.mp4``), else
+        ``openv-<jobId>-<random>.mp4``."""
+        custom_id = (
+            custom_id_for_output_key(output_key) if output_key else custom_id_for_job(job_id)
+        )
         data = path.read_bytes()
-        file_name = f"{custom_id}.mp4"
+        file_name = custom_id if custom_id.endswith(".mp4") else f"{custom_id}.mp4"
 
-        self._call_api("/v6/deleteFiles", {"customIds": [custom_id]}, what="deleting earlier file")
         prepared = self._call_api(
             "/v7/prepareUpload",
             {
@@ -180,6 +192,9 @@ class UploadThingClient:
             headers={"Range": "bytes=0-", "x-uploadthing-version": UPLOADTHING_VERSION},
         )
         body = _json_object(response)
+        if output_key:
+            # The server knows its files by custom id: report the URL that names it.
+            return UploadedFile(key=custom_id, url=self.public_url(custom_id), custom_id=custom_id)
         ufs_url = body.get("ufsUrl")
         url = ufs_url if isinstance(ufs_url, str) and ufs_url else self.public_url(key)
         return UploadedFile(key=key, url=url, custom_id=custom_id)
@@ -198,24 +213,40 @@ class UploadThingClient:
         return _json_object(response, what=what)
 
     def _request(self, method: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
-        attempts = max(1, self._retry.attempts)
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self._session.request(method, url, timeout=self._timeout_s, **kwargs)
-            except requests.RequestException as error:
-                failure = f"{what}: {type(error).__name__}: {error}"
-            else:
-                if response.status_code < 400:
-                    return response
-                failure = f"{what}: HTTP {response.status_code}: {response.text[:300]}"
-                if response.status_code < 500 and response.status_code not in _RETRYABLE_STATUS:
-                    raise WorkerError(ErrorCode.UPLOAD_FAILED, _redact(failure))
-            if attempt == attempts:
-                raise WorkerError(
-                    ErrorCode.UPLOAD_FAILED, _redact(f"{failure} (gave up after {attempts} tries)")
-                )
-            self._retry.sleep(self._retry.delay(attempt))
-        raise AssertionError("unreachable")
+        return request_with_retries(
+            self._session, self._retry, method, url, what=what, timeout=self._timeout_s, **kwargs
+        )
+
+
+def request_with_retries(
+    session: requests.Session,
+    retry: RetryPolicy,
+    method: str,
+    url: str,
+    *,
+    what: str,
+    **kwargs: Any,
+) -> requests.Response:
+    """One HTTP call, retried with backoff on network errors, 408, 429 and 5xx; any failure is
+    ``upload_failed`` with signed query parameters redacted."""
+    attempts = max(1, retry.attempts)
+    for attempt in range(1, attempts + 1):
+        try:
+            response = session.request(method, url, **kwargs)
+        except requests.RequestException as error:
+            failure = f"{what}: {type(error).__name__}: {error}"
+        else:
+            if response.status_code < 400:
+                return response
+            failure = f"{what}: HTTP {response.status_code}: {response.text[:300]}"
+            if response.status_code < 500 and response.status_code not in _RETRYABLE_STATUS:
+                raise WorkerError(ErrorCode.UPLOAD_FAILED, _redact(failure))
+        if attempt == attempts:
+            raise WorkerError(
+                ErrorCode.UPLOAD_FAILED, _redact(f"{failure} (gave up after {attempts} tries)")
+            )
+        retry.sleep(retry.delay(attempt))
+    raise AssertionError("unreachable")
 
 
 def _json_object(response: requests.Response, *, what: str = "uploading file") -> dict[str, Any]:

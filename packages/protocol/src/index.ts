@@ -61,7 +61,13 @@ export {
   QuotaExceededDetailsSchema,
   ValidationIssueSchema,
 } from "./errors.js";
-export { durationSeconds, framesForSeconds, mochiLimits } from "./limits.js";
+export {
+  durationSeconds,
+  framesForSeconds,
+  mochiComputeBudget,
+  mochiLimits,
+  mochiVisualTokens,
+} from "./limits.js";
 export type { ListModelsResponse, Model, ModelLimits } from "./models.js";
 export { ListModelsResponseSchema, ModelLimitsSchema, ModelSchema, mochiModelLimits } from "./models.js";
 export type { OpenApiDocument, OpenApiDocumentOptions, OpenApiObject } from "./openapi.js";

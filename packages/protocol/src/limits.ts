@@ -1,3 +1,32 @@
+// The one source of the compute budget, shared with worker-mochi's input validation. tsup inlines
+// it into the published build.
+import budget from "../../../worker-mochi/contract/compute-budget.json" with { type: "json" };
+
+/**
+ * What one Mochi job may cost: the transformer's sequence length in visual tokens and the
+ * denoising steps. Mochi 1 preview is specified for 848×480 at up to 163 frames, 44,520 tokens.
+ */
+export const mochiComputeBudget = {
+  /** Most visual tokens: `((frames − 1) / temporalCompression + 1) · (width / patchPixels) · (height / patchPixels)`. */
+  maxVisualTokens: budget.maxVisualTokens,
+  /** Frames per latent frame (after the first). */
+  temporalCompression: budget.temporalCompression,
+  /** Pixels per token along each side (VAE ×8, then 2×2 patches). */
+  patchPixels: budget.patchPixels,
+  /** Most denoising steps. */
+  maxSteps: budget.maxSteps,
+} as const;
+
+/** The visual tokens of a Mochi video: what its attention costs. */
+export function mochiVisualTokens(frames: number, width: number, height: number): number {
+  const { temporalCompression, patchPixels } = mochiComputeBudget;
+  return (
+    (Math.floor((frames - 1) / temporalCompression) + 1) *
+    Math.floor(width / patchPixels) *
+    Math.floor(height / patchPixels)
+  );
+}
+
 /** Mochi 1's accepted ranges and defaults (shared/API.md, "POST /api/videos"). */
 export const mochiLimits = {
   /** The longest prompt (and negative prompt), in characters. */
@@ -36,8 +65,8 @@ export const mochiLimits = {
   steps: {
     /** Fewest. */
     min: 1,
-    /** Most. */
-    max: 200,
+    /** Most: the compute budget's cap. */
+    max: mochiComputeBudget.maxSteps,
     /** When the request names none. */
     default: 64,
   },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { mochiLimits } from "./limits.js";
+import { mochiComputeBudget, mochiLimits } from "./limits.js";
 
 /** A range of whole numbers with a default. */
 const IntRangeSchema = z.object({
@@ -43,6 +43,21 @@ export const ModelLimitsSchema = z.object({
     /** When the request names none. */
     default: z.number(),
   }),
+  /**
+   * The most work one video may be, when the model has such a cap: visual tokens
+   * `((frames − 1) / temporalCompression + 1) · (width / patchPixels) · (height / patchPixels)`
+   * at most `maxVisualTokens`. Frames, width and height each inside their range can still exceed it.
+   */
+  computeBudget: z
+    .object({
+      /** Most visual tokens. */
+      maxVisualTokens: z.number().int().positive(),
+      /** Frames per latent frame. */
+      temporalCompression: z.number().int().positive(),
+      /** Pixels per token along each side. */
+      patchPixels: z.number().int().positive(),
+    })
+    .optional(),
 });
 /** What a model accepts (see {@link ModelLimitsSchema}). */
 export type ModelLimits = z.infer<typeof ModelLimitsSchema>;
@@ -85,4 +100,9 @@ export const mochiModelLimits: ModelLimits = {
   height: { ...mochiLimits.dimension, default: mochiLimits.height.default },
   steps: { ...mochiLimits.steps },
   cfg: { ...mochiLimits.cfg },
+  computeBudget: {
+    maxVisualTokens: mochiComputeBudget.maxVisualTokens,
+    temporalCompression: mochiComputeBudget.temporalCompression,
+    patchPixels: mochiComputeBudget.patchPixels,
+  },
 };

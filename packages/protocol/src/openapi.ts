@@ -47,6 +47,11 @@ export interface OpenApiDocumentOptions {
   clerkWebhooks?: boolean;
   /** Whether the server serves stored videos itself under `/files/` (local storage). Default true. */
   localFiles?: boolean;
+  /**
+   * Whether `PUT /worker-uploads/{video}/{attempt}` exists (RunPod delivery through upload URLs).
+   * Default false.
+   */
+  workerUploads?: boolean;
 }
 
 /** An OpenAPI 3.1 document, as {@link openApiDocument} writes it. */
@@ -526,6 +531,44 @@ function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument[
       },
     };
   }
+  if (options.workerUploads) {
+    paths["/worker-uploads/{video}/{attempt}"] = {
+      put: {
+        operationId: "putWorkerUpload",
+        summary: "The GPU worker's MP4 for one video attempt (signed, single-use upload URL)",
+        description:
+          "The server hands this URL to the worker in the job input (`upload.url`); the signed query (`expires`, `max`, `token`) is the capability. The body is the MP4, at most `max` bytes.",
+        tags: ["webhooks"],
+        ...publicRoute,
+        parameters: [
+          { name: "video", in: "path", required: true, schema: { type: "string" } },
+          { name: "attempt", in: "path", required: true, schema: { type: "integer", minimum: 0 } },
+          { name: "expires", in: "query", required: true, schema: { type: "integer" } },
+          { name: "max", in: "query", required: true, schema: { type: "integer" } },
+          { name: "token", in: "query", required: true, schema: { type: "string" } },
+        ],
+        requestBody: {
+          required: true,
+          content: { "video/mp4": { schema: { type: "string", format: "binary" } } },
+        },
+        responses: {
+          "201": {
+            description: "Stored: where, and its storage key.",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  properties: { url: { type: "string" }, key: { type: "string" } },
+                  required: ["url", "key"],
+                },
+              },
+            },
+          },
+          ...errorResponses(["validation_failed", "unauthorized", "payload_too_large"]),
+        },
+      },
+    };
+  }
   paths["/openapi.json"] = {
     get: {
       operationId: "getOpenApiDocument",
@@ -559,6 +602,7 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDo
     prefix: (options.prefix ?? "/api").replace(/\/$/, "") || "/",
     clerkWebhooks: options.clerkWebhooks ?? true,
     localFiles: options.localFiles ?? true,
+    workerUploads: options.workerUploads ?? false,
   };
   return {
     openapi: "3.1.0",

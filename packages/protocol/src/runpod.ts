@@ -19,6 +19,28 @@ export const WorkerInputSchema = z.object({
   cfg: z.number(),
   /** The seed; random when absent. */
   seed: SeedSchema.optional(),
+  /**
+   * The name the server chose for this attempt's MP4 (`<videoId>-<attempt>.mp4`): a worker that
+   * stores the file itself (worker-mochi on UploadThing) uses it as the custom id, adding
+   * `-<suffix>` before `.mp4` when a name must not be reused. The server adopts an output of its
+   * own storage only under this name.
+   */
+  output_key: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/)
+    .optional(),
+  /**
+   * Where to `PUT` the MP4: a single-use upload URL on the server, signed for this video and
+   * attempt, and the largest file it takes. Absent: the worker's own storage (UploadThing).
+   */
+  upload: z
+    .object({
+      /** The signed upload URL on the server's public origin. */
+      url: z.url(),
+      /** The largest file it takes, in bytes. */
+      max_bytes: z.number().int().positive(),
+    })
+    .optional(),
 });
 /** The input worker-mochi takes. */
 export type WorkerInput = z.infer<typeof WorkerInputSchema>;
@@ -39,6 +61,8 @@ export const WorkerOutputSchema = z.object({
   height: z.number().int().positive(),
   /** Length in seconds: `frames / fps`. */
   seconds: z.number().positive(),
+  /** The seed used: the request's, or the one the worker drew (absent from older workers). */
+  seed: z.number().int().min(0).optional(),
 });
 /** What worker-mochi returns for a finished job. */
 export type WorkerOutput = z.infer<typeof WorkerOutputSchema>;

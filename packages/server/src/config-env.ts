@@ -68,6 +68,9 @@ const EnvSchema = z.object({
   RUNPOD_BASE_URL: z.url("RUNPOD_BASE_URL must be a URL such as https://api.runpod.ai/v2").optional(),
   RUNPOD_EXECUTION_TIMEOUT_MS: positiveInt("RUNPOD_EXECUTION_TIMEOUT_MS").min(5000).optional(),
   RUNPOD_TTL_MS: positiveInt("RUNPOD_TTL_MS").min(10_000).optional(),
+  RUNPOD_DELIVERY: z
+    .enum(["upload-url", "worker"], { error: "RUNPOD_DELIVERY must be upload-url or worker" })
+    .optional(),
   UPLOADTHING_TOKEN: optionalText,
   /** An S3 bucket (AWS or S3-compatible) for the videos; the other S3_* settings need it. */
   S3_BUCKET: optionalText,
@@ -302,6 +305,7 @@ function servicesFrom(values: z.infer<typeof EnvSchema>): ServiceOptions {
       baseUrl: values.RUNPOD_BASE_URL,
       executionTimeoutMs: values.RUNPOD_EXECUTION_TIMEOUT_MS,
       ttlMs: values.RUNPOD_TTL_MS,
+      delivery: values.RUNPOD_DELIVERY,
     };
   } else if (values.RUNPOD_BASE_URL) {
     throw new Error("RUNPOD_BASE_URL is set without RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID; set them too, or unset it.");

@@ -71,6 +71,16 @@ describe("the OpenAPI document", () => {
     expect(result).toEqual({ valid: true, warnings: [], specification: "OpenAPI" });
   });
 
+  it("documents the worker upload route when RunPod delivers through upload URLs", async () => {
+    const runpod = { apiKey: "k", endpointId: "e", baseUrl: "http://127.0.0.1:9/v2" };
+    const { app, routes } = await mount({ runpod });
+    const document = (await app.inject({ method: "GET", url: "/api/openapi.json" })).json();
+    expect(routes).toContain("PUT /api/worker-uploads/{video}/{attempt}");
+    expect([...routes].sort()).toEqual([...documented(document)].sort());
+    const result = await validate(structuredClone(document));
+    expect(result.valid ? [] : result.errors).toEqual([]);
+  });
+
   it("follows the prefix and leaves out the routes a server does not have", async () => {
     const storage = { name: "test storage", putFile: async () => ({ key: "", url: "" }), deleteFiles: async () => {} };
     const { app, routes } = await mount({

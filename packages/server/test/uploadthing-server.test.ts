@@ -76,11 +76,18 @@ describe("the server on UploadThing storage", () => {
     expect((await server.api("/files/anything.mp4")).status).toBe(404);
   });
 
-  it("a worker's file already on our UploadThing app is used as is", async () => {
+  it("a worker's file on our UploadThing app is used as is at its attempt's custom id, and refused at any other", async () => {
     const video = await create();
-    const url = `https://${appId}.ufs.sh/f/workerFileKey1`;
-    await provider.send({ status: "COMPLETED", output: output(url, "workerFileKey1") });
+    // worker-mochi uploads with custom id = the attempt's key and reports the custom-id URL.
+    const url = `https://${appId}.ufs.sh/f/${video.id}-0.mp4`;
+    await provider.send({ status: "COMPLETED", output: output(url, `${video.id}-0.mp4`) });
     expect(await read(video.id)).toMatchObject({ status: "completed", url });
+    expect(uploads).toHaveLength(0);
+
+    const other = await create();
+    const foreignKey = `https://${appId}.ufs.sh/f/someoneElsesFileKey`;
+    await provider.send({ status: "COMPLETED", output: output(foreignKey, "someoneElsesFileKey") });
+    expect(await read(other.id)).toMatchObject({ status: "failed", url: null, error: { code: "invalid_output" } });
     expect(uploads).toHaveLength(0);
   });
 
@@ -96,7 +103,7 @@ describe("the server on UploadThing storage", () => {
     expect(uploads[0]?.customId).toBe(`${video.id}-0.mp4`);
     expect(await read(video.id)).toMatchObject({
       status: "completed",
-      url: `https://${appId}.ufs.sh/f/${uploads[0]?.fileKey}`,
+      url: `https://${appId}.ufs.sh/f/${video.id}-0.mp4`,
     });
   });
 
@@ -105,7 +112,10 @@ describe("the server on UploadThing storage", () => {
     const before = deletions.length;
     const response = await server.api("/videos", { method: "DELETE", json: { ids: list.map((video) => video.id) } });
     expect(response.status).toBe(200);
-    const keys = deletions.slice(before).flatMap((body) => (body as { fileKeys?: string[] }).fileKeys ?? []);
-    expect(keys.sort()).toEqual(["workerFileKey1", uploads[0]?.fileKey].sort());
+    // Every attempt's custom id of every video (files the server chose keys for), none by file key.
+    const sent = deletions.slice(before) as { fileKeys?: string[]; customIds?: string[] }[];
+    const customIds = sent.flatMap((body) => body.customIds ?? []);
+    for (const video of list) expect(customIds).toContain(`${video.id}-0.mp4`);
+    expect(sent.flatMap((body) => body.fileKeys ?? [])).toEqual([]);
   });
 });

@@ -151,7 +151,7 @@ describe("createUploadThingStorage", () => {
 });
 
 describe("putFile", () => {
-  it("uploads the file's bytes with customId = key and returns UploadThing's key and ufs URL", async () => {
+  it("uploads the file's bytes with customId = key and returns that key and its custom-id ufs URL", async () => {
     server.use(...uploadThing());
     const bytes = patternBytes(70_000);
     const storage = createUploadThingStorage({ token });
@@ -190,7 +190,7 @@ describe("putFile", () => {
     expect(upload.file.type).toBe("video/mp4");
     expect(upload.file.bytes.equals(bytes)).toBe(true);
 
-    expect(stored).toEqual({ key: upload.fileKey, url: `https://${appId}.ufs.sh/f/${upload.fileKey}` });
+    expect(stored).toEqual({ key: "video-1.mp4", url: `https://${appId}.ufs.sh/f/video-1.mp4` });
     expect(storage.keyForUrl(stored.url)).toBe(stored.key);
   });
 
@@ -208,7 +208,7 @@ describe("putFile", () => {
     const logger = silentLogger();
     const storage = createUploadThingStorage({ token, logger });
     const stored = await storage.putFile("video-1.mp4", await videoFile(patternBytes(10)), "video/mp4");
-    expect(stored.key).toBe(uploads[0]?.fileKey);
+    expect(stored.key).toBe("video-1.mp4");
     expect(logger.warn).toHaveBeenCalledWith(
       { key: "video-1.mp4", problem: expect.stringMatching(/answered 500/) },
       expect.any(String),
@@ -336,7 +336,7 @@ describe("copyFromUrl", () => {
     expect(uploads).toHaveLength(1);
     expect(uploads[0]?.file.bytes.equals(bytes)).toBe(true);
     expect(decodeURIComponent(uploads[0]?.url.searchParams.get("x-ut-custom-id") ?? "")).toBe("video-1.mp4");
-    expect(stored).toEqual({ key: uploads[0]?.fileKey, url: `https://${appId}.ufs.sh/f/${uploads[0]?.fileKey}` });
+    expect(stored).toEqual({ key: "video-1.mp4", url: `https://${appId}.ufs.sh/f/video-1.mp4` });
     expect(logger.info).toHaveBeenCalledWith(
       { key: "video-1.mp4", fileKey: stored.key, bytes: bytes.length, from: source },
       expect.any(String),

@@ -209,5 +209,18 @@ function checkLimits(model: ModelDefinition, settings: VideoSettings): Validatio
   });
   range("steps", settings.steps, limits.steps);
   range("cfg", settings.cfg, limits.cfg);
+  const budget = limits.computeBudget;
+  if (budget && issues.length === 0) {
+    const latentFrames = Math.floor((settings.frames - 1) / budget.temporalCompression) + 1;
+    const tokens =
+      latentFrames * Math.floor(settings.width / budget.patchPixels) * Math.floor(settings.height / budget.patchPixels);
+    if (tokens > budget.maxVisualTokens) {
+      issues.push({
+        path: ["frames"],
+        code: "compute_budget",
+        message: `${model.name}'s compute budget is ${budget.maxVisualTokens.toLocaleString("en-US")} visual tokens (frames, width and height together); ${settings.width}×${settings.height} at ${settings.frames} frames is ${tokens.toLocaleString("en-US")}. Ask for fewer frames or a smaller size.`,
+      });
+    }
+  }
   return issues;
 }

@@ -12,7 +12,8 @@ export interface JobFailure {
  * fix: the worker refused the input, or the provider's content moderation refused the prompt or
  * image (`content_rejected`, which hosted providers such as fal.ai and Runway report). Everything
  * else is retried while retries remain —
- * out_of_memory (a fresh worker, or another GPU of the endpoint's list, often has the memory),
+ * out_of_memory (a fresh worker, or another GPU of the endpoint's list, often has the memory;
+ * worker-mochi's `contract/error-codes.json` flags it retryable too, and a test compares the flags),
  * model_error (CUDA faults), upload_failed, timeouts and errors without a code.
  */
 const permanentCodes = new Set(["invalid_input", "content_rejected"]);

@@ -34,7 +34,7 @@ import type { LifecycleConfig } from "./config.js";
 import { notFound, OpenVError } from "./errors.js";
 import { classifyFailure, type JobFailure, readCompletion, readProgress } from "./failure.js";
 import { checkUploadImage } from "./media.js";
-import { attemptOutputKey, attemptOutputKeys } from "./output-keys.js";
+import { attemptOutputKey, attemptOutputKeys, isAttemptOutputKey } from "./output-keys.js";
 import type {
   Events,
   Logger,
@@ -521,10 +521,15 @@ export class VideoLifecycle {
       if (video.deletedAt) {
         // A job that finished after its video was deleted: the file it stored at its own key has no
         // owner. Only that key: a URL naming any other file changes nothing (nor deletes it).
-        if (job.status === "COMPLETED" && this.#outputKeyOf(job) === attemptOutputKey(videoId, attempt)) {
-          orphanKey = attemptOutputKey(videoId, attempt);
-        }
+        const key = job.status === "COMPLETED" ? this.#outputKeyOf(job) : null;
+        if (isAttemptOutputKey(videoId, attempt, key)) orphanKey = key;
         return null;
+      }
+      if (job.status === "COMPLETED" && video.status === "completed" && video.retryCount === attempt) {
+        // The same job delivered twice by two runs (RunPod retries a job on another worker): the
+        // second run's file, in this attempt's own namespace, is not the one kept.
+        const key = this.#outputKeyOf(job);
+        if (isAttemptOutputKey(videoId, attempt, key) && key !== video.storageKey) orphanKey = key;
       }
       if (!acceptsUpdate(video, attempt, job)) return null;
       const jobId = video.jobId ?? job.id;
@@ -549,7 +554,7 @@ export class VideoLifecycle {
           }
           const url = copied?.url ?? read.output.url;
           const storageKey = copied?.key ?? this.#deps.storage.keyForUrl(url);
-          if (storageKey !== attemptOutputKey(video.id, attempt)) {
+          if (!copied && !isAttemptOutputKey(video.id, attempt, storageKey)) {
             // A file of our storage that this attempt was not told to write: never adopted.
             this.#deps.logger.warn(
               { videoId, attempt, jobId, key: storageKey },

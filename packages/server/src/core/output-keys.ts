@@ -12,3 +12,18 @@ export function attemptOutputKey(videoId: string, attempt: number): string {
 export function attemptOutputKeys(videoId: string, lastAttempt: number): string[] {
   return Array.from({ length: lastAttempt + 1 }, (_, attempt) => attemptOutputKey(videoId, attempt));
 }
+
+const suffixPattern = /^-[A-Za-z0-9]{1,32}$/;
+
+/**
+ * Whether `key` is in attempt `attempt`'s own namespace: its output key, or that key with a
+ * `-<suffix>` before `.mp4` (a worker that must not reuse a name, e.g. an UploadThing custom id
+ * when RunPod runs the same job twice). Only such a key is ever adopted for the attempt.
+ */
+export function isAttemptOutputKey(videoId: string, attempt: number, key: string | null): boolean {
+  if (key === null) return false;
+  const exact = attemptOutputKey(videoId, attempt);
+  if (key === exact) return true;
+  const stem = exact.slice(0, -".mp4".length);
+  return key.startsWith(stem) && key.endsWith(".mp4") && suffixPattern.test(key.slice(stem.length, -".mp4".length));
+}

@@ -53,7 +53,7 @@ export interface RouteContext {
 
 /** One route of shared/API.md. Bindings never see these: the service matches and runs them. */
 export interface Route {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "DELETE" | "PUT";
   /** Below the prefix; `:name` segments are parameters. */
   path: string;
   /** Needs an authenticated user (the `Auth` port). */

@@ -25,6 +25,7 @@ import { EventStreams } from "./event-streams.js";
 import { GenerateRateLimiter, type GenerateRateLimits } from "./rate-limit.js";
 import { apiRoutes, lazyJson, type Route } from "./routes.js";
 import type { ApiRequest, ApiResponse } from "./types.js";
+import { workerUploadRoute, workerUploadsFor } from "./worker-upload-route.js";
 
 /** The options both bindings (the Fastify plugin and the fetch handler) take. */
 export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOptions {
@@ -252,6 +253,8 @@ export class OpenVService {
     // Without a data dir (tests), local files still need a folder: a fresh temporary one.
     const filesDir = dataDir ? path.join(dataDir, "files") : await mkdtemp(path.join(os.tmpdir(), "openv-files-"));
     await mkdir(filesDir, { recursive: true });
+    const servesLocalFiles = !options.storage && !options.uploadthing && !options.s3;
+    const workerUploads = workerUploadsFor(options, { secret: webhookSecret, publicUrl, prefix });
     const adapters = await resolveAdapters(options, {
       dataDir,
       filesDir,
@@ -261,7 +264,10 @@ export class OpenVService {
       previewStepDelayMs: options.previewStepDelayMs,
       devAuth: options.devAuth,
       clerk: options.clerk,
-      runpod: options.runpod,
+      runpod:
+        workerUploads && options.runpod
+          ? { ...options.runpod, uploadTarget: (videoId, attempt) => workerUploads.target(videoId, attempt) }
+          : options.runpod,
       fal: options.fal,
       runway: options.runway,
       workflow: options.workflow,
@@ -270,7 +276,6 @@ export class OpenVService {
       s3: options.s3,
       outboundWebhooks: options.outboundWebhooks,
     });
-    const servesLocalFiles = !options.storage && !options.uploadthing && !options.s3;
     const outbox = adapters.webhookSender
       ? new OutboxDispatcher({
           store: adapters.store,
@@ -308,17 +313,21 @@ export class OpenVService {
         prefix: prefix || "/",
         clerkWebhooks: adapters.userEvents !== null,
         localFiles: servesLocalFiles,
+        workerUploads: workerUploads !== null,
       }));
     const sseStreams = new EventStreams(options.maxEventStreamsPerUser);
-    const routes = apiRoutes({
-      lifecycle,
-      userEvents: adapters.userEvents,
-      filesDir: servesLocalFiles ? filesDir : null,
-      openApiDocument: options.openapi === false ? null : describeRoutes,
-      ssePingMs: options.ssePingMs ?? 15_000,
-      sseStreams,
-      log: host.logger,
-    });
+    const routes = [
+      ...(workerUploads ? [workerUploadRoute(workerUploads, adapters)] : []),
+      ...apiRoutes({
+        lifecycle,
+        userEvents: adapters.userEvents,
+        filesDir: servesLocalFiles ? filesDir : null,
+        openApiDocument: options.openapi === false ? null : describeRoutes,
+        ssePingMs: options.ssePingMs ?? 15_000,
+        sseStreams,
+        log: host.logger,
+      }),
+    ];
     return new OpenVService({
       lifecycle,
       adapters,

@@ -1,4 +1,4 @@
-import { type RunPodJob, RunPodJobSchema } from "@openv/protocol";
+import { type RunPodJob, RunPodJobSchema, type WorkerInput } from "@openv/protocol";
 import { FetchError, ofetch } from "ofetch";
 import type { Provider, ProviderSubmission } from "../../core/ports.js";
 import { fetchOf } from "./hosted.js";
@@ -24,6 +24,15 @@ export interface RunPodProviderOptions {
   ttlMs?: number | undefined;
   /** Timeout of each HTTP call. Default 30 s. */
   requestTimeoutMs?: number | undefined;
+  /**
+   * RUNPOD_DELIVERY: how the worker delivers its MP4. `"upload-url"`: the job input carries
+   * `upload: {url, max_bytes}`, a signed single-use URL on this server that the worker `PUT`s to
+   * (no storage account on the worker). `"worker"`: the worker's own storage (UploadThing). Default:
+   * `"worker"` when the server stores on UploadThing, else `"upload-url"`.
+   */
+  delivery?: "upload-url" | "worker" | undefined;
+  /** Mints the upload URL of a video's attempt (set by the server for `"upload-url"` delivery). */
+  uploadTarget?: ((videoId: string, attempt: number) => NonNullable<WorkerInput["upload"]>) | undefined;
 }
 
 /** What RunPod answers to `/run` and `/cancel`: at least the job id and its status. */
@@ -94,10 +103,15 @@ export function createRunPodProvider(options: RunPodProviderOptions): Provider {
   return {
     name: `RunPod endpoint ${endpointId} at ${baseUrl}`,
 
-    async submit({ input, webhookUrl }: ProviderSubmission) {
+    async submit({ input, webhookUrl, videoId, attempt, outputKey }: ProviderSubmission) {
       let answer: unknown;
+      const upload = options.uploadTarget?.(videoId, attempt);
+      const job = { ...input, output_key: outputKey, ...(upload && { upload }) };
       try {
-        answer = await api("/run", { method: "POST", body: { input, webhook: webhookUrl, policy } });
+        answer = await api("/run", {
+          method: "POST",
+          body: { input: job, webhook: webhookUrl, policy },
+        });
       } catch (error) {
         throw describe("/run", error);
       }

@@ -32,6 +32,14 @@ export interface UploadThingStorageOptions {
 type UTApiFetch = NonNullable<NonNullable<ConstructorParameters<typeof UTApi>[0]>["fetch"]>;
 
 const fileKeyPattern = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,255}$/;
+
+/**
+ * Keys OpenV chose (`vid_…-<attempt>.mp4` outputs, `upl_….png` uploads): stored as UploadThing
+ * custom ids and deleted by custom id. Anything else is a file key UploadThing issued (records
+ * written before outputs were stored under the server's keys) and is deleted as one.
+ */
+const openvKeyPattern = /^(?:vid|upl)_[A-Za-z0-9_-]{1,100}\.(?:mp4|png|jpg|webp)$/;
+const isOpenVKey = (key: string) => openvKeyPattern.test(key);
 const tokenHelp =
   "Copy the token from the UploadThing dashboard → API Keys (the UPLOADTHING_TOKEN value; not the sk_… secret key alone).";
 
@@ -77,22 +85,35 @@ export function createUploadThingStorage(options: UploadThingStorageOptions): St
       const answer = uploadFailures.get(key);
       uploadFailures.delete(key);
       if (result.error !== null) throw uploadError(key, result.error, answer);
-      return { key: result.data.key, url: result.data.ufsUrl };
+      // Our key is the file's custom id, and UploadThing serves the file under it too: the key and
+      // URL the server records are the ones it chose, so it can tell its own files by key alone.
+      return { key, url: `https://${appId}.ufs.sh/f/${encodeURIComponent(key)}` };
     },
 
     async deleteFiles(keys: string[]): Promise<void> {
       if (keys.length === 0) return;
-      try {
-        const result = await utapi.deleteFiles(keys);
-        if (!result.success) {
-          // Deletes are clean-up: a refusal here must not fail the request that caused them.
-          logger?.warn({ keys, deletedCount: result.deletedCount }, "UploadThing did not confirm the deletion");
+      const customIds = keys.filter(isOpenVKey);
+      const fileKeys = keys.filter((key) => !isOpenVKey(key));
+      for (const [batch, keyType] of [
+        [customIds, "customId"],
+        [fileKeys, "fileKey"],
+      ] as const) {
+        if (batch.length === 0) continue;
+        try {
+          const result = await utapi.deleteFiles(batch, { keyType });
+          if (!result.success) {
+            // Deletes are clean-up: a refusal here must not fail the request that caused them.
+            logger?.warn(
+              { keys: batch, deletedCount: result.deletedCount },
+              "UploadThing did not confirm the deletion",
+            );
+          }
+        } catch (error) {
+          if (statusOf(error) === 404) continue; // none of the keys exists: nothing to delete
+          throw new Error(`Could not delete ${batch.length} file(s) from UploadThing: ${apiProblem(error)}`, {
+            cause: error,
+          });
         }
-      } catch (error) {
-        if (statusOf(error) === 404) return; // none of the keys exists: nothing to delete
-        throw new Error(`Could not delete ${keys.length} file(s) from UploadThing: ${apiProblem(error)}`, {
-          cause: error,
-        });
       }
     },
 
