@@ -89,7 +89,8 @@ describe("the RunPod adapter speaks RunPod's REST API v2", () => {
         url: `${api}/run`,
         authorization: `Bearer ${apiKey}`,
         body: {
-          input,
+          // The worker's input, plus the name the server chose for this attempt's file.
+          input: { ...input, output_key: "vid_1-0.mp4" },
           webhook: "https://hook/x?t=1",
           policy: { executionTimeout: 30 * 60_000, ttl: 24 * 60 * 60_000 },
         },
