@@ -461,6 +461,11 @@ export interface Store {
    * Safe across server instances: a row claimed (or being claimed) by one is skipped by the others.
    */
   claimSilentVideos(silentForMs: number, holdForMs: number, limit: number): Promise<VideoRecord[]>;
+  /**
+   * Holds these claimed videos for another `holdForMs` from now (the claimer is still working on
+   * them); a released claim stays released.
+   */
+  renewClaims(videoIds: string[], holdForMs: number): Promise<void>;
   /** Lets the next reconcile pass look at these videos again. */
   releaseClaims(videoIds: string[]): Promise<void>;
   /** Ids of the user's videos that are not deleted. */

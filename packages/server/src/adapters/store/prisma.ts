@@ -298,6 +298,13 @@ export class PrismaStore implements Store {
     return rows.map(toRecord);
   }
 
+  async renewClaims(videoIds: string[], holdForMs: number): Promise<void> {
+    if (videoIds.length === 0) return;
+    await this.client.$executeRaw`
+      UPDATE "Video" SET "claimedUntil" = ${clockSql} + make_interval(secs => ${holdForMs / 1000}::double precision)
+      WHERE "id" = ANY(${videoIds}::text[]) AND "claimedUntil" IS NOT NULL`;
+  }
+
   async releaseClaims(videoIds: string[]): Promise<void> {
     if (videoIds.length === 0) return;
     await this.client.video.updateMany({ where: { id: { in: videoIds } }, data: { claimedUntil: null } });
