@@ -30,6 +30,11 @@ function toRecord(row: VideoRow): VideoRecord {
  */
 const nowSql = "date_trunc('milliseconds', clock_timestamp())";
 const clockSql = Prisma.raw(nowSql);
+/**
+ * The clock to compare against (is it due, has a claim lapsed): not truncated, so a time written
+ * with `now()` (an operator's fix, a test) counts as reached once it has passed, not up to 1 ms later.
+ */
+const dueClockSql = Prisma.raw("clock_timestamp()");
 
 class PrismaStoreTransaction implements StoreTransaction {
   constructor(private readonly db: TransactionClient) {}
@@ -281,8 +286,8 @@ export class PrismaStore implements Store {
         SELECT "id" FROM "Video"
         WHERE "deletedAt" IS NULL
           AND "status" IN ('queued', 'processing')
-          AND "providerSeenAt" < ${clockSql} - make_interval(secs => ${silentForMs / 1000}::double precision)
-          AND ("claimedUntil" IS NULL OR "claimedUntil" < ${clockSql})
+          AND "providerSeenAt" < ${dueClockSql} - make_interval(secs => ${silentForMs / 1000}::double precision)
+          AND ("claimedUntil" IS NULL OR "claimedUntil" < ${dueClockSql})
         ORDER BY "providerSeenAt"
         LIMIT ${limit}::int
         FOR UPDATE SKIP LOCKED
@@ -382,8 +387,8 @@ export class PrismaStore implements Store {
       WITH due AS (
         SELECT "id" FROM "OutboxMessage"
         WHERE "deliveredAt" IS NULL AND "failedAt" IS NULL
-          AND "nextAttemptAt" <= ${clockSql}
-          AND ("claimedUntil" IS NULL OR "claimedUntil" < ${clockSql})
+          AND "nextAttemptAt" <= ${dueClockSql}
+          AND ("claimedUntil" IS NULL OR "claimedUntil" < ${dueClockSql})
         ORDER BY "nextAttemptAt", "createdAt"
         LIMIT ${limit}::int
         FOR UPDATE SKIP LOCKED
