@@ -351,7 +351,11 @@ export interface IdempotencyRecord {
   fingerprint: string;
   /** The video the request created, once it has one; else null. */
   videoId: string | null;
-  /** `running` while the first request is being processed, `done` once its response is stored. */
+  /**
+   * `running` while the first request is being processed, `done` once it has ended: with its
+   * response stored, or without one when it failed after storing its video (a replay then answers
+   * with the video as it is now).
+   */
   state: "running" | "done";
   /** The HTTP status of the stored response, once `done`; else null. */
   responseStatus: number | null;
