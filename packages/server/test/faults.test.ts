@@ -5,7 +5,7 @@ import type { Video } from "@openv/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "./helpers.js";
 import { RunPodStandIn } from "./support/runpod-stand-in.js";
-import { embeddedEnv, root, type SpawnedServer, spawnServer } from "./support/spawn-server.js";
+import { embeddedEnv, ensureBuilt, root, type SpawnedServer, spawnServer } from "./support/spawn-server.js";
 
 const cli = path.join(root, "packages/server/dist/cli.js");
 const adminUrl = process.env.OPENV_TEST_DATABASE_URL;
@@ -64,6 +64,8 @@ describe("the server killed mid-flight loses no video", () => {
     });
 
   beforeAll(async () => {
+    // dist/cli.js must be the sources' build (a stale one would test old code).
+    await ensureBuilt();
     standIn = await new RunPodStandIn({
       apiKey: "rp_fault_key",
       endpointId: "faults",
@@ -73,7 +75,7 @@ describe("the server killed mid-flight loses no video", () => {
     if (adminUrl) database = await createTestDatabase(adminUrl);
     await start();
     expect((await call("/terms/accept", { method: "POST", body: '{"version":"1.0.0"}' })).status).toBe(200);
-  }, 90_000);
+  }, 15 * 60_000);
 
   afterAll(async () => {
     await kill();
