@@ -4,7 +4,13 @@ import os from "node:os";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embeddedEnv, root, type SpawnedServer, spawnServer } from "../packages/server/test/support/spawn-server.js";
+import {
+  embeddedEnv,
+  ensureBuilt,
+  root,
+  type SpawnedServer,
+  spawnServer,
+} from "../packages/server/test/support/spawn-server.js";
 
 const executablePath = process.env.OPENV_CHROMIUM ?? "/usr/bin/chromium";
 const artifacts = path.join(root, "test-artifacts/e2e");
@@ -23,6 +29,8 @@ describe.skipIf(!existsSync(executablePath))("the gallery in a real browser agai
   const base = `http://127.0.0.1:${port}`;
 
   beforeAll(async () => {
+    // A build the sources call for happens here (one at a time), not inside the start timeout.
+    await ensureBuilt();
     await mkdir(artifacts, { recursive: true });
     dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-e2e-"));
     // Slow enough steps that the progress bar is seen moving; a 3-second monthly quota.
@@ -41,7 +49,7 @@ describe.skipIf(!existsSync(executablePath))("the gallery in a real browser agai
     page.on("pageerror", (error) => {
       process.stderr.write(`[page error] ${error.message}\n`);
     });
-  }, 200_000);
+  }, 15 * 60_000);
 
   afterAll(async () => {
     await browser?.close();

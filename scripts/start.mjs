@@ -39,6 +39,8 @@ if (stale) {
   execFileSync(pnpm, ["build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   console.log("Build done.");
 }
+// `--build-only`: what the test suites run before they spawn the server (one build, outside any start timeout).
+if (process.argv.includes("--build-only")) process.exit(0);
 const env = { ...process.env };
 if (!env.OPENV_WEB_ROOT && existsSync(gallery)) env.OPENV_WEB_ROOT = path.dirname(gallery);
 const server = spawn(process.execPath, [cli], { stdio: "inherit", env });

@@ -248,6 +248,8 @@ function generateOperation(operationId: string, summary: string, body: Component
         "too_many_active_jobs",
         "idempotency_in_progress",
         "idempotency_conflict",
+        // A repeated Idempotency-Key whose video was deleted since.
+        "not_found",
         "rate_limited",
         "provider_unavailable",
       ]),

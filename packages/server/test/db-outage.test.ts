@@ -91,9 +91,12 @@ describe.skipIf(!adminUrl)("PostgreSQL unreachable mid-request: 503 with Retry-A
   }
 
   let prompts = 0;
-  async function generate(label: string): Promise<Outcome> {
+  async function generate(label: string, idempotencyKey?: string): Promise<Outcome> {
     const prompt = `${label} #${++prompts}`;
-    const outcome = await call("POST /videos", { json: { ...generateBody, prompt } });
+    const outcome = await call("POST /videos", {
+      json: { ...generateBody, prompt },
+      ...(idempotencyKey && { headers: { "idempotency-key": idempotencyKey } }),
+    });
     const videoId = outcome.status === 202 ? (outcome.body as { video: Video }).video.id : null;
     generates.push({ prompt, outcome, videoId });
     return outcome;
@@ -400,13 +403,23 @@ describe.skipIf(!adminUrl)("PostgreSQL unreachable mid-request: 503 with Retry-A
     await expectWorkingAgain("after a cut before the charge");
   });
 
-  it("a generate's COMMIT reaches the database but the answer is lost: 503, the video is stored, charged once, and completes", async () => {
+  it("a generate's COMMIT reaches the database but the answer is lost: 503 saying it may be stored, the video is stored, charged once, its key answers with it, and it completes", async () => {
     const submitted = provider.submissions.length;
     const cut = proxy.cutOn("COMMIT", "after");
-    const outcome = await generate("commit answer lost");
+    const outcome = await generate("commit answer lost", "commit-answer-lost");
     await within(cut, 5_000, "the proxy to cut the transaction");
     expectUnavailable([outcome]);
+    const { error } = outcome.body as { error: { message: string; details?: { videoId?: string } } };
+    expect(error.message).not.toMatch(/nothing was changed/);
+    expect(error.message).toMatch(/may have been stored/);
     await restore();
+    // The same key answers with the stored video (not 409 for two minutes), and makes no other.
+    const retried = await call("POST /videos", {
+      json: { ...generateBody, prompt: generates.at(-1)?.prompt },
+      headers: { "idempotency-key": "commit-answer-lost" },
+    });
+    expect(retried.status, JSON.stringify(retried)).toBe(202);
+    expect((retried.body as { video: Video }).video.id).toBe(error.details?.videoId);
     await expectLedgerConsistent();
     const prompt = generates.at(-1)?.prompt;
     const { rows } = await direct.query<{ id: string; status: string; jobId: string | null }>(

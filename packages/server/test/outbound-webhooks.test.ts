@@ -249,6 +249,23 @@ describe.each(backends)("outbound webhooks on $name", ({ adminUrl }) => {
     expect(attempts.map((row) => row.attempts)).toEqual([3, 3, 3]);
   });
 
+  it("a message made due with now() (as the logged fix does) is claimed by the very next pass, every time", async () => {
+    const server = shared;
+    receiver.answer = () => 503;
+    await completeOne(server);
+    expect(await outboxOf(server).runOnce()).toMatchObject({ claimed: 1, retrying: 1 });
+    // now() keeps microseconds: a pass in the same millisecond must still find the message due.
+    const store = server.openv.adapters.store;
+    let missed = 0;
+    for (let round = 0; round < 200; round++) {
+      await makeAllDue(server);
+      const claimed = await store.claimOutbox(60_000, 10);
+      if (claimed.length !== 1) missed++;
+      await execute(server, `UPDATE "OutboxMessage" SET "claimedUntil" = NULL`);
+    }
+    expect(missed).toBe(0);
+  });
+
   it("gives up after maxAttempts, logging each failure with the message id and what to do; the logged fix sends it again", async () => {
     const server = shared;
     receiver.answer = () => 503;

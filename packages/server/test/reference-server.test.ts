@@ -10,7 +10,7 @@ import { settingsFromEnv } from "../src/config-env.js";
 import { createReferenceServer } from "../src/reference-server.js";
 import { readEvents, tableCounts } from "./helpers.js";
 import { RunPodStandIn } from "./support/runpod-stand-in.js";
-import { embeddedEnv, root, type SpawnedServer, spawnServer } from "./support/spawn-server.js";
+import { embeddedEnv, ensureBuilt, root, type SpawnedServer, spawnServer } from "./support/spawn-server.js";
 
 const startScript = path.join(root, "scripts/start.mjs");
 
@@ -34,24 +34,27 @@ describe("pnpm start: the reference server with no configuration", () => {
   const base = `http://127.0.0.1:${port}`;
 
   beforeAll(async () => {
+    // A build the sources call for happens here, not inside the server's start timeout.
+    await ensureBuilt();
     dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-start-"));
     const env = embeddedEnv({ PORT: String(port), OPENV_DATA_DIR: dataDir, OPENV_PREVIEW_STEP_MS: "20" });
     server = await spawnServer(startScript, env, port);
-  }, 130_000);
+  }, 15 * 60_000);
 
   afterAll(async () => {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("serves /api/health, prints its URL and names its embedded adapters", () => {
-    // A guard against hangs, not a speed claim (timings on a shared 2-core runner flake); the
-    // figure is printed so a slow start shows up in the CI log.
+  it("serves /api/health, prints its URL and names its embedded adapters", async () => {
+    // No speed claim (a first start may build the packages, minutes on a busy machine; spawnServer's
+    // timeout is the hang guard): the figure is printed so a slow start shows up in the CI log.
     process.stdout.write(`reference server: first start to /api/health in ${server.startedIn} ms\n`);
-    expect(server.startedIn).toBeLessThan(60_000);
-    expect(server.output).toContain(`OpenV is running at ${base}`);
-    expect(server.output).toMatch(/"provider":"local preview/);
-    expect(server.output).toMatch(/"auth":"development header/);
+    expect((await fetch(`${base}/api/health`)).status).toBe(200);
+    // Lines printed at start may reach this process after /api/health answered.
+    await server.waitForOutput(`OpenV is running at ${base}`);
+    await server.waitForOutput(/"provider":"local preview/);
+    await server.waitForOutput(/"auth":"development header/);
   });
 
   it("takes a scripted session (terms, generate, poll) to a completed, downloadable video", async () => {
@@ -73,7 +76,8 @@ describe("pnpm start: the reference server with no configuration", () => {
     const file = await fetch(video.url as string);
     expect(file.headers.get("content-type")).toBe("video/mp4");
     expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(1000);
-    expect(server.output).toMatch(/video processing → completed/);
+    // Logged right after the commit a poll may already have read.
+    await server.waitForOutput(/video processing → completed/);
   });
 });
 
@@ -86,6 +90,7 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
   const base = `http://127.0.0.1:${port}`;
 
   beforeAll(async () => {
+    await ensureBuilt();
     standIn = await new RunPodStandIn({ apiKey: "rp_env_key", endpointId: "env-endpoint" }).start();
     key = await generateKeyPair("RS256", { extractable: true });
     dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-start-env-"));
@@ -101,7 +106,7 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
       OPENV_OUTPUT_ALLOWED_HOSTS: standIn.host,
     });
     server = await spawnServer(startScript, env, port);
-  }, 130_000);
+  }, 15 * 60_000);
 
   afterAll(async () => {
     await server.stop();
@@ -109,10 +114,11 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("says at start which adapters it runs with", () => {
-    expect(server.output).toContain(`"provider":"RunPod endpoint env-endpoint at ${standIn.baseUrl}"`);
-    expect(server.output).toMatch(/"auth":"Clerk \(networkless/);
-    expect(server.output).toMatch(/PUBLIC_URL is not/);
+  it("says at start which adapters it runs with", async () => {
+    // Lines printed at start may reach this process after /api/health answered.
+    await server.waitForOutput(`"provider":"RunPod endpoint env-endpoint at ${standIn.baseUrl}"`);
+    await server.waitForOutput(/"auth":"Clerk \(networkless/);
+    await server.waitForOutput(/PUBLIC_URL is not/);
   });
 
   it("a Clerk session takes a prompt through RunPod to a completed video", async () => {

@@ -59,3 +59,30 @@ export function isOpenVError(value: unknown): value is OpenVError {
 
 export const notFound = (what = "video") =>
   new OpenVError({ code: "not_found", message: `No such ${what} for this user.` });
+
+/**
+ * A generate request that failed after its video was stored (`stored`), or while the answer to
+ * its COMMIT was lost (`maybe`: it may have been stored). Its answer must say so and name the
+ * video, never "nothing was changed"; the bindings make it the contract's error (http/errors.ts).
+ */
+export class UnansweredVideoError extends Error {
+  /** The video the request stored, or would have. */
+  readonly videoId: string;
+  /** Whether the video is known to be stored, or may be. */
+  readonly stored: "stored" | "maybe";
+  /** Whether the request carried an Idempotency-Key (a retry with it answers with the video). */
+  readonly keyed: boolean;
+
+  constructor(options: { videoId: string; stored: "stored" | "maybe"; keyed: boolean; cause: unknown }) {
+    super(
+      `a generate request failed after video ${options.videoId} was ${options.stored === "stored" ? "" : "possibly "}stored`,
+      {
+        cause: options.cause,
+      },
+    );
+    this.name = "UnansweredVideoError";
+    this.videoId = options.videoId;
+    this.stored = options.stored;
+    this.keyed = options.keyed;
+  }
+}

@@ -31,7 +31,7 @@ import {
   withModelLimitIssues,
 } from "./catalog.js";
 import type { LifecycleConfig } from "./config.js";
-import { notFound, OpenVError } from "./errors.js";
+import { isOpenVError, notFound, OpenVError, UnansweredVideoError } from "./errors.js";
 import { classifyFailure, type JobFailure, readCompletion, readProgress } from "./failure.js";
 import { checkUploadImage } from "./media.js";
 import { attemptOutputKey, attemptOutputKeys, isAttemptOutputKey } from "./output-keys.js";
@@ -126,6 +126,29 @@ export interface SubmitVideoResult {
 /** A request still "running" after this long died with its process; its key may be replayed. */
 const staleIdempotencyMs = 2 * 60 * 1000;
 
+/** A repeated Idempotency-Key's video, and the answer stored for it (null: answer the video as it is now). */
+interface KeyReplay {
+  videoId: string | null;
+  stored: SubmitVideoResult | null;
+}
+
+/** How often a key whose request ended unrecorded (the database was away) is written again. */
+const settleRetryMs = 2_000;
+
+/**
+ * What becomes of an Idempotency-Key whose request ended: `end` (its video exists; replays answer
+ * with it as it is now) or `delete` (the provider refused it: the key is free again).
+ */
+interface KeySettlement {
+  userId: string;
+  key: string;
+  /** The video the request stored; a record naming another video is left alone. */
+  videoId: string;
+  action: "end" | "delete";
+  /** When the request ended (ms). */
+  since: number;
+}
+
 export function newVideoId(): string {
   return `vid_${randomBytes(12).toString("base64url")}`;
 }
@@ -178,6 +201,9 @@ export class VideoLifecycle {
   readonly #accounts: AccountStatus;
   /** A delivered change as presented, shared by the subscribers it fans out to (see `subscribe`). */
   readonly #presentedChanges = new WeakMap<VideoChangeEvent, Promise<VideoChangeEvent>>();
+  /** Keys whose request ended but whose record could not be written yet (see `#settleKey`), by user and key. */
+  readonly #unsettledKeys = new Map<string, KeySettlement>();
+  #settleTimer: NodeJS.Timeout | null = null;
 
   constructor(deps: LifecycleDependencies) {
     this.#deps = deps;
@@ -204,7 +230,9 @@ export class VideoLifecycle {
    * request gets the first one's answer.
    *
    * @throws `OpenVError` `terms_required`, `too_many_active_jobs`, `quota_exceeded`, `idempotency_conflict`,
-   * `idempotency_in_progress`, or `provider_unavailable` when the provider refused the job (nothing is charged).
+   * `idempotency_in_progress`, `not_found` for a key whose video was deleted, or `provider_unavailable`
+   * when the provider refused the job (nothing is charged); `UnansweredVideoError` when the request
+   * failed once its video was (or may have been) stored: its key then answers with that video.
    */
   async submitVideo(request: SubmitVideoRequest): Promise<SubmitVideoResult> {
     const { store } = this.#deps;
@@ -212,7 +240,9 @@ export class VideoLifecycle {
     const { model, settings } = this.#models.resolve(request.request);
     const image = request.request.image === undefined ? null : await this.#findImage(userId, request.request.image);
     const enhancedPrompt = request.request.enhancePrompt ? await this.#enhance(settings.prompt, model, image) : null;
-    const admitted = await store.transaction(async (tx) => {
+    // Set once the transaction's work is done: from then on its COMMIT may land even if we never hear so.
+    const written: { video?: VideoRecord } = {};
+    const admitting = store.transaction(async (tx) => {
       await tx.lockUser(userId);
       if (idempotency) {
         const replay = await this.#checkIdempotency(tx, userId, idempotency.key, idempotency.fingerprint);
@@ -242,15 +272,35 @@ export class VideoLifecycle {
           expiresAt: new Date(now.getTime() + this.config.idempotencyTtlMs),
         });
       }
+      written.video = video;
       return { video };
     });
-    if ("replay" in admitted) return this.#presentAnswer(admitted.replay);
+    const admitted = await admitting.catch(async (error: unknown) => {
+      // The answer to COMMIT was lost: the video may exist, charged. Say so, and let the key find it.
+      if (!written.video) throw error;
+      throw await this.#unanswered(error, written.video, userId, idempotency, "maybe");
+    });
+    if ("replay" in admitted) return this.#replay(userId, admitted.replay);
+    try {
+      return await this.#submitAdmitted(admitted.video, idempotency);
+    } catch (error) {
+      if (isOpenVError(error)) throw error;
+      throw await this.#unanswered(error, admitted.video, userId, idempotency, "stored");
+    }
+  }
 
-    this.#logTransition(admitted.video, null, "queued");
-    await this.#publish(admitted.video);
-    const submitted = await this.#submitToProvider(admitted.video, { initial: true });
+  /** Hands a stored video to the provider and answers the request (see `submitVideo`). */
+  async #submitAdmitted(
+    video: VideoRecord,
+    idempotency: SubmitVideoRequest["idempotency"],
+  ): Promise<SubmitVideoResult> {
+    const { store, logger } = this.#deps;
+    const { userId } = video;
+    this.#logTransition(video, null, "queued");
+    await this.#publish(video);
+    const submitted = await this.#submitToProvider(video, { initial: true });
     if (submitted.status === "failed" && submitted.errorCode === "provider_unavailable") {
-      if (idempotency) await store.transaction((tx) => tx.deleteIdempotency(userId, idempotency.key));
+      if (idempotency) await this.#settleKey(this.#settlement(userId, idempotency.key, video.id, "delete"));
       throw new OpenVError({
         code: "provider_unavailable",
         message: `The video provider did not accept the job (${submitted.errorMessage}); nothing was charged. Try again in a moment.`,
@@ -258,20 +308,87 @@ export class VideoLifecycle {
     }
     const body: GenerateResponse = { video: toVideo(submitted), usage: await this.usage(userId) };
     if (idempotency) {
-      await store.transaction(async (tx) => {
-        const record = await tx.findIdempotency(userId, idempotency.key);
-        if (record) await tx.upsertIdempotency({ ...record, state: "done", responseStatus: 202, responseBody: body });
-      });
+      try {
+        await store.transaction(async (tx) => {
+          const record = await tx.findIdempotency(userId, idempotency.key);
+          if (record) await tx.upsertIdempotency({ ...record, state: "done", responseStatus: 202, responseBody: body });
+        });
+      } catch (error) {
+        // The answer is whole and true: give it. The key replays the video as it is now.
+        logger.warn({ videoId: video.id, err: error }, "could not store the answer of an Idempotency-Key");
+        await this.#settleKey(this.#settlement(userId, idempotency.key, video.id, "end"));
+      }
     }
     return this.#presentAnswer({ status: 202, body, replayed: false });
   }
 
+  /**
+   * The error for a generate request that failed once its video was stored (or may have been):
+   * its key, if any, now answers with that video instead of `idempotency_in_progress`.
+   */
+  async #unanswered(
+    error: unknown,
+    video: VideoRecord,
+    userId: string,
+    idempotency: SubmitVideoRequest["idempotency"],
+    stored: "stored" | "maybe",
+  ): Promise<UnansweredVideoError> {
+    if (idempotency) await this.#settleKey(this.#settlement(userId, idempotency.key, video.id, "end"));
+    return new UnansweredVideoError({ videoId: video.id, stored, keyed: idempotency !== undefined, cause: error });
+  }
+
+  #settlement(userId: string, key: string, videoId: string, action: KeySettlement["action"]): KeySettlement {
+    return { userId, key, videoId, action, since: Date.now() };
+  }
+
+  /**
+   * Records that a key's request ended (see `KeySettlement`). When the database cannot be reached,
+   * this instance remembers it (its own replays honour it at once) and writes it every
+   * `settleRetryMs` until it lands, so other instances stop answering `idempotency_in_progress`
+   * too; after `staleIdempotencyMs` the stale-request rule covers it anyway. Never throws.
+   */
+  async #settleKey(settlement: KeySettlement): Promise<void> {
+    const { userId, key, videoId, action } = settlement;
+    const mapKey = `${userId}\u0000${key}`;
+    try {
+      await this.#deps.store.transaction(async (tx) => {
+        const record = await tx.findIdempotency(userId, key);
+        if (!record || record.videoId !== videoId) return;
+        if (action === "delete") await tx.deleteIdempotency(userId, key);
+        else if (record.state === "running") await tx.upsertIdempotency({ ...record, state: "done" });
+      });
+      if (this.#unsettledKeys.get(mapKey) === settlement) this.#unsettledKeys.delete(mapKey);
+    } catch (error) {
+      if (Date.now() - settlement.since > staleIdempotencyMs) {
+        this.#unsettledKeys.delete(mapKey);
+        return;
+      }
+      this.#deps.logger.warn(
+        { videoId, err: error },
+        "could not record that an Idempotency-Key's request ended; retrying",
+      );
+      this.#unsettledKeys.set(mapKey, settlement);
+      this.#settleTimer ??= setTimeout(() => {
+        this.#settleTimer = null;
+        for (const pending of [...this.#unsettledKeys.values()]) void this.#settleKey(pending);
+      }, settleRetryMs).unref();
+    }
+  }
+
+  /**
+   * What a repeated Idempotency-Key gets, decided under the user's lock: null for a new request (no
+   * record, an expired one, or one whose provider refused it); else the key's video and its stored
+   * answer, if any (`#replay` reads the video once the lock is released).
+   *
+   * @throws `OpenVError` `idempotency_conflict` for another body, `idempotency_in_progress` while
+   * the first request still runs.
+   */
   async #checkIdempotency(
     tx: StoreTransaction,
     userId: string,
     key: string,
     fingerprint: string,
-  ): Promise<SubmitVideoResult | null> {
+  ): Promise<KeyReplay | null> {
     const record = await tx.findIdempotency(userId, key);
     const now = new Date();
     if (!record || record.expiresAt <= now) return null;
@@ -282,10 +399,16 @@ export class VideoLifecycle {
           "This Idempotency-Key was already used with a different request body. Use a new key for a new request.",
       });
     }
+    // This instance knows the request ended, though the database could not be told yet.
+    const unsettled = this.#unsettledKeys.get(`${userId}\u0000${key}`);
+    const settled = unsettled?.videoId === record.videoId ? unsettled?.action : undefined;
+    if (settled === "delete") return null;
     if (record.state === "done" && record.responseStatus !== null) {
-      return { status: record.responseStatus, body: record.responseBody as GenerateResponse, replayed: true };
+      const stored = { status: record.responseStatus, body: record.responseBody as GenerateResponse, replayed: true };
+      return { videoId: record.videoId, stored };
     }
-    const running = now.getTime() - record.createdAt.getTime() < staleIdempotencyMs;
+    const ended = record.state === "done" || settled === "end";
+    const running = !ended && now.getTime() - record.createdAt.getTime() < staleIdempotencyMs;
     if (running || !record.videoId) {
       throw new OpenVError({
         code: "idempotency_in_progress",
@@ -293,10 +416,30 @@ export class VideoLifecycle {
         retryAfterSeconds: 1,
       });
     }
-    // The first request died before answering: answer with the video it created, as it is now.
-    const video = await this.#deps.store.getVideoById(record.videoId);
-    if (!video) return null;
-    return { status: 202, body: { video: toVideo(video), usage: await this.usage(userId) }, replayed: true };
+    // The first request ended (or died) without a stored answer: answer with its video, as it is now.
+    return { videoId: record.videoId, stored: null };
+  }
+
+  /**
+   * The answer to a repeated key: its stored answer, or its video as it is now; a video deleted
+   * since is gone, as `GET /videos/:id` says (404 `not_found`; the key stays spent).
+   */
+  async #replay(userId: string, replay: KeyReplay): Promise<SubmitVideoResult> {
+    const video = replay.videoId ? await this.#deps.store.getVideoById(replay.videoId) : null;
+    if (replay.videoId && (!video || video.deletedAt)) {
+      throw new OpenVError({
+        code: "not_found",
+        message: `The video this Idempotency-Key created (${replay.videoId}) has been deleted. Send a new request with a new key to make another video.`,
+        details: { videoId: replay.videoId },
+      });
+    }
+    if (replay.stored) return this.#presentAnswer(replay.stored);
+    if (!video) throw notFound();
+    return this.#presentAnswer({
+      status: 202,
+      body: { video: toVideo(video), usage: await this.usage(userId) },
+      replayed: true,
+    });
   }
 
   /**

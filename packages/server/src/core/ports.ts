@@ -398,7 +398,11 @@ export interface IdempotencyRecord {
   fingerprint: string;
   /** The video the request created, once it has one; else null. */
   videoId: string | null;
-  /** `running` while the first request is being processed, `done` once its response is stored. */
+  /**
+   * `running` while the first request is being processed, `done` once it has ended: with its
+   * response stored, or without one when it failed after storing its video (a replay then answers
+   * with the video as it is now).
+   */
   state: "running" | "done";
   /** The HTTP status of the stored response, once `done`; else null. */
   responseStatus: number | null;
@@ -527,6 +531,11 @@ export interface Store {
    * Safe across server instances: a row claimed (or being claimed) by one is skipped by the others.
    */
   claimSilentVideos(silentForMs: number, holdForMs: number, limit: number): Promise<VideoRecord[]>;
+  /**
+   * Holds these claimed videos for another `holdForMs` from now (the claimer is still working on
+   * them); a released claim stays released.
+   */
+  renewClaims(videoIds: string[], holdForMs: number): Promise<void>;
   /** Lets the next reconcile pass look at these videos again. */
   releaseClaims(videoIds: string[]): Promise<void>;
   /** Ids of the user's videos that are not deleted. */

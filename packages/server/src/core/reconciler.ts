@@ -18,8 +18,9 @@ export interface ReconcilerOptions {
   /** Status calls in flight at once. Default 4. */
   concurrency: number;
   /**
-   * How long a claimed row stays with the instance that claimed it if that instance dies
-   * mid-pass. Default 2 minutes.
+   * A claim is a lease: it lasts this long, and the instance renews it every third of it while it
+   * still works on the video (a slow status call or file copy keeps its claim). An instance that
+   * dies mid-pass renews nothing, so its videos are free again within this. Default 15 s.
    */
   claimMs: number;
   /** A video without a job is submitted again only after this long (a submission may be in flight). Default 60 s. */
@@ -38,7 +39,7 @@ export const defaultReconcilerOptions: ReconcilerOptions = {
   silentMs: 10_000,
   batchSize: 50,
   concurrency: 4,
-  claimMs: 120_000,
+  claimMs: 15_000,
   joblessGraceMs: 60_000,
   resubmitGiveUpMs: 10 * 60_000,
   sweepEveryMs: 10 * 60_000,
@@ -113,6 +114,14 @@ export class Reconciler {
     const report: ReconcilePassReport = { claimed: videos.length, outcomes: {} };
     if (videos.length === 0) return report;
     const queue = [...videos];
+    // The claims this pass still works on, renewed until each video is done (see `claimMs`).
+    const held = new Set(videos.map((video) => video.id));
+    const renewal = setInterval(() => {
+      this.#store.renewClaims([...held], claimMs).catch((error: unknown) => {
+        this.#logger.warn({ err: error }, "could not renew the reconciler's claims; another instance may take them");
+      });
+    }, claimMs / 3);
+    renewal.unref();
     const worker = async () => {
       for (let video = queue.shift(); video; video = queue.shift()) {
         let outcome: ReconcileOutcome | "error";
@@ -122,12 +131,14 @@ export class Reconciler {
           outcome = "error";
           this.#logger.warn({ videoId: video.id, jobId: video.jobId, err: error }, "could not reconcile a video");
         }
+        held.delete(video.id);
         report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
       }
     };
     try {
       await Promise.all(Array.from({ length: Math.min(concurrency, videos.length) }, worker));
     } finally {
+      clearInterval(renewal);
       await this.#store.releaseClaims(videos.map((video) => video.id));
     }
     const changed = (report.outcomes.updated ?? 0) + (report.outcomes.failed ?? 0) + (report.outcomes.submitted ?? 0);

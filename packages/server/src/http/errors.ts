@@ -1,4 +1,4 @@
-import { isOpenVError, OpenVError } from "../core/errors.js";
+import { isOpenVError, OpenVError, UnansweredVideoError } from "../core/errors.js";
 
 const connectionErrorPattern =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connect ENOENT|timeout exceeded when trying to connect|P1001|P1017|database system is|Client has encountered a connection error|Connection closed/i;
@@ -36,6 +36,7 @@ function describe(error: unknown): string {
  */
 export function toOpenVError(error: unknown): OpenVError {
   if (isOpenVError(error)) return error;
+  if (error instanceof UnansweredVideoError) return unansweredVideo(error);
   if (isDatabaseUnavailable(error) || connectionErrorPattern.test(describe(error))) {
     return new OpenVError({
       code: "service_unavailable",
@@ -47,6 +48,36 @@ export function toOpenVError(error: unknown): OpenVError {
   return new OpenVError({
     code: "internal_error",
     message: "Something went wrong on the server; it has been logged. Retry, and report it if it persists.",
+    cause: error,
+  });
+}
+
+/**
+ * A generate request that failed once its video was stored, or may have been: the answer names the
+ * video and says how to get it without making a second one (503 or 500, as the failure was).
+ */
+function unansweredVideo(error: UnansweredVideoError): OpenVError {
+  const underlying = toOpenVError(error.cause);
+  const unavailable = underlying.code === "service_unavailable";
+  const why = unavailable ? "the database became unreachable" : "of an internal error (it has been logged)";
+  const id = error.videoId;
+  const message =
+    error.stored === "stored"
+      ? `Your video ${id} was stored and its cost charged, but the request could not finish because ${why}. ${
+          error.keyed
+            ? "Retry with the same Idempotency-Key to get its answer"
+            : "Do not send the request again (that would make a second video)"
+        }; GET /videos/${id} shows it, and the server hands it to the provider on its own.`
+      : `The request broke off while your video was being stored because ${why}: it may have been stored (as ${id}) and charged, or not at all. ${
+          error.keyed
+            ? "Retry with the same Idempotency-Key: you get that video if it was stored, or a new one if not, charged once either way."
+            : `GET /videos/${id} tells (404: it was not stored) before you send the request again.`
+        }`;
+  return new OpenVError({
+    code: unavailable ? "service_unavailable" : "internal_error",
+    message,
+    details: { videoId: id },
+    ...(unavailable && { retryAfterSeconds: 2 }),
     cause: error,
   });
 }

@@ -30,6 +30,11 @@ function toRecord(row: VideoRow): VideoRecord {
  */
 const nowSql = "date_trunc('milliseconds', clock_timestamp())";
 const clockSql = Prisma.raw(nowSql);
+/**
+ * The clock to compare against (is it due, has a claim lapsed): not truncated, so a time written
+ * with `now()` (an operator's fix, a test) counts as reached once it has passed, not up to 1 ms later.
+ */
+const dueClockSql = Prisma.raw("clock_timestamp()");
 
 class PrismaStoreTransaction implements StoreTransaction {
   constructor(private readonly db: TransactionClient) {}
@@ -314,8 +319,8 @@ export class PrismaStore implements Store {
         SELECT "id" FROM "Video"
         WHERE "deletedAt" IS NULL
           AND "status" IN ('queued', 'processing')
-          AND "providerSeenAt" < ${clockSql} - make_interval(secs => ${silentForMs / 1000}::double precision)
-          AND ("claimedUntil" IS NULL OR "claimedUntil" < ${clockSql})
+          AND "providerSeenAt" < ${dueClockSql} - make_interval(secs => ${silentForMs / 1000}::double precision)
+          AND ("claimedUntil" IS NULL OR "claimedUntil" < ${dueClockSql})
         ORDER BY "providerSeenAt"
         LIMIT ${limit}::int
         FOR UPDATE SKIP LOCKED
@@ -329,6 +334,13 @@ export class PrismaStore implements Store {
       orderBy: { providerSeenAt: "asc" },
     });
     return rows.map(toRecord);
+  }
+
+  async renewClaims(videoIds: string[], holdForMs: number): Promise<void> {
+    if (videoIds.length === 0) return;
+    await this.client.$executeRaw`
+      UPDATE "Video" SET "claimedUntil" = ${clockSql} + make_interval(secs => ${holdForMs / 1000}::double precision)
+      WHERE "id" = ANY(${videoIds}::text[]) AND "claimedUntil" IS NOT NULL`;
   }
 
   async releaseClaims(videoIds: string[]): Promise<void> {
@@ -421,8 +433,8 @@ export class PrismaStore implements Store {
       WITH due AS (
         SELECT "id" FROM "OutboxMessage"
         WHERE "deliveredAt" IS NULL AND "failedAt" IS NULL
-          AND "nextAttemptAt" <= ${clockSql}
-          AND ("claimedUntil" IS NULL OR "claimedUntil" < ${clockSql})
+          AND "nextAttemptAt" <= ${dueClockSql}
+          AND ("claimedUntil" IS NULL OR "claimedUntil" < ${dueClockSql})
         ORDER BY "nextAttemptAt", "createdAt"
         LIMIT ${limit}::int
         FOR UPDATE SKIP LOCKED
