@@ -10,7 +10,11 @@ async function createHandler(): Promise<OpenVHandler> {
     import(/* turbopackIgnore: true */ /* webpackIgnore: true */ "@openv/server"),
     import(/* turbopackIgnore: true */ /* webpackIgnore: true */ "@openv/server/fetch"),
   ]);
-  const handler = createOpenVHandler(openvOptionsFromSettings(settingsFromEnv(process.env)));
+  const options = openvOptionsFromSettings(settingsFromEnv(process.env));
+  // Webhook and file URLs use PUBLIC_URL, never a request's Host header. `next dev` on this machine
+  // may go without it; a deployment sets it (the handler refuses to start otherwise).
+  const devOrigin = process.env.NODE_ENV === "development" ? `http://localhost:${process.env.PORT ?? 3000}` : undefined;
+  const handler = createOpenVHandler({ ...options, publicUrl: options.publicUrl ?? devOrigin });
   // Open the database before the first answer, so a bad setting fails here (and is retried).
   await handler.ready();
   return handler;

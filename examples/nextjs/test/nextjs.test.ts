@@ -65,6 +65,8 @@ describe("examples/nextjs: `next start` serving the gallery and the OpenV API in
           NODE_ENV: "production",
           NEXT_TELEMETRY_DISABLED: "1",
           OPENV_DATA_DIR: dataDir,
+          // The fetch handler never takes its origin from a request: it is configured.
+          PUBLIC_URL: `http://127.0.0.1:${port}`,
           OPENV_PREVIEW_STEP_MS: "20",
           CLERK_JWT_KEY: publicKey.export({ type: "spki", format: "pem" }).toString(),
         },

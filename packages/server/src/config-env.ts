@@ -120,6 +120,24 @@ const EnvSchema = z.object({
   ),
   /** The `whsec_…` secret outbound webhooks are signed with (not OPENV_WEBHOOK_SECRET, which signs provider URLs). */
   OPENV_WEBHOOK_SIGNING_SECRET: optionalText,
+  /**
+   * Proxies in front of the server whose X-Forwarded-For entries are trusted for the client's
+   * address: a hop count ("1" behind one load balancer) or comma-separated addresses / CIDR ranges.
+   */
+  TRUST_PROXY: emptyAsUnset(
+    z
+      .string()
+      .trim()
+      .transform((value): number | string[] =>
+        /^\d+$/.test(value)
+          ? Number(value)
+          : value
+              .split(",")
+              .map((entry) => entry.trim())
+              .filter(Boolean),
+      )
+      .optional(),
+  ),
   /** How long a client may take to send a whole request (slow clients are cut with 408). */
   OPENV_REQUEST_TIMEOUT_MS: emptyAsUnset(
     positiveInt("OPENV_REQUEST_TIMEOUT_MS")
@@ -171,6 +189,11 @@ export interface ReferenceServerSettings {
    */
   requestTimeoutMs: number;
   /**
+   * The proxies whose X-Forwarded-For entries name the client (TRUST_PROXY): a hop count or a list
+   * of addresses and CIDR ranges; undefined trusts none (the peer address is the client).
+   */
+  trustProxy: number | string[] | undefined;
+  /**
    * Limits on generate requests (`POST /api/videos`, `POST /api/runpod`), answered 429 with
    * Retry-After: per user (OPENV_RATE_LIMIT_USER_PER_MINUTE, default 60 a minute) and per client
    * IP (OPENV_RATE_LIMIT_IP_PER_MINUTE, default 300 a minute); `false` where the variable is 0.
@@ -219,6 +242,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings
     webRoot: values.OPENV_WEB_ROOT,
     outputAllowedHosts: allowedHostsFromEnv(values.OPENV_OUTPUT_ALLOWED_HOSTS),
     requestTimeoutMs: values.OPENV_REQUEST_TIMEOUT_MS,
+    trustProxy: values.TRUST_PROXY,
     generateRateLimit: {
       perUser: perMinute(values.OPENV_RATE_LIMIT_USER_PER_MINUTE),
       perIp: perMinute(values.OPENV_RATE_LIMIT_IP_PER_MINUTE),

@@ -18,6 +18,8 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
     // request only, so the long-lived event stream is not cut. No idle `connectionTimeout`: an
     // event stream may be silent between pings.
     requestTimeout: timeoutMs,
+    // Which X-Forwarded-For entry is the client (per-IP limits): the rightmost untrusted one.
+    trustProxy: trustProxyOption(settings.trustProxy),
     // Malformed URLs get the contract's error body, not Fastify's.
     frameworkErrors: openvFrameworkErrors,
     http: {
@@ -58,4 +60,12 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
     }));
   }
   return app;
+}
+
+/** Fastify's `trustProxy` from TRUST_PROXY: a hop count, a comma-separated list, or off. */
+function trustProxyOption(
+  trust: number | string[] | undefined,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === undefined) return false;
+  return typeof trust === "number" ? (_address, hop) => hop < trust : trust;
 }

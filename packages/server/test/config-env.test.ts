@@ -124,6 +124,12 @@ describe("reference server settings from the environment", () => {
     ).toEqual({});
   });
 
+  it("TRUST_PROXY: a hop count or a list of proxies; unset trusts none", () => {
+    expect(settingsFromEnv({}).trustProxy).toBeUndefined();
+    expect(settingsFromEnv({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(settingsFromEnv({ TRUST_PROXY: "10.0.0.0/8, loopback" }).trustProxy).toEqual(["10.0.0.0/8", "loopback"]);
+  });
+
   it("request timeout and generate rate limits: defaults, overrides, 0 turns a limit off", () => {
     expect(settingsFromEnv({})).toMatchObject({
       requestTimeoutMs: 30_000,
