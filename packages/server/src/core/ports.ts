@@ -73,6 +73,11 @@ export interface Storage {
    * expires. Absent for storage whose stored URLs are public and permanent (they are used as stored).
    */
   signedUrl?(key: string): Promise<string>;
+  /**
+   * Keys of stored files last written before `olderThan`, at most `limit` of them (the orphan
+   * sweep deletes those no record points at). Absent for storage that cannot list (not swept).
+   */
+  listKeys?(options: { olderThan: Date; limit: number }): Promise<string[]>;
 }
 
 /** The input image of an image-to-video job, as the provider adapter may need it. */
@@ -548,6 +553,10 @@ export interface Store {
   reactivateUser(userId: string): Promise<void>;
   /** When the user was deleted, or null for an active (or unknown) user. */
   userDeletedAt(userId: string): Promise<Date | null>;
+  /** The videos (deleted ones included) with these ids. */
+  videosByIds(ids: string[]): Promise<VideoRecord[]>;
+  /** Which of these storage keys an upload record points at. */
+  existingUploadKeys(keys: string[]): Promise<string[]>;
   /** Deletes every upload record of the user and returns them (their files are the caller's to delete). */
   deleteUploadsOfUser(userId: string): Promise<UploadRecord[]>;
   /** Whether a webhook delivery from `source` with this id was already recorded. */

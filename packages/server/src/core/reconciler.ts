@@ -1,5 +1,6 @@
+import { sweepOrphanFiles } from "./file-sweep.js";
 import type { ReconcileOutcome, VideoLifecycle } from "./lifecycle.js";
-import type { Logger, Store } from "./ports.js";
+import type { Logger, Storage, Store } from "./ports.js";
 
 /**
  * Timing of the reconciler. The defaults keep every check far inside RunPod's windows: webhooks
@@ -31,6 +32,11 @@ export interface ReconcilerOptions {
   sweepEveryMs: number;
   /** Webhook delivery ids are kept this long to recognise replays. Default 30 days. */
   deliveryRetentionMs: number;
+  /**
+   * Stored files no record points at (see core/file-sweep.ts) are deleted by the periodic sweep
+   * once they are this old, so a file being written is never taken. Default 1 hour.
+   */
+  orphanFileAgeMs: number;
 }
 
 /** The default timing, as documented on each `ReconcilerOptions` field. */
@@ -44,6 +50,7 @@ export const defaultReconcilerOptions: ReconcilerOptions = {
   resubmitGiveUpMs: 10 * 60_000,
   sweepEveryMs: 10 * 60_000,
   deliveryRetentionMs: 30 * 24 * 60 * 60_000,
+  orphanFileAgeMs: 60 * 60_000,
 };
 
 /** What one reconcile pass did. */
@@ -64,15 +71,24 @@ export class Reconciler {
   readonly options: ReconcilerOptions;
   readonly #lifecycle: VideoLifecycle;
   readonly #store: Store;
+  readonly #storage: Storage | null;
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
   #stopped = true;
   #lastSweep = 0;
 
-  constructor(deps: { lifecycle: VideoLifecycle; store: Store; logger: Logger; options?: Partial<ReconcilerOptions> }) {
+  constructor(deps: {
+    lifecycle: VideoLifecycle;
+    store: Store;
+    /** Where files are stored, for the orphan-file sweep (skipped without it). */
+    storage?: Storage;
+    logger: Logger;
+    options?: Partial<ReconcilerOptions>;
+  }) {
     this.#lifecycle = deps.lifecycle;
     this.#store = deps.store;
+    this.#storage = deps.storage ?? null;
     this.#logger = deps.logger;
     this.options = { ...defaultReconcilerOptions, ...deps.options };
   }
@@ -157,5 +173,21 @@ export class Reconciler {
     if (idempotency + deliveries > 0) {
       this.#logger.info({ idempotency, deliveries }, "swept expired idempotency records and webhook deliveries");
     }
+    await this.sweepFiles(new Date(now - this.options.orphanFileAgeMs));
+  }
+
+  /**
+   * Deletes stored files last written before `olderThan` that no record points at (a deleted or
+   * unknown video's, a superseded attempt's, an upload whose record is gone). Runs with the periodic
+   * sweep; returns the keys deleted.
+   */
+  async sweepFiles(olderThan: Date): Promise<string[]> {
+    if (!this.#storage) return [];
+    return sweepOrphanFiles({ storage: this.#storage, store: this.#store, logger: this.#logger, olderThan }).catch(
+      (error: unknown) => {
+        this.#logger.warn({ err: error }, "could not sweep orphaned files; the next sweep tries again");
+        return [];
+      },
+    );
   }
 }

@@ -304,6 +304,7 @@ export class OpenVService {
     const reconciler = new Reconciler({
       lifecycle,
       store: adapters.store,
+      storage: adapters.storage,
       logger: host.logger,
       ...(options.reconciler && { options: options.reconciler }),
     });

@@ -71,3 +71,40 @@ describe.each(bindings)("attack: an earlier attempt's MP4 outlives its video (%s
     expect((await fetch(file.url)).status).toBe(404);
   });
 });
+
+/** Item 11: storage never keeps what the records do not point at. */
+describe("the reconciler sweeps files no record points at", () => {
+  let server: TestServer;
+  let provider: ScriptedProvider;
+  beforeAll(async () => {
+    provider = new ScriptedProvider();
+    server = await startTestServer({ provider, config: { maxActiveJobs: 10 } });
+    await accepted(server);
+  });
+  afterAll(() => server.close());
+
+  it("deletes orphaned outputs and uploads, keeps every file a record points at, and files of other names", async () => {
+    const storage = server.openv.adapters.storage;
+    const put = (key: string) => storage.putBytes(key, new Uint8Array([1, 2, 3]), "video/mp4");
+    const { video } = (await (await server.api("/videos", { method: "POST", json: generateBody })).json()) as {
+      video: Video;
+    };
+    const kept = [
+      await put(`${video.id}-0.mp4`), // the running attempt may be writing it
+      await put("notes.txt"), // not a name this server gives: never touched
+    ];
+    const orphans = [
+      await put("vid_AAAAAAAAAAAAAAAA-0.mp4"), // a video that does not exist
+      await put(`${video.id}-0-abc123.mp4`.replace("-0-", "-7-")), // an attempt the video never had
+      await put("upl_gone.png"), // an upload whose record is gone
+    ];
+    const deleted = await server.openv.reconciler.sweepFiles(new Date(Date.now() + 1000));
+    expect(deleted.sort()).toEqual(orphans.map((file) => file.key).sort());
+    for (const file of orphans) expect((await fetch(file.url)).status).toBe(404);
+    for (const file of kept) expect((await fetch(file.url)).status).toBe(200);
+    // Nothing younger than the age limit is taken.
+    const fresh = await put("vid_BBBBBBBBBBBBBBBB-0.mp4");
+    expect(await server.openv.reconciler.sweepFiles(new Date(Date.now() - 60_000))).toEqual([]);
+    expect((await fetch(fresh.url)).status).toBe(200);
+  });
+});

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CopyRequest, Storage, StoredFile } from "../../core/ports.js";
 import { type CopyFromUrlOptions, downloadOptionsFor, downloadToTempFile } from "./download.js";
@@ -45,6 +45,17 @@ export function createLocalStorage({ directory, baseUrl, copy = {} }: LocalStora
     },
     async readBytes(key: string): Promise<Uint8Array> {
       return new Uint8Array(await readFile(pathOf(key)));
+    },
+    async listKeys({ olderThan, limit }: { olderThan: Date; limit: number }): Promise<string[]> {
+      const names = await readdir(directory).catch(() => [] as string[]);
+      const keys: string[] = [];
+      for (const name of names) {
+        if (keys.length >= limit) break;
+        if (!isLocalFileKey(name)) continue;
+        const info = await stat(path.join(directory, name)).catch(() => null);
+        if (info?.isFile() && info.mtime < olderThan) keys.push(name);
+      }
+      return keys;
     },
     async deleteFiles(keys: string[]): Promise<void> {
       await Promise.all(keys.map((key) => rm(pathOf(key), { force: true })));

@@ -375,6 +375,17 @@ export class PrismaStore implements Store {
     return row?.deletedAt ?? null;
   }
 
+  async videosByIds(ids: string[]): Promise<VideoRecord[]> {
+    if (ids.length === 0) return [];
+    return (await this.client.video.findMany({ where: { id: { in: ids } } })).map(toRecord);
+  }
+
+  async existingUploadKeys(keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.client.upload.findMany({ where: { key: { in: keys } }, select: { key: true } });
+    return rows.map((row) => row.key);
+  }
+
   async deleteUploadsOfUser(userId: string): Promise<UploadRecord[]> {
     return this.client.$queryRaw<UploadRecord[]>`DELETE FROM "Upload" WHERE "userId" = ${userId} RETURNING *`;
   }
