@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "zod/mini";
 
 /** Every error code of the contract with its HTTP status (shared/API.md, "Conventions"). */
 export const errorStatusByCode = {
@@ -58,7 +58,7 @@ export const ErrorBodySchema = z.object({
     /** What went wrong and what to do next, for people. */
     message: z.string(),
     /** Facts about the error, per code (see {@link errorStatusByCode}). */
-    details: z.record(z.string(), z.unknown()).optional(),
+    details: z.optional(z.record(z.string(), z.unknown())),
   }),
 });
 /** The body of every error answer. */
@@ -75,6 +75,9 @@ export const ValidationIssueSchema = z.object({
 });
 /** One field problem of a `validation_failed` error. */
 export type ValidationIssue = z.infer<typeof ValidationIssueSchema>;
+
+/** The `details.issues` list of a `validation_failed` error. */
+export const ValidationIssuesSchema = z.array(ValidationIssueSchema);
 
 /** The `details` of a `quota_exceeded` error. */
 export const QuotaExceededDetailsSchema = z.object({
@@ -93,9 +96,9 @@ export type QuotaExceededDetails = z.infer<typeof QuotaExceededDetailsSchema>;
 /** `details` of an `insufficient_credits` error. */
 export const InsufficientCreditsDetailsSchema = z.object({
   /** The user's balance. */
-  balance: z.number().int(),
+  balance: z.int(),
   /** What the video costs (the model's price). */
-  price: z.number().int(),
+  price: z.int(),
   /** The model asked for. */
   model: z.string(),
 });

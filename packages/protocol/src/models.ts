@@ -1,36 +1,36 @@
-import { z } from "zod";
+import { z } from "zod/mini";
 import { mochiLimits } from "./limits.js";
 
 /** A range of whole numbers with a default. */
 const IntRangeSchema = z.object({
   /** Smallest value. */
-  min: z.number().int(),
+  min: z.int(),
   /** Largest value. */
-  max: z.number().int(),
+  max: z.int(),
   /** The value when the request names none. */
-  default: z.number().int(),
+  default: z.int(),
 });
 
 /** What a model accepts: the server checks every request against its model's limits. */
 export const ModelLimitsSchema = z.object({
   /** The longest prompt (and negative prompt), in characters. */
-  promptMaxLength: z.number().int(),
+  promptMaxLength: z.int(),
   /** Frame counts: `min`–`max`, where `(frames − 1)` is a multiple of `step`. */
-  frames: IntRangeSchema.extend({
+  frames: z.extend(IntRangeSchema, {
     /** `(frames − 1)` must be a multiple of it (1: any count). */
-    step: z.number().int().min(1),
+    step: z.int().check(z.gte(1)),
   }),
   /** Frames per second of the output: `frames / fps` is the video's length. */
-  fps: z.number().int(),
+  fps: z.int(),
   /** Width in pixels: a multiple of `multipleOf` in `min`–`max`. */
-  width: IntRangeSchema.extend({
+  width: z.extend(IntRangeSchema, {
     /** Each side is a multiple of it. */
-    multipleOf: z.number().int().min(1),
+    multipleOf: z.int().check(z.gte(1)),
   }),
   /** Height in pixels: a multiple of `multipleOf` in `min`–`max`. */
-  height: IntRangeSchema.extend({
+  height: z.extend(IntRangeSchema, {
     /** Each side is a multiple of it. */
-    multipleOf: z.number().int().min(1),
+    multipleOf: z.int().check(z.gte(1)),
   }),
   /** Denoising steps. */
   steps: IntRangeSchema,
@@ -62,7 +62,7 @@ export const ModelSchema = z.object({
   /** What one video costs under the credits policy, set by the server (clients never send a price). */
   cost: z.object({
     /** Credits charged per video, refunded if it fails. */
-    credits: z.number().int().min(0),
+    credits: z.int().check(z.gte(0)),
   }),
 });
 /** One model of the catalog (see {@link ModelSchema}). */

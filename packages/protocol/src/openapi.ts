@@ -1,37 +1,33 @@
 import { z } from "zod";
 import {
   AcceptTermsRequestSchema,
-  AcceptTermsResponseSchema,
   CreditsQuerySchema,
-  CreditsResponseSchema,
   DeleteVideosRequestSchema,
-  DeleteVideosResponseSchema,
   EventsQuerySchema,
-  GenerateResponseSchema,
   GrantCreditsRequestSchema,
-  GrantCreditsResponseSchema,
-  HealthResponseSchema,
   IdempotencyKeySchema,
   ListVideosQuerySchema,
-  ListVideosResponseSchema,
   RunPodWebhookQuerySchema,
+} from "./api.js";
+import { ErrorBodySchema, type ErrorCode, errorStatusByCode } from "./errors.js";
+import { GenerateRequestSchema, RunPodGenerateRequestSchema } from "./generate.js";
+import { ListModelsResponseSchema } from "./models.js";
+import {
+  AcceptTermsResponseSchema,
+  CreditsResponseSchema,
+  DeleteVideosResponseSchema,
+  GenerateResponseSchema,
+  GrantCreditsResponseSchema,
+  HealthResponseSchema,
+  ListVideosResponseSchema,
   TermsStatusSchema,
   UploadResponseSchema,
   UsageSchema,
   VideoResponseSchema,
   WebhookReceivedSchema,
-} from "./api.js";
-import { ErrorBodySchema, type ErrorCode, errorStatusByCode } from "./errors.js";
-import { ListModelsResponseSchema } from "./models.js";
+} from "./responses.js";
 import { RunPodJobSchema } from "./runpod.js";
-import {
-  GenerateRequestSchema,
-  RunPodGenerateRequestSchema,
-  TombstoneSchema,
-  VideoOrTombstoneSchema,
-  VideoSchema,
-  VideoStatusSchema,
-} from "./video.js";
+import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */
 export type OpenApiObject = { [key: string]: unknown };
@@ -94,7 +90,7 @@ const requestComponents = {
   AcceptTermsRequest: AcceptTermsRequestSchema,
   GrantCreditsRequest: GrantCreditsRequestSchema,
   RunPodJob: RunPodJobSchema,
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, z.core.$ZodType>;
 
 const responseComponents = {
   VideoStatus: VideoStatusSchema,
@@ -115,7 +111,7 @@ const responseComponents = {
   UploadResponse: UploadResponseSchema,
   WebhookReceived: WebhookReceivedSchema,
   ErrorBody: ErrorBodySchema,
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, z.core.$ZodType>;
 
 type ComponentName = keyof typeof requestComponents | keyof typeof responseComponents;
 
@@ -127,7 +123,10 @@ function dropSafeIntegerBounds(ctx: { jsonSchema: { minimum?: number; maximum?: 
   if (ctx.jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete ctx.jsonSchema.maximum;
 }
 
-function convertComponents(schemas: Record<string, z.ZodType>, io: "input" | "output"): Record<string, OpenApiObject> {
+function convertComponents(
+  schemas: Record<string, z.core.$ZodType>,
+  io: "input" | "output",
+): Record<string, OpenApiObject> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
   const converted = z.toJSONSchema(registry, {

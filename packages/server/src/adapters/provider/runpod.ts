@@ -1,4 +1,4 @@
-import { type RunPodJob, RunPodJobSchema } from "@openv/protocol";
+import { type RunPodJob, RunPodJobSchema } from "@openv/protocol/worker";
 import { FetchError, ofetch } from "ofetch";
 import type { Provider, ProviderSubmission } from "../../core/ports.js";
 
