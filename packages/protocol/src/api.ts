@@ -99,3 +99,19 @@ export const GrantCreditsRequestSchema = z.strictObject({
 });
 /** Body of `POST /api/admin/credits` (see {@link GrantCreditsRequestSchema}). */
 export type GrantCreditsRequest = z.infer<typeof GrantCreditsRequestSchema>;
+
+/** Answer of `GET /api/health`. */
+export const HealthResponseSchema = z.object({
+  /** Always `"ok"`. */
+  status: z.literal("ok"),
+});
+
+/** Answer of the webhook routes: `applied` is false for a duplicate or stale delivery. */
+export const WebhookReceivedSchema = z.object({
+  /** Always true. */
+  received: z.literal(true),
+  /** Whether the delivery changed anything (false for a duplicate or a stale update). */
+  applied: z.boolean(),
+});
+/** Answer of the webhook routes. */
+export type WebhookReceived = z.infer<typeof WebhookReceivedSchema>;

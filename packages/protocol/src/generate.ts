@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { mochiLimits } from "./limits.js";
-import { type ModelLimits, mochiModelLimits } from "./models.js";
+import { mochiLimits, mochiModelLimits } from "./limits.js";
+import type { ModelLimits } from "./models.js";
 
 const dimension = (axis: "width" | "height") =>
   z

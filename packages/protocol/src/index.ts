@@ -6,6 +6,7 @@ export type {
   GrantCreditsRequest,
   ListVideosQuery,
   RunPodWebhookQuery,
+  WebhookReceived,
 } from "./api.js";
 export {
   AcceptTermsRequestSchema,
@@ -13,22 +14,22 @@ export {
   DeleteVideosRequestSchema,
   EventsQuerySchema,
   GrantCreditsRequestSchema,
+  HealthResponseSchema,
   IdempotencyKeySchema,
   ListVideosQuerySchema,
   RunPodWebhookQuerySchema,
+  WebhookReceivedSchema,
 } from "./api.js";
+export type { ErrorCode } from "./error-codes.js";
+export { ErrorCodeSchema, errorCodes, errorStatusByCode } from "./error-codes.js";
 export type {
   ErrorBody,
-  ErrorCode,
   InsufficientCreditsDetails,
   QuotaExceededDetails,
   ValidationIssue,
 } from "./errors.js";
 export {
   ErrorBodySchema,
-  ErrorCodeSchema,
-  errorCodes,
-  errorStatusByCode,
   InsufficientCreditsDetailsSchema,
   QuotaExceededDetailsSchema,
   ValidationIssueSchema,
@@ -45,9 +46,9 @@ export {
   SeedSchema,
   settingsFromRequest,
 } from "./generate.js";
-export { durationSeconds, framesForSeconds, mochiLimits } from "./limits.js";
+export { durationSeconds, framesForSeconds, mochiLimits, mochiModelLimits } from "./limits.js";
 export type { ListModelsResponse, Model, ModelLimits } from "./models.js";
-export { ListModelsResponseSchema, ModelLimitsSchema, ModelSchema, mochiModelLimits } from "./models.js";
+export { ListModelsResponseSchema, ModelLimitsSchema, ModelSchema } from "./models.js";
 export type { OpenApiDocument, OpenApiDocumentOptions, OpenApiObject } from "./openapi.js";
 export { openApiDocument } from "./openapi.js";
 export type {
@@ -64,7 +65,6 @@ export type {
   UploadResponse,
   Usage,
   VideoResponse,
-  WebhookReceived,
 } from "./responses.js";
 export {
   AcceptTermsResponseSchema,
@@ -73,7 +73,6 @@ export {
   DeleteVideosResponseSchema,
   GenerateResponseSchema,
   GrantCreditsResponseSchema,
-  HealthResponseSchema,
   ListLiveVideosResponseSchema,
   ListVideosResponseSchema,
   TermsStatusSchema,
@@ -82,7 +81,6 @@ export {
   UsageSchema,
   VideoEventDataSchema,
   VideoResponseSchema,
-  WebhookReceivedSchema,
 } from "./responses.js";
 export type { Tombstone, Video, VideoOrTombstone, VideoStatus } from "./video.js";
 export {

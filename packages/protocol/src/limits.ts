@@ -1,3 +1,4 @@
+import type { ModelLimits } from "./models.js";
 /** Mochi 1's accepted ranges and defaults (shared/API.md, "POST /api/videos"). */
 export const mochiLimits = {
   /** The longest prompt (and negative prompt), in characters. */
@@ -69,3 +70,14 @@ export function framesForSeconds(seconds: number, fps: number = mochiLimits.fps)
   const steps = Math.round((seconds * fps - 1) / step);
   return Math.min(max, Math.max(min, steps * step + 1));
 }
+
+/** Mochi 1's limits (shared/API.md), as a catalog entry states them. */
+export const mochiModelLimits: ModelLimits = {
+  promptMaxLength: mochiLimits.promptMaxLength,
+  frames: { ...mochiLimits.frames },
+  fps: mochiLimits.fps,
+  width: { ...mochiLimits.dimension, default: mochiLimits.width.default },
+  height: { ...mochiLimits.dimension, default: mochiLimits.height.default },
+  steps: { ...mochiLimits.steps },
+  cfg: { ...mochiLimits.cfg },
+};

@@ -1,5 +1,4 @@
-import { z } from "zod/mini";
-import { mochiLimits } from "./limits.js";
+import * as z from "zod/mini";
 
 /** A range of whole numbers with a default. */
 const IntRangeSchema = z.object({
@@ -16,19 +15,22 @@ export const ModelLimitsSchema = z.object({
   /** The longest prompt (and negative prompt), in characters. */
   promptMaxLength: z.int(),
   /** Frame counts: `min`–`max`, where `(frames − 1)` is a multiple of `step`. */
-  frames: z.extend(IntRangeSchema, {
+  frames: z.object({
+    ...IntRangeSchema.shape,
     /** `(frames − 1)` must be a multiple of it (1: any count). */
     step: z.int().check(z.gte(1)),
   }),
   /** Frames per second of the output: `frames / fps` is the video's length. */
   fps: z.int(),
   /** Width in pixels: a multiple of `multipleOf` in `min`–`max`. */
-  width: z.extend(IntRangeSchema, {
+  width: z.object({
+    ...IntRangeSchema.shape,
     /** Each side is a multiple of it. */
     multipleOf: z.int().check(z.gte(1)),
   }),
   /** Height in pixels: a multiple of `multipleOf` in `min`–`max`. */
-  height: z.extend(IntRangeSchema, {
+  height: z.object({
+    ...IntRangeSchema.shape,
     /** Each side is a multiple of it. */
     multipleOf: z.int().check(z.gte(1)),
   }),
@@ -75,14 +77,3 @@ export const ListModelsResponseSchema = z.object({
 });
 /** Answer of `GET /api/models`. */
 export type ListModelsResponse = z.infer<typeof ListModelsResponseSchema>;
-
-/** Mochi 1's limits (shared/API.md), as a catalog entry states them. */
-export const mochiModelLimits: ModelLimits = {
-  promptMaxLength: mochiLimits.promptMaxLength,
-  frames: { ...mochiLimits.frames },
-  fps: mochiLimits.fps,
-  width: { ...mochiLimits.dimension, default: mochiLimits.width.default },
-  height: { ...mochiLimits.dimension, default: mochiLimits.height.default },
-  steps: { ...mochiLimits.steps },
-  cfg: { ...mochiLimits.cfg },
-};

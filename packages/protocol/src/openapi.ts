@@ -5,11 +5,14 @@ import {
   DeleteVideosRequestSchema,
   EventsQuerySchema,
   GrantCreditsRequestSchema,
+  HealthResponseSchema,
   IdempotencyKeySchema,
   ListVideosQuerySchema,
   RunPodWebhookQuerySchema,
+  WebhookReceivedSchema,
 } from "./api.js";
-import { ErrorBodySchema, type ErrorCode, errorStatusByCode } from "./errors.js";
+import { type ErrorCode, errorStatusByCode } from "./error-codes.js";
+import { ErrorBodySchema } from "./errors.js";
 import { GenerateRequestSchema, RunPodGenerateRequestSchema } from "./generate.js";
 import { ListModelsResponseSchema } from "./models.js";
 import {
@@ -18,15 +21,14 @@ import {
   DeleteVideosResponseSchema,
   GenerateResponseSchema,
   GrantCreditsResponseSchema,
-  HealthResponseSchema,
   ListVideosResponseSchema,
   TermsStatusSchema,
   UploadResponseSchema,
   UsageSchema,
   VideoResponseSchema,
-  WebhookReceivedSchema,
 } from "./responses.js";
 import { RunPodJobSchema } from "./runpod.js";
+import { timestampSchemas } from "./timestamp.js";
 import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */
@@ -118,9 +120,14 @@ type ComponentName = keyof typeof requestComponents | keyof typeof responseCompo
 const ref = (name: ComponentName) => ({ $ref: `#/components/schemas/${name}` });
 
 /** zod writes ±2^53−1 bounds on every integer; they say nothing to a reader. */
-function dropSafeIntegerBounds(ctx: { jsonSchema: { minimum?: number; maximum?: number } }): void {
+function dropSafeIntegerBounds(ctx: {
+  zodSchema: object;
+  jsonSchema: { minimum?: number; maximum?: number; format?: string };
+}): void {
   if (ctx.jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete ctx.jsonSchema.minimum;
   if (ctx.jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete ctx.jsonSchema.maximum;
+  // Response timestamps are plain strings in the schemas (see timestamp.ts); say what they hold.
+  if (timestampSchemas.has(ctx.zodSchema)) ctx.jsonSchema.format = "date-time";
 }
 
 function convertComponents(

@@ -1,4 +1,5 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
+import { timestamp } from "./timestamp.js";
 import { VideoOrTombstoneSchema, VideoSchema } from "./video.js";
 
 /** Answer of `GET /api/videos`. Tombstones appear only with `updatedSince`. */
@@ -14,7 +15,10 @@ export const ListVideosResponseSchema = z.object({
 export type ListVideosResponse = z.infer<typeof ListVideosResponseSchema>;
 
 /** A page of `GET /videos` without `updatedSince`: live videos only, never a tombstone. */
-export const ListLiveVideosResponseSchema = z.extend(ListVideosResponseSchema, { videos: z.array(VideoSchema) });
+export const ListLiveVideosResponseSchema = z.object({
+  ...ListVideosResponseSchema.shape,
+  videos: z.array(VideoSchema),
+});
 /** A page of `GET /videos` without `updatedSince` (see {@link ListLiveVideosResponseSchema}). */
 export type ListLiveVideosResponse = z.infer<typeof ListLiveVideosResponseSchema>;
 
@@ -53,9 +57,9 @@ export const UsageSchema = z.object({
     }),
   ),
   /** Start of the period (ISO-8601). */
-  periodStart: z.iso.datetime(),
+  periodStart: timestamp(),
   /** End of the period, exclusive (ISO-8601). */
-  periodEnd: z.iso.datetime(),
+  periodEnd: timestamp(),
 });
 /** Answer of `GET /api/usage` (see {@link UsageSchema}). */
 export type Usage = z.infer<typeof UsageSchema>;
@@ -77,7 +81,7 @@ export const TermsStatusSchema = z.object({
   /** The current terms version. */
   version: z.string(),
   /** When the user accepted it (ISO-8601), or null. */
-  acceptedAt: z.nullable(z.iso.datetime()),
+  acceptedAt: z.nullable(timestamp()),
 });
 /** Answer of `GET /api/terms/check`. */
 export type TermsStatus = z.infer<typeof TermsStatusSchema>;
@@ -89,29 +93,13 @@ export const AcceptTermsResponseSchema = z.object({
   /** The version accepted. */
   version: z.string(),
   /** When it was first accepted (ISO-8601). */
-  acceptedAt: z.iso.datetime(),
+  acceptedAt: timestamp(),
 });
 /** Answer of `POST /api/terms/accept`. */
 export type AcceptTermsResponse = z.infer<typeof AcceptTermsResponseSchema>;
 
-/** Answer of `GET /api/health`. */
-export const HealthResponseSchema = z.object({
-  /** Always `"ok"`. */
-  status: z.literal("ok"),
-});
-
 /** The `data` of an `event: video` message: the changed video or its tombstone. */
 export const VideoEventDataSchema = VideoOrTombstoneSchema;
-
-/** Answer of the webhook routes: `applied` is false for a duplicate or stale delivery. */
-export const WebhookReceivedSchema = z.object({
-  /** Always true. */
-  received: z.literal(true),
-  /** Whether the delivery changed anything (false for a duplicate or a stale update). */
-  applied: z.boolean(),
-});
-/** Answer of the webhook routes. */
-export type WebhookReceived = z.infer<typeof WebhookReceivedSchema>;
 
 /** One line of a user's credits ledger. */
 export const CreditEntrySchema = z.object({
@@ -126,7 +114,7 @@ export const CreditEntrySchema = z.object({
   /** The video that caused it, if any. */
   videoId: z.nullable(z.string()),
   /** When (ISO-8601). */
-  createdAt: z.iso.datetime(),
+  createdAt: timestamp(),
 });
 /** One line of a user's credits ledger (see {@link CreditEntrySchema}). */
 export type CreditEntry = z.infer<typeof CreditEntrySchema>;
@@ -166,7 +154,7 @@ export const UploadSchema = z.object({
   /** Height in pixels. */
   height: z.int(),
   /** When it was uploaded (ISO-8601). */
-  createdAt: z.iso.datetime(),
+  createdAt: timestamp(),
 });
 /** An uploaded input image (see {@link UploadSchema}). */
 export type Upload = z.infer<typeof UploadSchema>;

@@ -1,4 +1,5 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
+import { timestamp } from "./timestamp.js";
 
 /** A video's status: `queued → processing → completed | failed`, only ever forward. */
 export const VideoStatusSchema = z.enum(["queued", "processing", "completed", "failed"]);
@@ -66,9 +67,9 @@ export const VideoSchema = z.object({
   /** Credits charged for it under the credits policy (refunded if it fails); null under the seconds policy. */
   creditCost: z.nullable(z.int()),
   /** When it was requested (ISO-8601). */
-  createdAt: z.iso.datetime(),
+  createdAt: timestamp(),
   /** When it last changed (ISO-8601). */
-  updatedAt: z.iso.datetime(),
+  updatedAt: timestamp(),
 });
 /** A requested video and where it stands (see {@link VideoSchema}). */
 export type Video = z.infer<typeof VideoSchema>;
@@ -80,7 +81,7 @@ export const TombstoneSchema = z.object({
   /** Always true. */
   deleted: z.literal(true),
   /** When it was deleted (ISO-8601). */
-  updatedAt: z.iso.datetime(),
+  updatedAt: timestamp(),
 });
 /** A deleted video (see {@link TombstoneSchema}). */
 export type Tombstone = z.infer<typeof TombstoneSchema>;
