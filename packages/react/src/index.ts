@@ -1,13 +1,13 @@
 "use client";
 
-export { formatSeconds } from "./_internal/format.js";
 export type {
   CreditsState,
   ModelsState,
   TermsState,
   UsageState,
   VideosState,
-} from "./_internal/openv-store.js";
+} from "@openv/sdk/store";
+export { formatSeconds } from "./_internal/format.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
 export { GenerateForm } from "./components/generate-form.js";
 export type { TermsGateProps } from "./components/terms-gate.js";

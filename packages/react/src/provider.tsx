@@ -1,6 +1,6 @@
 import { type ClientOptions, createClient, type OpenVClient, type WatchOptions } from "@openv/sdk";
+import { OpenVStore } from "@openv/sdk/store";
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useRef } from "react";
-import { OpenVStore } from "./_internal/openv-store.js";
 
 interface ProviderCommonProps {
   /** The components that use the OpenV hooks. */

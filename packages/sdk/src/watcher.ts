@@ -97,7 +97,7 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
-/** What a watcher needs from its client. Not public API. */
+/** @internal What a watcher needs from its client. Not public API. */
 export interface WatcherHost {
   list(query: { updatedSince?: number; cursor?: string }, signal: AbortSignal): Promise<ListVideosResponse>;
   get(id: string, signal: AbortSignal): Promise<Video>;

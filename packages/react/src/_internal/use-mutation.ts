@@ -1,6 +1,6 @@
 import type { OpenVClientError } from "@openv/sdk";
+import { toClientError } from "@openv/sdk/store";
 import { useCallback, useRef, useState } from "react";
-import { toClientError } from "./openv-store.js";
 
 export interface MutationState<TResult> {
   pending: boolean;

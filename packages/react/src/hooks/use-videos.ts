@@ -1,7 +1,7 @@
 import type { Video } from "@openv/protocol";
 import type { OpenVClientError } from "@openv/sdk";
+import type { VideosState } from "@openv/sdk/store";
 import { useSyncExternalStore } from "react";
-import type { VideosState } from "../_internal/openv-store.js";
 import { useOpenVStore } from "../provider.js";
 
 /**

@@ -13,7 +13,7 @@ import {
   type VideoWatcher,
   type WatchOptions,
   type WatchStatus,
-} from "@openv/sdk";
+} from "../index.js";
 import { ValueStore } from "./value-store.js";
 
 /** What `useVideos()` returns: the watcher's live view plus its latest error. */
@@ -112,6 +112,7 @@ export class OpenVStore {
   readonly uploads = new ValueStore<ReadonlyMap<string, Upload>>(new Map());
   readonly #watchOptions: WatchOptions;
   #watcher: VideoWatcher | null = null;
+  #unsubscribeWatcher: () => void = () => {};
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #usageRequests = 0;
   #termsRequests = 0;
@@ -156,29 +157,34 @@ export class OpenVStore {
       }
       this.videos.set(Object.freeze({ videos, status, ready, error }));
     };
-    watcher.on("change", publish);
-    watcher.on("error", (reported) => {
-      error = reported;
-      publish();
-    });
-    watcher.on("status", (status) => {
-      if (healthy.includes(status)) error = null;
-    });
-    watcher.on("video", (video, previous) => {
-      error = null;
-      // Completion and failure (a refund) change the seconds used.
-      const settled = video.status === "completed" || video.status === "failed";
-      if (settled && previous && previous.status !== video.status) {
+    const unsubscribes = [
+      watcher.subscribe(publish),
+      watcher.on("error", (reported) => {
+        error = reported;
+        publish();
+      }),
+      watcher.on("status", (status) => {
+        if (healthy.includes(status)) error = null;
+      }),
+      watcher.on("video", (video, previous) => {
+        error = null;
+        // Completion and failure (a refund) change the seconds used.
+        const settled = video.status === "completed" || video.status === "failed";
+        if (settled && previous && previous.status !== video.status) {
+          void this.refreshUsage();
+          // A failed video's credits are refunded; a completed one's stay charged.
+          if (video.status === "failed") this.#refreshCreditsIfShown();
+        }
+      }),
+      watcher.on("deleted", () => {
+        error = null;
         void this.refreshUsage();
-        // A failed video's credits are refunded; a completed one's stay charged.
-        if (video.status === "failed") this.#refreshCreditsIfShown();
-      }
-    });
-    watcher.on("deleted", () => {
-      error = null;
-      void this.refreshUsage();
-      this.#refreshCreditsIfShown();
-    });
+        this.#refreshCreditsIfShown();
+      }),
+    ];
+    this.#unsubscribeWatcher = () => {
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    };
     publish();
   }
 
@@ -186,7 +192,7 @@ export class OpenVStore {
     const watcher = this.#watcher;
     if (!watcher || this.videos.size > 0) return;
     this.#watcher = null;
-    watcher.removeAllListeners();
+    this.#unsubscribeWatcher();
     watcher.close();
   }
 
