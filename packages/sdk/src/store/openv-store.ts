@@ -1,5 +1,6 @@
 import type { CreditsResponse, GenerateRequest, Model, TermsStatus, Upload, Usage, Video } from "@openv/protocol";
 import {
+  type DeleteTarget,
   type GenerateOptions,
   type GenerateResult,
   InsufficientCreditsError,
@@ -7,6 +8,7 @@ import {
   type OpenVClient,
   OpenVClientError,
   QuotaExceededError,
+  type RequestOptions,
   TermsRequiredError,
   type UploadImageInput,
   type UploadImageOptions,
@@ -348,7 +350,7 @@ export class OpenVStore {
   /** `client.uploadImage()`, remembering the upload so the video made from it can show it. */
   uploadImage = async (data: UploadImageInput, options?: UploadImageOptions): Promise<Upload> => {
     try {
-      const upload = await this.client.uploadImage(data, options);
+      const upload = await this.client.uploads.create(data, options);
       this.uploads.set(new Map([...this.uploads.get(), [upload.id, upload]]));
       return upload;
     } catch (error) {
@@ -357,9 +359,9 @@ export class OpenVStore {
   };
 
   /** `client.delete()`, then fresh usage (deleting an unfinished video refunds it). */
-  deleteVideos = async (ids: string | readonly string[]): Promise<string[]> => {
+  deleteVideos = async (target: DeleteTarget, options?: RequestOptions): Promise<string[]> => {
     try {
-      return await this.client.delete(ids);
+      return await this.client.videos.delete(target, options);
     } catch (error) {
       throw toClientError(error);
     } finally {
