@@ -3,11 +3,13 @@
 export type {
   CreditsState,
   ModelsState,
+  OpenVInitialState,
   TermsState,
   UsageState,
   VideosState,
 } from "@openv/sdk/store";
 export { formatSeconds } from "./_internal/format.js";
+export type { MutationOptions, MutationResult, MutationStatus } from "./_internal/use-mutation.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
 export { GenerateForm } from "./components/generate-form.js";
 export type { TermsGateProps } from "./components/terms-gate.js";
@@ -20,7 +22,7 @@ export type { UseCreditsResult } from "./hooks/use-credits.js";
 export { useCredits } from "./hooks/use-credits.js";
 export type { UseDeleteVideosResult } from "./hooks/use-delete-videos.js";
 export { useDeleteVideos } from "./hooks/use-delete-videos.js";
-export type { UseGenerateResult } from "./hooks/use-generate.js";
+export type { UseGenerateOptions, UseGenerateResult } from "./hooks/use-generate.js";
 export { useGenerate } from "./hooks/use-generate.js";
 export type { UseModelsResult } from "./hooks/use-models.js";
 export { useModels } from "./hooks/use-models.js";
@@ -30,7 +32,12 @@ export type { UseUploadImageResult } from "./hooks/use-upload-image.js";
 export { useUploadImage } from "./hooks/use-upload-image.js";
 export type { UseUsageResult } from "./hooks/use-usage.js";
 export { useUsage } from "./hooks/use-usage.js";
-export type { VideoState } from "./hooks/use-videos.js";
-export { useVideo, useVideos } from "./hooks/use-videos.js";
-export type { OpenVProviderClientProps, OpenVProviderOptionsProps, OpenVProviderProps } from "./provider.js";
-export { OpenVProvider, useOpenVClient } from "./provider.js";
+export type { UseVideosOptions, VideoState } from "./hooks/use-videos.js";
+export { useSuspenseVideos, useVideo, useVideos } from "./hooks/use-videos.js";
+export type {
+  OpenVHydrateProps,
+  OpenVProviderClientProps,
+  OpenVProviderOptionsProps,
+  OpenVProviderProps,
+} from "./provider.js";
+export { OpenVHydrate, OpenVProvider, useOpenVClient } from "./provider.js";

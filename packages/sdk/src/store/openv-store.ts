@@ -99,6 +99,21 @@ export function toClientError(error: unknown): OpenVClientError {
 const healthy: readonly WatchStatus[] = ["live", "polling", "idle"];
 
 /**
+ * What a server fetched for the first render (`fetchInitialState` of `@openv/react/server`): plain
+ * JSON, so it crosses from a server component to a client one. Each part left out loads as usual.
+ */
+export interface OpenVInitialState {
+  /** The first page of the user's videos, newest first. */
+  videos?: readonly Video[] | undefined;
+  /** The current period's usage. */
+  usage?: Usage | undefined;
+  /** The terms status. */
+  terms?: TermsStatus | undefined;
+  /** The model catalog. */
+  models?: readonly Model[] | undefined;
+}
+
+/**
  * The state one `<OpenVProvider>` shares with its hooks: the client, one watcher (opened when the
  * first component subscribes, closed shortly after the last one leaves, so nothing runs during
  * server rendering), and the usage and terms answers, refreshed when something changes them.
@@ -126,6 +141,26 @@ export class OpenVStore {
     this.#watchOptions = watchOptions;
   }
 
+  /**
+   * Seeds what a server fetched, so the first render (on the server and the hydrating client
+   * alike) shows data, not a spinner. A part this store already has is left as it is; the seeded
+   * videos stay on screen until the watcher's own first list replaces them.
+   */
+  seed(state: OpenVInitialState): void {
+    if (state.videos && !this.videos.get().ready) {
+      this.videos.set(Object.freeze({ ...this.videos.get(), videos: Object.freeze([...state.videos]), ready: true }));
+    }
+    if (state.usage && this.usage.get().usage === null) {
+      this.usage.set(Object.freeze({ usage: state.usage, loading: false, error: null }));
+    }
+    if (state.terms && this.terms.get().terms === null) {
+      this.terms.set(Object.freeze({ terms: state.terms, loading: false, accepting: false, error: null }));
+    }
+    if (state.models && this.models.get().models === null) {
+      this.models.set(Object.freeze({ models: Object.freeze([...state.models]), loading: false, error: null }));
+    }
+  }
+
   // ── Videos ───────────────────────────────────────────────────────────────────────────────────
 
   subscribeVideos = (listener: () => void): (() => void) => {
@@ -147,8 +182,13 @@ export class OpenVStore {
     let error: OpenVClientError | null = null;
     const publish = () => {
       if (this.#watcher !== watcher) return;
-      const { videos, status, ready } = watcher.getSnapshot();
+      const snapshot = watcher.getSnapshot();
       const current = this.videos.get();
+      // Seeded videos stay until the watcher's first list has loaded.
+      const seeded = !snapshot.ready && current.ready;
+      const videos = seeded ? current.videos : snapshot.videos;
+      const ready = seeded || snapshot.ready;
+      const { status } = snapshot;
       if (
         current.videos === videos &&
         current.status === status &&
