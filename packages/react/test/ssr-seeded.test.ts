@@ -85,12 +85,18 @@ describe("SSR seeding", () => {
   });
 });
 
+function Titles() {
+  const { videos, ready } = useSuspenseVideos();
+  return createElement("p", null, `${ready}: ${videos.map((v) => v.prompt).join(", ")}`);
+}
+
+function Count({ enabled }: { enabled: boolean }) {
+  const { videos, ready } = useVideos({ enabled, initialData: enabled ? undefined : library.slice(0, 1) });
+  return createElement("p", null, `${ready} ${videos.length}`);
+}
+
 describe("hook options and Suspense", () => {
   it("useSuspenseVideos shows the Suspense fallback until the list loads, then the videos", async () => {
-    function Titles() {
-      const { videos, ready } = useSuspenseVideos();
-      return createElement("p", null, `${ready}: ${videos.map((v) => v.prompt).join(", ")}`);
-    }
     render(
       createElement(
         OpenVProvider,
@@ -104,10 +110,6 @@ describe("hook options and Suspense", () => {
 
   it("useVideos({enabled: false}) opens no watcher; initialData shows until the list loads", async () => {
     const requests: string[] = [];
-    function Count({ enabled }: { enabled: boolean }) {
-      const { videos, ready } = useVideos({ enabled, initialData: enabled ? undefined : library.slice(0, 1) });
-      return createElement("p", null, `${ready} ${videos.length}`);
-    }
     render(createElement(OpenVProvider, { client: stubClient(requests) }, createElement(Count, { enabled: false })));
     expect(screen.getByText("true 1")).toBeTruthy();
     await act(async () => {

@@ -15,6 +15,7 @@ import { useGenerate } from "../hooks/use-generate.js";
 import { useModels } from "../hooks/use-models.js";
 import { useUploadImage } from "../hooks/use-upload-image.js";
 import { useUsage } from "../hooks/use-usage.js";
+import { checkQuota } from "./quota.js";
 
 /** Props of {@link GenerateForm}. */
 export interface GenerateFormProps {
@@ -116,10 +117,7 @@ export function GenerateForm({
 
   const credits = usage?.credits ?? null;
   const price = model?.cost.credits ?? null;
-  const tooFewCredits = credits !== null && price !== null && credits.balance < price;
-  // A hair of tolerance: the server compares the same numbers in floating point.
-  const remainingSeconds = credits === null ? (usage?.remainingSeconds ?? null) : null;
-  const overQuota = remainingSeconds !== null && requestedSeconds > remainingSeconds + 1e-9;
+  const { tooFewCredits, overQuota, remainingSeconds } = checkQuota(usage, price, requestedSeconds);
 
   const imageTooLarge = imageFile !== null && imageFile.size > maxImageBytes;
   const imageNeeded = imageMode !== "none";
