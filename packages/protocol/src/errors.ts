@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { integer } from "./formats.js";
 
 /** The body of every error answer: `{error: {code, message, details?}}`. */
 export const ErrorBodySchema = z.object({
@@ -47,9 +48,9 @@ export type QuotaExceededDetails = z.infer<typeof QuotaExceededDetailsSchema>;
 /** `details` of an `insufficient_credits` error. */
 export const InsufficientCreditsDetailsSchema = z.object({
   /** The user's balance. */
-  balance: z.int(),
+  balance: integer(),
   /** What the video costs (the model's price). */
-  price: z.int(),
+  price: integer(),
   /** The model asked for. */
   model: z.string(),
 });

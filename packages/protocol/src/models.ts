@@ -1,38 +1,39 @@
 import * as z from "zod/mini";
+import { integer } from "./formats.js";
 
 /** A range of whole numbers with a default. */
 const IntRangeSchema = z.object({
   /** Smallest value. */
-  min: z.int(),
+  min: integer(),
   /** Largest value. */
-  max: z.int(),
+  max: integer(),
   /** The value when the request names none. */
-  default: z.int(),
+  default: integer(),
 });
 
 /** What a model accepts: the server checks every request against its model's limits. */
 export const ModelLimitsSchema = z.object({
   /** The longest prompt (and negative prompt), in characters. */
-  promptMaxLength: z.int(),
+  promptMaxLength: integer(),
   /** Frame counts: `min`–`max`, where `(frames − 1)` is a multiple of `step`. */
   frames: z.object({
     ...IntRangeSchema.shape,
     /** `(frames − 1)` must be a multiple of it (1: any count). */
-    step: z.int().check(z.gte(1)),
+    step: integer(1),
   }),
   /** Frames per second of the output: `frames / fps` is the video's length. */
-  fps: z.int(),
+  fps: integer(),
   /** Width in pixels: a multiple of `multipleOf` in `min`–`max`. */
   width: z.object({
     ...IntRangeSchema.shape,
     /** Each side is a multiple of it. */
-    multipleOf: z.int().check(z.gte(1)),
+    multipleOf: integer(1),
   }),
   /** Height in pixels: a multiple of `multipleOf` in `min`–`max`. */
   height: z.object({
     ...IntRangeSchema.shape,
     /** Each side is a multiple of it. */
-    multipleOf: z.int().check(z.gte(1)),
+    multipleOf: integer(1),
   }),
   /** Denoising steps. */
   steps: IntRangeSchema,
@@ -64,7 +65,7 @@ export const ModelSchema = z.object({
   /** What one video costs under the credits policy, set by the server (clients never send a price). */
   cost: z.object({
     /** Credits charged per video, refunded if it fails. */
-    credits: z.int().check(z.gte(0)),
+    credits: integer(0),
   }),
 });
 /** One model of the catalog (see {@link ModelSchema}). */

@@ -13,6 +13,7 @@ import {
 } from "./api.js";
 import { type ErrorCode, errorStatusByCode } from "./error-codes.js";
 import { ErrorBodySchema } from "./errors.js";
+import { integerSchemas, timestampSchemas } from "./formats.js";
 import { GenerateRequestSchema, RunPodGenerateRequestSchema } from "./generate.js";
 import { ListModelsResponseSchema } from "./models.js";
 import {
@@ -28,7 +29,6 @@ import {
   VideoResponseSchema,
 } from "./responses.js";
 import { RunPodJobSchema } from "./runpod.js";
-import { timestampSchemas } from "./timestamp.js";
 import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */
@@ -122,12 +122,14 @@ const ref = (name: ComponentName) => ({ $ref: `#/components/schemas/${name}` });
 /** zod writes ±2^53−1 bounds on every integer; they say nothing to a reader. */
 function dropSafeIntegerBounds(ctx: {
   zodSchema: object;
-  jsonSchema: { minimum?: number; maximum?: number; format?: string };
+  jsonSchema: { type?: string | string[]; minimum?: number; maximum?: number; format?: string };
 }): void {
   if (ctx.jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete ctx.jsonSchema.minimum;
   if (ctx.jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete ctx.jsonSchema.maximum;
-  // Response timestamps are plain strings in the schemas (see timestamp.ts); say what they hold.
+  // Response timestamps and integers are plain strings and numbers in the schemas (see
+  // formats.ts); say what they hold.
   if (timestampSchemas.has(ctx.zodSchema)) ctx.jsonSchema.format = "date-time";
+  if (integerSchemas.has(ctx.zodSchema)) ctx.jsonSchema.type = "integer";
 }
 
 function convertComponents(

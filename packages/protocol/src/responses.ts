@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { timestamp } from "./timestamp.js";
+import { integer, timestamp } from "./formats.js";
 import { VideoOrTombstoneSchema, VideoSchema } from "./video.js";
 
 /** Answer of `GET /api/videos`. Tombstones appear only with `updatedSince`. */
@@ -7,7 +7,7 @@ export const ListVideosResponseSchema = z.object({
   /** The page: videos, and with `updatedSince` also tombstones. */
   videos: z.array(VideoOrTombstoneSchema),
   /** The server's clock (Unix ms): pass it back as `updatedSince` to miss no change. */
-  serverTime: z.int(),
+  serverTime: integer(),
   /** The cursor of the next page, or null on the last one. */
   nextCursor: z.nullable(z.string()),
 });
@@ -53,7 +53,7 @@ export const UsageSchema = z.object({
   credits: z.nullable(
     z.object({
       /** Credits left. */
-      balance: z.int(),
+      balance: integer(),
     }),
   ),
   /** Start of the period (ISO-8601). */
@@ -106,9 +106,9 @@ export const CreditEntrySchema = z.object({
   /** Opaque id. */
   id: z.string(),
   /** The change: negative for a charge, positive for a refund or a grant. */
-  delta: z.int(),
+  delta: integer(),
   /** The balance right after it. */
-  balanceAfter: z.int(),
+  balanceAfter: integer(),
   /** Why: `generation`, `refund`, `grant`, or the reason an admin gave. */
   reason: z.string(),
   /** The video that caused it, if any. */
@@ -122,7 +122,7 @@ export type CreditEntry = z.infer<typeof CreditEntrySchema>;
 /** Answer of `GET /api/credits`: the balance and the newest ledger entries. */
 export const CreditsResponseSchema = z.object({
   /** Credits left. */
-  balance: z.int(),
+  balance: integer(),
   /** The newest entries first (up to `limit`, default 50). */
   entries: z.array(CreditEntrySchema),
 });
@@ -132,7 +132,7 @@ export type CreditsResponse = z.infer<typeof CreditsResponseSchema>;
 /** Answer of `POST /api/admin/credits`. */
 export const GrantCreditsResponseSchema = z.object({
   /** The user's balance afterwards. */
-  balance: z.int(),
+  balance: integer(),
   /** The ledger entry made. */
   entry: CreditEntrySchema,
 });
@@ -148,11 +148,11 @@ export const UploadSchema = z.object({
   /** `image/png`, `image/jpeg` or `image/webp`, read from the file's content. */
   contentType: z.string(),
   /** Size in bytes. */
-  bytes: z.int(),
+  bytes: integer(),
   /** Width in pixels. */
-  width: z.int(),
+  width: integer(),
   /** Height in pixels. */
-  height: z.int(),
+  height: integer(),
   /** When it was uploaded (ISO-8601). */
   createdAt: timestamp(),
 });

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { timestamp } from "./timestamp.js";
+import { integer, timestamp } from "./formats.js";
 
 /** A video's status: `queued → processing → completed | failed`, only ever forward. */
 export const VideoStatusSchema = z.enum(["queued", "processing", "completed", "failed"]);
@@ -41,31 +41,31 @@ export const VideoSchema = z.object({
   /** The playable MP4 once completed; else null. */
   url: z.nullable(z.string()),
   /** Frames rendered. */
-  frames: z.int(),
+  frames: integer(),
   /** Frames per second (30 for Mochi). */
-  fps: z.int(),
+  fps: integer(),
   /** `frames / fps`: the seconds the quota charges. */
   durationSeconds: z.number(),
   /** Width in pixels. */
-  width: z.int(),
+  width: integer(),
   /** Height in pixels. */
-  height: z.int(),
+  height: integer(),
   /** The seed asked for, or null for a random one. */
-  seed: z.nullable(z.int()),
+  seed: z.nullable(integer()),
   /** Denoising steps. */
-  steps: z.int(),
+  steps: integer(),
   /** Classifier-free guidance scale. */
   cfg: z.number(),
   /** Why it failed, when `status` is `failed`; else null. */
   error: z.nullable(VideoErrorSchema),
   /** How many times it was resubmitted after a retryable failure. */
-  retryCount: z.int(),
+  retryCount: integer(),
   /** The prompt actually rendered when prompt enhancement rewrote `prompt` (kept as typed); else null. */
   enhancedPrompt: z.nullable(z.string()),
   /** The input image (an upload id, see `POST /api/uploads`) of an image-to-video request; else null. */
   imageId: z.nullable(z.string()),
   /** Credits charged for it under the credits policy (refunded if it fails); null under the seconds policy. */
-  creditCost: z.nullable(z.int()),
+  creditCost: z.nullable(integer()),
   /** When it was requested (ISO-8601). */
   createdAt: timestamp(),
   /** When it last changed (ISO-8601). */

@@ -14,7 +14,8 @@ export interface UseDeleteVideosResult extends MutationResult<DeleteVariables, s
   pending: boolean;
 }
 
-type DeleteVariables = [target: DeleteTarget, options?: RequestOptions];
+/** The arguments of `useDeleteVideos`'s calls: those of `client.videos.delete`. */
+export type DeleteVariables = [target: DeleteTarget, options?: RequestOptions];
 
 /**
  * Deletes videos (`client.videos.delete`: ids, or `{ids, jobIds}`) everywhere: the gallery, every

@@ -2,7 +2,8 @@ import type { GenerateResult } from "@openv/sdk";
 import { legacyCall, type MutationOptions, type MutationResult, useMutation } from "../_internal/use-mutation.js";
 import { useOpenVStore } from "../provider.js";
 
-type GenerateVariables = Parameters<ReturnType<typeof useOpenVStore>["generate"]>;
+/** The arguments of `useGenerate`'s calls: those of `client.videos.create`. */
+export type GenerateVariables = Parameters<ReturnType<typeof useOpenVStore>["generate"]>;
 
 /** What {@link useGenerate} returns: the mutation shape, plus the pre-1.0 names. */
 export interface UseGenerateResult extends MutationResult<GenerateVariables, GenerateResult> {

@@ -4,7 +4,8 @@ import { useSyncExternalStore } from "react";
 import { legacyCall, type MutationOptions, type MutationResult, useMutation } from "../_internal/use-mutation.js";
 import { useOpenVStore } from "../provider.js";
 
-type UploadVariables = [data: UploadInput, options?: UploadOptions];
+/** The arguments of `useUploadImage`'s calls: those of `client.uploads.create`. */
+export type UploadVariables = [data: UploadInput, options?: UploadOptions];
 
 /** What {@link useUploadImage} returns: the mutation shape, plus the pre-1.0 names. */
 export interface UseUploadImageResult extends MutationResult<UploadVariables, Upload> {
