@@ -1,9 +1,9 @@
-import type { GenerateResult } from "@openv/sdk";
+import type { CreateVideoInput, GenerateResult, RequestOptions } from "@openv/sdk";
 import { legacyCall, type MutationOptions, type MutationResult, useMutation } from "../_internal/use-mutation.js";
 import { useOpenVStore } from "../provider.js";
 
 /** The arguments of `useGenerate`'s calls: those of `client.videos.create`. */
-export type GenerateVariables = Parameters<ReturnType<typeof useOpenVStore>["generate"]>;
+export type GenerateVariables = [input: CreateVideoInput, options?: RequestOptions];
 
 /** What {@link useGenerate} returns: the mutation shape, plus the pre-1.0 names. */
 export interface UseGenerateResult extends MutationResult<GenerateVariables, GenerateResult> {

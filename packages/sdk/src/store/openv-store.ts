@@ -1,5 +1,6 @@
-import type { CreditsResponse, GenerateRequest, Model, TermsStatus, Upload, Usage, Video } from "@openv/protocol";
+import type { CreditsResponse, Model, TermsStatus, Upload, Usage, Video } from "@openv/protocol";
 import {
+  type CreateVideoInput,
   type DeleteTarget,
   type GenerateOptions,
   type GenerateResult,
@@ -368,7 +369,7 @@ export class OpenVStore {
   // ── Mutations ────────────────────────────────────────────────────────────────────────────────
 
   /** `client.generate()`, keeping usage and terms in step with the answer. Rejects with an SDK error. */
-  generate = async (input: GenerateRequest, options?: GenerateOptions): Promise<GenerateResult> => {
+  generate = async (input: CreateVideoInput, options?: GenerateOptions): Promise<GenerateResult> => {
     try {
       const result = await this.client.generate(input, options);
       this.#setUsage(result.usage);
