@@ -15,7 +15,7 @@ import { useGenerate } from "../hooks/use-generate.js";
 import { useModels } from "../hooks/use-models.js";
 import { useUploadImage } from "../hooks/use-upload-image.js";
 import { useUsage } from "../hooks/use-usage.js";
-import { ImageField, imageTypes, ModelPicker } from "./form-fields.js";
+import { ImageField, ModelPicker } from "./form-fields.js";
 import { checkQuota } from "./quota.js";
 
 /** Props of {@link GenerateForm}. */
