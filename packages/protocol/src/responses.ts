@@ -17,6 +17,7 @@ export type ListVideosResponse = z.infer<typeof ListVideosResponseSchema>;
 /** A page of `GET /videos` without `updatedSince`: live videos only, never a tombstone. */
 export const ListLiveVideosResponseSchema = z.object({
   ...ListVideosResponseSchema.shape,
+  /** The page's videos, newest first. */
   videos: z.array(VideoSchema),
 });
 /** A page of `GET /videos` without `updatedSince` (see {@link ListLiveVideosResponseSchema}). */

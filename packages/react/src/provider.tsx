@@ -119,6 +119,7 @@ export function useOpenVClient(): OpenVClient {
 export interface OpenVHydrateProps {
   /** What `fetchInitialState` (from `@openv/react/server`) returned. */
   state: OpenVInitialState;
+  /** The part of the tree that reads the seeded data. */
   children?: ReactNode;
 }
 

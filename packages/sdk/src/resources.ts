@@ -76,6 +76,7 @@ export interface VideosResource {
    * ```
    */
   list(options?: ListOptions & { updatedSince?: undefined }): PagePromise<Video>;
+  /** With `updatedSince` (ms): every change after it, oldest first, tombstones included. */
   list(options: ListOptions & { updatedSince: number }): PagePromise<VideoOrTombstone>;
   /**
    * Deletes videos by id (or `{ids, jobIds}`), any number (sent 100 at a time). Resolves with the

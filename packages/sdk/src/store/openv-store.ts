@@ -120,11 +120,17 @@ export interface OpenVInitialState {
  * server rendering), and the usage and terms answers, refreshed when something changes them.
  */
 export class OpenVStore {
+  /** The client every call goes through. */
   readonly client: OpenVClient;
+  /** The shared watcher's view: videos, status, readiness, latest error. */
   readonly videos = new ValueStore<VideosState>(initialVideos);
+  /** The current period's usage. */
   readonly usage = new ValueStore<UsageState>(initialUsage);
+  /** The terms status, and whether an acceptance is in flight. */
   readonly terms = new ValueStore<TermsState>(initialTerms);
+  /** The model catalog. */
   readonly models = new ValueStore<ModelsState>(initialModels);
+  /** The credit balance and ledger. */
   readonly credits = new ValueStore<CreditsState>(initialCredits);
   /** The images uploaded through this provider, by id: where a video's `imageId` can be seen. */
   readonly uploads = new ValueStore<ReadonlyMap<string, Upload>>(new Map());
@@ -164,6 +170,7 @@ export class OpenVStore {
 
   // ── Videos ───────────────────────────────────────────────────────────────────────────────────
 
+  /** Subscribes to `videos`; the first subscriber opens the shared watcher, the last one's leaving closes it. */
   subscribeVideos = (listener: () => void): (() => void) => {
     const unsubscribe = this.videos.subscribe(listener);
     clearTimeout(this.#closeTimer);
@@ -241,12 +248,14 @@ export class OpenVStore {
 
   // ── Usage ────────────────────────────────────────────────────────────────────────────────────
 
+  /** Subscribes to `usage`, loading it on first use. */
   subscribeUsage = (listener: () => void): (() => void) => {
     const unsubscribe = this.usage.subscribe(listener);
     if (this.#usageRequests === 0) void this.refreshUsage();
     return unsubscribe;
   };
 
+  /** Loads the usage again. */
   refreshUsage = async (): Promise<void> => {
     const request = ++this.#usageRequests;
     if (!this.usage.get().loading) this.usage.update({ loading: true });
@@ -266,12 +275,14 @@ export class OpenVStore {
 
   // ── Models ───────────────────────────────────────────────────────────────────────────────────
 
+  /** Subscribes to `models`, loading the catalog on first use. */
   subscribeModels = (listener: () => void): (() => void) => {
     const unsubscribe = this.models.subscribe(listener);
     if (this.#modelsRequests === 0) void this.refreshModels();
     return unsubscribe;
   };
 
+  /** Loads the catalog again. */
   refreshModels = async (): Promise<void> => {
     const request = ++this.#modelsRequests;
     if (!this.models.get().loading) this.models.update({ loading: true });
@@ -285,12 +296,14 @@ export class OpenVStore {
 
   // ── Credits ──────────────────────────────────────────────────────────────────────────────────
 
+  /** Subscribes to `credits`, loading them on first use. */
   subscribeCredits = (listener: () => void): (() => void) => {
     const unsubscribe = this.credits.subscribe(listener);
     if (this.#creditsRequests === 0) void this.refreshCredits();
     return unsubscribe;
   };
 
+  /** Loads the balance and ledger again. */
   refreshCredits = async (): Promise<void> => {
     const request = ++this.#creditsRequests;
     if (!this.credits.get().loading) this.credits.update({ loading: true });
@@ -310,16 +323,19 @@ export class OpenVStore {
     if (this.#creditsRequests > 0) void this.refreshCredits();
   }
 
+  /** Subscribes to `uploads`. */
   subscribeUploads = (listener: () => void): (() => void) => this.uploads.subscribe(listener);
 
   // ── Terms ────────────────────────────────────────────────────────────────────────────────────
 
+  /** Subscribes to `terms`, checking them on first use. */
   subscribeTerms = (listener: () => void): (() => void) => {
     const unsubscribe = this.terms.subscribe(listener);
     if (this.#termsRequests === 0) void this.refreshTerms();
     return unsubscribe;
   };
 
+  /** Checks the terms again. */
   refreshTerms = async (): Promise<void> => {
     const request = ++this.#termsRequests;
     if (!this.terms.get().loading) this.terms.update({ loading: true });
@@ -331,6 +347,7 @@ export class OpenVStore {
     }
   };
 
+  /** Accepts `version` (default: the current one); resolves true once accepted. */
   acceptTerms = async (version?: string): Promise<boolean> => {
     let target = version ?? this.terms.get().terms?.version;
     if (target === undefined) {
