@@ -12,6 +12,12 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Two cores: files run two at a time; each opens its own databases.
     maxWorkers: 2,
+    // Type tests (`*.test-d.ts`, expectTypeOf) run with every `vitest run`, so in CI too.
+    typecheck: {
+      enabled: true,
+      include: ["packages/*/test/**/*.test-d.ts"],
+      tsconfig: "./tsconfig.typetests.json",
+    },
     reporters: process.env.CI ? ["default"] : ["default"],
   },
 });

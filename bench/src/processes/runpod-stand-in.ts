@@ -2,7 +2,7 @@
 // own process so its work is not charged to the load generator. Its jobs never finish: the
 // generate scenario measures admission and submission, and the webhook scenario sends the
 // completions itself.
-import type { WorkerOutput } from "@openv/protocol";
+import type { WorkerOutput } from "@openv/protocol/worker";
 import { RunPodStandIn } from "../../../packages/server/test/support/runpod-stand-in.js";
 
 const standIn = await new RunPodStandIn({

@@ -1,7 +1,15 @@
 "use client";
 
-import { formatSeconds, GenerateForm, OpenVProvider, TermsGate, useUsage, VideoGallery } from "@openv/react";
-import { type ReactNode, useEffect, useRef, useState } from "react";
+import {
+  formatSeconds,
+  GenerateForm,
+  type OpenVInitialState,
+  OpenVProvider,
+  TermsGate,
+  useUsage,
+  VideoGallery,
+} from "@openv/react";
+import { type ReactNode, useEffect, useRef } from "react";
 import { type BrowserClerk, useClerkSession } from "./clerk-session";
 
 /** The OpenV routes: the catch-all route handler of this same app. */
@@ -93,16 +101,24 @@ function Studio({ actions }: { actions?: ReactNode }) {
   );
 }
 
+/** What the server component fetched for the first render, and the development user it asked as. */
+interface InitialProps {
+  initialState?: OpenVInitialState | undefined;
+  devUser?: string | undefined;
+}
+
 /**
  * Development auth: the server takes the user from the `X-OpenV-User` header (default `dev-user`);
- * `?as=alice` in the page URL acts as `alice`. Read after hydration, so the server-rendered HTML
- * and the first client render agree.
+ * `?as=alice` in the page URL acts as `alice`. The page (a server component) reads it, so the
+ * server-rendered HTML, seeded with that user's videos, and the first client render agree.
  */
-function DevAuthApp() {
-  const [devUser, setDevUser] = useState<string | null>(null);
-  useEffect(() => setDevUser(new URLSearchParams(window.location.search).get("as")), []);
+function DevAuthApp({ initialState, devUser }: InitialProps) {
   return (
-    <OpenVProvider baseUrl={baseUrl} {...(devUser && { headers: { "x-openv-user": devUser } })}>
+    <OpenVProvider
+      baseUrl={baseUrl}
+      initialState={initialState}
+      {...(devUser && { headers: { "x-openv-user": devUser } })}
+    >
       <Studio />
     </OpenVProvider>
   );
@@ -121,7 +137,7 @@ function SignIn({ clerk }: { clerk: BrowserClerk }) {
 }
 
 /** Clerk auth: every request carries the session token (`Authorization: Bearer …`). */
-function ClerkApp({ publishableKey }: { publishableKey: string }) {
+function ClerkApp({ publishableKey, initialState }: { publishableKey: string } & InitialProps) {
   const state = useClerkSession(publishableKey);
   if (state.status === "loading") {
     return (
@@ -146,7 +162,7 @@ function ClerkApp({ publishableKey }: { publishableKey: string }) {
     );
   }
   return (
-    <OpenVProvider baseUrl={baseUrl} getToken={() => clerk.session?.getToken() ?? null}>
+    <OpenVProvider baseUrl={baseUrl} initialState={initialState} getToken={() => clerk.session?.getToken() ?? null}>
       <Studio
         actions={
           <button type="button" className="app-sign-out" onClick={() => void clerk.signOut()}>
@@ -159,10 +175,14 @@ function ClerkApp({ publishableKey }: { publishableKey: string }) {
 }
 
 /** The whole page, with Clerk when `NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY` was set at build time. */
-export function OpenVApp() {
+export function OpenVApp({ initialState, devUser }: InitialProps) {
   return (
     <div className="app-root" id="openv-app">
-      {clerkPublishableKey ? <ClerkApp publishableKey={clerkPublishableKey} /> : <DevAuthApp />}
+      {clerkPublishableKey ? (
+        <ClerkApp publishableKey={clerkPublishableKey} initialState={initialState} />
+      ) : (
+        <DevAuthApp initialState={initialState} devUser={devUser} />
+      )}
       <footer className="app-footer">
         Built with <code>@openv/react</code> and <code>@openv/sdk</code> on Next.js; the API is one route handler.
       </footer>

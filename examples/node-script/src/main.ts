@@ -1,6 +1,5 @@
 import { pathToFileURL } from "node:url";
-import type { Video } from "@openv/protocol";
-import { createClient, isOpenVError } from "@openv/sdk";
+import { createClient, isOpenVError, type Video } from "@openv/sdk";
 
 /** Where the script writes; `process.stdout` and `process.stderr` in a terminal. */
 export interface Output {
@@ -41,35 +40,37 @@ export async function main(options: MainOptions = {}): Promise<number> {
   // A development server (no Clerk) takes the user from this header; a Clerk-protected one would
   // need `getToken` instead.
   const client = createClient({ baseUrl, headers: env.OPENV_USER ? { "x-openv-user": env.OPENV_USER } : {} });
-  const watcher = client.watch({ ...(signal && { signal }) });
+  // Every call takes the same options; `signal` may be undefined.
+  const request = { signal };
   let lastLine: string | null = null;
   try {
-    const terms = await client.checkTerms({ ...(signal && { signal }) });
+    const terms = await client.terms.get(request);
     if (!terms.accepted) {
       stdout.write(`Accepting the terms of use (version ${terms.version}).\n`);
-      await client.acceptTerms(terms.version, { ...(signal && { signal }) });
+      await client.terms.accept(terms.version, request);
     }
 
-    stdout.write(`Generating "${prompt}" on ${baseUrl}\n`);
-    const { video, usage } = await client.generate({ prompt, frames: 31 }, { ...(signal && { signal }) });
+    const usage = await client.usage.get(request);
     const left = usage.credits
       ? `${usage.credits.balance} credits left`
       : usage.remainingSeconds === null
         ? `${usage.usedSeconds.toFixed(1)} s used this period`
         : `${usage.remainingSeconds.toFixed(1)} s of quota left this period`;
-    stdout.write(`Video ${video.id} queued; ${left}.\n`);
+    stdout.write(`Generating "${prompt}" on ${baseUrl} (${left})\n`);
 
-    const draw = (current: Video) => {
-      const line = progressLine(current);
-      if (line !== lastLine) stdout.write(`\r${line}`);
-      lastLine = line;
-    };
-    draw(video);
-    watcher.on("video", (changed) => {
-      if (changed.id === video.id) draw(changed);
-    });
-    const done = await watcher.wait(video.id, { timeoutMs: 30 * 60_000, ...(signal && { signal }) });
-    draw(done);
+    // Submits, then follows this one video (its events, or GET /videos/:id), redrawing one line.
+    const done = await client.videos.createAndWait(
+      { prompt, frames: 31 },
+      {
+        ...request,
+        timeoutMs: 30 * 60_000,
+        onProgress: (current: Video) => {
+          const line = progressLine(current);
+          if (line !== lastLine) stdout.write(`\r${line}`);
+          lastLine = line;
+        },
+      },
+    );
     stdout.write(`\nDone: ${done.url}\n`);
     return 0;
   } catch (error) {
@@ -78,8 +79,6 @@ export async function main(options: MainOptions = {}): Promise<number> {
     const code = isOpenVError(error) ? ` (${error.code})` : "";
     stderr.write(`Failed${code}: ${message}\n`);
     return 1;
-  } finally {
-    watcher.close();
   }
 }
 

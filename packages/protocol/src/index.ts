@@ -1,114 +1,97 @@
+// The public contract: every request, response and event shape of the OpenV HTTP API. The RunPod
+// worker's job and output shapes are the server's business, not an app's: `@openv/protocol/worker`.
 export type {
   AcceptTermsRequest,
-  AcceptTermsResponse,
-  CreditEntry,
-  CreditsResponse,
   DeleteVideosRequest,
-  DeleteVideosResponse,
-  GenerateResponse,
   GrantCreditsRequest,
-  GrantCreditsResponse,
   ListVideosQuery,
-  ListVideosResponse,
   RunPodWebhookQuery,
-  TermsStatus,
-  Upload,
-  UploadResponse,
-  Usage,
-  VideoResponse,
   WebhookReceived,
 } from "./api.js";
 export {
   AcceptTermsRequestSchema,
-  AcceptTermsResponseSchema,
-  CreditEntrySchema,
   CreditsQuerySchema,
-  CreditsResponseSchema,
   DeleteVideosRequestSchema,
-  DeleteVideosResponseSchema,
   EventsQuerySchema,
-  GenerateResponseSchema,
   GrantCreditsRequestSchema,
-  GrantCreditsResponseSchema,
   HealthResponseSchema,
-  headers,
   IdempotencyKeySchema,
   ListVideosQuerySchema,
-  ListVideosResponseSchema,
   RunPodWebhookQuerySchema,
-  sseEvents,
-  TermsStatusSchema,
-  UploadResponseSchema,
-  UploadSchema,
-  UsageSchema,
-  VideoEventDataSchema,
-  VideoResponseSchema,
   WebhookReceivedSchema,
 } from "./api.js";
+export type { ErrorCode } from "./error-codes.js";
+export { ErrorCodeSchema, errorCodes, errorStatusByCode } from "./error-codes.js";
 export type {
   ErrorBody,
-  ErrorCode,
   InsufficientCreditsDetails,
   QuotaExceededDetails,
   ValidationIssue,
 } from "./errors.js";
 export {
   ErrorBodySchema,
-  ErrorCodeSchema,
-  errorCodes,
-  errorStatusByCode,
   InsufficientCreditsDetailsSchema,
   QuotaExceededDetailsSchema,
   ValidationIssueSchema,
+  ValidationIssuesSchema,
 } from "./errors.js";
-export {
-  durationSeconds,
-  framesForSeconds,
-  mochiComputeBudget,
-  mochiLimits,
-  mochiVisualTokens,
-} from "./limits.js";
-export type { ListModelsResponse, Model, ModelLimits } from "./models.js";
-export { ListModelsResponseSchema, ModelLimitsSchema, ModelSchema, mochiModelLimits } from "./models.js";
-export type { OpenApiDocument, OpenApiDocumentOptions, OpenApiObject } from "./openapi.js";
-export { openApiDocument } from "./openapi.js";
-export type {
-  RunPodJob,
-  RunPodJobStatus,
-  RunPodRunRequest,
-  WorkerErrorCode,
-  WorkerInput,
-  WorkerOutput,
-  WorkerProgress,
-} from "./runpod.js";
-export {
-  RunPodJobSchema,
-  RunPodJobStatusSchema,
-  RunPodRunRequestSchema,
-  WorkerInputSchema,
-  WorkerOutputSchema,
-  WorkerProgressSchema,
-  workerErrorCodes,
-} from "./runpod.js";
-export type {
-  GenerateRequest,
-  RunPodGenerateRequest,
-  Tombstone,
-  Video,
-  VideoOrTombstone,
-  VideoSettings,
-  VideoStatus,
-} from "./video.js";
+export type { GenerateRequest, RunPodGenerateRequest, VideoSettings } from "./generate.js";
 export {
   FramesSchema,
   GenerateRequestSchema,
-  isTombstone,
   ModelIdSchema,
   PromptSchema,
   RunPodGenerateRequestSchema,
   requestFromRunPodBody,
   SeedSchema,
   settingsFromRequest,
+} from "./generate.js";
+export {
+  durationSeconds,
+  framesForSeconds,
+  mochiComputeBudget,
+  mochiLimits,
+  mochiModelLimits,
+  mochiVisualTokens,
+} from "./limits.js";
+export type { ListModelsResponse, Model, ModelLimits } from "./models.js";
+export { ListModelsResponseSchema, ModelLimitsSchema, ModelSchema } from "./models.js";
+export type { OpenApiDocument, OpenApiDocumentOptions, OpenApiObject } from "./openapi.js";
+export { openApiDocument } from "./openapi.js";
+export type {
+  AcceptTermsResponse,
+  CreditEntry,
+  CreditsResponse,
+  DeleteVideosResponse,
+  GenerateResponse,
+  GrantCreditsResponse,
+  ListLiveVideosResponse,
+  ListVideosResponse,
+  TermsStatus,
+  Upload,
+  UploadResponse,
+  Usage,
+  VideoResponse,
+} from "./responses.js";
+export {
+  AcceptTermsResponseSchema,
+  CreditEntrySchema,
+  CreditsResponseSchema,
+  DeleteVideosResponseSchema,
+  GenerateResponseSchema,
+  GrantCreditsResponseSchema,
+  ListLiveVideosResponseSchema,
+  ListVideosResponseSchema,
+  TermsStatusSchema,
+  UploadResponseSchema,
+  UploadSchema,
+  UsageSchema,
+  VideoEventDataSchema,
+  VideoResponseSchema,
+} from "./responses.js";
+export type { Tombstone, Video, VideoOrTombstone, VideoStatus } from "./video.js";
+export {
+  isTombstone,
   statusRank,
   TombstoneSchema,
   terminalStatuses,
@@ -119,3 +102,4 @@ export {
 } from "./video.js";
 export type { DeletedVideoData, OutboundWebhookEvent, OutboundWebhookEventType } from "./webhooks.js";
 export { DeletedVideoDataSchema, OutboundWebhookEventSchema, outboundWebhookEventTypes } from "./webhooks.js";
+export { headers, sseEvents } from "./wire.js";

@@ -2,6 +2,8 @@
 // it into the published build.
 import budget from "../../../worker-mochi/contract/compute-budget.json" with { type: "json" };
 
+import type { ModelLimits } from "./models.js";
+
 /**
  * What one Mochi job may cost: the transformer's sequence length in visual tokens and the
  * denoising steps. Mochi 1 preview is specified for 848×480 at up to 163 frames, 44,520 tokens.
@@ -98,3 +100,19 @@ export function framesForSeconds(seconds: number, fps: number = mochiLimits.fps)
   const steps = Math.round((seconds * fps - 1) / step);
   return Math.min(max, Math.max(min, steps * step + 1));
 }
+
+/** Mochi 1's limits (shared/API.md), as a catalog entry states them. */
+export const mochiModelLimits: ModelLimits = {
+  promptMaxLength: mochiLimits.promptMaxLength,
+  frames: { ...mochiLimits.frames },
+  fps: mochiLimits.fps,
+  width: { ...mochiLimits.dimension, default: mochiLimits.width.default },
+  height: { ...mochiLimits.dimension, default: mochiLimits.height.default },
+  steps: { ...mochiLimits.steps },
+  cfg: { ...mochiLimits.cfg },
+  computeBudget: {
+    maxVisualTokens: mochiComputeBudget.maxVisualTokens,
+    temporalCompression: mochiComputeBudget.temporalCompression,
+    patchPixels: mochiComputeBudget.patchPixels,
+  },
+};

@@ -1,36 +1,39 @@
-import { z } from "zod";
-import { mochiComputeBudget, mochiLimits } from "./limits.js";
+import * as z from "zod/mini";
+import { integer } from "./formats.js";
 
 /** A range of whole numbers with a default. */
 const IntRangeSchema = z.object({
   /** Smallest value. */
-  min: z.number().int(),
+  min: integer(),
   /** Largest value. */
-  max: z.number().int(),
+  max: integer(),
   /** The value when the request names none. */
-  default: z.number().int(),
+  default: integer(),
 });
 
 /** What a model accepts: the server checks every request against its model's limits. */
 export const ModelLimitsSchema = z.object({
   /** The longest prompt (and negative prompt), in characters. */
-  promptMaxLength: z.number().int(),
+  promptMaxLength: integer(),
   /** Frame counts: `min`–`max`, where `(frames − 1)` is a multiple of `step`. */
-  frames: IntRangeSchema.extend({
+  frames: z.object({
+    ...IntRangeSchema.shape,
     /** `(frames − 1)` must be a multiple of it (1: any count). */
-    step: z.number().int().min(1),
+    step: integer(1),
   }),
   /** Frames per second of the output: `frames / fps` is the video's length. */
-  fps: z.number().int(),
+  fps: integer(),
   /** Width in pixels: a multiple of `multipleOf` in `min`–`max`. */
-  width: IntRangeSchema.extend({
+  width: z.object({
+    ...IntRangeSchema.shape,
     /** Each side is a multiple of it. */
-    multipleOf: z.number().int().min(1),
+    multipleOf: integer(1),
   }),
   /** Height in pixels: a multiple of `multipleOf` in `min`–`max`. */
-  height: IntRangeSchema.extend({
+  height: z.object({
+    ...IntRangeSchema.shape,
     /** Each side is a multiple of it. */
-    multipleOf: z.number().int().min(1),
+    multipleOf: integer(1),
   }),
   /** Denoising steps. */
   steps: IntRangeSchema,
@@ -48,16 +51,16 @@ export const ModelLimitsSchema = z.object({
    * `((frames − 1) / temporalCompression + 1) · (width / patchPixels) · (height / patchPixels)`
    * at most `maxVisualTokens`. Frames, width and height each inside their range can still exceed it.
    */
-  computeBudget: z
-    .object({
+  computeBudget: z.optional(
+    z.object({
       /** Most visual tokens. */
-      maxVisualTokens: z.number().int().positive(),
+      maxVisualTokens: integer(1),
       /** Frames per latent frame. */
-      temporalCompression: z.number().int().positive(),
+      temporalCompression: integer(1),
       /** Pixels per token along each side. */
-      patchPixels: z.number().int().positive(),
-    })
-    .optional(),
+      patchPixels: integer(1),
+    }),
+  ),
 });
 /** What a model accepts (see {@link ModelLimitsSchema}). */
 export type ModelLimits = z.infer<typeof ModelLimitsSchema>;
@@ -77,7 +80,7 @@ export const ModelSchema = z.object({
   /** What one video costs under the credits policy, set by the server (clients never send a price). */
   cost: z.object({
     /** Credits charged per video, refunded if it fails. */
-    credits: z.number().int().min(0),
+    credits: integer(0),
   }),
 });
 /** One model of the catalog (see {@link ModelSchema}). */
@@ -90,19 +93,3 @@ export const ListModelsResponseSchema = z.object({
 });
 /** Answer of `GET /api/models`. */
 export type ListModelsResponse = z.infer<typeof ListModelsResponseSchema>;
-
-/** Mochi 1's limits (shared/API.md), as a catalog entry states them. */
-export const mochiModelLimits: ModelLimits = {
-  promptMaxLength: mochiLimits.promptMaxLength,
-  frames: { ...mochiLimits.frames },
-  fps: mochiLimits.fps,
-  width: { ...mochiLimits.dimension, default: mochiLimits.width.default },
-  height: { ...mochiLimits.dimension, default: mochiLimits.height.default },
-  steps: { ...mochiLimits.steps },
-  cfg: { ...mochiLimits.cfg },
-  computeBudget: {
-    maxVisualTokens: mochiComputeBudget.maxVisualTokens,
-    temporalCompression: mochiComputeBudget.temporalCompression,
-    patchPixels: mochiComputeBudget.patchPixels,
-  },
-};

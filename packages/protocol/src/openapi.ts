@@ -1,37 +1,35 @@
 import { z } from "zod";
 import {
   AcceptTermsRequestSchema,
-  AcceptTermsResponseSchema,
   CreditsQuerySchema,
-  CreditsResponseSchema,
   DeleteVideosRequestSchema,
-  DeleteVideosResponseSchema,
   EventsQuerySchema,
-  GenerateResponseSchema,
   GrantCreditsRequestSchema,
-  GrantCreditsResponseSchema,
   HealthResponseSchema,
   IdempotencyKeySchema,
   ListVideosQuerySchema,
-  ListVideosResponseSchema,
   RunPodWebhookQuerySchema,
+  WebhookReceivedSchema,
+} from "./api.js";
+import { type ErrorCode, errorStatusByCode } from "./error-codes.js";
+import { ErrorBodySchema } from "./errors.js";
+import { integerSchemas, timestampSchemas } from "./formats.js";
+import { GenerateRequestSchema, RunPodGenerateRequestSchema } from "./generate.js";
+import { ListModelsResponseSchema } from "./models.js";
+import {
+  AcceptTermsResponseSchema,
+  CreditsResponseSchema,
+  DeleteVideosResponseSchema,
+  GenerateResponseSchema,
+  GrantCreditsResponseSchema,
+  ListVideosResponseSchema,
   TermsStatusSchema,
   UploadResponseSchema,
   UsageSchema,
   VideoResponseSchema,
-  WebhookReceivedSchema,
-} from "./api.js";
-import { ErrorBodySchema, type ErrorCode, errorStatusByCode } from "./errors.js";
-import { ListModelsResponseSchema } from "./models.js";
+} from "./responses.js";
 import { RunPodJobSchema } from "./runpod.js";
-import {
-  GenerateRequestSchema,
-  RunPodGenerateRequestSchema,
-  TombstoneSchema,
-  VideoOrTombstoneSchema,
-  VideoSchema,
-  VideoStatusSchema,
-} from "./video.js";
+import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */
 export type OpenApiObject = { [key: string]: unknown };
@@ -99,7 +97,7 @@ const requestComponents = {
   AcceptTermsRequest: AcceptTermsRequestSchema,
   GrantCreditsRequest: GrantCreditsRequestSchema,
   RunPodJob: RunPodJobSchema,
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, z.core.$ZodType>;
 
 const responseComponents = {
   VideoStatus: VideoStatusSchema,
@@ -120,19 +118,29 @@ const responseComponents = {
   UploadResponse: UploadResponseSchema,
   WebhookReceived: WebhookReceivedSchema,
   ErrorBody: ErrorBodySchema,
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, z.core.$ZodType>;
 
 type ComponentName = keyof typeof requestComponents | keyof typeof responseComponents;
 
 const ref = (name: ComponentName) => ({ $ref: `#/components/schemas/${name}` });
 
 /** zod writes ±2^53−1 bounds on every integer; they say nothing to a reader. */
-function dropSafeIntegerBounds(ctx: { jsonSchema: { minimum?: number; maximum?: number } }): void {
+function dropSafeIntegerBounds(ctx: {
+  zodSchema: object;
+  jsonSchema: { type?: string | string[]; minimum?: number; maximum?: number; format?: string };
+}): void {
   if (ctx.jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete ctx.jsonSchema.minimum;
   if (ctx.jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete ctx.jsonSchema.maximum;
+  // Response timestamps and integers are plain strings and numbers in the schemas (see
+  // formats.ts); say what they hold.
+  if (timestampSchemas.has(ctx.zodSchema)) ctx.jsonSchema.format = "date-time";
+  if (integerSchemas.has(ctx.zodSchema)) ctx.jsonSchema.type = "integer";
 }
 
-function convertComponents(schemas: Record<string, z.ZodType>, io: "input" | "output"): Record<string, OpenApiObject> {
+function convertComponents(
+  schemas: Record<string, z.core.$ZodType>,
+  io: "input" | "output",
+): Record<string, OpenApiObject> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
   const converted = z.toJSONSchema(registry, {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FramesSchema, PromptSchema, SeedSchema } from "./video.js";
+import { FramesSchema, PromptSchema, SeedSchema } from "./generate.js";
 
 /** The input worker-mochi takes (shared/API.md, "RunPod and worker-mochi"). */
 export const WorkerInputSchema = z.object({

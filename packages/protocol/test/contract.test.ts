@@ -5,11 +5,8 @@ import {
   GenerateRequestSchema,
   mochiModelLimits,
   RunPodGenerateRequestSchema,
-  RunPodJobSchema,
-  WorkerOutputSchema,
-  WorkerProgressSchema,
-  workerErrorCodes,
 } from "../src/index.js";
+import { RunPodJobSchema, WorkerOutputSchema, WorkerProgressSchema, workerErrorCodes } from "../src/worker.js";
 
 // worker-mochi writes these fixtures from its own output and error objects (worker-mochi/contract).
 const fixture = (name: string) =>

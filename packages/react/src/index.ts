@@ -1,13 +1,15 @@
 "use client";
 
-export { formatSeconds } from "./_internal/format.js";
 export type {
   CreditsState,
   ModelsState,
+  OpenVInitialState,
   TermsState,
   UsageState,
   VideosState,
-} from "./_internal/openv-store.js";
+} from "@openv/sdk/store";
+export { formatSeconds } from "./_internal/format.js";
+export type { MutationOptions, MutationResult, MutationStatus } from "./_internal/use-mutation.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
 export { GenerateForm } from "./components/generate-form.js";
 export type { TermsGateProps } from "./components/terms-gate.js";
@@ -18,19 +20,24 @@ export type { VideoGalleryProps } from "./components/video-gallery.js";
 export { VideoGallery } from "./components/video-gallery.js";
 export type { UseCreditsResult } from "./hooks/use-credits.js";
 export { useCredits } from "./hooks/use-credits.js";
-export type { UseDeleteVideosResult } from "./hooks/use-delete-videos.js";
+export type { DeleteVariables, UseDeleteVideosResult } from "./hooks/use-delete-videos.js";
 export { useDeleteVideos } from "./hooks/use-delete-videos.js";
-export type { UseGenerateResult } from "./hooks/use-generate.js";
+export type { GenerateVariables, UseGenerateOptions, UseGenerateResult } from "./hooks/use-generate.js";
 export { useGenerate } from "./hooks/use-generate.js";
 export type { UseModelsResult } from "./hooks/use-models.js";
 export { useModels } from "./hooks/use-models.js";
 export type { UseTermsResult } from "./hooks/use-terms.js";
 export { useTerms } from "./hooks/use-terms.js";
-export type { UseUploadImageResult } from "./hooks/use-upload-image.js";
+export type { UploadVariables, UseUploadImageResult } from "./hooks/use-upload-image.js";
 export { useUploadImage } from "./hooks/use-upload-image.js";
 export type { UseUsageResult } from "./hooks/use-usage.js";
 export { useUsage } from "./hooks/use-usage.js";
-export type { VideoState } from "./hooks/use-videos.js";
-export { useVideo, useVideos } from "./hooks/use-videos.js";
-export type { OpenVProviderClientProps, OpenVProviderOptionsProps, OpenVProviderProps } from "./provider.js";
-export { OpenVProvider, useOpenVClient } from "./provider.js";
+export type { UseVideosOptions, VideoState } from "./hooks/use-videos.js";
+export { useSuspenseVideos, useVideo, useVideos } from "./hooks/use-videos.js";
+export type {
+  OpenVHydrateProps,
+  OpenVProviderClientProps,
+  OpenVProviderOptionsProps,
+  OpenVProviderProps,
+} from "./provider.js";
+export { OpenVHydrate, OpenVProvider, useOpenVClient } from "./provider.js";

@@ -1,6 +1,6 @@
 import { type ClientOptions, createClient, type OpenVClient, type WatchOptions } from "@openv/sdk";
+import { type OpenVInitialState, OpenVStore } from "@openv/sdk/store";
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useRef } from "react";
-import { OpenVStore } from "./_internal/openv-store.js";
 
 interface ProviderCommonProps {
   /** The components that use the OpenV hooks. */
@@ -11,6 +11,11 @@ interface ProviderCommonProps {
    * (Server-Sent Events with a polling fallback).
    */
   watch?: WatchOptions;
+  /**
+   * What a server fetched for the first render (`fetchInitialState` from `@openv/react/server`):
+   * the gallery, usage and terms render with data on the server and hydrate without a spinner.
+   */
+  initialState?: OpenVInitialState | undefined;
 }
 
 /** A provider given a ready client. */
@@ -86,6 +91,7 @@ export function OpenVProvider(props: OpenVProviderProps): ReactNode {
     });
     return new OpenVStore(created, watch);
   }, [client, baseUrl, headersKey, fetch]);
+  if (props.initialState) store.seed(props.initialState);
   return <OpenVContext.Provider value={store}>{children}</OpenVContext.Provider>;
 }
 
@@ -107,4 +113,30 @@ export function useOpenVStore(): OpenVStore {
  */
 export function useOpenVClient(): OpenVClient {
   return useOpenVStore().client;
+}
+
+/** Props of {@link OpenVHydrate}. */
+export interface OpenVHydrateProps {
+  /** What `fetchInitialState` (from `@openv/react/server`) returned. */
+  state: OpenVInitialState;
+  /** The part of the tree that reads the seeded data. */
+  children?: ReactNode;
+}
+
+/**
+ * Seeds the surrounding `<OpenVProvider>` with what a server fetched, for the part of the tree
+ * below it (the same as the provider's `initialState`, placed where the data is fetched). Parts
+ * the provider already has are left as they are.
+ *
+ * @example Next.js (app router)
+ * ```tsx
+ * // app/page.tsx, a server component
+ * import { fetchInitialState } from "@openv/react/server";
+ * const state = await fetchInitialState(serverClient);
+ * return <OpenVHydrate state={state}><VideoGallery /></OpenVHydrate>;
+ * ```
+ */
+export function OpenVHydrate({ state, children }: OpenVHydrateProps): ReactNode {
+  useOpenVStore().seed(state);
+  return children;
 }

@@ -51,13 +51,7 @@ async function run(mode: "sse" | "polling"): Promise<Result> {
   const client = createClient({ baseUrl: server.baseUrl, headers: { "x-openv-user": user }, fetch: countingFetch });
   await client.acceptTerms("1.0.0");
   const watcher = client.watch({ mode, pollIntervalMs });
-  await new Promise<void>((resolve) => {
-    const check = () => {
-      if (watcher.status === (mode === "sse" ? "live" : "idle")) resolve();
-      else watcher.once("status", check);
-    };
-    check();
-  });
+  for await (const snapshot of watcher) if (snapshot.status === (mode === "sse" ? "live" : "idle")) break;
 
   const latencies: number[] = [];
   /** Resolves with the time the watcher emitted `status` for the video. */

@@ -1,135 +1,46 @@
 import {
-  type AcceptTermsResponse,
   AcceptTermsResponseSchema,
-  type CreditsResponse,
   CreditsResponseSchema,
-  type DeleteVideosRequest,
   DeleteVideosResponseSchema,
   type GenerateRequest,
-  type GenerateResponse,
   GenerateResponseSchema,
-  type GrantCreditsRequest,
-  type GrantCreditsResponse,
   GrantCreditsResponseSchema,
+  ListLiveVideosResponseSchema,
   ListModelsResponseSchema,
-  type ListVideosResponse,
   ListVideosResponseSchema,
-  type Model,
   headers as protocolHeaders,
-  type TermsStatus,
   TermsStatusSchema,
   type Upload,
   UploadResponseSchema,
-  type Usage,
   UsageSchema,
   type Video,
   type VideoOrTombstone,
   VideoResponseSchema,
-  VideoSchema,
 } from "@openv/protocol";
-import { Transport } from "./_internal/transport.js";
+import { followVideo } from "./_internal/follow-video.js";
+import { type Call, Transport } from "./_internal/transport.js";
+import type {
+  APIPromise,
+  ClientOptions,
+  CreateVideoInput,
+  DeleteTarget,
+  GenerateResult,
+  ListOptions,
+  PagePromise,
+  RequestOptions,
+  UploadInput,
+  UploadOptions,
+  VideoPage,
+} from "./options.js";
+import type {
+  CreditsResource,
+  ModelsResource,
+  TermsResource,
+  UploadsResource,
+  UsageResource,
+  VideosResource,
+} from "./resources.js";
 import { VideoWatcher, type WatcherHost, type WatchOptions } from "./watcher.js";
-
-/** Options of {@link createClient}. */
-export interface ClientOptions {
-  /**
-   * Where the OpenV routes are mounted, prefix included: `"https://app.example.com/api"`, or
-   * `"/api"` in a browser on the same origin.
-   */
-  baseUrl: string;
-  /**
-   * Returns the session token sent as `Authorization: Bearer …`, called before every attempt so
-   * a retry gets a fresh one (e.g. Clerk's `getToken`). Default: none (cookies or dev auth).
-   */
-  getToken?: () => string | null | undefined | Promise<string | null | undefined>;
-  /** The fetch to use. Default: the global `fetch`, looked up on every request. */
-  fetch?: typeof globalThis.fetch;
-  /** Headers for every request, e.g. `{"x-openv-user": "alice"}` against a development server. */
-  headers?: Record<string, string>;
-  /**
-   * How many times a failed request is retried: network errors, timeouts, 408, 429 and 5xx, and a
-   * submit's own `idempotency_in_progress`. Contract errors (other 4xx) never are. Default 3.
-   */
-  maxRetries?: number;
-  /** Time allowed for each attempt, in ms; `0` for none. Default 30 000. */
-  timeoutMs?: number;
-  /** The first retry delay; each next one doubles, with random jitter. Default 500 ms. */
-  retryDelayMs?: number;
-  /** The longest backoff delay. Default 8000 ms. */
-  maxRetryDelayMs?: number;
-  /**
-   * A `Retry-After` up to this long is waited out; a longer one fails the request at once with
-   * its `retryAfterSeconds`. Default 60 000 ms.
-   */
-  maxRetryAfterMs?: number;
-}
-
-/** Per-call options. */
-export interface RequestOptions {
-  /** Aborts the call, including a wait between retries; it rejects with `AbortError` at once. */
-  signal?: AbortSignal;
-  /** Time allowed for each attempt of this call, in ms. Default: the client's `timeoutMs`. */
-  timeoutMs?: number;
-}
-
-/** Options of `generate()`. */
-export interface GenerateOptions extends RequestOptions {
-  /**
-   * The `Idempotency-Key`: the same key and body within 24 h gives back the first video instead
-   * of a second charge. Default: a new random key per call, reused by that call's retries. Pass
-   * your own to make a submit safe across page reloads or process restarts.
-   */
-  idempotencyKey?: string;
-}
-
-/** What `generate()` resolves with: the server's answer plus how it was obtained. */
-export interface GenerateResult extends GenerateResponse {
-  /** True when the server replayed an earlier answer for the same key (nothing new was charged). */
-  replayed: boolean;
-  /** The `Idempotency-Key` the request carried. */
-  idempotencyKey: string;
-}
-
-/** Options of `list()`. */
-export interface ListOptions extends RequestOptions {
-  /** Page size, 1–200. Default 50 (the server's). */
-  limit?: number;
-  /** Where to continue: a previous page's `nextCursor`. */
-  cursor?: string;
-}
-
-/** Options of `credits()`. */
-export interface CreditsOptions extends RequestOptions {
-  /** How many ledger entries to return, newest first, 0–200. Default 50 (the server's). */
-  limit?: number;
-}
-
-/** Options of `uploadImage()`. */
-export interface UploadImageOptions extends RequestOptions {
-  /**
-   * The `Content-Type` sent with the bytes. Default: the Blob's (a `File` from an
-   * `<input type="file">` has one), else `application/octet-stream`. The server reads the real
-   * format (PNG, JPEG or WebP) from the bytes either way.
-   */
-  contentType?: string;
-}
-
-/** What `uploadImage()` accepts: a `Blob` or `File`, or the raw bytes. */
-export type UploadImageInput = Blob | ArrayBuffer | Uint8Array;
-
-/** One page of `list()`. */
-export interface VideoPage<T extends VideoOrTombstone = Video> extends Omit<ListVideosResponse, "videos"> {
-  /** The page's videos (and, with `updatedSince`, tombstones). */
-  videos: T[];
-}
-
-/**
- * What `list()` returns: await it for one page, or iterate it with `for await` for every video
- * across all pages (fetched one page at a time, as the loop asks).
- */
-export interface PagePromise<T extends VideoOrTombstone> extends Promise<VideoPage<T>>, AsyncIterable<T> {}
-
-const LiveListSchema = ListVideosResponseSchema.extend({ videos: VideoSchema.array() });
 
 /** At most this many ids per `DELETE /videos` (shared/API.md). */
 const deleteBatch = 100;
@@ -144,13 +55,47 @@ function newIdempotencyKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+type Sent<T> = Promise<{ data: T; response: Response }>;
+
+/** The data of a sent call, with `.withResponse()` for the response and its request id. */
+function apiPromise<R, T>(sent: Sent<R>, map: (data: R) => T): APIPromise<T> {
+  const data = sent.then((answer) => map(answer.data));
+  return Object.assign(data, {
+    withResponse: () => {
+      // Only the response was asked for: its rejection is the one to report.
+      data.catch(() => {});
+      return sent.then(({ data: body, response }) => ({
+        data: map(body),
+        response,
+        requestId: response.headers.get(protocolHeaders.requestId),
+      }));
+    },
+  });
+}
+
+const same = <T>(data: T) => data;
+
 /**
- * The OpenV client: typed calls for every route of the contract, idempotent submits, retries and
- * live watchers. Create it with {@link createClient}.
+ * The OpenV client: resources for every route of the contract (`videos`, `uploads`, `terms`,
+ * `usage`, `credits`, `models`), idempotent submits, retries and live watchers. Create it with
+ * {@link createClient}.
  */
 export class OpenVClient {
   readonly #transport: Transport;
   readonly #listeners = new Set<(changes: VideoOrTombstone[]) => void>();
+
+  /** The user's videos: create (and wait), get, list, delete. */
+  readonly videos: VideosResource;
+  /** Input images for image-to-video models. */
+  readonly uploads: UploadsResource;
+  /** The terms of use. */
+  readonly terms: TermsResource;
+  /** The current period's usage. */
+  readonly usage: UsageResource;
+  /** The credit balance and ledger, and admin grants. */
+  readonly credits: CreditsResource;
+  /** The model catalog. */
+  readonly models: ModelsResource;
 
   /** @internal Use {@link createClient}. */
   constructor(options: ClientOptions) {
@@ -160,296 +105,217 @@ export class OpenVClient {
       fetch: options.fetch,
       headers: options.headers ?? {},
       maxRetries: options.maxRetries ?? 3,
-      timeoutMs: options.timeoutMs ?? 30_000,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? options.timeoutMs ?? 30_000,
       retryDelayMs: options.retryDelayMs ?? 500,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 8000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
     });
-  }
+    const send = <T, R = T>(call: Call<T>, map: (data: T) => R) => apiPromise(this.#transport.request(call), map);
+    const get = (path: string) => ({ method: "GET" as const, path });
 
-  /**
-   * Requests a video (`POST /videos`). Always sends an `Idempotency-Key`, the same on every retry
-   * of this call, so a retried submit is charged once. The client's watchers show the new video
-   * at once.
-   *
-   * @throws `ValidationError`, `TermsRequiredError`, `ConflictError` (`too_many_active_jobs`),
-   * `QuotaExceededError` (seconds billing), `InsufficientCreditsError` (credits billing),
-   * `ProviderUnavailableError`, `RateLimitedError`, and the transport errors.
-   *
-   * @example
-   * ```ts
-   * const { video, usage } = await client.generate({ prompt: "waves at night", frames: 31 });
-   * ```
-   */
-  async generate(input: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
-    const idempotencyKey = options.idempotencyKey ?? newIdempotencyKey();
-    const { data, response } = await this.#transport.request({
-      method: "POST",
-      path: "/videos",
-      body: input,
-      headers: { [protocolHeaders.idempotencyKey]: idempotencyKey },
-      schema: GenerateResponseSchema,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-      retryInProgress: true,
-    });
-    this.#notify([data.video]);
-    return {
-      ...data,
-      replayed: response.headers.get(protocolHeaders.idempotentReplayed) === "true",
-      idempotencyKey,
+    const upload = (data: UploadInput, options: UploadOptions = {}): APIPromise<Upload> => {
+      const isBlob = typeof Blob === "function" && data instanceof Blob;
+      const contentType = options.contentType || (isBlob && data.type) || "application/octet-stream";
+      // The bytes, not the Blob: any Blob implementation (a polyfill, a test DOM) reaches fetch as
+      // bytes it can send, and the same bytes can go again after a 429.
+      const sent = (isBlob ? data.arrayBuffer().then((bytes) => new Uint8Array(bytes)) : Promise.resolve(data)).then(
+        (body) =>
+          this.#transport.request({
+            method: "POST",
+            path: "/uploads",
+            body,
+            headers: { "content-type": contentType },
+            schema: UploadResponseSchema,
+            options,
+            notIdempotent: true,
+            onUploadProgress: options.onProgress,
+          }),
+      );
+      return apiPromise(sent, (answer) => answer.upload);
     };
-  }
 
-  /**
-   * One video (`GET /videos/:id`).
-   *
-   * @throws `NotFoundError` when the user has no such video.
-   */
-  async get(id: string, options: RequestOptions = {}): Promise<Video> {
-    const { data } = await this.#transport.request({
-      method: "GET",
-      path: `/videos/${encodeURIComponent(id)}`,
-      schema: VideoResponseSchema,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-    });
-    return data.video;
-  }
-
-  /**
-   * The user's videos (`GET /videos`). Without `updatedSince`: live videos, newest first. With it:
-   * every change after that time (ms), oldest first, tombstones of deleted videos included; pass
-   * back the page's `serverTime` next time to miss nothing.
-   *
-   * @example
-   * ```ts
-   * const page = await client.list({ limit: 20 });
-   * for await (const video of client.list()) console.log(video.id);
-   * ```
-   */
-  list(options?: ListOptions & { updatedSince?: undefined }): PagePromise<Video>;
-  list(options: ListOptions & { updatedSince: number }): PagePromise<VideoOrTombstone>;
-  list(options: ListOptions & { updatedSince?: number | undefined } = {}): PagePromise<VideoOrTombstone> {
-    const { updatedSince, limit, signal, timeoutMs } = options;
-    const fetchPage = async (cursor: string | undefined): Promise<VideoPage<VideoOrTombstone>> => {
-      const { data } = await this.#transport.request<VideoPage<VideoOrTombstone>>({
-        method: "GET",
-        path: "/videos",
-        query: { updatedSince, limit, cursor },
-        schema: updatedSince === undefined ? LiveListSchema : ListVideosResponseSchema,
-        signal,
-        timeoutMs,
-      });
-      return data;
+    const create = (input: CreateVideoInput, options: RequestOptions = {}) => {
+      const sent = (async () => {
+        const { image, ...rest } = input;
+        const body: GenerateRequest = { ...rest };
+        if (typeof image === "string") body.image = image;
+        else if (image) body.image = (await upload(image, options)).id;
+        const answer = await this.#transport.request({
+          method: "POST",
+          path: "/videos",
+          body,
+          headers: { [protocolHeaders.idempotencyKey]: options.idempotencyKey ?? newIdempotencyKey() },
+          schema: GenerateResponseSchema,
+          options,
+          retryInProgress: true,
+        });
+        this.#notify([answer.data.video]);
+        return answer;
+      })();
+      return apiPromise(sent, same);
     };
-    const first = fetchPage(options.cursor);
-    return Object.assign(first, {
-      async *[Symbol.asyncIterator]() {
-        let page = await first;
-        for (;;) {
-          yield* page.videos;
-          if (page.nextCursor === null) return;
-          page = await fetchPage(page.nextCursor);
-        }
-      },
-    });
-  }
 
-  /**
-   * Deletes videos by id (or `{ids, jobIds}`), any number (sent 100 at a time). Resolves with the
-   * ids deleted; ids the user does not own are left out, not an error. Unfinished jobs are
-   * cancelled and their seconds refunded. Every watcher of the user sees the deletion.
-   *
-   * @example
-   * ```ts
-   * const deleted = await client.delete([a.id, b.id]);
-   * ```
-   */
-  async delete(
-    target: string | readonly string[] | DeleteVideosRequest,
-    options: RequestOptions = {},
-  ): Promise<string[]> {
-    const { ids = [], jobIds = [] }: { ids?: readonly string[] | undefined; jobIds?: readonly string[] | undefined } =
-      typeof target === "string" ? { ids: [target] } : isReadonlyArray(target) ? { ids: target } : target;
-    const deleted: string[] = [];
-    // Ids first, then job ids, 100 per request.
-    for (let start = 0; start < ids.length + jobIds.length; start += deleteBatch) {
-      const end = start + deleteBatch;
-      const batchIds = ids.slice(start, end);
-      const batchJobIds = jobIds.slice(Math.max(0, start - ids.length), Math.max(0, end - ids.length));
-      const { data } = await this.#transport.request({
-        method: "DELETE",
-        path: "/videos",
-        body: {
-          ...(batchIds.length > 0 && { ids: batchIds }),
-          ...(batchJobIds.length > 0 && { jobIds: batchJobIds }),
+    const list = (options: ListOptions & { updatedSince?: number | undefined } = {}) => {
+      const { updatedSince, limit } = options;
+      const fetchPage = (cursor: string | undefined): Sent<VideoPage<VideoOrTombstone>> =>
+        this.#transport.request<VideoPage<VideoOrTombstone>>({
+          ...get("/videos"),
+          query: { updatedSince, limit, cursor },
+          schema: updatedSince === undefined ? ListLiveVideosResponseSchema : ListVideosResponseSchema,
+          options,
+        });
+      const first = fetchPage(options.cursor);
+      return Object.assign(apiPromise(first, same), {
+        async *[Symbol.asyncIterator]() {
+          let page = (await first).data;
+          for (;;) {
+            yield* page.videos;
+            if (page.nextCursor === null) return;
+            page = (await fetchPage(page.nextCursor)).data;
+          }
         },
-        schema: DeleteVideosResponseSchema,
-        signal: options.signal,
-        timeoutMs: options.timeoutMs,
       });
-      deleted.push(...data.deleted);
-      const updatedAt = new Date().toISOString();
-      this.#notify(data.deleted.map((id) => ({ id, deleted: true as const, updatedAt })));
-    }
-    return deleted;
+    };
+
+    const remove = (target: DeleteTarget, options: RequestOptions = {}) => {
+      const { ids = [], jobIds = [] }: { ids?: readonly string[] | undefined; jobIds?: readonly string[] | undefined } =
+        typeof target === "string" ? { ids: [target] } : isReadonlyArray(target) ? { ids: target } : target;
+      const sent = (async () => {
+        const deleted: string[] = [];
+        let response: Response | undefined;
+        // Ids first, then job ids, 100 per request.
+        for (let start = 0; start < ids.length + jobIds.length; start += deleteBatch) {
+          const end = start + deleteBatch;
+          const batchIds = ids.slice(start, end);
+          const batchJobIds = jobIds.slice(Math.max(0, start - ids.length), Math.max(0, end - ids.length));
+          const answer = await this.#transport.request({
+            method: "DELETE",
+            path: "/videos",
+            body: {
+              ...(batchIds.length > 0 && { ids: batchIds }),
+              ...(batchJobIds.length > 0 && { jobIds: batchJobIds }),
+            },
+            schema: DeleteVideosResponseSchema,
+            options,
+          });
+          response = answer.response;
+          deleted.push(...answer.data.deleted);
+          const updatedAt = new Date().toISOString();
+          this.#notify(answer.data.deleted.map((id) => ({ id, deleted: true as const, updatedAt })));
+        }
+        return { data: deleted, response: response ?? new Response(null, { status: 204 }) };
+      })();
+      return apiPromise(sent, same);
+    };
+
+    this.videos = {
+      create,
+      createAndWait: async (input, options = {}) => {
+        const started = Date.now();
+        const { video } = await create(input, options);
+        const left =
+          options.timeoutMs === undefined ? undefined : Math.max(0, options.timeoutMs - (Date.now() - started));
+        return followVideo(
+          {
+            get: (id, signal) =>
+              send(
+                {
+                  ...get(`/videos/${encodeURIComponent(id)}`),
+                  schema: VideoResponseSchema,
+                  options: { ...options, signal, timeoutMs: undefined },
+                },
+                (answer) => answer.video,
+              ),
+            openStream: (signal) => this.#transport.openStream("/videos/events", {}, options.headers ?? {}, signal),
+          },
+          video,
+          { ...options, timeoutMs: left },
+        );
+      },
+      get: (id, options) =>
+        send(
+          { ...get(`/videos/${encodeURIComponent(id)}`), schema: VideoResponseSchema, options },
+          (answer) => answer.video,
+        ),
+      list: list as VideosResource["list"],
+      delete: remove,
+    };
+    this.uploads = { create: upload };
+    this.terms = {
+      get: (options) => send({ ...get("/terms/check"), schema: TermsStatusSchema, options }, same),
+      accept: (version, options) =>
+        send(
+          { method: "POST", path: "/terms/accept", body: { version }, schema: AcceptTermsResponseSchema, options },
+          same,
+        ),
+    };
+    const usage = (options?: RequestOptions) => send({ ...get("/usage"), schema: UsageSchema, options }, same);
+    this.usage = Object.assign(usage, { get: usage });
+    const models = (options?: RequestOptions) =>
+      send({ ...get("/models"), schema: ListModelsResponseSchema, options }, (answer) => answer.models);
+    this.models = Object.assign(models, { list: models });
+    const credits: CreditsResource["get"] = (options) =>
+      send({ ...get("/credits"), query: { limit: options?.limit }, schema: CreditsResponseSchema, options }, same);
+    this.credits = Object.assign(credits, {
+      get: credits,
+      grant: (input: Parameters<CreditsResource["grant"]>[0], options?: RequestOptions) =>
+        send(
+          {
+            method: "POST" as const,
+            path: "/admin/credits",
+            body: input,
+            schema: GrantCreditsResponseSchema,
+            options,
+            notIdempotent: true,
+          },
+          same,
+        ),
+    });
   }
 
-  /**
-   * The current period's usage (`GET /usage`): seconds used, and either the seconds limit
-   * (`limitSeconds`, `remainingSeconds`) or, under credits billing, the credit balance
-   * (`credits.balance`, with the seconds limit null).
-   */
-  async usage(options: RequestOptions = {}): Promise<Usage> {
-    const { data } = await this.#transport.request({
-      method: "GET",
-      path: "/usage",
-      schema: UsageSchema,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-    });
-    return data;
+  /** @deprecated Use `client.videos.create()` (its answer without `replayed`/`idempotencyKey`; read those from `.withResponse()`). */
+  async generate(input: CreateVideoInput, options: RequestOptions = {}): Promise<GenerateResult> {
+    const idempotencyKey = options.idempotencyKey ?? newIdempotencyKey();
+    const { data, response } = await this.videos.create(input, { ...options, idempotencyKey }).withResponse();
+    return { ...data, replayed: response.headers.get(protocolHeaders.idempotentReplayed) === "true", idempotencyKey };
   }
 
-  /**
-   * The server's model catalog (`GET /models`): what each model accepts (`limits`), whether it
-   * takes an input image (`image`: `none`, `optional`, `required`) and its price in credits. The
-   * first model is the one a generate request without `model` gets.
-   *
-   * @example
-   * ```ts
-   * const models = await client.models();
-   * const imageModels = models.filter((model) => model.image !== "none");
-   * ```
-   */
-  async models(options: RequestOptions = {}): Promise<Model[]> {
-    const { data } = await this.#transport.request({
-      method: "GET",
-      path: "/models",
-      schema: ListModelsResponseSchema,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-    });
-    return data.models;
+  /** @deprecated Use `client.videos.get()`. */
+  get(id: string, options?: RequestOptions): APIPromise<Video> {
+    return this.videos.get(id, options);
   }
 
-  /**
-   * The user's credit balance and newest ledger entries (`GET /credits`), under the server's
-   * credits billing policy.
-   *
-   * @example
-   * ```ts
-   * const { balance, entries } = await client.credits({ limit: 10 });
-   * ```
-   */
-  async credits(options: CreditsOptions = {}): Promise<CreditsResponse> {
-    const { data } = await this.#transport.request({
-      method: "GET",
-      path: "/credits",
-      query: { limit: options.limit },
-      schema: CreditsResponseSchema,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-    });
-    return data;
+  /** @deprecated Use `client.videos.list()`. */
+  list(options?: ListOptions & { updatedSince?: undefined }): PagePromise<Video>;
+  /** @deprecated Use `client.videos.list()`. */
+  list(options: ListOptions & { updatedSince: number }): PagePromise<VideoOrTombstone>;
+  list(options?: ListOptions & { updatedSince?: number | undefined }): PagePromise<VideoOrTombstone> {
+    return (this.videos.list as (options?: ListOptions) => PagePromise<VideoOrTombstone>)(options);
   }
 
-  /**
-   * Uploads an input image for an image-to-video model (`POST /uploads`): PNG, JPEG or WebP, up to
-   * 10 MiB, sent as the raw body. Resolves with the stored upload; pass its `id` as `image` to
-   * `generate()`. An upload is not idempotent, so it is retried only when the server refused it
-   * without storing anything (429); after a network error or timeout it rejects, and calling
-   * again may store a second copy (harmless: only the id you pass to `generate()` is used).
-   *
-   * @throws `ValidationError` (code `unsupported_media_type` for a file that is not a PNG, JPEG or
-   * WebP, `payload_too_large` over the size limit, `validation_failed` for an unreadable image),
-   * `RateLimitedError`, and the transport errors.
-   *
-   * @example
-   * ```ts
-   * const upload = await client.uploadImage(fileInput.files[0]);
-   * await client.generate({ prompt: "the cat wakes up", model: "an-image-to-video-model", image: upload.id });
-   * ```
-   */
-  async uploadImage(data: UploadImageInput, options: UploadImageOptions = {}): Promise<Upload> {
-    const isBlob = typeof (data as Partial<Blob>).arrayBuffer === "function";
-    const contentType = options.contentType || (isBlob && (data as Blob).type) || "application/octet-stream";
-    // The bytes, not the Blob: any Blob implementation (a polyfill, a test DOM) reaches fetch as
-    // bytes it can send, and the same bytes can go again after a 429.
-    const body = isBlob ? new Uint8Array(await (data as Blob).arrayBuffer()) : data;
-    const { data: answer } = await this.#transport.request({
-      method: "POST",
-      path: "/uploads",
-      body,
-      headers: { "content-type": contentType },
-      schema: UploadResponseSchema,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-      notIdempotent: true,
-    });
-    return answer.upload;
+  /** @deprecated Use `client.videos.delete()`. */
+  delete(target: DeleteTarget, options?: RequestOptions): APIPromise<string[]> {
+    return this.videos.delete(target, options);
   }
 
-  /**
-   * Adds credits to a user's balance, or removes them with a negative `credits`
-   * (`POST /admin/credits`, admins only). Resolves with the new balance and the ledger entry. Not
-   * retried once sent (a lost answer could otherwise grant twice): after a network error or
-   * timeout, check `credits()` of that user before granting again.
-   *
-   * @throws `ForbiddenError` when the signed-in user is not an admin, `ValidationError`.
-   *
-   * @example
-   * ```ts
-   * const { balance } = await admin.grantCredits({ userId: "user_123", credits: 100, reason: "purchase #1234" });
-   * ```
-   */
-  async grantCredits(input: GrantCreditsRequest, options: RequestOptions = {}): Promise<GrantCreditsResponse> {
-    const { data } = await this.#transport.request({
-      method: "POST",
-      path: "/admin/credits",
-      body: input,
-      schema: GrantCreditsResponseSchema,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-      notIdempotent: true,
-    });
-    return data;
+  /** @deprecated Use `client.uploads.create()`. */
+  uploadImage(data: UploadInput, options?: UploadOptions): APIPromise<Upload> {
+    return this.uploads.create(data, options);
   }
 
-  /** Whether the user has accepted the current terms version (`GET /terms/check`). */
-  async checkTerms(options: RequestOptions = {}): Promise<TermsStatus> {
-    const { data } = await this.#transport.request({
-      method: "GET",
-      path: "/terms/check",
-      schema: TermsStatusSchema,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-    });
-    return data;
+  /** @deprecated Use `client.credits.grant()`. */
+  grantCredits(...args: Parameters<CreditsResource["grant"]>): ReturnType<CreditsResource["grant"]> {
+    return this.credits.grant(...args);
   }
 
-  /**
-   * Accepts a terms version (`POST /terms/accept`); accepting twice is not an error.
-   *
-   * @throws `ConflictError` (`terms_version_mismatch`) when `version` is not the current one.
-   *
-   * @example
-   * ```ts
-   * const terms = await client.checkTerms();
-   * if (!terms.accepted) await client.acceptTerms(terms.version);
-   * ```
-   */
-  async acceptTerms(version: string, options: RequestOptions = {}): Promise<AcceptTermsResponse> {
-    const { data } = await this.#transport.request({
-      method: "POST",
-      path: "/terms/accept",
-      body: { version },
-      schema: AcceptTermsResponseSchema,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-    });
-    return data;
+  /** @deprecated Use `client.terms.get()`. */
+  checkTerms(options?: RequestOptions): ReturnType<TermsResource["get"]> {
+    return this.terms.get(options);
+  }
+
+  /** @deprecated Use `client.terms.accept()`. */
+  acceptTerms(version: string, options?: RequestOptions): ReturnType<TermsResource["accept"]> {
+    return this.terms.accept(version, options);
   }
 
   /**
@@ -459,7 +325,7 @@ export class OpenVClient {
    * @example
    * ```ts
    * const watcher = client.watch({ signal: controller.signal });
-   * watcher.on("change", (snapshot) => render(snapshot.videos));
+   * const unsubscribe = watcher.subscribe((snapshot) => render(snapshot.videos));
    * ```
    */
   watch(options: WatchOptions = {}): VideoWatcher {
@@ -468,15 +334,14 @@ export class OpenVClient {
       list: async (query, signal) =>
         (
           await transport.request({
-            method: "GET",
-            path: "/videos",
+            ...{ method: "GET", path: "/videos" },
             query: { ...query, limit: 200 },
             schema: ListVideosResponseSchema,
-            signal,
+            options: { signal },
           })
         ).data,
-      get: (id, signal) => this.get(id, { signal }),
-      openStream: (headers, signal) => transport.openStream("/videos/events", headers, signal),
+      get: (id, signal) => this.videos.get(id, { signal }),
+      openStream: (query, headers, signal) => transport.openStream("/videos/events", query, headers, signal),
       register: (listener) => {
         this.#listeners.add(listener);
         return () => this.#listeners.delete(listener);

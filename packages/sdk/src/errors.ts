@@ -2,7 +2,7 @@ import {
   InsufficientCreditsDetailsSchema,
   QuotaExceededDetailsSchema,
   type ValidationIssue,
-  ValidationIssueSchema,
+  ValidationIssuesSchema,
   type Video,
 } from "@openv/protocol";
 
@@ -80,7 +80,7 @@ export class ValidationError extends OpenVClientError {
 
   constructor(options: OpenVClientErrorOptions) {
     super(options);
-    const parsed = ValidationIssueSchema.array().safeParse(options.details?.issues);
+    const parsed = ValidationIssuesSchema.safeParse(options.details?.issues);
     this.issues = parsed.success ? parsed.data : [];
   }
 }

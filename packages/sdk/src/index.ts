@@ -1,16 +1,33 @@
+// Every wire type the client takes or returns, so an app needs no second import.
 export type {
-  ClientOptions,
-  CreditsOptions,
-  GenerateOptions,
-  GenerateResult,
-  ListOptions,
-  OpenVClient,
-  PagePromise,
-  RequestOptions,
-  UploadImageInput,
-  UploadImageOptions,
-  VideoPage,
-} from "./client.js";
+  AcceptTermsResponse,
+  CreditEntry,
+  CreditsResponse,
+  DeletedVideoData,
+  DeleteVideosRequest,
+  ErrorBody,
+  ErrorCode,
+  GenerateRequest,
+  GenerateResponse,
+  GrantCreditsRequest,
+  GrantCreditsResponse,
+  InsufficientCreditsDetails,
+  ListVideosResponse,
+  Model,
+  ModelLimits,
+  OutboundWebhookEvent,
+  OutboundWebhookEventType,
+  QuotaExceededDetails,
+  TermsStatus,
+  Tombstone,
+  Upload,
+  Usage,
+  ValidationIssue,
+  Video,
+  VideoOrTombstone,
+  VideoStatus,
+} from "@openv/protocol";
+export type { OpenVClient } from "./client.js";
 export { createClient } from "./client.js";
 export type { OpenVClientErrorOptions, OpenVWebhookErrorReason } from "./errors.js";
 export {
@@ -33,6 +50,34 @@ export {
   ValidationError,
   VideoFailedError,
 } from "./errors.js";
+export type {
+  APIPromise,
+  ClientOptions,
+  CreateAndWaitOptions,
+  CreateVideoInput,
+  CreditsOptions,
+  DeleteTarget,
+  GenerateOptions,
+  GenerateResult,
+  ListOptions,
+  PagePromise,
+  RequestOptions,
+  UploadImageInput,
+  UploadImageOptions,
+  UploadInput,
+  UploadOptions,
+  UploadProgress,
+  VideoPage,
+  WithResponse,
+} from "./options.js";
+export type {
+  CreditsResource,
+  ModelsResource,
+  TermsResource,
+  UploadsResource,
+  UsageResource,
+  VideosResource,
+} from "./resources.js";
 export type {
   VideoWatcher,
   WaitOptions,

@@ -2,15 +2,12 @@ import {
   isTombstone,
   type ListVideosResponse,
   headers as protocolHeaders,
-  sseEvents,
   type Video,
-  VideoEventDataSchema,
   type VideoOrTombstone,
 } from "@openv/protocol";
-import { EventEmitter } from "eventemitter3";
 import { abortErrorFrom, linkSignals, sleep } from "./_internal/abort.js";
 import { newestFirst, supersedes } from "./_internal/order.js";
-import { createSseParser, type SseMessage } from "./_internal/sse.js";
+import { readEventStream, type SseMessage, videoEventData } from "./_internal/sse.js";
 import { backoffDelay } from "./_internal/transport.js";
 import {
   AbortError,
@@ -100,11 +97,15 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
-/** What a watcher needs from its client. Not public API. */
+/** @internal What a watcher needs from its client. Not public API. */
 export interface WatcherHost {
   list(query: { updatedSince?: number; cursor?: string }, signal: AbortSignal): Promise<ListVideosResponse>;
   get(id: string, signal: AbortSignal): Promise<Video>;
-  openStream(headers: Record<string, string>, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  openStream(
+    query: { since?: number },
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>>;
   /** Hears about the client's own generates and deletes; returns the unsubscribe. */
   register(listener: (changes: VideoOrTombstone[]) => void): () => void;
 }
@@ -149,7 +150,7 @@ const isActive = (video: Video) => video.status === "queued" || video.status ===
  * );
  * ```
  */
-export class VideoWatcher extends EventEmitter<WatchEvents> {
+export class VideoWatcher implements AsyncIterable<WatchSnapshot> {
   /** The mode it was created with. */
   readonly mode: WatchMode;
   readonly #host: WatcherHost;
@@ -163,14 +164,11 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
   readonly #onSignalAbort = () => this.close();
   #snapshot: WatchSnapshot = Object.freeze({ videos: Object.freeze([]), status: "connecting" as const, ready: false });
   #closed = false;
-  /** Changes after this time (ms, a list's `serverTime`) are still to be fetched: the polling `updatedSince`. */
+  /** Changes after this (the list's `serverTime`, ms) are still to be fetched by polling (`updatedSince`). */
   #cursor = 0;
-  /**
-   * The last SSE event id received (opaque: the server's per-user change sequence), resent as
-   * `Last-Event-ID`; null until a stream brought one, or after a poll moved on: the stream then
-   * resumes from `#cursor`, which the server reads as a time.
-   */
-  #eventId: string | null = null;
+  /** The last SSE event id received: opaque, sent back as it came as `Last-Event-ID` to resume. */
+  #lastEventId: string | undefined;
+  readonly #handlers: { [E in keyof WatchEvents]?: Set<(...args: WatchEvents[E]) => void> } = {};
   #reconnectDelayMs: number;
   #heartbeat: ReturnType<typeof setTimeout> | undefined;
   #wakeRequested = false;
@@ -178,7 +176,6 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
 
   /** @internal Use `client.watch()`. */
   constructor(host: WatcherHost, options: WatchOptions = {}) {
-    super();
     this.#host = host;
     this.mode = options.mode ?? "auto";
     this.#options = {
@@ -209,6 +206,80 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
    */
   getSnapshot(): WatchSnapshot {
     return this.#snapshot;
+  }
+
+  /**
+   * Calls `listener` with the new snapshot whenever it changes (videos or status). Returns the
+   * unsubscribe. The shape `useSyncExternalStore` and TanStack-style observers take.
+   *
+   * @example
+   * ```ts
+   * const unsubscribe = watcher.subscribe((snapshot) => render(snapshot.videos));
+   * ```
+   */
+  subscribe(listener: (snapshot: WatchSnapshot) => void): () => void {
+    return this.on("change", listener);
+  }
+
+  /**
+   * Listens to one kind of event (see {@link WatchEvents}); returns the unsubscribe.
+   *
+   * @example
+   * ```ts
+   * const stop = watcher.on("video", (video, previous) => console.log(video.id, previous?.status, "→", video.status));
+   * ```
+   */
+  on<E extends keyof WatchEvents>(event: E, listener: (...args: WatchEvents[E]) => void): () => void {
+    const set: Set<(...args: WatchEvents[E]) => void> = this.#handlers[event] ?? new Set();
+    (this.#handlers as Record<string, unknown>)[event] = set;
+    set.add(listener);
+    return () => this.off(event, listener);
+  }
+
+  /** Removes a listener added with {@link VideoWatcher.on}. */
+  off<E extends keyof WatchEvents>(event: E, listener: (...args: WatchEvents[E]) => void): void {
+    this.#handlers[event]?.delete(listener);
+  }
+
+  #emit<E extends keyof WatchEvents>(event: E, ...args: WatchEvents[E]): void {
+    for (const listener of [...(this.#handlers[event] ?? [])]) this.#safely(() => listener(...args));
+  }
+
+  /**
+   * Each snapshot from now on, as the watcher changes (the latest when several arrive between
+   * reads); ends when the watcher closes or the loop breaks.
+   *
+   * @example
+   * ```ts
+   * for await (const { videos } of watcher) if (videos.every((v) => v.status === "completed")) break;
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterator<WatchSnapshot> {
+    let latest: WatchSnapshot | undefined;
+    let wake: (() => void) | undefined;
+    const unsubscribe = this.subscribe((snapshot) => {
+      latest = snapshot;
+      wake?.();
+    });
+    const finish = (): IteratorResult<WatchSnapshot> => {
+      unsubscribe();
+      return { done: true, value: undefined };
+    };
+    return {
+      next: async () => {
+        while (latest === undefined) {
+          if (this.#closed) return finish();
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+        }
+        const value = latest;
+        latest = undefined;
+        return { done: false, value };
+      },
+      return: async () => finish(),
+    };
   }
 
   /** Where the watcher stands (also `getSnapshot().status`). */
@@ -318,13 +389,13 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
         gone.push(change.id);
         if (!previous) continue;
         this.#videos.delete(change.id);
-        emits.push(() => this.emit("deleted", change.id, previous));
+        emits.push(() => this.#emit("deleted", change.id, previous));
         continue;
       }
       if (previous && !supersedes(previous, change)) continue;
       this.#videos.set(change.id, change);
       if (change.status === "completed" || change.status === "failed") settled.push(change);
-      emits.push(() => this.emit("video", change, previous));
+      emits.push(() => this.#emit("video", change, previous));
     }
     if (emits.length === 0 && ready === this.#snapshot.ready) {
       this.#settleWaiters(settled, gone);
@@ -335,8 +406,8 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
       status: this.#snapshot.status,
       ready,
     });
-    for (const emit of emits) this.#safely(emit);
-    this.#safely(() => this.emit("change", this.#snapshot));
+    for (const emit of emits) emit();
+    this.#emit("change", this.#snapshot);
     this.#settleWaiters(settled, gone);
   }
 
@@ -366,14 +437,14 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
   #setStatus(status: WatchStatus): void {
     if (this.#snapshot.status === status || (this.#closed && status !== "closed")) return;
     this.#snapshot = Object.freeze({ ...this.#snapshot, status });
-    this.#safely(() => this.emit("status", status));
-    this.#safely(() => this.emit("change", this.#snapshot));
+    this.#emit("status", status);
+    this.#emit("change", this.#snapshot);
   }
 
   #emitError(error: unknown): void {
     if (this.#closed) return;
     const clientError = toClientError(error);
-    this.#safely(() => this.emit("error", clientError));
+    this.#emit("error", clientError);
   }
 
   #closedError(): AbortError {
@@ -435,17 +506,7 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
   async #loadFirstList(): Promise<void> {
     for (let failures = 0; ; failures++) {
       try {
-        const videos: VideoOrTombstone[] = [];
-        let serverTime: number | undefined;
-        let cursor: string | undefined;
-        do {
-          const page = await this.#host.list(cursor === undefined ? {} : { cursor }, this.#controller.signal);
-          serverTime ??= page.serverTime;
-          videos.push(...page.videos);
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor !== undefined);
-        this.#cursor = serverTime;
-        this.#apply(videos, true);
+        await this.#listAll(undefined);
         return;
       } catch (error) {
         if (this.#closed) throw error;
@@ -456,6 +517,25 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
         );
       }
     }
+  }
+
+  /** Every page of the list (all videos, or the changes after `updatedSince`); applies them. */
+  async #listAll(updatedSince: number | undefined): Promise<void> {
+    const changes: VideoOrTombstone[] = [];
+    let serverTime: number | undefined;
+    let cursor: string | undefined;
+    do {
+      const page = await this.#host.list(
+        { ...(updatedSince !== undefined && { updatedSince }), ...(cursor !== undefined && { cursor }) },
+        this.#controller.signal,
+      );
+      // The first page's time: anything committed after that read is stamped later (shared/API.md).
+      serverTime ??= page.serverTime;
+      changes.push(...page.videos);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    this.#apply(changes, true);
+    this.#cursor = serverTime;
   }
 
   /** Streams until it is time to fall back to polling (mode "auto" only); reconnects otherwise. */
@@ -496,28 +576,24 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
     };
     armHeartbeat();
     try {
-      const body = await this.#host.openStream(
-        { [protocolHeaders.lastEventId]: this.#eventId ?? String(this.#cursor) },
+      // The first connection resumes after the list it loaded (`?since=` its serverTime); a
+      // reconnection after the last event it received, whose id it sends back untouched.
+      const body =
+        this.#lastEventId === undefined
+          ? await this.#host.openStream({ since: this.#cursor }, {}, connection.signal)
+          : await this.#host.openStream({}, { [protocolHeaders.lastEventId]: this.#lastEventId }, connection.signal);
+      await readEventStream(
+        body,
         connection.signal,
-      );
-      const reader = body.getReader();
-      // Not every fetch ties a body to its signal (polyfills, mocks): cancel the read ourselves.
-      connection.signal.addEventListener("abort", () => void reader.cancel().catch(() => {}), { once: true });
-      const decoder = new TextDecoder();
-      const parser = createSseParser(
         (message) => this.#onMessage(message),
         (ms) => {
           this.#reconnectDelayMs = ms;
         },
+        () => {
+          armHeartbeat();
+          onData();
+        },
       );
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (connection.signal.aborted) throw connection.signal.reason;
-        if (done) return;
-        armHeartbeat();
-        onData();
-        parser.push(decoder.decode(value, { stream: true }));
-      }
     } catch (error) {
       if (this.#closed) throw this.#closedError();
       if (connection.signal.reason === heartbeatLost) {
@@ -537,15 +613,9 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
   }
 
   #onMessage(message: SseMessage): void {
-    if (message.event !== sseEvents.video) return;
-    let parsed: ReturnType<typeof VideoEventDataSchema.safeParse> | undefined;
-    try {
-      parsed = VideoEventDataSchema.safeParse(JSON.parse(message.data));
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.success) this.#apply([parsed.data]);
-    else {
+    const change = videoEventData(message);
+    if (change) this.#apply([change]);
+    else if (change === null) {
       this.#emitError(
         new OpenVClientError({
           code: "invalid_response",
@@ -553,7 +623,7 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
         }),
       );
     }
-    if (message.id !== "") this.#eventId = message.id;
+    if (message.id !== "") this.#lastEventId = message.id;
   }
 
   /**
@@ -570,7 +640,7 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
       this.#setStatus("polling");
       let delay: number;
       try {
-        await this.#pollOnce();
+        await this.#listAll(this.#cursor);
         failures = 0;
         if ([...this.#videos.values()].some(isActive)) {
           idleDelay = pollIntervalMs;
@@ -592,24 +662,5 @@ export class VideoWatcher extends EventEmitter<WatchEvents> {
       }
       if (await this.#pause(delay)) idleDelay = pollIntervalMs;
     }
-  }
-
-  async #pollOnce(): Promise<void> {
-    const changes: VideoOrTombstone[] = [];
-    let serverTime: number | undefined;
-    let cursor: string | undefined;
-    do {
-      const page = await this.#host.list(
-        { updatedSince: this.#cursor, ...(cursor !== undefined && { cursor }) },
-        this.#controller.signal,
-      );
-      // The first page's time: anything committed after that read is stamped later (shared/API.md).
-      serverTime ??= page.serverTime;
-      changes.push(...page.videos);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
-    this.#apply(changes);
-    this.#cursor = serverTime;
-    this.#eventId = null;
   }
 }

@@ -28,7 +28,8 @@ const at = (change: VideoOrTombstone) => Date.parse(change.updatedAt);
  */
 class FakeFeed {
   readonly log: VideoOrTombstone[] = [];
-  readonly connections: { lastEventId: string | null }[] = [];
+  /** Where each connection resumed: `Last-Event-ID`, else `?since=` (a first connection's list time). */
+  readonly connections: { lastEventId: string | null; header: boolean }[] = [];
   readonly listQueries: { updatedSince: string | null; at: number }[] = [];
   readonly #streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
 
@@ -79,8 +80,9 @@ class FakeFeed {
         return HttpResponse.json({ videos, serverTime, nextCursor: null });
       }),
       http.get(`${base}/videos/events`, ({ request }) => {
-        const lastEventId = request.headers.get("last-event-id");
-        this.connections.push({ lastEventId });
+        const header = request.headers.get("last-event-id");
+        const lastEventId = header ?? new URL(request.url).searchParams.get("since");
+        this.connections.push({ lastEventId, header: header !== null });
         const since = Number(lastEventId ?? 0);
         let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
         const stream = new ReadableStream<Uint8Array>({
@@ -161,6 +163,9 @@ describe("SSE", () => {
 
     await eventually(() => expect(statusesOf(watcher)).toEqual({ v1: "completed", v3: "queued" }));
     expect(feed.connections.map((connection) => connection.lastEventId)).toEqual(["1000", "1200"]);
+    // The first connection resumes after the list (`?since=` its serverTime); the second sends
+    // back the last event id exactly as received (ids are opaque).
+    expect(feed.connections.map((connection) => connection.header)).toEqual([false, true]);
     expect(events).toEqual([
       "v1:queued@1000",
       "v1:processing@1100",

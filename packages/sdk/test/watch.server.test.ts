@@ -101,7 +101,12 @@ describe("watching the local preview provider's jobs", () => {
     const { video } = await a.generate(smallVideo);
     await watcher.wait(video.id, { timeoutMs: 20_000 });
 
-    const deleted = new Promise<string>((resolve) => watcher.once("deleted", (id) => resolve(id)));
+    const deleted = new Promise<string>((resolve) => {
+      const off = watcher.on("deleted", (id) => {
+        off();
+        resolve(id);
+      });
+    });
     expect(await a.delete(video.id)).toEqual([video.id]);
     expect(await deleted).toBe(video.id);
     expect(watcher.getSnapshot().videos.some((v) => v.id === video.id)).toBe(false);
@@ -146,7 +151,12 @@ describe("watching jobs the test finishes by hand", () => {
     });
     await until(watcher, (videos, status) => status === "polling" && videos.some((v) => v.id === video.id));
 
-    const deleted = new Promise<string>((resolve) => watcher.once("deleted", (id) => resolve(id)));
+    const deleted = new Promise<string>((resolve) => {
+      const off = watcher.on("deleted", (id) => {
+        off();
+        resolve(id);
+      });
+    });
     await a.delete(video.id);
     expect(await deleted).toBe(video.id);
     await until(watcher, (_, status) => status === "idle");

@@ -1,7 +1,8 @@
 // A storm of provider webhooks against the real server (PGlite, and PostgreSQL with LISTEN/NOTIFY
 // when OPENV_TEST_DATABASE_URL is set) while three SDK watchers follow it over real sockets. No msw
 // in this file: it buffers streamed answers of requests it lets through.
-import { type RunPodJob, statusRank, type Video, type VideoStatus } from "@openv/protocol";
+import { statusRank, type Video, type VideoStatus } from "@openv/protocol";
+import type { RunPodJob } from "@openv/protocol/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   accepted,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { type RunPodJob, RunPodJobSchema } from "@openv/protocol";
+import { type RunPodJob, RunPodJobSchema } from "@openv/protocol/worker";
 import { describe, expect, it } from "vitest";
 import { classifyFailure, readCompletion, readProgress } from "../src/core/failure.js";
 

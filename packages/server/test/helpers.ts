@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { createAdaptorServer } from "@hono/node-server";
-import type { RunPodJob } from "@openv/protocol";
+import type { RunPodJob } from "@openv/protocol/worker";
 import Fastify from "fastify";
 import pg from "pg";
 import { type Logger, pino } from "pino";

@@ -1,4 +1,5 @@
-import type { RunPodJob, Video } from "@openv/protocol";
+import type { Video } from "@openv/protocol";
+import type { RunPodJob } from "@openv/protocol/worker";
 import { delay, HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";

@@ -15,6 +15,8 @@ import { useGenerate } from "../hooks/use-generate.js";
 import { useModels } from "../hooks/use-models.js";
 import { useUploadImage } from "../hooks/use-upload-image.js";
 import { useUsage } from "../hooks/use-usage.js";
+import { ImageField, ModelPicker } from "./form-fields.js";
+import { checkQuota } from "./quota.js";
 
 /** Props of {@link GenerateForm}. */
 export interface GenerateFormProps {
@@ -32,7 +34,6 @@ export interface GenerateFormProps {
 
 /** The largest input image the server takes (`POST /uploads`). */
 const maxImageBytes = 10 * 1024 * 1024;
-const imageTypes = "image/png,image/jpeg,image/webp";
 
 /** A number field's value, or `fallback` when it is empty or not a number. */
 function numberOr(value: string, fallback: number): number {
@@ -116,10 +117,7 @@ export function GenerateForm({
 
   const credits = usage?.credits ?? null;
   const price = model?.cost.credits ?? null;
-  const tooFewCredits = credits !== null && price !== null && credits.balance < price;
-  // A hair of tolerance: the server compares the same numbers in floating point.
-  const remainingSeconds = credits === null ? (usage?.remainingSeconds ?? null) : null;
-  const overQuota = remainingSeconds !== null && requestedSeconds > remainingSeconds + 1e-9;
+  const { tooFewCredits, overQuota, remainingSeconds } = checkQuota(usage, price, requestedSeconds);
 
   const imageTooLarge = imageFile !== null && imageFile.size > maxImageBytes;
   const imageNeeded = imageMode !== "none";
@@ -212,26 +210,7 @@ export function GenerateForm({
       onSubmit={onSubmit}
     >
       {models && models.length > 1 && model && (
-        <div className="openv-field">
-          <label htmlFor={`${id}-model`}>Model</label>
-          <select
-            id={`${id}-model`}
-            className="openv-model"
-            name="model"
-            value={model.id}
-            aria-describedby={`${id}-model-description`}
-            onChange={onPickModel}
-          >
-            {models.map((option) => (
-              <option key={option.id} value={option.id}>
-                {credits ? `${option.name} (${formatCredits(option.cost.credits)})` : option.name}
-              </option>
-            ))}
-          </select>
-          <p id={`${id}-model-description`} className="openv-model-description">
-            {model.description}
-          </p>
-        </div>
+        <ModelPicker id={id} models={models} model={model} showPrices={credits !== null} onPick={onPickModel} />
       )}
       <div className="openv-field">
         <label htmlFor={`${id}-prompt`}>Prompt</label>
@@ -278,58 +257,20 @@ export function GenerateForm({
         />
       </div>
       {imageNeeded && (
-        <div className="openv-field openv-image-field">
-          <label htmlFor={`${id}-image`}>{imageMode === "required" ? "Input image" : "Input image (optional)"}</label>
-          <input
-            id={`${id}-image`}
-            ref={imageInput}
-            className="openv-image-input"
-            name="image"
-            type="file"
-            accept={imageTypes}
-            // Not `required`: the form itself holds the submit back and says why in its own words
-            // (the hint and "Choose an image"); a native check would only repeat it.
-            aria-describedby={`${id}-image-hint`}
-            onChange={onPickImage}
-          />
-          <p id={`${id}-image-hint`} className="openv-hint">
-            {imageMode === "required"
-              ? "This model animates an image: PNG, JPEG or WebP, up to 10 MB."
-              : "Optional: an image to start from (PNG, JPEG or WebP, up to 10 MB)."}
-          </p>
-          {imageFile && (previewUrl ?? uploaded?.upload.url) && (
-            <img
-              className="openv-image-preview"
-              src={previewUrl ?? uploaded?.upload.url}
-              alt={`Preview of ${imageFile.name}`}
-            />
-          )}
-          {upload.pending && (
-            <p className="openv-upload-status" role="status">
-              Uploading {imageFile?.name ?? "the image"}…
-            </p>
-          )}
-          {!upload.pending && uploaded && uploaded.file === imageFile && (
-            <p className="openv-upload-status" role="status">
-              Uploaded ({uploaded.upload.width}×{uploaded.upload.height})
-            </p>
-          )}
-          {uploadProblem && (
-            <p className="openv-upload-error" role="alert">
-              {uploadProblem}
-            </p>
-          )}
-          {missingImage && (
-            <p className="openv-image-needed" id={`${id}-image-needed`}>
-              Choose an image: {model?.name ?? "this model"} needs one to start from.
-            </p>
-          )}
-          {imageFile && (
-            <button type="button" className="openv-image-remove" onClick={removeImage}>
-              Remove image
-            </button>
-          )}
-        </div>
+        <ImageField
+          id={id}
+          inputRef={imageInput}
+          required={imageMode === "required"}
+          modelName={model?.name ?? "this model"}
+          file={imageFile}
+          previewUrl={previewUrl ?? uploaded?.upload.url ?? null}
+          uploading={upload.isPending}
+          uploaded={uploaded && uploaded.file === imageFile ? uploaded.upload : null}
+          problem={uploadProblem}
+          missing={missingImage}
+          onPick={onPickImage}
+          onRemove={removeImage}
+        />
       )}
       <div className="openv-field">
         <label htmlFor={`${id}-seconds`}>Length (seconds)</label>

@@ -1,5 +1,5 @@
+import type { CreditsState } from "@openv/sdk/store";
 import { useSyncExternalStore } from "react";
-import type { CreditsState } from "../_internal/openv-store.js";
 import { useOpenVStore } from "../provider.js";
 
 /** What {@link useCredits} returns. */

@@ -1,42 +1,40 @@
-import type { GenerateRequest } from "@openv/protocol";
-import type { GenerateOptions, GenerateResult, OpenVClientError } from "@openv/sdk";
-import { useMutation } from "../_internal/use-mutation.js";
+import type { CreateVideoInput, GenerateResult, RequestOptions } from "@openv/sdk";
+import { legacyCall, type MutationOptions, type MutationResult, useMutation } from "../_internal/use-mutation.js";
 import { useOpenVStore } from "../provider.js";
 
-/** What {@link useGenerate} returns. */
-export interface UseGenerateResult {
+/** The arguments of `useGenerate`'s calls: those of `client.videos.create`. */
+export type GenerateVariables = [input: CreateVideoInput, options?: RequestOptions];
+
+/** What {@link useGenerate} returns: the mutation shape, plus the pre-1.0 names. */
+export interface UseGenerateResult extends MutationResult<GenerateVariables, GenerateResult> {
   /**
-   * Requests a video. Resolves with the server's answer, or with `null` when it failed (the error
-   * is then in `error`); it never rejects. The new video shows up in `useVideos()` at once, and
-   * `useUsage()` takes the usage from the answer.
+   * @deprecated Use `mutateAsync` (rejects on failure) or `mutate`. Resolves with the answer, or
+   * `null` when it failed.
    */
-  generate: (input: GenerateRequest, options?: GenerateOptions) => Promise<GenerateResult | null>;
-  /** True while a request is in flight. */
+  generate: (...variables: GenerateVariables) => Promise<GenerateResult | null>;
+  /** @deprecated Use `isPending`. */
   pending: boolean;
-  /**
-   * Why the latest request failed, as the SDK's typed error: test it with `instanceof`
-   * (`QuotaExceededError` has `remainingSeconds`, `TermsRequiredError` has `version`,
-   * `ConflictError` with code `too_many_active_jobs`, `RateLimitedError`, …). Null otherwise.
-   */
-  error: OpenVClientError | null;
-  /** The latest successful answer (`{video, usage, replayed, idempotencyKey}`); null before one. */
+  /** @deprecated Use `data`. */
   result: GenerateResult | null;
-  /** Clears `error` and `result`. */
-  reset: () => void;
 }
 
+/** Options of {@link useGenerate}: `onSuccess`, `onError`, `onSettled`. */
+export type UseGenerateOptions = MutationOptions<GenerateVariables, GenerateResult>;
+
 /**
- * Requests videos, with pending and error state for the UI. A refused request refreshes what it
- * depends on: terms (`TermsRequiredError`) and usage (`QuotaExceededError`).
+ * Requests videos (`client.videos.create`), with status and typed errors for the UI. The new video
+ * shows up in `useVideos()` at once and `useUsage()` takes the usage from the answer. A refused
+ * request refreshes what it depends on: terms (`TermsRequiredError`) and usage
+ * (`QuotaExceededError`).
  *
  * @example
  * ```tsx
- * const { generate, pending, error } = useGenerate();
- * <button disabled={pending} onClick={() => generate({ prompt: "waves at night", frames: 31 })}>Generate</button>
+ * const { mutate, isPending, error } = useGenerate({ onSuccess: ({ video }) => select(video.id) });
+ * <button disabled={isPending} onClick={() => mutate({ prompt: "waves at night", frames: 31 })}>Generate</button>
  * {error instanceof QuotaExceededError && <p>Only {error.remainingSeconds} s left.</p>}
  * ```
  */
-export function useGenerate(): UseGenerateResult {
-  const { run, pending, error, result, reset } = useMutation(useOpenVStore().generate);
-  return { generate: run, pending, error, result, reset };
+export function useGenerate(options?: UseGenerateOptions): UseGenerateResult {
+  const mutation = useMutation(useOpenVStore().generate, options);
+  return { ...mutation, generate: legacyCall(mutation), pending: mutation.isPending, result: mutation.data ?? null };
 }

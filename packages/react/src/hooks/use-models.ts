@@ -1,5 +1,5 @@
+import type { ModelsState } from "@openv/sdk/store";
 import { useSyncExternalStore } from "react";
-import type { ModelsState } from "../_internal/openv-store.js";
 import { useOpenVStore } from "../provider.js";
 
 /** What {@link useModels} returns. */

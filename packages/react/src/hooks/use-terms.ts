@@ -1,5 +1,5 @@
+import type { TermsState } from "@openv/sdk/store";
 import { useSyncExternalStore } from "react";
-import type { TermsState } from "../_internal/openv-store.js";
 import { useOpenVStore } from "../provider.js";
 
 /** What {@link useTerms} returns. */

@@ -1,46 +1,39 @@
 import type { Upload } from "@openv/protocol";
-import type { OpenVClientError, UploadImageInput, UploadImageOptions } from "@openv/sdk";
+import type { UploadInput, UploadOptions } from "@openv/sdk";
 import { useSyncExternalStore } from "react";
-import { useMutation } from "../_internal/use-mutation.js";
+import { legacyCall, type MutationOptions, type MutationResult, useMutation } from "../_internal/use-mutation.js";
 import { useOpenVStore } from "../provider.js";
 
-/** What {@link useUploadImage} returns. */
-export interface UseUploadImageResult {
-  /**
-   * Uploads an input image (a `File` from an `<input type="file">`, a `Blob`, or bytes): PNG, JPEG
-   * or WebP up to 10 MiB. Resolves with the upload (pass its `id` as `image` to `generate`), or
-   * `null` when it failed (see `error`); it never rejects.
-   */
-  uploadImage: (data: UploadImageInput, options?: UploadImageOptions) => Promise<Upload | null>;
-  /** True while an upload is in flight. */
+/** The arguments of `useUploadImage`'s calls: those of `client.uploads.create`. */
+export type UploadVariables = [data: UploadInput, options?: UploadOptions];
+
+/** What {@link useUploadImage} returns: the mutation shape, plus the pre-1.0 names. */
+export interface UseUploadImageResult extends MutationResult<UploadVariables, Upload> {
+  /** @deprecated Use `mutateAsync` (rejects on failure) or `mutate`. Resolves with `null` on failure. */
+  uploadImage: (...variables: UploadVariables) => Promise<Upload | null>;
+  /** @deprecated Use `isPending`. */
   pending: boolean;
-  /** Why the latest upload failed (`ValidationError` for a file that is not an image or too large, …); null otherwise. */
-  error: OpenVClientError | null;
-  /** The latest successful upload; null before one. */
+  /** @deprecated Use `data`. */
   result: Upload | null;
-  /** Clears `error` and `result`. */
-  reset: () => void;
 }
 
 /**
- * Uploads input images for image-to-video models, with pending and error state for the UI. The
- * provider remembers each upload, so `<VideoGallery>` can show it on the video made from it.
+ * Uploads an input image for an image-to-video model (`client.uploads.create`); pass
+ * `{onProgress}` as the second argument for a progress bar. `<VideoCard>` shows uploads it knows
+ * as the card's thumbnail.
  *
  * @example
  * ```tsx
- * const { uploadImage, pending, error } = useUploadImage();
- * <input type="file" accept="image/*" onChange={async (event) => {
- *   const upload = event.target.files?.[0] && (await uploadImage(event.target.files[0]));
- *   if (upload) setImage(upload.id);
- * }} />
+ * const upload = useUploadImage();
+ * <input type="file" onChange={(e) => upload.mutate(e.target.files![0], { onProgress: ({ loaded, total }) => setShare(loaded / total) })} />
  * ```
  */
-export function useUploadImage(): UseUploadImageResult {
-  const { run, pending, error, result, reset } = useMutation(useOpenVStore().uploadImage);
-  return { uploadImage: run, pending, error, result, reset };
+export function useUploadImage(options?: MutationOptions<UploadVariables, Upload>): UseUploadImageResult {
+  const mutation = useMutation<UploadVariables, Upload>(useOpenVStore().uploadImage, options);
+  return { ...mutation, uploadImage: legacyCall(mutation), pending: mutation.isPending, result: mutation.data ?? null };
 }
 
-/** The images uploaded through the provider, by id (to show a video's input image). */
+/** The uploads this provider has made, by id (for thumbnails). */
 export function useKnownUploads(): ReadonlyMap<string, Upload> {
   const store = useOpenVStore();
   return useSyncExternalStore(store.subscribeUploads, store.uploads.get, store.uploads.get);

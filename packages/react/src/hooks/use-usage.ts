@@ -1,5 +1,5 @@
+import type { UsageState } from "@openv/sdk/store";
 import { useSyncExternalStore } from "react";
-import type { UsageState } from "../_internal/openv-store.js";
 import { useOpenVStore } from "../provider.js";
 
 /** What {@link useUsage} returns. */

@@ -18,24 +18,10 @@ import {
 
 type ErrorClass = new (options: OpenVClientErrorOptions) => OpenVClientError;
 
+// The status names the family; only 403 holds codes of different families.
 const classByCode: Record<string, ErrorClass> = {
-  validation_failed: ValidationError,
-  payload_too_large: ValidationError,
-  unsupported_media_type: ValidationError,
-  unauthorized: UnauthorizedError,
-  insufficient_credits: InsufficientCreditsError,
-  forbidden: ForbiddenError,
   terms_required: TermsRequiredError,
   quota_exceeded: QuotaExceededError,
-  not_found: NotFoundError,
-  idempotency_conflict: ConflictError,
-  idempotency_in_progress: ConflictError,
-  terms_version_mismatch: ConflictError,
-  too_many_active_jobs: ConflictError,
-  rate_limited: RateLimitedError,
-  provider_unavailable: ProviderUnavailableError,
-  internal_error: ServerError,
-  service_unavailable: ServerError,
 };
 
 const classByStatus: Record<number, ErrorClass> = {
@@ -50,6 +36,7 @@ const classByStatus: Record<number, ErrorClass> = {
   415: ValidationError,
   422: ConflictError,
   429: RateLimitedError,
+  502: ProviderUnavailableError,
 };
 
 /** `Retry-After` as seconds: a number of seconds or an HTTP date; null when absent or unreadable. */

@@ -1,3 +1,5 @@
+import { sseEvents, VideoEventDataSchema, type VideoOrTombstone } from "@openv/protocol";
+
 /** One dispatched Server-Sent Event. */
 export interface SseMessage {
   event: string;
@@ -74,4 +76,40 @@ export function createSseParser(onMessage: (message: SseMessage) => void, onRetr
       buffer = buffer.slice(start);
     },
   };
+}
+
+/**
+ * Reads an event stream until it ends, calling `onChunk` for each chunk and `onMessage` for each
+ * event (an error thrown there ends the read). Cancels the read itself when `signal` aborts: not
+ * every fetch ties a body to its signal (polyfills, mocks).
+ */
+export async function readEventStream(
+  body: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+  onMessage: (message: SseMessage) => void,
+  onRetry: (ms: number) => void = () => {},
+  onChunk: () => void = () => {},
+): Promise<void> {
+  const reader = body.getReader();
+  signal.addEventListener("abort", () => void reader.cancel().catch(() => {}), { once: true });
+  const decoder = new TextDecoder();
+  const parser = createSseParser(onMessage, onRetry);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (signal.aborted) throw signal.reason;
+    if (done) return;
+    onChunk();
+    parser.push(decoder.decode(value, { stream: true }));
+  }
+}
+
+/** The video or tombstone a `video` event carries; undefined for another event, null when malformed. */
+export function videoEventData(message: SseMessage): VideoOrTombstone | null | undefined {
+  if (message.event !== sseEvents.video) return undefined;
+  try {
+    const parsed = VideoEventDataSchema.safeParse(JSON.parse(message.data));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,8 +1,8 @@
 import { headers as protocolHeaders } from "@openv/protocol";
-import { type $Fetch, createFetch, type FetchResponse } from "ofetch";
 import { NetworkError, OpenVClientError, ServerError, TimeoutError, UnauthorizedError } from "../errors.js";
 import { abortErrorFrom, linkSignals, sleep } from "./abort.js";
 import { errorFromResponse } from "./http-error.js";
+import { sendWithProgress, type UploadProgress } from "./upload-progress.js";
 
 /** A zod schema, as far as the transport uses one. */
 export interface Schema<T> {
@@ -15,22 +15,30 @@ export interface TransportOptions {
   fetch: typeof globalThis.fetch | undefined;
   headers: Record<string, string>;
   maxRetries: number;
-  timeoutMs: number;
+  attemptTimeoutMs: number;
   retryDelayMs: number;
   maxRetryDelayMs: number;
   maxRetryAfterMs: number;
 }
 
+/** What a caller may set on one call (the public `RequestOptions`, read by the transport). */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  maxRetries?: number | undefined;
+  headers?: Record<string, string> | undefined;
+}
+
 export interface Call<T> {
   method: "GET" | "POST" | "DELETE";
   path: string;
-  query?: Record<string, string | number | undefined>;
+  query?: Record<string, string | number | undefined> | undefined;
+  /** JSON, or raw bytes (sent as they are). */
   body?: unknown;
   headers?: Record<string, string>;
   /** Parses the 2xx body. */
   schema: Schema<T>;
-  signal?: AbortSignal | undefined;
-  timeoutMs?: number | undefined;
+  options?: CallOptions | undefined;
   /**
    * Also retry 409 `idempotency_in_progress`: with an Idempotency-Key, that conflict is with this
    * call's own earlier attempt, still running on the server after its answer was lost.
@@ -42,6 +50,8 @@ export interface Call<T> {
    * nothing was done (429 `rate_limited`) is retried; a network error, a timeout or a 5xx is not.
    */
   notIdempotent?: boolean;
+  /** Upload progress of the body (bytes). */
+  onUploadProgress?: ((progress: UploadProgress) => void) | undefined;
 }
 
 /** Random in [half, full] of an exponentially growing delay: spreads out clients that failed together. */
@@ -60,27 +70,33 @@ function isRetryable(error: OpenVClientError, call: Pick<Call<unknown>, "retryIn
   return (call.retryInProgress ?? false) && error.code === "idempotency_in_progress";
 }
 
-const timeoutReason = Symbol("timeout");
+const attemptTimedOut = Symbol("attempt timeout");
+const callTimedOut = Symbol("call timeout");
+
+const isBytes = (body: unknown): body is BodyInit =>
+  body instanceof Uint8Array || body instanceof ArrayBuffer || (typeof Blob === "function" && body instanceof Blob);
+
+/** The body as text, JSON when it reads as JSON; undefined when there is none. */
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
 
 /**
- * Every HTTP exchange of the client: headers and auth on each attempt, one timeout per attempt,
- * typed errors, and retries with backoff, jitter and Retry-After. Built on ofetch, with retries and
- * error throwing turned off there so that this one place decides.
+ * Every HTTP exchange of the client, on the platform's `fetch`: headers and auth on each attempt,
+ * a time limit per attempt and per call, typed errors, and retries with backoff, jitter and
+ * Retry-After.
  */
 export class Transport {
   readonly options: TransportOptions;
-  readonly #fetch: $Fetch;
 
   constructor(options: TransportOptions) {
     this.options = options;
-    // The fetch is looked up on each call, not here: test tools and polyfills replace the global
-    // one after the client was created.
-    const fetchFn: typeof globalThis.fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
-    this.#fetch = createFetch({ fetch: fetchFn }).create({
-      baseURL: options.baseUrl,
-      retry: false,
-      ignoreResponseError: true,
-    });
   }
 
   async #headers(extra: Record<string, string> | undefined): Promise<Record<string, string>> {
@@ -100,33 +116,46 @@ export class Transport {
     };
   }
 
+  #url(path: string, query: Call<unknown>["query"]): string {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) params.set(name, String(value));
+    const search = params.toString();
+    return `${this.options.baseUrl.replace(/\/+$/, "")}${path}${search ? `?${search}` : ""}`;
+  }
+
+  /** One attempt. `signal` aborts it (the caller's, or the call's deadline); a 0 timeout is none. */
   async #send(
-    call: Pick<Call<unknown>, "method" | "path" | "query" | "body" | "headers">,
+    call: Omit<Call<unknown>, "schema">,
     signal: AbortSignal | undefined,
     timeoutMs: number,
-  ): Promise<FetchResponse<unknown>> {
-    const headers = await this.#headers(call.headers);
+  ): Promise<Response> {
+    const headers = await this.#headers({ ...call.headers, ...call.options?.headers });
+    let body: BodyInit | undefined;
+    if (isBytes(call.body)) body = call.body;
+    else if (call.body !== undefined) {
+      body = JSON.stringify(call.body);
+      headers["content-type"] ??= "application/json";
+    }
     // Without a timeout the caller's signal goes to fetch as it is: a stream's body must stay tied
     // to it after this returns.
     const attempt = timeoutMs > 0 ? linkSignals(signal) : null;
-    const timer = attempt ? setTimeout(() => attempt.abort(timeoutReason), timeoutMs) : undefined;
+    const timer = attempt ? setTimeout(() => attempt.abort(attemptTimedOut), timeoutMs) : undefined;
     // Cleared the moment the caller aborts, not when fetch gets round to rejecting.
     attempt?.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
-    const query = call.query && Object.fromEntries(Object.entries(call.query).filter(([, v]) => v !== undefined));
+    const init: RequestInit = { method: call.method, headers, signal: attempt?.signal ?? signal ?? null };
+    if (body !== undefined) init.body = body;
     try {
-      return await this.#fetch.raw(call.path, {
-        method: call.method,
-        headers,
-        signal: attempt?.signal ?? signal ?? null,
-        ...(query && { query }),
-        ...(call.body !== undefined && { body: call.body as Record<string, unknown> }),
-      });
+      const url = this.#url(call.path, call.query);
+      if (call.onUploadProgress) return await sendWithProgress(url, init, call.onUploadProgress, this.options.fetch);
+      // Looked up on each call, not once: test tools and polyfills replace the global fetch later.
+      return await (this.options.fetch ?? globalThis.fetch)(url, init);
     } catch (cause) {
-      if (signal?.aborted) throw abortErrorFrom(signal);
-      if (attempt?.signal.reason === timeoutReason) {
+      // The caller's abort or the call's deadline: `request` says which.
+      if (signal?.aborted) throw cause;
+      if (attempt?.signal.reason === attemptTimedOut) {
         throw new TimeoutError({
           code: "timeout",
-          message: `${call.method} ${call.path} got no answer within ${timeoutMs} ms.`,
+          message: `${call.method} ${call.path} got no answer in time.`,
           cause,
         });
       }
@@ -143,27 +172,53 @@ export class Transport {
 
   /** Sends `call`, retrying what is safe to retry, and returns the parsed body with the response. */
   async request<T>(call: Call<T>): Promise<{ data: T; response: Response }> {
-    const { maxRetries, retryDelayMs, maxRetryDelayMs, maxRetryAfterMs } = this.options;
-    for (let attempt = 0; ; attempt++) {
-      if (call.signal?.aborted) throw abortErrorFrom(call.signal);
-      let error: OpenVClientError;
-      try {
-        const response = await this.#send(call, call.signal, call.timeoutMs ?? this.options.timeoutMs);
-        if (response.ok) return { data: this.#parse(call, response), response };
-        error = errorFromResponse(response.status, response.headers, response._data);
-      } catch (caught) {
-        if (!(caught instanceof NetworkError || caught instanceof TimeoutError)) throw caught;
-        error = caught;
+    const { retryDelayMs, maxRetryDelayMs, maxRetryAfterMs } = this.options;
+    const options = call.options ?? {};
+    const maxRetries = options.maxRetries ?? this.options.maxRetries;
+    // The call's own deadline (`timeoutMs`: every attempt and wait together) aborts a linked signal.
+    const deadline = options.timeoutMs === undefined ? null : linkSignals(options.signal);
+    const deadlineTimer = deadline && setTimeout(() => deadline.abort(callTimedOut), options.timeoutMs);
+    const signal = deadline?.signal ?? options.signal;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        if (signal?.aborted) throw this.#stopped(signal, call);
+        let error: OpenVClientError;
+        try {
+          const response = await this.#send(call, signal, this.options.attemptTimeoutMs);
+          const body = await readBody(response);
+          if (response.ok) return { data: this.#parse(call, response, body), response };
+          error = errorFromResponse(response.status, response.headers, body);
+        } catch (caught) {
+          if (signal?.aborted) throw this.#stopped(signal, call);
+          if (!(caught instanceof NetworkError || caught instanceof TimeoutError)) throw caught;
+          error = caught;
+        }
+        if (attempt >= maxRetries || !isRetryable(error, call)) throw error;
+        const retryAfterMs = (error.retryAfterSeconds ?? 0) * 1000;
+        if (retryAfterMs > maxRetryAfterMs) throw error;
+        try {
+          await sleep(Math.max(retryAfterMs, backoffDelay(attempt, retryDelayMs, maxRetryDelayMs)), signal);
+        } catch {
+          throw this.#stopped(signal as AbortSignal, call);
+        }
       }
-      if (attempt >= maxRetries || !isRetryable(error, call)) throw error;
-      const retryAfterMs = (error.retryAfterSeconds ?? 0) * 1000;
-      if (retryAfterMs > maxRetryAfterMs) throw error;
-      await sleep(Math.max(retryAfterMs, backoffDelay(attempt, retryDelayMs, maxRetryDelayMs)), call.signal);
+    } finally {
+      clearTimeout(deadlineTimer ?? undefined);
+      deadline?.dispose();
     }
   }
 
-  #parse<T>(call: Call<T>, response: FetchResponse<unknown>): T {
-    const parsed = call.schema.safeParse(response._data);
+  /** The error of a call its signal stopped: TimeoutError at its deadline, else AbortError. */
+  #stopped(signal: AbortSignal, call: Call<unknown>): OpenVClientError {
+    if (signal.reason !== callTimedOut) return abortErrorFrom(signal);
+    return new TimeoutError({
+      code: "timeout",
+      message: `${call.method} ${call.path} did not finish within ${call.options?.timeoutMs} ms.`,
+    });
+  }
+
+  #parse<T>(call: Call<T>, response: Response, body: unknown): T {
+    const parsed = call.schema.safeParse(body);
     if (parsed.success) return parsed.data;
     throw new OpenVClientError({
       code: "invalid_response",
@@ -174,24 +229,24 @@ export class Transport {
   }
 
   /**
-   * Opens a Server-Sent Events stream (one attempt; the watcher decides about reconnecting).
+   * Opens a Server-Sent Events stream (one attempt; the caller decides about reconnecting).
    * Resolves with the body once the server has answered 200 with `text/event-stream`.
    */
   async openStream(
     path: string,
+    query: Call<unknown>["query"],
     headers: Record<string, string>,
     signal: AbortSignal,
   ): Promise<ReadableStream<Uint8Array>> {
     const response = await this.#send(
-      { method: "GET", path, headers: { accept: "text/event-stream", ...headers } },
+      { method: "GET", path, query, headers: { accept: "text/event-stream", ...headers } },
       signal,
       0,
     );
-    if (!response.ok) throw errorFromResponse(response.status, response.headers, response._data);
+    if (!response.ok) throw errorFromResponse(response.status, response.headers, await readBody(response));
     const type = response.headers.get("content-type") ?? "";
-    const body = response._data;
-    const isStream = typeof (body as ReadableStream | undefined)?.getReader === "function";
-    if (!type.startsWith("text/event-stream") || !isStream) {
+    if (!type.startsWith("text/event-stream") || !response.body) {
+      void response.body?.cancel().catch(() => {});
       throw new ServerError({
         code: "invalid_response",
         status: response.status,
@@ -199,6 +254,6 @@ export class Transport {
         message: `GET ${path} answered ${type || "no content type"}, not an event stream.`,
       });
     }
-    return body as ReadableStream<Uint8Array>;
+    return response.body;
   }
 }

@@ -1,4 +1,4 @@
-import type { RunPodJob } from "@openv/protocol";
+import type { RunPodJob } from "@openv/protocol/worker";
 import { type LifecycleConfig, type OpenVOptions, openv, type Provider, type ProviderSubmission } from "@openv/server";
 import Fastify, { type FastifyInstance } from "fastify";
 

@@ -20,7 +20,8 @@ export interface ModelDefinition extends Model {
 }
 
 /** The schema of a catalog entry in a models file (`OPENV_MODELS_FILE`). */
-export const ModelDefinitionSchema = ModelSchema.extend({
+export const ModelDefinitionSchema = z.object({
+  ...ModelSchema.shape,
   /** The provider registry key. */
   provider: z.string().min(1).default("default"),
   /** The provider's own model name. */

@@ -1,4 +1,4 @@
-import { type RunPodJob, type WorkerOutput, WorkerOutputSchema, WorkerProgressSchema } from "@openv/protocol";
+import { type RunPodJob, type WorkerOutput, WorkerOutputSchema, WorkerProgressSchema } from "@openv/protocol/worker";
 
 /** Why a provider job did not produce a video, and whether submitting it again can help. */
 export interface JobFailure {

@@ -10,7 +10,6 @@ import {
   type ListModelsResponse,
   type ListVideosResponse,
   type OutboundWebhookEvent,
-  type RunPodJob,
   type TermsStatus,
   terminalStatuses,
   type UploadResponse,
@@ -19,10 +18,9 @@ import {
   type VideoOrTombstone,
   type VideoSettings,
   type VideoStatus,
-  type WorkerInput,
-  type WorkerOutput,
 } from "@openv/protocol";
 import { AccountStatus } from "./accounts.js";
+import type { RunPodJob, WorkerInput, WorkerOutput } from "@openv/protocol/worker";
 import { type BillingPolicy, billingPolicy, newEntryId } from "./billing.js";
 import {
   ModelCatalog as DefaultCatalog,

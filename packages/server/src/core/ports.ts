@@ -1,4 +1,5 @@
-import type { RunPodJob, VideoOrTombstone, VideoStatus, WorkerInput } from "@openv/protocol";
+import type { VideoOrTombstone, VideoStatus } from "@openv/protocol";
+import type { RunPodJob, WorkerInput } from "@openv/protocol/worker";
 
 // The core talks to the outside only through these ports. Adapters implement them under
 // src/adapters/<port>/; the core never imports an adapter (shared/CONVENTIONS.md §1–2).

@@ -10,10 +10,10 @@ import {
   IdempotencyKeySchema,
   ListVideosQuerySchema,
   RunPodGenerateRequestSchema,
-  RunPodJobSchema,
   RunPodWebhookQuerySchema,
   requestFromRunPodBody,
 } from "@openv/protocol";
+import { RunPodJobSchema } from "@openv/protocol/worker";
 import { z } from "zod";
 import { notFound, OpenVError } from "../core/errors.js";
 import { requestFingerprint, type VideoLifecycle } from "../core/lifecycle.js";

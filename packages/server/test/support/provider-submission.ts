@@ -1,4 +1,4 @@
-import type { WorkerInput } from "@openv/protocol";
+import type { WorkerInput } from "@openv/protocol/worker";
 import type { ProviderSubmission } from "../../src/core/ports.js";
 
 /** The webhook URL the provider-adapter tests hand their adapters (the server signs real ones). */

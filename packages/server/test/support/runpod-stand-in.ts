@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { RunPodJob, RunPodJobStatus, WorkerInput, WorkerOutput } from "@openv/protocol";
+import type { RunPodJob, RunPodJobStatus, WorkerInput, WorkerOutput } from "@openv/protocol/worker";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { resolveFfmpegPath } from "../../src/adapters/provider/local.js";
 

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
-import type { RunPodJob } from "@openv/protocol";
+import type { RunPodJob } from "@openv/protocol/worker";
 import { z } from "zod";
 import { OpenVError } from "../../core/errors.js";
 import type { OutboundFetch, Provider, ProviderSubmission, ProviderWebhookRequest } from "../../core/ports.js";

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import type { RunPodJob, WorkerOutput } from "@openv/protocol";
+import type { RunPodJob, WorkerOutput } from "@openv/protocol/worker";
 import type { z } from "zod";
 import { OpenVError } from "../../core/errors.js";
 import type { OutboundFetch, ProviderImage } from "../../core/ports.js";

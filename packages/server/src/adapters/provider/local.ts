@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import type { RunPodJob, WorkerInput, WorkerOutput } from "@openv/protocol";
+import type { RunPodJob, WorkerInput, WorkerOutput } from "@openv/protocol/worker";
 import type { Logger, Provider, ProviderSubmission, Storage } from "../../core/ports.js";
 
 /** Settings of `createLocalPreviewProvider`. */

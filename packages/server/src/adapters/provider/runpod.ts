@@ -1,4 +1,4 @@
-import { type RunPodJob, RunPodJobSchema, type WorkerInput } from "@openv/protocol";
+import { type RunPodJob, RunPodJobSchema, type WorkerInput } from "@openv/protocol/worker";
 import { FetchError, ofetch } from "ofetch";
 import type { Provider, ProviderSubmission } from "../../core/ports.js";
 import { fetchOf } from "./hosted.js";

@@ -1,4 +1,4 @@
-import type { RunPodJob } from "@openv/protocol";
+import type { RunPodJob } from "@openv/protocol/worker";
 import { z } from "zod";
 import type { Provider, ProviderSubmission } from "../../core/ports.js";
 import { callHttp, completedJob, excerpt, fetchOf, type HttpAnswer, imageReference } from "./hosted.js";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { RunPodJob } from "@openv/protocol";
+import type { RunPodJob } from "@openv/protocol/worker";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { z } from "zod";
 import { OpenVError } from "../../core/errors.js";

@@ -10,8 +10,10 @@ export class ValueStore<T> {
     this.#value = initial;
   }
 
+  /** The current value: the same object until `set` replaces it. */
   get = (): T => this.#value;
 
+  /** Replaces the value and tells every subscriber (nothing happens for the same value). */
   set(value: T): void {
     if (Object.is(value, this.#value)) return;
     this.#value = value;
@@ -31,6 +33,7 @@ export class ValueStore<T> {
     };
   }
 
+  /** How many subscribers it has. */
   get size(): number {
     return this.#listeners.size;
   }

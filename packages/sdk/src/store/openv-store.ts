@@ -1,5 +1,7 @@
-import type { CreditsResponse, GenerateRequest, Model, TermsStatus, Upload, Usage, Video } from "@openv/protocol";
+import type { CreditsResponse, Model, TermsStatus, Upload, Usage, Video } from "@openv/protocol";
 import {
+  type CreateVideoInput,
+  type DeleteTarget,
   type GenerateOptions,
   type GenerateResult,
   InsufficientCreditsError,
@@ -7,13 +9,14 @@ import {
   type OpenVClient,
   OpenVClientError,
   QuotaExceededError,
+  type RequestOptions,
   TermsRequiredError,
   type UploadImageInput,
   type UploadImageOptions,
   type VideoWatcher,
   type WatchOptions,
   type WatchStatus,
-} from "@openv/sdk";
+} from "../index.js";
 import { ValueStore } from "./value-store.js";
 
 /** What `useVideos()` returns: the watcher's live view plus its latest error. */
@@ -97,21 +100,43 @@ export function toClientError(error: unknown): OpenVClientError {
 const healthy: readonly WatchStatus[] = ["live", "polling", "idle"];
 
 /**
+ * What a server fetched for the first render (`fetchInitialState` of `@openv/react/server`): plain
+ * JSON, so it crosses from a server component to a client one. Each part left out loads as usual.
+ */
+export interface OpenVInitialState {
+  /** The first page of the user's videos, newest first. */
+  videos?: readonly Video[] | undefined;
+  /** The current period's usage. */
+  usage?: Usage | undefined;
+  /** The terms status. */
+  terms?: TermsStatus | undefined;
+  /** The model catalog. */
+  models?: readonly Model[] | undefined;
+}
+
+/**
  * The state one `<OpenVProvider>` shares with its hooks: the client, one watcher (opened when the
  * first component subscribes, closed shortly after the last one leaves, so nothing runs during
  * server rendering), and the usage and terms answers, refreshed when something changes them.
  */
 export class OpenVStore {
+  /** The client every call goes through. */
   readonly client: OpenVClient;
+  /** The shared watcher's view: videos, status, readiness, latest error. */
   readonly videos = new ValueStore<VideosState>(initialVideos);
+  /** The current period's usage. */
   readonly usage = new ValueStore<UsageState>(initialUsage);
+  /** The terms status, and whether an acceptance is in flight. */
   readonly terms = new ValueStore<TermsState>(initialTerms);
+  /** The model catalog. */
   readonly models = new ValueStore<ModelsState>(initialModels);
+  /** The credit balance and ledger. */
   readonly credits = new ValueStore<CreditsState>(initialCredits);
   /** The images uploaded through this provider, by id: where a video's `imageId` can be seen. */
   readonly uploads = new ValueStore<ReadonlyMap<string, Upload>>(new Map());
   readonly #watchOptions: WatchOptions;
   #watcher: VideoWatcher | null = null;
+  #unsubscribeWatcher: () => void = () => {};
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #usageRequests = 0;
   #termsRequests = 0;
@@ -123,8 +148,29 @@ export class OpenVStore {
     this.#watchOptions = watchOptions;
   }
 
+  /**
+   * Seeds what a server fetched, so the first render (on the server and the hydrating client
+   * alike) shows data, not a spinner. A part this store already has is left as it is; the seeded
+   * videos stay on screen until the watcher's own first list replaces them.
+   */
+  seed(state: OpenVInitialState): void {
+    if (state.videos && !this.videos.get().ready) {
+      this.videos.set(Object.freeze({ ...this.videos.get(), videos: Object.freeze([...state.videos]), ready: true }));
+    }
+    if (state.usage && this.usage.get().usage === null) {
+      this.usage.set(Object.freeze({ usage: state.usage, loading: false, error: null }));
+    }
+    if (state.terms && this.terms.get().terms === null) {
+      this.terms.set(Object.freeze({ terms: state.terms, loading: false, accepting: false, error: null }));
+    }
+    if (state.models && this.models.get().models === null) {
+      this.models.set(Object.freeze({ models: Object.freeze([...state.models]), loading: false, error: null }));
+    }
+  }
+
   // ── Videos ───────────────────────────────────────────────────────────────────────────────────
 
+  /** Subscribes to `videos`; the first subscriber opens the shared watcher, the last one's leaving closes it. */
   subscribeVideos = (listener: () => void): (() => void) => {
     const unsubscribe = this.videos.subscribe(listener);
     clearTimeout(this.#closeTimer);
@@ -144,8 +190,13 @@ export class OpenVStore {
     let error: OpenVClientError | null = null;
     const publish = () => {
       if (this.#watcher !== watcher) return;
-      const { videos, status, ready } = watcher.getSnapshot();
+      const snapshot = watcher.getSnapshot();
       const current = this.videos.get();
+      // Seeded videos stay until the watcher's first list has loaded.
+      const seeded = !snapshot.ready && current.ready;
+      const videos = seeded ? current.videos : snapshot.videos;
+      const ready = seeded || snapshot.ready;
+      const { status } = snapshot;
       if (
         current.videos === videos &&
         current.status === status &&
@@ -156,29 +207,34 @@ export class OpenVStore {
       }
       this.videos.set(Object.freeze({ videos, status, ready, error }));
     };
-    watcher.on("change", publish);
-    watcher.on("error", (reported) => {
-      error = reported;
-      publish();
-    });
-    watcher.on("status", (status) => {
-      if (healthy.includes(status)) error = null;
-    });
-    watcher.on("video", (video, previous) => {
-      error = null;
-      // Completion and failure (a refund) change the seconds used.
-      const settled = video.status === "completed" || video.status === "failed";
-      if (settled && previous && previous.status !== video.status) {
+    const unsubscribes = [
+      watcher.subscribe(publish),
+      watcher.on("error", (reported) => {
+        error = reported;
+        publish();
+      }),
+      watcher.on("status", (status) => {
+        if (healthy.includes(status)) error = null;
+      }),
+      watcher.on("video", (video, previous) => {
+        error = null;
+        // Completion and failure (a refund) change the seconds used.
+        const settled = video.status === "completed" || video.status === "failed";
+        if (settled && previous && previous.status !== video.status) {
+          void this.refreshUsage();
+          // A failed video's credits are refunded; a completed one's stay charged.
+          if (video.status === "failed") this.#refreshCreditsIfShown();
+        }
+      }),
+      watcher.on("deleted", () => {
+        error = null;
         void this.refreshUsage();
-        // A failed video's credits are refunded; a completed one's stay charged.
-        if (video.status === "failed") this.#refreshCreditsIfShown();
-      }
-    });
-    watcher.on("deleted", () => {
-      error = null;
-      void this.refreshUsage();
-      this.#refreshCreditsIfShown();
-    });
+        this.#refreshCreditsIfShown();
+      }),
+    ];
+    this.#unsubscribeWatcher = () => {
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    };
     publish();
   }
 
@@ -186,18 +242,20 @@ export class OpenVStore {
     const watcher = this.#watcher;
     if (!watcher || this.videos.size > 0) return;
     this.#watcher = null;
-    watcher.removeAllListeners();
+    this.#unsubscribeWatcher();
     watcher.close();
   }
 
   // ── Usage ────────────────────────────────────────────────────────────────────────────────────
 
+  /** Subscribes to `usage`, loading it on first use. */
   subscribeUsage = (listener: () => void): (() => void) => {
     const unsubscribe = this.usage.subscribe(listener);
     if (this.#usageRequests === 0) void this.refreshUsage();
     return unsubscribe;
   };
 
+  /** Loads the usage again. */
   refreshUsage = async (): Promise<void> => {
     const request = ++this.#usageRequests;
     if (!this.usage.get().loading) this.usage.update({ loading: true });
@@ -217,12 +275,14 @@ export class OpenVStore {
 
   // ── Models ───────────────────────────────────────────────────────────────────────────────────
 
+  /** Subscribes to `models`, loading the catalog on first use. */
   subscribeModels = (listener: () => void): (() => void) => {
     const unsubscribe = this.models.subscribe(listener);
     if (this.#modelsRequests === 0) void this.refreshModels();
     return unsubscribe;
   };
 
+  /** Loads the catalog again. */
   refreshModels = async (): Promise<void> => {
     const request = ++this.#modelsRequests;
     if (!this.models.get().loading) this.models.update({ loading: true });
@@ -236,12 +296,14 @@ export class OpenVStore {
 
   // ── Credits ──────────────────────────────────────────────────────────────────────────────────
 
+  /** Subscribes to `credits`, loading them on first use. */
   subscribeCredits = (listener: () => void): (() => void) => {
     const unsubscribe = this.credits.subscribe(listener);
     if (this.#creditsRequests === 0) void this.refreshCredits();
     return unsubscribe;
   };
 
+  /** Loads the balance and ledger again. */
   refreshCredits = async (): Promise<void> => {
     const request = ++this.#creditsRequests;
     if (!this.credits.get().loading) this.credits.update({ loading: true });
@@ -261,16 +323,19 @@ export class OpenVStore {
     if (this.#creditsRequests > 0) void this.refreshCredits();
   }
 
+  /** Subscribes to `uploads`. */
   subscribeUploads = (listener: () => void): (() => void) => this.uploads.subscribe(listener);
 
   // ── Terms ────────────────────────────────────────────────────────────────────────────────────
 
+  /** Subscribes to `terms`, checking them on first use. */
   subscribeTerms = (listener: () => void): (() => void) => {
     const unsubscribe = this.terms.subscribe(listener);
     if (this.#termsRequests === 0) void this.refreshTerms();
     return unsubscribe;
   };
 
+  /** Checks the terms again. */
   refreshTerms = async (): Promise<void> => {
     const request = ++this.#termsRequests;
     if (!this.terms.get().loading) this.terms.update({ loading: true });
@@ -282,6 +347,7 @@ export class OpenVStore {
     }
   };
 
+  /** Accepts `version` (default: the current one); resolves true once accepted. */
   acceptTerms = async (version?: string): Promise<boolean> => {
     let target = version ?? this.terms.get().terms?.version;
     if (target === undefined) {
@@ -320,7 +386,7 @@ export class OpenVStore {
   // ── Mutations ────────────────────────────────────────────────────────────────────────────────
 
   /** `client.generate()`, keeping usage and terms in step with the answer. Rejects with an SDK error. */
-  generate = async (input: GenerateRequest, options?: GenerateOptions): Promise<GenerateResult> => {
+  generate = async (input: CreateVideoInput, options?: GenerateOptions): Promise<GenerateResult> => {
     try {
       const result = await this.client.generate(input, options);
       this.#setUsage(result.usage);
@@ -342,7 +408,7 @@ export class OpenVStore {
   /** `client.uploadImage()`, remembering the upload so the video made from it can show it. */
   uploadImage = async (data: UploadImageInput, options?: UploadImageOptions): Promise<Upload> => {
     try {
-      const upload = await this.client.uploadImage(data, options);
+      const upload = await this.client.uploads.create(data, options);
       this.uploads.set(new Map([...this.uploads.get(), [upload.id, upload]]));
       return upload;
     } catch (error) {
@@ -351,9 +417,9 @@ export class OpenVStore {
   };
 
   /** `client.delete()`, then fresh usage (deleting an unfinished video refunds it). */
-  deleteVideos = async (ids: string | readonly string[]): Promise<string[]> => {
+  deleteVideos = async (target: DeleteTarget, options?: RequestOptions): Promise<string[]> => {
     try {
-      return await this.client.delete(ids);
+      return await this.client.videos.delete(target, options);
     } catch (error) {
       throw toClientError(error);
     } finally {
