@@ -19,8 +19,8 @@ import {
   type VideoSettings,
   type VideoStatus,
 } from "@openv/protocol";
-import { AccountStatus } from "./accounts.js";
 import type { RunPodJob, WorkerInput, WorkerOutput } from "@openv/protocol/worker";
+import { AccountStatus } from "./accounts.js";
 import { type BillingPolicy, billingPolicy, newEntryId } from "./billing.js";
 import {
   ModelCatalog as DefaultCatalog,
