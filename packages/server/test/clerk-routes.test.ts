@@ -1,16 +1,12 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Video } from "@openv/protocol";
-import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import type { JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends, generateBody, ScriptedProvider, startTestServer, type TestServer } from "./helpers.js";
-
-const app = "https://app.example.com";
-const secretBytes = randomBytes(24);
-const webhookSigningSecret = `whsec_${secretBytes.toString("base64")}`;
-type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+import { ClerkTestKit, clerkUserEvent } from "./support/clerk.js";
 
 /**
  * Clerk through the real routes: the server verifies session tokens networklessly with a key pair
@@ -19,35 +15,18 @@ type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 describe.each(backends)("Clerk in the server ($name)", ({ adminUrl }) => {
   let server: TestServer;
   let provider: ScriptedProvider;
-  let key: KeyPair;
-  let otherKey: KeyPair;
+  let clerk: ClerkTestKit;
+  let other: ClerkTestKit;
 
   beforeAll(async () => {
-    key = await generateKeyPair("RS256", { extractable: true });
-    otherKey = await generateKeyPair("RS256", { extractable: true });
+    clerk = await ClerkTestKit.create();
+    other = await ClerkTestKit.create();
     provider = new ScriptedProvider();
-    server = await startTestServer({
-      adminUrl,
-      provider,
-      clerk: { jwtKey: await exportSPKI(key.publicKey), authorizedParties: [app], webhookSigningSecret },
-    });
+    server = await startTestServer({ adminUrl, provider, clerk: clerk.options });
   });
   afterAll(() => server.close());
 
-  function token(claims: JWTPayload = {}, signWith: KeyPair = key) {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({
-      sub: "user_ada",
-      sid: "sess_1",
-      azp: app,
-      iat: now - 5,
-      nbf: now - 10,
-      exp: now + 60,
-      ...claims,
-    })
-      .setProtectedHeader({ alg: "RS256", typ: "JWT" })
-      .sign(signWith.privateKey);
-  }
+  const token = (claims: JWTPayload = {}, signWith?: ClerkTestKit) => (signWith ?? clerk).token(claims);
   const call = (pathname: string, init: RequestInit = {}) => fetch(`${server.origin}/api${pathname}`, init);
   const asUser = async (pathname: string, init: RequestInit = {}, claims: JWTPayload = {}) =>
     call(pathname, {
@@ -69,7 +48,7 @@ describe.each(backends)("Clerk in the server ($name)", ({ adminUrl }) => {
     const now = Math.floor(Date.now() / 1000);
     const cases = {
       expired: await token({ exp: now - 120, iat: now - 600, nbf: now - 600 }),
-      "wrong key": await token({}, otherKey),
+      "wrong key": await token({}, other),
       "wrong azp": await token({ azp: "https://evil.example" }),
     };
     for (const [name, bad] of Object.entries(cases)) {
@@ -84,31 +63,9 @@ describe.each(backends)("Clerk in the server ($name)", ({ adminUrl }) => {
     expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/Bearer|__session/);
   });
 
-  function signedWebhook(body: string, { id = `msg_${randomBytes(6).toString("hex")}`, ageSeconds = 0 } = {}) {
-    const timestamp = Math.floor(Date.now() / 1000) - ageSeconds;
-    const signature = createHmac("sha256", secretBytes).update(`${id}.${timestamp}.${body}`).digest("base64");
-    return {
-      method: "POST",
-      body,
-      headers: {
-        "content-type": "application/json",
-        "svix-id": id,
-        "svix-timestamp": String(timestamp),
-        "svix-signature": `v1,${signature}`,
-      },
-    };
-  }
-  const userEvent = (type: string, id: string, email = "ada@example.com") =>
-    JSON.stringify({
-      type,
-      object: "event",
-      data: {
-        id,
-        object: "user",
-        primary_email_address_id: "idn_1",
-        email_addresses: [{ id: "idn_1", email_address: email }],
-      },
-    });
+  const signedWebhook = (body: string, options?: { id?: string; ageSeconds?: number }) =>
+    clerk.signedWebhook(body, options);
+  const userEvent = clerkUserEvent;
   const userRow = async (id: string) => {
     const store = server.openv.adapters.store as unknown as {
       client: { user: { findUnique(args: unknown): Promise<{ email: string | null; deletedAt: Date | null } | null> } };
