@@ -84,7 +84,7 @@ function toApiRequest(service: OpenVService, request: FastifyRequest): ApiReques
 }
 
 /** Whether the request has a body that has not (all) been read. */
-function bodyUnread(request: FastifyRequest): boolean {
+export function bodyUnread(request: FastifyRequest): boolean {
   const { headers, complete } = request.raw;
   const declared = headers["transfer-encoding"] !== undefined || Number(headers["content-length"] ?? 0) > 0;
   return declared && !complete;
