@@ -86,10 +86,11 @@ up || { log "the server did not come up in 120 s:"; cat "$data_dir/server.log"; 
 log "fuzzing $origin/api/openapi.json (exceptions: scripts/api-fuzz.toml)"
 status=0
 # Every check runs (schemathesis's default; `--checks all` would override the exceptions file).
+# The users (X-OpenV-User headers) come from scripts/api-fuzz-users.json, named in the config.
+cd "$root"
 "$venv/bin/schemathesis" --config-file "$config" --no-color run "$origin/api/openapi.json" \
   --mode all \
   --phases examples,coverage,fuzzing,stateful \
-  --header "X-OpenV-User: fuzz-user" \
   --max-time "${OPENV_FUZZ_MAX_TIME:-150}" \
   --max-examples "${OPENV_FUZZ_MAX_EXAMPLES:-40}" \
   --workers 1 \
