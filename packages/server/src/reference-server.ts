@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import { headers } from "@openv/protocol";
@@ -29,6 +30,19 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
     },
   });
   await app.register(openv, openvOptionsFromSettings(settings));
+  // `Expect: 100-continue` (curl sends it with bodies over 1 MiB): Node would invite every body.
+  // Invite it only where a route will read it (a known API route, within its cap); elsewhere the
+  // answer (404, 405, 413) comes first and the client never sends the body.
+  app.server.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => {
+    const { service } = app.openv;
+    const pathname = (request.url ?? "/").split("?")[0] ?? "/";
+    const declared = Number(request.headers["content-length"]);
+    const match = service.owns(pathname)
+      ? service.match(request.method ?? "GET", pathname.slice(service.prefix.length) || "/")
+      : null;
+    if (match?.kind === "route" && !(declared > match.bodyLimit)) response.writeContinue();
+    app.server.emit("request", request, response);
+  });
   const webRoot = settings.webRoot && path.resolve(settings.webRoot);
   const indexHtml =
     webRoot && existsSync(path.join(webRoot, "index.html"))

@@ -1,11 +1,16 @@
+import { mkdtemp, rm } from "node:fs/promises";
 import http, { type IncomingHttpHeaders } from "node:http";
 import net, { type AddressInfo, type Socket } from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { ErrorBodySchema } from "@openv/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { settingsFromEnv } from "../src/config-env.js";
 import { openv } from "../src/fastify/plugin.js";
 import { createOpenVHandler, type OpenVHandler } from "../src/fetch.js";
+import { createReferenceServer } from "../src/reference-server.js";
 import { bindings, startTestServer, type TestServer } from "./helpers.js";
 
 const MiB = 1024 * 1024;
@@ -192,6 +197,55 @@ describe("body caps on the fastify binding: refused before the body is read", ()
     // 2 MiB is over the default cap but within the upload cap: read whole, then judged as an image.
     const within = await rawRequest(origin, sockets, headFor("POST", "/api/uploads", 2 * MiB, "image/png"), 2 * MiB);
     expect(within.status).toBe(415);
+  });
+});
+
+/** Sends a request line and headers only, and resolves with the status of the server's first answer line. */
+function firstStatus(origin: string, head: string): Promise<number> {
+  const { port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), "127.0.0.1", () => socket.write(head));
+    let received = "";
+    socket.on("error", reject);
+    socket.on("data", (data) => {
+      received += data.toString("latin1");
+      const line = received.indexOf("\r\n");
+      if (line === -1) return;
+      socket.destroy();
+      resolve(Number(received.slice(0, line).split(" ")[1]));
+    });
+  });
+}
+
+describe("the reference server invites a body (Expect: 100-continue) only where a route reads it", () => {
+  let app: FastifyInstance;
+  let origin: string;
+  let dataDir: string;
+  beforeAll(async () => {
+    vi.stubEnv("LOG_LEVEL", "silent");
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-continue-"));
+    app = await createReferenceServer(settingsFromEnv({ OPENV_DATA_DIR: dataDir }));
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  }, 130_000);
+  afterAll(async () => {
+    await app?.close();
+    vi.unstubAllEnvs();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const expecting = (method: string, target: string, length: number) =>
+    headFor(method, target, length, "image/png").replace("\r\n\r\n", "\r\nExpect: 100-continue\r\n\r\n");
+
+  it("no route, another method or over the cap: the refusal comes instead of 100 Continue", async () => {
+    expect(await firstStatus(origin, expecting("POST", "/api/nothing-here", 10 * MiB))).toBe(404);
+    expect(await firstStatus(origin, expecting("PUT", "/api/uploads", 10 * MiB))).toBe(405);
+    expect(await firstStatus(origin, expecting("POST", "/api/terms/accept", 10 * MiB))).toBe(413);
+    expect(await firstStatus(origin, expecting("POST", "/elsewhere", 10 * MiB))).toBe(404);
+  });
+
+  it("a body a route will read is invited", async () => {
+    expect(await firstStatus(origin, expecting("POST", "/api/uploads", 2 * MiB))).toBe(100);
   });
 });
 

@@ -151,9 +151,17 @@ function readLimited(payload: Readable, limit: number, done: (error: Error | nul
     stop();
     done(null, Buffer.concat(chunks, size));
   };
+  // The body stream fails when the client goes away mid-body: its fault, not a server error to log.
   const onError = (error: Error) => {
     stop();
-    done(error);
+    done(
+      new OpenVError({
+        code: "validation_failed",
+        message: "The request body ended before its declared length (the connection was closed).",
+        details: { issues: [{ path: [], message: error.message, code: "incomplete_body" }] },
+        cause: error,
+      }),
+    );
   };
   const stop = () => {
     payload.off("data", onData);
