@@ -11,7 +11,6 @@ import {
 } from "../adapters/defaults.js";
 import { ModelCatalog, type ModelDefinition } from "../core/catalog.js";
 import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js";
-import { OpenVError } from "../core/errors.js";
 import { VideoLifecycle } from "../core/lifecycle.js";
 import { OutboxDispatcher, type OutboxDispatcherOptions } from "../core/outbox.js";
 import type { Logger, OutboxRecord } from "../core/ports.js";
