@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything the test suites need on a fresh Debian machine, idempotently, then runs every
 # test: lint, type checks, builds, package checks (publint, attw, tarballs), the API reference
-# (TypeDoc), the TypeScript suites (against embedded PGlite and a real PostgreSQL server) and
-# worker-mochi's pytest suite.
+# (TypeDoc), the TypeScript suites (against embedded PGlite and a real PostgreSQL server), a
+# bounded schemathesis run of the reference server against its own OpenAPI document
+# (scripts/api-fuzz.sh) and worker-mochi's pytest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +57,8 @@ OPENV_WORKER_VENV="$(bash worker-mochi/scripts/venv.sh | tail -n 1)"
 export OPENV_WORKER_VENV
 step "TypeScript test suites (PGlite and PostgreSQL)"
 pnpm test
+step "the HTTP API against its OpenAPI document (schemathesis; exceptions in scripts/api-fuzz.toml)"
+bash scripts/api-fuzz.sh
 
 # ── worker-mochi (Python) ────────────────────────────────────────────────────────────────────────
 step "worker-mochi tests (Python)"

@@ -37,14 +37,22 @@ export type ListVideosQuery = z.input<typeof ListVideosQuerySchema>;
 export const DeleteVideosRequestSchema = z
   .strictObject({
     /** Video ids. */
-    ids: z.array(z.string().min(1).max(200)).optional(),
+    ids: z.array(z.string().min(1).max(200)).max(100).optional(),
     /** Provider job ids. */
-    jobIds: z.array(z.string().min(1).max(200)).optional(),
+    jobIds: z.array(z.string().min(1).max(200)).max(100).optional(),
   })
   .refine((body) => {
     const count = (body.ids?.length ?? 0) + (body.jobIds?.length ?? 0);
     return count >= 1 && count <= 100;
-  }, "give 1 to 100 ids and jobIds in all");
+  }, "give 1 to 100 ids and jobIds in all")
+  // What JSON Schema can say of the rule above: at least one id in either list (the sum's upper
+  // bound has no JSON Schema keyword; each list alone is capped at 100).
+  .meta({
+    anyOf: [
+      { required: ["ids"], properties: { ids: { minItems: 1 } } },
+      { required: ["jobIds"], properties: { jobIds: { minItems: 1 } } },
+    ],
+  });
 /** Body of `DELETE /api/videos` (see {@link DeleteVideosRequestSchema}). */
 export type DeleteVideosRequest = z.infer<typeof DeleteVideosRequestSchema>;
 
@@ -93,7 +101,8 @@ export const GrantCreditsRequestSchema = z.strictObject({
     .int()
     .min(-1_000_000_000)
     .max(1_000_000_000)
-    .refine((credits) => credits !== 0, "credits must not be 0"),
+    .refine((credits) => credits !== 0, "credits must not be 0")
+    .meta({ not: { const: 0 } }),
   /** Why, kept in the ledger (e.g. "purchase #1234"). Default "grant". */
   reason: z.string().trim().min(1).max(200).optional(),
 });

@@ -16,6 +16,8 @@ export const errorStatusByCode = {
   quota_exceeded: 403,
   /** No such resource for this user (other users' videos are 404 too). */
   not_found: 404,
+  /** The path exists but not with this method; the `Allow` header lists the methods it takes. */
+  method_not_allowed: 405,
   /** The body is larger than the server accepts. */
   payload_too_large: 413,
   /**

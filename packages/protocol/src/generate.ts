@@ -20,6 +20,13 @@ export const FramesSchema = z
   .max(mochiLimits.frames.max)
   .refine((frames) => (frames - 1) % mochiLimits.frames.step === 0, {
     error: `frames must be 1 more than a multiple of ${mochiLimits.frames.step} (7, 13, 19, … 163)`,
+  })
+  // The same rule as JSON Schema (the OpenAPI document): the counts it allows, listed.
+  .meta({
+    enum: Array.from(
+      { length: (mochiLimits.frames.max - mochiLimits.frames.min) / mochiLimits.frames.step + 1 },
+      (_, index) => mochiLimits.frames.min + index * mochiLimits.frames.step,
+    ),
   });
 
 /** A seed: a 32-bit unsigned integer. */

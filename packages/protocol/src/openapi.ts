@@ -80,8 +80,10 @@ export interface OpenApiDocument {
     schemas: Record<string, OpenApiObject>;
     /** `sessionToken` (Clerk bearer), `sessionCookie` (`__session`) and `developmentUser` (`X-OpenV-User`). */
     securitySchemes: Record<string, OpenApiObject>;
-    /** `X-Request-Id` and `Retry-After`. */
+    /** The answer headers operations refer to: `X-Request-Id`, `Retry-After`, `Allow`, … */
     headers: Record<string, OpenApiObject>;
+    /** `MethodNotAllowed` (405) and `NotFound` (404): what methods and paths outside the document get. */
+    responses: Record<string, OpenApiObject>;
   };
 }
 
@@ -154,15 +156,20 @@ function convertComponents(
   );
 }
 
+/**
+ * A query object's parameters. Each schema comes from the output side of the zod schema: a query
+ * number is parsed from text (`"50"`), and its bounds (`limit` 1–200, …) live on the number it
+ * becomes, so that is what the document declares. Whether one is required comes from the input
+ * side (a parameter with a default may be left out).
+ */
 function queryParameters(schema: z.ZodObject, descriptions: Record<string, string>): OpenApiObject[] {
-  const json = z.toJSONSchema(schema, { io: "input", override: dropSafeIntegerBounds }) as {
-    properties: Record<string, OpenApiObject>;
-    required?: string[];
-  };
-  return Object.entries(json.properties).map(([name, property]) => ({
+  type Converted = { properties: Record<string, OpenApiObject>; required?: string[] };
+  const input = z.toJSONSchema(schema, { io: "input", override: dropSafeIntegerBounds }) as Converted;
+  const output = z.toJSONSchema(schema, { io: "output", override: dropSafeIntegerBounds }) as Converted;
+  return Object.entries(output.properties).map(([name, property]) => ({
     name,
     in: "query",
-    required: json.required?.includes(name) ?? false,
+    required: input.required?.includes(name) ?? false,
     ...(descriptions[name] && { description: descriptions[name] }),
     schema: property,
   }));
@@ -176,41 +183,55 @@ const jsonResponse = (description: string, schema: OpenApiObject, headers: OpenA
   content: { "application/json": { schema } },
 });
 
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
 /**
  * The error answers an operation can give, grouped by status; each narrows `error.code` to the
- * codes of that status. Every operation can also fail with `internal_error` (500).
+ * codes of that status. Every operation can also fail with `payload_too_large` (413: every route
+ * caps its body, 1 MiB unless it says otherwise) and `internal_error` (500).
  */
 function errorResponses(codes: readonly ErrorCode[]): Record<string, OpenApiObject> {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of [...codes, "internal_error" as const]) {
+  for (const code of new Set<ErrorCode>([...codes, "payload_too_large", "internal_error"])) {
     const status = errorStatusByCode[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return Object.fromEntries(
-    [...byStatus].map(([status, statusCodes]) => [
-      String(status),
-      jsonResponse(
-        `Error: ${statusCodes.map((code) => `\`${code}\``).join(" or ")}.`,
-        {
-          allOf: [
-            ref("ErrorBody"),
-            {
-              type: "object",
-              properties: { error: { type: "object", properties: { code: { type: "string", enum: statusCodes } } } },
-            },
-          ],
-        },
-        status === 429 || status === 503 ? { "Retry-After": { $ref: "#/components/headers/Retry-After" } } : {},
-      ),
-    ]),
+    [...byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([status, statusCodes]) => [
+        String(status),
+        jsonResponse(
+          `Error: ${statusCodes.map((code) => `\`${code}\``).join(" or ")}.`,
+          errorSchema(statusCodes),
+          status === 429 || status === 503 ? { "Retry-After": headerRef("Retry-After") } : {},
+        ),
+      ]),
   );
 }
+
+/** `ErrorBody` with `error.code` narrowed to `codes`. */
+const errorSchema = (codes: readonly ErrorCode[]) => ({
+  allOf: [
+    ref("ErrorBody"),
+    {
+      type: "object",
+      properties: { error: { type: "object", properties: { code: { type: "string", enum: [...codes] } } } },
+    },
+  ],
+});
 
 const jsonBody = (name: ComponentName, description: string) => ({
   required: true,
   description,
   content: { "application/json": { schema: ref(name) } },
 });
+
+/** The per-user generate limit's state, on answers of the routes it counts (when it is on). */
+const rateLimitHeaders = {
+  "X-RateLimit-Limit": headerRef("X-RateLimit-Limit"),
+  "X-RateLimit-Remaining": headerRef("X-RateLimit-Remaining"),
+};
 
 /** Open to anyone: the operation overrides the document's default security. */
 const publicRoute = { security: [] };
@@ -245,6 +266,7 @@ function generateOperation(operationId: string, summary: string, body: Component
           description: "`true` when this answer replays an earlier request with the same key.",
           schema: { type: "string", enum: ["true"] },
         },
+        ...rateLimitHeaders,
       }),
       ...errorResponses([
         "validation_failed",
@@ -264,6 +286,42 @@ function generateOperation(operationId: string, summary: string, body: Component
     },
   };
 }
+
+/**
+ * One event of `GET /videos/events` (the stream is a sequence of them; OpenAPI 3.2 would call this
+ * `itemSchema`, 3.1 has only `schema`): `video` carries a `Video` or `Tombstone` as JSON with its
+ * id; `ping` keeps the connection alive.
+ */
+const sseEventSchema = {
+  type: "object",
+  required: ["event", "data"],
+  properties: {
+    event: { type: "string" },
+    data: { type: "string" },
+    id: { type: "string" },
+    retry: { type: "integer" },
+  },
+  oneOf: [
+    {
+      properties: {
+        event: { const: "video" },
+        id: { type: "string", pattern: "^\\d{1,15}$" },
+        data: { contentMediaType: "application/json", contentSchema: ref("VideoOrTombstone") },
+      },
+      required: ["id"],
+    },
+    { properties: { event: { const: "ping" } } },
+  ],
+};
+
+/** What every answer of `GET /files/{key}` carries. */
+const fileHeaders = {
+  ...requestIdHeader,
+  "Accept-Ranges": headerRef("Accept-Ranges"),
+  ETag: headerRef("ETag"),
+  "Last-Modified": headerRef("Last-Modified"),
+  "Cache-Control": headerRef("Cache-Control"),
+};
 
 function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument["paths"] {
   const idParameter = {
@@ -344,7 +402,7 @@ function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument[
           "200": {
             description: "The event stream; it stays open until the client or the server closes it.",
             headers: requestIdHeader,
-            content: { "text/event-stream": { schema: { type: "string" } } },
+            content: { "text/event-stream": { schema: sseEventSchema } },
           },
           ...errorResponses(["validation_failed", ...authErrors]),
         },
@@ -440,8 +498,14 @@ function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument[
           },
         },
         responses: {
-          "201": jsonResponse("The stored image.", ref("UploadResponse")),
-          ...errorResponses(["validation_failed", "payload_too_large", ...authErrors, "rate_limited"]),
+          "201": jsonResponse("The stored image.", ref("UploadResponse"), rateLimitHeaders),
+          ...errorResponses([
+            "validation_failed",
+            "payload_too_large",
+            "unsupported_media_type",
+            ...authErrors,
+            "rate_limited",
+          ]),
         },
       },
     },
@@ -526,15 +590,39 @@ function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument[
         description: "Supports `Range` requests, so players can seek.",
         tags: ["files"],
         ...publicRoute,
-        parameters: [{ name: "key", in: "path", required: true, schema: { type: "string" } }],
+        parameters: [
+          { name: "key", in: "path", required: true, schema: { type: "string" } },
+          {
+            name: "Range",
+            in: "header",
+            required: false,
+            description: "One byte range (`bytes=0-1023`); several at once or a malformed one get the whole file.",
+            schema: { type: "string" },
+          },
+          {
+            name: "If-None-Match",
+            in: "header",
+            required: false,
+            description: "An `ETag` from an earlier answer: 304 while the file is unchanged.",
+            schema: { type: "string" },
+          },
+        ],
         responses: {
           "200": {
-            description: "The MP4.",
-            content: { "video/mp4": { schema: { type: "string", format: "binary" } } },
+            description: "The file (an MP4, or a poster or upload image).",
+            headers: fileHeaders,
+            content: { "*/*": { schema: { type: "string", format: "binary" } } },
           },
           "206": {
-            description: "The requested range of the MP4.",
-            content: { "video/mp4": { schema: { type: "string", format: "binary" } } },
+            description: "The requested range of the file.",
+            headers: { ...fileHeaders, "Content-Range": headerRef("Content-Range") },
+            content: { "*/*": { schema: { type: "string", format: "binary" } } },
+          },
+          "304": { description: "Not modified: the `If-None-Match` tag is current.", headers: fileHeaders },
+          "416": {
+            description:
+              "The range starts past the end of the file; `Content-Range` gives its size (`bytes */<size>`).",
+            headers: { ...fileHeaders, "Content-Range": headerRef("Content-Range") },
           },
           ...errorResponses(["not_found"]),
         },
@@ -588,8 +676,10 @@ function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument[
       responses: {
         "200": {
           description: "The OpenAPI 3.1 document.",
+          headers: requestIdHeader,
           content: { "application/json": { schema: { type: "object" } } },
         },
+        ...errorResponses([]),
       },
     },
   };
@@ -620,7 +710,7 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDo
       title: "OpenV API",
       version: contractVersion,
       description:
-        "AI video generation: request a video, follow it live, play it. Every error is `{error: {code, message, details?}}`. Timestamps in bodies are ISO-8601; `updatedSince` and `serverTime` are Unix milliseconds; SSE event ids (and `since`) are a per-user change sequence.",
+        "AI video generation: request a video, follow it live, play it. Every error is `{error: {code, message, details?}}`, and every answer carries `X-Request-Id`. A method an operation here does not list gets 405 `method_not_allowed` with `Allow` (`components.responses.MethodNotAllowed`), a path not listed 404 `not_found`; every route caps its body (1 MiB, uploads 10 MiB) and answers 413 `payload_too_large` above it before reading it. Timestamps in bodies are ISO-8601; `updatedSince` and `serverTime` are Unix milliseconds; SSE event ids (and `since`) are a per-user change sequence.",
       license: { name: "MIT", identifier: "MIT" },
     },
     servers: [{ url: resolved.prefix, description: "Where the OpenV plugin is mounted on this server." }],
@@ -656,7 +746,43 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDo
           description: "The request's id, as logged by the server; quote it in bug reports.",
           schema: { type: "string" },
         },
-        "Retry-After": { description: "Seconds to wait before trying again.", schema: { type: "string" } },
+        "Retry-After": {
+          description: "Seconds to wait before trying again.",
+          schema: { type: "string", pattern: "^\\d+$" },
+        },
+        Allow: {
+          description: "The methods the path takes (with 405 `method_not_allowed`).",
+          schema: { type: "string" },
+        },
+        "X-RateLimit-Limit": {
+          description: "Generate requests a user may make per window (when the per-user limit is on).",
+          schema: { type: "string", pattern: "^\\d+$" },
+        },
+        "X-RateLimit-Remaining": {
+          description: "Generate requests left in the current window.",
+          schema: { type: "string", pattern: "^\\d+$" },
+        },
+        "Accept-Ranges": { description: "Always `bytes`.", schema: { type: "string", enum: ["bytes"] } },
+        "Content-Range": {
+          description: "The range sent (`bytes <first>-<last>/<size>`), or the size after a 416 (`bytes */<size>`).",
+          schema: { type: "string" },
+        },
+        ETag: { description: "The file's version (weak).", schema: { type: "string" } },
+        "Last-Modified": { description: "When the file was written.", schema: { type: "string" } },
+        "Cache-Control": { description: "How long caches may keep the file.", schema: { type: "string" } },
+      },
+      responses: {
+        MethodNotAllowed: {
+          description:
+            "Any method an operation of this document does not list, on a path it lists (PUT, PATCH, TRACE, PROPFIND, …): `method_not_allowed`, nothing read or changed.",
+          headers: { ...requestIdHeader, Allow: headerRef("Allow") },
+          content: { "application/json": { schema: errorSchema(["method_not_allowed"]) } },
+        },
+        NotFound: {
+          description: "Any method on a path this document does not list: `not_found`, nothing read or changed.",
+          headers: requestIdHeader,
+          content: { "application/json": { schema: errorSchema(["not_found"]) } },
+        },
       },
     },
   };

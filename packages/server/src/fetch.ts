@@ -177,26 +177,27 @@ export function createOpenVHandler(options: OpenVHandlerOptions = {}): OpenVHand
       });
       return toResponse(request, service.errorResponse(outside, base));
     }
-    let body: Uint8Array | null;
-    let limit = service.bodyLimit;
+    const path = url.pathname.slice(service.prefix.length) || "/";
+    // Routing runs once, before the body: no route reads nothing; a route reads up to its limit.
+    const match = service.match(request.method, path);
+    let body: Uint8Array | null = null;
     try {
-      limit = service.bodyLimitFor(request.method, url.pathname);
-      body = await readBody(request, limit);
+      if (match.bodyLimit > 0) body = await readBody(request, match.bodyLimit);
     } catch (error) {
       if (!(error instanceof BodyTooLarge)) throw error;
-      const answer = service.errorResponse(payloadTooLarge(limit), base);
+      const answer = service.errorResponse(payloadTooLarge(match.bodyLimit), base);
       // The rest of the body was not read: the connection cannot carry another request.
       return toResponse(request, { ...answer, headers: { ...answer.headers, connection: "close" } });
     }
     const apiRequest: ApiRequest = {
       ...base,
       method: request.method,
-      path: url.pathname.slice(service.prefix.length) || "/",
+      path,
       query: url.searchParams,
       body,
       ip: clientAddress(context?.clientAddress, headers["x-forwarded-for"], options.trustProxy ?? false),
     };
-    return toResponse(request, await service.handle(apiRequest));
+    return toResponse(request, await service.handle(apiRequest, match));
   };
 
   return Object.assign(handler, {

@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyInstance } from "fastify";
+import { headers } from "@openv/protocol";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { listenUrl, openvOptionsFromSettings, type ReferenceServerSettings } from "./config-env.js";
-import { openv, openvFrameworkErrors } from "./fastify/plugin.js";
+import { bodyUnread, openv, openvFrameworkErrors } from "./fastify/plugin.js";
 
 /** Builds the reference server: Fastify with pino logging and the OpenV plugin under /api. */
 export async function createReferenceServer(settings: ReferenceServerSettings): Promise<FastifyInstance> {
@@ -33,24 +35,50 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
   const options = openvOptionsFromSettings(settings);
   const ownAddress = listenUrl(settings);
   await app.register(openv, { ...options, ...(!options.publicUrl && ownAddress && { publicUrl: ownAddress }) });
+  // `Expect: 100-continue` (curl sends it with bodies over 1 MiB): Node would invite every body.
+  // Invite it only where a route will read it (a known API route, within its cap); elsewhere the
+  // answer (404, 405, 413) comes first and the client never sends the body.
+  app.server.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => {
+    const { service } = app.openv;
+    const pathname = (request.url ?? "/").split("?")[0] ?? "/";
+    const declared = Number(request.headers["content-length"]);
+    const match = service.owns(pathname)
+      ? service.match(request.method ?? "GET", pathname.slice(service.prefix.length) || "/")
+      : null;
+    if (match?.kind === "route" && !(declared > match.bodyLimit)) response.writeContinue();
+    app.server.emit("request", request, response);
+  });
   const webRoot = settings.webRoot && path.resolve(settings.webRoot);
-  if (webRoot && existsSync(path.join(webRoot, "index.html"))) {
+  const indexHtml =
+    webRoot && existsSync(path.join(webRoot, "index.html"))
+      ? await readFile(path.join(webRoot, "index.html"), "utf8")
+      : null;
+  // Outside /api, a path nothing serves gets the contract's 404 too, with its X-Request-Id, and
+  // (but for the web app's client-side routes) before any byte of a body is read.
+  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .status(404)
+      .header(headers.requestId, request.id)
+      .headers(bodyUnread(request) ? { connection: "close" } : {})
+      .send({ error: { code: "not_found", message: `No route ${request.method} ${request.url.split("?")[0]}.` } });
+  const servesApp = (request: FastifyRequest) =>
+    indexHtml !== null &&
+    request.method === "GET" &&
+    !request.url.startsWith("/api/") &&
+    !path.extname(request.url.split("?")[0] ?? "");
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.is404 && !servesApp(request)) return notFound(request, reply);
+    return undefined;
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    servesApp(request) && indexHtml !== null
+      ? reply.type("text/html; charset=utf-8").send(indexHtml)
+      : notFound(request, reply),
+  );
+  if (webRoot && indexHtml !== null) {
     // A single-page web app (the react-gallery example's build): its files at /, and its
     // index.html for any other GET outside /api so client-side routes survive a reload.
     await app.register(fastifyStatic, { root: webRoot, prefix: "/", decorateReply: false, index: "index.html" });
-    const indexHtml = await readFile(path.join(webRoot, "index.html"), "utf8");
-    app.setNotFoundHandler(async (request, reply) => {
-      if (
-        request.method !== "GET" ||
-        request.url.startsWith("/api/") ||
-        path.extname(request.url.split("?")[0] ?? "")
-      ) {
-        return reply
-          .status(404)
-          .send({ error: { code: "not_found", message: `No route ${request.method} ${request.url}.` } });
-      }
-      return reply.type("text/html; charset=utf-8").send(indexHtml);
-    });
   } else {
     app.get("/", async () => ({
       name: "OpenV reference server",

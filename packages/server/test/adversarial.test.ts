@@ -1065,21 +1065,27 @@ function pathAndMethodCases(): Case[] {
       cases.push(at("Content-Type: application/json and no body", () => "vid_missing", notFound, [jsonType]));
     }
   }
-  for (const [method, path] of [
-    ["PUT", "/api/videos"],
-    ["PATCH", "/api/videos/vid_missing"],
-    ["POST", "/api/usage"],
-    ["DELETE", "/api/usage"],
-    ["GET", "/api/terms/accept"],
-    ["GET", "/api/runpod/webhook"],
-    ["POST", "/api/videos/events"],
-    ["GET", "/api/webhooks/clerk"],
-    ["GET", "/api/nothing-here"],
+  const notAllowed = refused(405, "method_not_allowed");
+  for (const [method, path, expected] of [
+    ["PUT", "/api/videos", notAllowed],
+    ["PATCH", "/api/videos/vid_missing", notAllowed],
+    ["POST", "/api/usage", notAllowed],
+    ["DELETE", "/api/usage", notAllowed],
+    ["GET", "/api/terms/accept", notAllowed],
+    ["GET", "/api/runpod/webhook", notAllowed],
+    ["POST", "/api/videos/events", notAllowed],
+    ["GET", "/api/webhooks/clerk", notAllowed],
+    ["PROPFIND", "/api/videos", notAllowed],
+    ["TRACE", "/api/health", notAllowed],
+    ["LOCK", "/api/videos/vid_missing", notAllowed],
+    ["QUERY", "/api/models", notAllowed],
+    ["GET", "/api/nothing-here", notFound],
+    ["PROPFIND", "/api/nothing-here", notFound],
   ] as const) {
     cases.push({
       title: `${method} ${path} (no such route)`,
       request: () => ({ method, target: path, headers: [user(alice)] }),
-      expect: notFound,
+      expect: expected,
     });
   }
   return cases;
@@ -1139,6 +1145,8 @@ async function check(world: World, testCase: Case) {
     expect(ErrorBodySchema.safeParse(body).success, `the error envelope: ${shown}`).toBe(true);
     expect(Object.keys(body), shown).toEqual(["error"]);
     expect(answer.headers["content-type"], shown).toMatch(/^application\/json/);
+    expect(answer.headers["x-request-id"], shown).toBeTruthy();
+    if (body.error.code === "method_not_allowed") expect(answer.headers.allow, shown).toMatch(/^[A-Z]+(, [A-Z]+)*$/);
     if (body.error.code === "validation_failed" && body.error.details) {
       expect(Array.isArray(body.error.details.issues), shown).toBe(true);
     }

@@ -1,4 +1,11 @@
-import { openApiDocument } from "@openv/protocol";
+import {
+  CreditsQuerySchema,
+  DeleteVideosRequestSchema,
+  GrantCreditsRequestSchema,
+  ListVideosQuerySchema,
+  openApiDocument,
+  RunPodWebhookQuerySchema,
+} from "@openv/protocol";
 import { validate } from "@readme/openapi-parser";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
@@ -134,5 +141,88 @@ describe("the OpenAPI document", () => {
     expect([...routes]).not.toContain("GET /api/openapi.json");
     const response = await app.inject({ method: "GET", url: "/api/openapi.json" });
     expect(response.statusCode).toBe(404);
+  });
+
+  it("declares every status the server sends, with the headers that come with them", () => {
+    const document = openApiDocument();
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        name: `${method.toUpperCase()} ${path}`,
+        responses: operation.responses as Record<string, { headers?: Record<string, unknown> }>,
+      })),
+    );
+    for (const { name, responses } of operations) {
+      // Every route caps its body and can fail unexpectedly; every answer carries its request id.
+      expect(Object.keys(responses), name).toEqual(expect.arrayContaining(["413", "500"]));
+      for (const [status, response] of Object.entries(responses)) {
+        expect(response.headers, `${name} ${status}`).toHaveProperty("X-Request-Id");
+        if (status === "429" || status === "503")
+          expect(response.headers, `${name} ${status}`).toHaveProperty("Retry-After");
+      }
+    }
+    const statuses = (path: string, method: string) =>
+      Object.keys((document.paths[path]?.[method] as { responses?: object } | undefined)?.responses ?? {});
+    expect(statuses("/uploads", "post")).toEqual(expect.arrayContaining(["201", "413", "415", "429"]));
+    expect(statuses("/files/{key}", "get")).toEqual(expect.arrayContaining(["200", "206", "304", "404", "416"]));
+    const file = document.paths["/files/{key}"]?.get as { responses: Record<string, { headers: object }> };
+    expect(file.responses["416"]?.headers).toHaveProperty("Content-Range");
+    expect(file.responses["304"]?.headers).toHaveProperty("ETag");
+    // What other methods and paths get: 405 with Allow, 404.
+    expect(document.components.responses.MethodNotAllowed).toMatchObject({
+      headers: { Allow: { $ref: "#/components/headers/Allow" } },
+    });
+    expect(JSON.stringify(document.components.responses.MethodNotAllowed)).toContain("method_not_allowed");
+    expect(Object.keys(document.components.headers)).toEqual(
+      expect.arrayContaining(["X-Request-Id", "Retry-After", "Allow", "X-RateLimit-Limit", "Content-Range"]),
+    );
+    const generate = document.paths["/videos"]?.post as { parameters: { name: string; schema: object }[] };
+    expect(generate.parameters).toContainEqual(
+      expect.objectContaining({ name: "Idempotency-Key", schema: { type: "string", minLength: 1, maxLength: 255 } }),
+    );
+  });
+
+  it("declares the bounds the server enforces, taken from the same schemas the server parses with", () => {
+    const document = openApiDocument();
+    const parameter = (path: string, method: string, name: string) =>
+      (
+        document.paths[path]?.[method] as
+          | { parameters?: { name: string; schema: Record<string, unknown> }[] }
+          | undefined
+      )?.parameters?.find((item) => item.name === name)?.schema;
+    // Each declared bound is exactly where the server's parsing starts refusing.
+    const bounds = [
+      [parameter("/videos", "get", "limit"), ListVideosQuerySchema, "limit", 1, 200],
+      [parameter("/credits", "get", "limit"), CreditsQuerySchema, "limit", 0, 200],
+      [parameter("/videos", "get", "updatedSince"), ListVideosQuerySchema, "updatedSince", 0, 8_640_000_000_000_000],
+    ] as const;
+    for (const [schema, zod, name, min, max] of bounds) {
+      expect(schema, name).toMatchObject({ type: "integer", minimum: min, maximum: max });
+      expect(zod.safeParse({ [name]: String(min) }).success, `${name}=${min}`).toBe(true);
+      expect(zod.safeParse({ [name]: String(max) }).success, `${name}=${max}`).toBe(true);
+      expect(zod.safeParse({ [name]: String(max + 1) }).success, `${name}=${max + 1}`).toBe(false);
+      if (min > 0) expect(zod.safeParse({ [name]: String(min - 1) }).success, `${name}=${min - 1}`).toBe(false);
+    }
+    expect(parameter("/runpod/webhook", "post", "attempt")).toMatchObject({
+      type: "integer",
+      minimum: 0,
+      maximum: 1000,
+    });
+    expect(RunPodWebhookQuerySchema.safeParse({ video: "v", attempt: "1001", token: "t" }).success).toBe(false);
+
+    const schemas = document.components.schemas;
+    // DELETE /videos: 1–100 ids in all; each list capped at 100, and at least one id somewhere.
+    expect(schemas.DeleteVideosRequest).toMatchObject({
+      properties: { ids: { maxItems: 100 }, jobIds: { maxItems: 100 } },
+      anyOf: [{ required: ["ids"] }, { required: ["jobIds"] }],
+    });
+    expect(DeleteVideosRequestSchema.safeParse({}).success).toBe(false);
+    expect(DeleteVideosRequestSchema.safeParse({ ids: [] }).success).toBe(false);
+    expect(DeleteVideosRequestSchema.safeParse({ ids: Array(101).fill("v") }).success).toBe(false);
+    // POST /admin/credits: any whole number but 0.
+    expect(schemas.GrantCreditsRequest).toMatchObject({ properties: { credits: { not: { const: 0 } } } });
+    expect(GrantCreditsRequestSchema.safeParse({ userId: "u", credits: 0 }).success).toBe(false);
+    // Frame counts of the seed app's body: the ones Mochi takes, listed.
+    const runpod = schemas.RunPodGenerateRequest as { properties: { frames: { enum: number[] } } };
+    expect(runpod.properties.frames.enum).toEqual([...Array(27).keys()].map((index) => 7 + 6 * index));
   });
 });

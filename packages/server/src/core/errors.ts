@@ -12,6 +12,8 @@ export interface OpenVErrorOptions {
   cause?: unknown;
   /** Seconds after which the client may retry (sent as `Retry-After`). */
   retryAfterSeconds?: number;
+  /** The methods the path takes (sent as `Allow` with `method_not_allowed`). */
+  allow?: readonly string[];
 }
 
 /** The one server-side error type: a contract code, a message that says what to do, and details. */
@@ -24,14 +26,17 @@ export class OpenVError extends Error {
   readonly details: Record<string, unknown> | undefined;
   /** Seconds after which the client may retry (sent as `Retry-After`), or undefined. */
   readonly retryAfterSeconds: number | undefined;
+  /** The methods the path takes (sent as `Allow`), or undefined. */
+  readonly allow: readonly string[] | undefined;
 
-  constructor({ code, message, details, cause, retryAfterSeconds }: OpenVErrorOptions) {
+  constructor({ code, message, details, cause, retryAfterSeconds, allow }: OpenVErrorOptions) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = "OpenVError";
     this.code = code;
     this.status = errorStatusByCode[code];
     this.details = details;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.allow = allow;
   }
 
   /** The error as the JSON body of an error answer (protocol `ErrorBody`). */

@@ -1,4 +1,6 @@
 import { createReadStream } from "node:fs";
+import { METHODS } from "node:http";
+import type { Readable } from "node:stream";
 import { headers } from "@openv/protocol";
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
@@ -8,6 +10,7 @@ import type { VideoLifecycle } from "../core/lifecycle.js";
 import type { Reconciler } from "../core/reconciler.js";
 import { payloadTooLarge } from "../http/errors.js";
 import { redactedRequest } from "../http/redact.js";
+import type { RouteMatch } from "../http/router.js";
 import { type OpenVOptions, OpenVService } from "../http/service.js";
 import type { ApiRequest, ApiResponse } from "../http/types.js";
 
@@ -72,15 +75,21 @@ function fromFastifyError(error: FastifyError, bodyLimit: number): unknown {
   return error;
 }
 
-function toApiRequest(service: OpenVService, request: FastifyRequest): ApiRequest {
+/** The request's path below the prefix and its query string. */
+function splitUrl(service: OpenVService, request: FastifyRequest): { path: string; search: string } {
   const [pathname = "/", search = ""] = request.url.split(/\?(.*)/s);
+  return { path: pathname.slice(service.prefix.length) || "/", search };
+}
+
+function toApiRequest(service: OpenVService, request: FastifyRequest): ApiRequest {
+  const { path, search } = splitUrl(service, request);
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return {
     method: request.method,
-    path: pathname.slice(service.prefix.length) || "/",
+    path,
     query: new URLSearchParams(search),
     headers,
     // Buffer.isBuffer, not instanceof: under a test DOM (jsdom) Uint8Array may belong to another realm.
@@ -89,6 +98,13 @@ function toApiRequest(service: OpenVService, request: FastifyRequest): ApiReques
     requestId: request.id,
     log: request.log,
   };
+}
+
+/** Whether the request has a body that has not (all) been read. */
+export function bodyUnread(request: FastifyRequest): boolean {
+  const { headers, complete } = request.raw;
+  const declared = headers["transfer-encoding"] !== undefined || Number(headers["content-length"] ?? 0) > 0;
+  return declared && !complete;
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, response: ApiResponse): FastifyReply | undefined {
@@ -101,6 +117,9 @@ function send(request: FastifyRequest, reply: FastifyReply, response: ApiRespons
     return undefined;
   }
   reply.status(response.status).headers(response.headers ?? {});
+  // Answered before the whole body arrived (no route, or over its limit): the rest is never read,
+  // so the connection cannot carry another request.
+  if (bodyUnread(request)) reply.header("connection", "close");
   if (request.method === "HEAD") return reply.send();
   if (response.file) {
     return reply.send(createReadStream(response.file.path, { start: response.file.start, end: response.file.end }));
@@ -125,6 +144,50 @@ export function openvFrameworkErrors(error: FastifyError, request: FastifyReques
         },
   );
   void reply.status(openvError.status).header(headers.requestId, request.id).send(openvError.toBody());
+}
+
+/**
+ * Reads `payload` into one buffer, failing with 413 as soon as it passes `limit` bytes. It then
+ * stops reading without destroying the request, so the answer still goes out (with
+ * `Connection: close`, see `send`).
+ */
+function readLimited(payload: Readable, limit: number, done: (error: Error | null, body?: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (chunk: Buffer) => {
+    size += chunk.byteLength;
+    if (size > limit) {
+      stop();
+      payload.pause();
+      done(payloadTooLarge(limit));
+      return;
+    }
+    chunks.push(chunk);
+  };
+  const onEnd = () => {
+    stop();
+    done(null, Buffer.concat(chunks, size));
+  };
+  // The body stream fails when the client goes away mid-body: its fault, not a server error to log.
+  const onError = (error: Error) => {
+    stop();
+    done(
+      new OpenVError({
+        code: "validation_failed",
+        message: "The request body ended before its declared length (the connection was closed).",
+        details: { issues: [{ path: [], message: error.message, code: "incomplete_body" }] },
+        cause: error,
+      }),
+    );
+  };
+  const stop = () => {
+    payload.off("data", onData);
+    payload.off("end", onEnd);
+    payload.off("error", onError);
+  };
+  payload.on("data", onData);
+  payload.on("end", onEnd);
+  payload.on("error", onError);
 }
 
 const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options) => {
@@ -153,32 +216,54 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
   app.addHook("preClose", async () => service.stop());
   app.addHook("onClose", async () => service.closeAdapters());
 
+  // Every method Node's HTTP parser accepts reaches the routes below (CONNECT aside: Node hands it to
+  // no request handler), so PROPFIND or LOCK get the contract's 404/405 rather than Fastify's own.
+  const methods = METHODS.filter((method) => method !== "CONNECT");
+  for (const method of methods) {
+    if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
+  }
+  // Routing runs once, before any byte of the body is read; the match rides along to the service.
+  const matches = new WeakMap<FastifyRequest, RouteMatch>();
+
   await app.register(
     async (api) => {
+      api.addHook("onRequest", async (request, reply) => {
+        const match = service.match(request.method, splitUrl(service, request).path);
+        matches.set(request, match);
+        const declared = Number(request.headers["content-length"]);
+        if (match.kind === "route" && !(declared > match.bodyLimit)) return undefined;
+        // No route (nothing is read), or a declared length over the route's limit (413 unread).
+        const apiRequest = toApiRequest(service, request);
+        const response =
+          match.kind === "route"
+            ? service.errorResponse(payloadTooLarge(match.bodyLimit), apiRequest)
+            : await service.handle(apiRequest, match);
+        return send(request, reply, response);
+      });
       // Bodies reach the service as bytes, whatever their type: it decodes and parses them itself
       // (so both bindings answer bad bodies alike) and the Clerk webhook checks the exact bytes.
+      // Each is read up to its route's limit and no further.
       api.removeAllContentTypeParsers();
-      // Read up to the largest route limit (uploads); the service holds each route to its own.
-      api.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: service.maxBodyLimit }, (_request, body, done) =>
-        done(null, body),
-      );
+      api.addContentTypeParser("*", (request, payload, done) => {
+        const limit = matches.get(request)?.bodyLimit ?? 0;
+        readLimited(payload, limit, done);
+      });
       api.setErrorHandler((error: FastifyError, request, reply) =>
         send(
           request,
           reply,
           service.errorResponse(
-            fromFastifyError(error, service.bodyLimitFor(request.method, request.url.split("?")[0] ?? "")),
+            fromFastifyError(error, matches.get(request)?.bodyLimit ?? service.bodyLimit),
             toApiRequest(service, request),
           ),
         ),
       );
       const handler = async (request: FastifyRequest, reply: FastifyReply) =>
-        send(request, reply, await service.handle(toApiRequest(service, request)));
-      const method = ["GET", "HEAD", "POST", "DELETE", "PUT", "PATCH", "OPTIONS"];
+        send(request, reply, await service.handle(toApiRequest(service, request), matches.get(request)));
       // Request log lines of these routes carry the URL without its capabilities (webhook tokens).
       const logSerializers = { req: redactedRequest };
-      api.route({ method, url: "/", handler, logSerializers });
-      api.route({ method, url: "/*", handler, logSerializers });
+      api.route({ method: methods, url: "/", handler, logSerializers });
+      api.route({ method: methods, url: "/*", handler, logSerializers });
     },
     { prefix: service.prefix },
   );

@@ -18,11 +18,11 @@ import { OutboxDispatcher, type OutboxDispatcherOptions } from "../core/outbox.j
 import type { Logger, OutboxRecord } from "../core/ports.js";
 import { Reconciler, type ReconcilerOptions } from "../core/reconciler.js";
 import { webhookToken } from "../core/webhook-token.js";
-import { isStorableText } from "./body.js";
 import { Cors, type CorsOptions } from "./cors.js";
 import { payloadTooLarge, toOpenVError } from "./errors.js";
 import { EventStreams } from "./event-streams.js";
 import { GenerateRateLimiter, type GenerateRateLimits } from "./rate-limit.js";
+import { decodeParams, noRouteError, type RouteMatch, Router } from "./router.js";
 import { apiRoutes, lazyJson, type Route } from "./routes.js";
 import type { ApiRequest, ApiResponse } from "./types.js";
 import { workerUploadRoute, workerUploadsFor } from "./worker-upload-route.js";
@@ -108,28 +108,6 @@ export interface ServiceHost {
 
 export const defaultBodyLimit = 1024 * 1024;
 
-interface CompiledRoute {
-  route: Route;
-  segments: string[];
-}
-
-function compile(routes: Route[]): CompiledRoute[] {
-  return routes.map((route) => ({ route, segments: route.path.split("/").slice(1) }));
-}
-
-function matchPath(segments: string[], parts: string[]): Record<string, string> | null {
-  if (segments.length !== parts.length) return null;
-  const params: Record<string, string> = {};
-  for (const [index, segment] of segments.entries()) {
-    const part = parts[index] as string;
-    if (segment.startsWith(":")) {
-      if (part === "") return null;
-      params[segment.slice(1)] = part;
-    } else if (segment !== part) return null;
-  }
-  return params;
-}
-
 /** Refuses a `publicUrl` that is not an absolute http(s) origin (with an optional path). */
 function checkPublicUrl(value: string): void {
   let url: URL | undefined;
@@ -143,25 +121,6 @@ function checkPublicUrl(value: string): void {
       `OpenV's publicUrl must be an absolute http(s) URL without query, fragment or credentials, e.g. "https://videos.example.com" (got ${JSON.stringify(value)}).`,
     );
   }
-}
-
-/** Path parameters decoded; one that is not UTF-8 text a database could hold names nothing here. */
-function decodeParams(params: Record<string, string>): Record<string, string> {
-  const decoded: Record<string, string> = {};
-  for (const [key, value] of Object.entries(params)) {
-    let text: string;
-    try {
-      text = decodeURIComponent(value);
-    } catch {
-      throw new OpenVError({
-        code: "not_found",
-        message: "No such resource: the path is not valid UTF-8 percent-encoding.",
-      });
-    }
-    if (!isStorableText(text)) throw new OpenVError({ code: "not_found", message: "No such resource for this user." });
-    decoded[key] = text;
-  }
-  return decoded;
 }
 
 function queryObject(query: URLSearchParams): Record<string, string | string[]> {
@@ -196,7 +155,7 @@ export class OpenVService {
   readonly bodyLimit: number;
   /** CORS decisions. */
   readonly #cors: Cors;
-  readonly #routes: CompiledRoute[];
+  readonly #router: Router;
   readonly #rateLimiter: GenerateRateLimiter;
   readonly #sseStreams: EventStreams;
   readonly #logger: Logger;
@@ -224,7 +183,7 @@ export class OpenVService {
     this.prefix = init.prefix;
     this.bodyLimit = init.options.bodyLimit ?? defaultBodyLimit;
     this.#cors = new Cors(init.options);
-    this.#routes = compile(init.routes);
+    this.#router = new Router(init.routes, this.bodyLimit);
     this.#rateLimiter = new GenerateRateLimiter(init.options.generateRateLimit ?? {});
     this.#sseStreams = init.sseStreams;
     this.#logger = init.logger;
@@ -377,22 +336,16 @@ export class OpenVService {
     /** The full path, prefix included. */
     path: string;
   }[] {
-    return this.#routes.map(({ route }) => ({ method: route.method, path: `${this.prefix}${route.path}` }));
+    return this.#router.routes.map((route) => ({ method: route.method, path: `${this.prefix}${route.path}` }));
   }
 
   /**
-   * The largest body the bindings must read before the service can answer: the biggest route limit
-   * (uploads). The service itself holds each route to its own limit (413 above it).
+   * Where `method` `path` (below the prefix, as in `ApiRequest.path`) leads, and so how many body
+   * bytes a binding may read for it: the route's limit (1 MiB by default, 10 MiB on uploads), and
+   * none on an unknown path or method. Pass the match on to `handle` so routing runs once.
    */
-  get maxBodyLimit(): number {
-    return Math.max(this.bodyLimit, ...this.#routes.map(({ route }) => route.maxBodyBytes ?? 0));
-  }
-
-  /** The body limit of the route that serves `method` `pathname` (a full request path). */
-  bodyLimitFor(method: string, pathname: string): number {
-    const parts = pathname.slice(this.prefix.length).split("/").slice(1);
-    const match = this.#routes.find(({ route, segments }) => route.method === method && matchPath(segments, parts));
-    return match?.route.maxBodyBytes ?? this.bodyLimit;
+  match(method: string, path: string): RouteMatch {
+    return this.#router.match(method, path);
   }
 
   /** Whether `path` (a full request path) belongs to this service's prefix. */
@@ -400,8 +353,11 @@ export class OpenVService {
     return this.prefix === "" || pathname === this.prefix || pathname.startsWith(`${this.prefix}/`);
   }
 
-  /** Serves one request: CORS, routing, auth, rate limits, the route, and errors as the contract's bodies. */
-  async handle(request: ApiRequest): Promise<ApiResponse> {
+  /**
+   * Serves one request: CORS, routing, auth, rate limits, the route, and errors as the contract's
+   * bodies. `match` is what `match()` gave for this request (matched here when absent).
+   */
+  async handle(request: ApiRequest, match?: RouteMatch): Promise<ApiResponse> {
     if (this.#cors.isPreflight(request.method, request.headers)) {
       return {
         status: 204,
@@ -410,7 +366,7 @@ export class OpenVService {
     }
     let response: ApiResponse;
     try {
-      response = await this.#route(request);
+      response = await this.#route(request, match ?? this.match(request.method, request.path));
     } catch (error) {
       response = this.#errorAnswer(error, request);
     }
@@ -437,12 +393,13 @@ export class OpenVService {
   #errorAnswer(error: unknown, request: Pick<ApiRequest, "log">): ApiResponse {
     const openvError = toOpenVError(error);
     if (openvError.status >= 500) (request.log ?? this.#logger).error({ err: error }, "request failed");
+    const errorHeaders: Record<string, string> = {};
+    if (openvError.retryAfterSeconds !== undefined) errorHeaders["retry-after"] = String(openvError.retryAfterSeconds);
+    if (openvError.allow) errorHeaders.allow = openvError.allow.join(", ");
     return {
       status: openvError.status,
       json: openvError.toBody(),
-      ...(openvError.retryAfterSeconds !== undefined && {
-        headers: { "retry-after": String(openvError.retryAfterSeconds) },
-      }),
+      ...(Object.keys(errorHeaders).length > 0 && { headers: errorHeaders }),
     };
   }
 
@@ -465,36 +422,26 @@ export class OpenVService {
     return userId;
   }
 
-  async #route(request: ApiRequest): Promise<ApiResponse> {
-    const method = request.method === "HEAD" ? "GET" : request.method;
-    const parts = request.path.split("/").slice(1);
-    for (const { route, segments } of this.#routes) {
-      if (route.method !== method) continue;
-      const params = matchPath(segments, parts);
-      if (!params) continue;
-      const limit = route.maxBodyBytes ?? this.bodyLimit;
-      if (request.body && request.body.byteLength > limit) throw payloadTooLarge(limit);
-      let rateHeaders: Record<string, string> = {};
-      const userId = route.auth ? await this.#authenticate(request, route.generate === true) : "";
-      if (route.generate) {
-        // After authentication: strangers cannot spend an address's budget (see rate-limit.ts).
-        await this.#rateLimiter.checkIp(request.ip);
-        rateHeaders = await this.#rateLimiter.checkUser(userId);
-      }
-      const response = await route.handle({
-        request,
-        params: decodeParams(params),
-        userId,
-        json: lazyJson(request, route),
-        query: () => queryObject(request.query),
-      });
-      return Object.keys(rateHeaders).length
-        ? { ...response, headers: { ...rateHeaders, ...response.headers } }
-        : response;
+  async #route(request: ApiRequest, match: RouteMatch): Promise<ApiResponse> {
+    if (match.kind !== "route") throw noRouteError(match, request.method, `${this.prefix}${request.path}`);
+    const { route, params, bodyLimit } = match;
+    if (request.body && request.body.byteLength > bodyLimit) throw payloadTooLarge(bodyLimit);
+    let rateHeaders: Record<string, string> = {};
+    const userId = route.auth ? await this.#authenticate(request, route.generate === true) : "";
+    if (route.generate) {
+      // After authentication: strangers cannot spend an address's budget (see rate-limit.ts).
+      await this.#rateLimiter.checkIp(request.ip);
+      rateHeaders = await this.#rateLimiter.checkUser(userId);
     }
-    throw new OpenVError({
-      code: "not_found",
-      message: `No route ${request.method} ${this.prefix}${request.path}. See the API reference for the routes.`,
+    const response = await route.handle({
+      request,
+      params: decodeParams(params),
+      userId,
+      json: lazyJson(request, route),
+      query: () => queryObject(request.query),
     });
+    return Object.keys(rateHeaders).length
+      ? { ...response, headers: { ...rateHeaders, ...response.headers } }
+      : response;
   }
 }
