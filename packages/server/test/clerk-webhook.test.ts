@@ -64,6 +64,7 @@ describe("Clerk (Svix) webhook verifier", () => {
       deliveryId: "msg_created",
       userId: "user_2abc",
       email: "ada@example.com",
+      created: true,
     });
   });
 

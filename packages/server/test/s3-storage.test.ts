@@ -376,8 +376,9 @@ describe("choosing S3 storage from the service options", () => {
       logger,
       s3: { bucket, region },
     };
-    // Given store and events: only the storage is chosen here.
-    const given = { store: {} as Store, events: createMemoryEvents() };
+    // Given store, events and auth: only the storage is chosen here (and no dev-auth warning).
+    const auth = { name: "test auth", authenticate: async () => ({ userId: "alice" }) };
+    const given = { store: {} as Store, events: createMemoryEvents(), auth };
     expect((await resolveAdapters(given, options)).storage.name).toBe(`S3 bucket "${bucket}"`);
     expect(logger.warn).not.toHaveBeenCalled();
     const both = await resolveAdapters(given, { ...options, uploadthing: { token } });
@@ -432,8 +433,8 @@ describe.each(backends)("the server on S3 storage ($name)", ({ adminUrl }) => {
     );
     const video = await completedVideo(server);
 
-    // The preview provider uploaded one real MP4 (named after its job) through the adapter.
-    const key = `${video.jobId}.mp4`;
+    // The preview provider uploaded one real MP4 (at the key the server chose for the attempt) through the adapter.
+    const key = `${video.id}-0.mp4`;
     expect([...pathStyle.objects.keys()]).toEqual([`openv/${key}`]);
     const object = pathStyle.objects.get(`openv/${key}`);
     expect(object?.contentType).toBe("video/mp4");

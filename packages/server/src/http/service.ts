@@ -12,7 +12,7 @@ import {
 import { createGuardedFetch } from "../adapters/net/guarded-fetch.js";
 import { ModelCatalog, type ModelDefinition } from "../core/catalog.js";
 import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js";
-import { isOpenVError, OpenVError } from "../core/errors.js";
+import { isOpenVError } from "../core/errors.js";
 import { VideoLifecycle } from "../core/lifecycle.js";
 import { OutboxDispatcher, type OutboxDispatcherOptions } from "../core/outbox.js";
 import type { Logger, OutboxRecord } from "../core/ports.js";
