@@ -92,6 +92,7 @@ export type {
   UsageEntryRecord,
   UserEvent,
   UserEventVerifier,
+  VideoChangeEvent,
   VideoPatch,
   VideoRecord,
   WebhookSender,
@@ -103,6 +104,8 @@ export type { OpenVDecoration, OpenVPluginOptions } from "./fastify/plugin.js";
 export { openv, openvFrameworkErrors } from "./fastify/plugin.js";
 export type { CorsOptions } from "./http/cors.js";
 export type { GenerateRateLimits, RateLimit } from "./http/rate-limit.js";
+export type { RouteMatch } from "./http/router.js";
+export type { Route, RouteContext } from "./http/routes.js";
 export type { OpenVOptions, ServiceHost } from "./http/service.js";
 export { OpenVService } from "./http/service.js";
 export type { ApiRequest, ApiResponse, EventSink, EventStreamSource } from "./http/types.js";

@@ -9,7 +9,9 @@ import type { Route } from "./routes.js";
  */
 export type RouteMatch =
   | {
+      /** A route serves it. */
       kind: "route";
+      /** The route. */
       route: Route;
       /** Path parameters, still percent-encoded. */
       params: Record<string, string>;
@@ -21,9 +23,15 @@ export type RouteMatch =
       kind: "method_not_allowed";
       /** The methods the path takes, HEAD included where GET is. */
       allow: string[];
+      /** Nothing is read. */
       bodyLimit: 0;
     }
-  | { kind: "not_found"; bodyLimit: 0 };
+  | {
+      /** No route has this path: 404. */
+      kind: "not_found";
+      /** Nothing is read. */
+      bodyLimit: 0;
+    };
 
 interface CompiledRoute {
   route: Route;

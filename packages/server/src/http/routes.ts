@@ -41,7 +41,9 @@ export interface RouteDependencies {
 
 /** A request on its way through a route: path parameters, the caller and the parsed body. */
 export interface RouteContext {
+  /** The request as the binding translated it. */
   request: ApiRequest;
+  /** Path parameters, decoded. */
   params: Record<string, string>;
   /** The authenticated user ("" on public routes). */
   userId: string;
@@ -53,6 +55,7 @@ export interface RouteContext {
 
 /** One route of shared/API.md. Bindings never see these: the service matches and runs them. */
 export interface Route {
+  /** The HTTP method (HEAD is served by GET routes). */
   method: "GET" | "POST" | "DELETE" | "PUT";
   /** Below the prefix; `:name` segments are parameters. */
   path: string;
@@ -67,6 +70,7 @@ export interface Route {
    * update must not be lost over a stray byte in its error message (the core cleans what it stores).
    */
   anyText?: boolean;
+  /** Serves a matched, authenticated request. */
   handle(context: RouteContext): Promise<ApiResponse>;
 }
 

@@ -19,7 +19,9 @@ import {
 
 /** One address a host name resolves to. */
 export interface ResolvedAddress {
+  /** The IP address, e.g. "203.0.113.7" or "2001:db8::1". */
   address: string;
+  /** 4 or 6. */
   family: 4 | 6;
 }
 
@@ -70,6 +72,7 @@ export interface GuardedFetchOptions {
  * cannot tell an attacker what answered inside; `kind: "too_large"` is a body past the size limit.
  */
 export class OutboundFetchError extends Error {
+  /** `unavailable` (refused, unreachable, timed out: one message for all) or `too_large`. */
   readonly kind: "unavailable" | "too_large";
   /** For `too_large` refused up front: the length the answer declared. */
   readonly declaredBytes: number | undefined;
