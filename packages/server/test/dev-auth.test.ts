@@ -9,12 +9,12 @@ afterEach(() => {
 describe("development header auth never runs in production", () => {
   it.each(bindings)("the %s binding refuses to start under NODE_ENV=production without Clerk", async (binding) => {
     vi.stubEnv("NODE_ENV", "production");
-    await expect(startTestServer({ binding })).rejects.toThrow(/refuses to start with dev-header auth/);
+    await expect(startTestServer({ binding })).rejects.toThrow(/refuses to start with development header auth/);
   });
 
   it("an explicit undefined nodeEnv still reads NODE_ENV", () => {
     vi.stubEnv("NODE_ENV", "production");
-    expect(() => createDevHeaderAuth({ nodeEnv: undefined })).toThrow(/NODE_ENV=production/);
+    expect(() => createDevHeaderAuth({ nodeEnv: undefined })).toThrow(/NODE_ENV="production"/);
     expect(() => createDevHeaderAuth({ nodeEnv: "development" })).not.toThrow();
   });
 });
