@@ -33,7 +33,9 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
   });
   // The reference server (and only it) may default its public URL to its own listening address.
   const options = openvOptionsFromSettings(settings);
-  const ownAddress = listenUrl(settings);
+  // On loopback the plugin reads the address it really listens on (a test may listen on port 0);
+  // on all interfaces (0.0.0.0, a container) this machine reaches it as 127.0.0.1:PORT.
+  const ownAddress = isLoopbackHost(settings.host) ? undefined : listenUrl(settings);
   await app.register(openv, { ...options, ...(!options.publicUrl && ownAddress && { publicUrl: ownAddress }) });
   // `Expect: 100-continue` (curl sends it with bodies over 1 MiB): Node would invite every body.
   // Invite it only where a route will read it (a known API route, within its cap); elsewhere the
@@ -96,4 +98,8 @@ function trustProxyOption(
 ): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (trust === undefined) return false;
   return typeof trust === "number" ? (_address, hop) => hop < trust : trust;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -119,9 +119,16 @@ describe.skipIf("skip" in found).each(backends)("worker-mochi behind the referen
   }, 240_000);
 
   it("a cancel mid-render: the video is deleted and refunded, the worker's job ends CANCELLED", async () => {
-    const created = await generate("bob", { ...video, steps: 40 });
-    const rendering = await waitFor("bob", created.id, (current) => (current.progress ?? 0) > 0);
-    expect(rendering.status).toBe("processing");
+    const created = await generate("bob", { ...video, steps: 100 });
+    const rendering = await waitFor("bob", created.id, (current) => current.jobId !== null);
+    // Mid-render as the worker sees it (the server learns progress only when it polls).
+    const jobStatus = async () =>
+      ((await (await fetch(`${runner.baseUrl}/mochi-local/status/${rendering.jobId}`)).json()) as { status: string })
+        .status;
+    for (let tries = 0; (await jobStatus()) !== "IN_PROGRESS" && tries < 600; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await jobStatus()).toBe("IN_PROGRESS");
     expect(await usedSeconds("bob")).toBeGreaterThan(0);
     expect((await api("bob", `/videos/${created.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await api("bob", `/videos/${created.id}`)).status).toBe(404);
