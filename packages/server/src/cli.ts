@@ -43,11 +43,7 @@ async function main(): Promise<void> {
       `${settings.services.fal ? "fal.ai" : "The workflow provider"} is configured but PUBLIC_URL is not: callback URLs will name this machine's listening address, which the provider cannot reach. Set PUBLIC_URL to this server's public address.`,
     );
   }
-  if (adapters.auth.name.startsWith("development")) {
-    app.log.warn(
-      "Development auth: any caller can act as any user with the X-OpenV-User header. Never expose this server.",
-    );
-  }
+  // Development auth's warning is logged by the service itself, on every binding (once).
   await app.listen({ port: settings.port, host: settings.host });
   const url = app.openv.publicUrl();
   process.stdout.write(`\nOpenV is running at ${url}  (health: ${url}/api/health)\n\n`);
