@@ -4,8 +4,9 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalStorage } from "../src/adapters/storage/local.js";
 import { OpenVError } from "../src/core/errors.js";
+import { attemptOutputKey } from "../src/core/output-keys.js";
 import type { Storage, VideoRecord } from "../src/core/ports.js";
-import { WorkerUploads, workerUploadKey } from "../src/core/worker-upload.js";
+import { WorkerUploads } from "../src/core/worker-upload.js";
 import { workerUploadsFor } from "../src/http/worker-upload-route.js";
 
 const publicUrl = "https://videos.example.com";
@@ -63,10 +64,10 @@ describe("upload URLs for workers without a storage account", () => {
   });
 
   it("stores the MP4 at the key of that video and attempt, once, deleting the file it replaces", async () => {
-    await storage.putBytes(workerUploadKey("vid_1", 0), mp4, "video/mp4"); // attempt 0 uploaded, then failed
+    await storage.putBytes(attemptOutputKey("vid_1", 0), mp4, "video/mp4"); // attempt 0 uploaded, then failed
     const { video, attempt, query } = parse(uploads.target("vid_1", 1).url);
     const stored = await uploads.accept({ store, storage }, video, attempt, query, mp4);
-    expect(stored).toEqual({ key: workerUploadKey("vid_1", 1), url: `${publicUrl}/api/files/vid_1-1.mp4` });
+    expect(stored).toEqual({ key: attemptOutputKey("vid_1", 1), url: `${publicUrl}/api/files/vid_1-1.mp4` });
     expect(new Uint8Array(await readFile(path.join(directory, "vid_1-1.mp4")))).toEqual(mp4);
     expect(await readdir(directory)).toEqual(["vid_1-1.mp4"]);
     const again = await refusal(uploads.accept({ store, storage }, video, attempt, query, mp4));

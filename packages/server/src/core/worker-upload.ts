@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { OpenVError } from "./errors.js";
-import { attemptOutputKey } from "./output-keys.js";
+import { attemptOutputKey, attemptOutputKeys } from "./output-keys.js";
 import type { Storage, Store, StoredFile } from "./ports.js";
 
 /** Where worker-mochi `PUT`s its MP4: what the job input's `upload` field carries. */
@@ -29,9 +29,6 @@ export interface WorkerUploadOptions {
 
 /** The route's path below the prefix. */
 export const workerUploadPath = "/worker-uploads/:video/:attempt";
-
-/** The storage key of a video's attempt (see output-keys.ts): where an uploaded MP4 lands. */
-export const workerUploadKey = attemptOutputKey;
 
 /** The signed query of an upload URL. */
 export interface WorkerUploadQuery {
@@ -119,7 +116,7 @@ export class WorkerUploads {
     ) {
       throw refused("The upload URL belongs to an attempt that is over.");
     }
-    const key = workerUploadKey(videoId, attempt);
+    const key = attemptOutputKey(videoId, attempt);
     const used = await deps.storage.readBytes(key).then(
       () => true,
       () => false,
@@ -128,7 +125,7 @@ export class WorkerUploads {
     const stored = await deps.storage.putBytes(key, body, "video/mp4");
     // This attempt replaces the earlier ones: no update of theirs is accepted any more, so a file
     // one of them uploaded before failing (a lost answer, a timeout after the upload) has no use.
-    const replaced = Array.from({ length: attempt }, (_, earlier) => workerUploadKey(videoId, earlier));
+    const replaced = attempt > 0 ? attemptOutputKeys(videoId, attempt - 1) : [];
     if (replaced.length > 0) await deps.storage.deleteFiles(replaced).catch(() => undefined);
     return stored;
   }
