@@ -43,8 +43,7 @@ export OPENV_CHROMIUM="${OPENV_CHROMIUM:-$(command -v chromium)}"
 # ── TypeScript ───────────────────────────────────────────────────────────────────────────────────
 step "lint and format check (biome)"
 pnpm lint
-step "generate the Prisma client, build and type-check the packages"
-pnpm db:generate >/dev/null
+step "build (the Prisma client first) and type-check the packages"
 pnpm build
 pnpm typecheck
 step "package checks (publint --strict, attw, tarball contents) and the API reference (TypeDoc)"
