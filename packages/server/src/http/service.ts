@@ -242,11 +242,16 @@ export class OpenVService {
         auth: adapters.auth.name,
         storage: adapters.storage.name,
         provider: adapters.provider.name,
-        providers: Object.fromEntries(Object.entries(adapters.providers).map(([key, provider]) => [key, provider.name])),
+        providers: Object.fromEntries(
+          Object.entries(adapters.providers).map(([key, provider]) => [key, provider.name]),
+        ),
         events: adapters.events.name,
         enhancer: adapters.enhancer?.name ?? "none",
-        userWebhooks: adapters.userEvents?.name ?? "none (no `clerk.webhookSigningSecret`; CLERK_WEBHOOK_SIGNING_SECRET for the reference server)",
-        outboundWebhooks: adapters.webhookSender?.name ?? "none (no `outboundWebhooks`; OPENV_WEBHOOK_URL for the reference server)",
+        userWebhooks:
+          adapters.userEvents?.name ??
+          "none (no `clerk.webhookSigningSecret`; CLERK_WEBHOOK_SIGNING_SECRET for the reference server)",
+        outboundWebhooks:
+          adapters.webhookSender?.name ?? "none (no `outboundWebhooks`; OPENV_WEBHOOK_URL for the reference server)",
       },
       "OpenV adapters",
     );
