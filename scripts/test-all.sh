@@ -64,9 +64,10 @@ pnpm lint
 step "build (the Prisma client first) and type-check the packages"
 pnpm build
 pnpm typecheck
-step "package checks (engines, publint --strict, attw, tarball contents, a strict host), the docs check and the API reference (TypeDoc)"
+step "package checks (engines, publint --strict, attw, tarball contents, a strict host), the docs check, the OpenAPI lint (Redocly) and the API reference (TypeDoc)"
 pnpm check:packages
 pnpm check:docs
+pnpm check:openapi
 pnpm run docs  # `run`: a bare `pnpm docs` is pnpm's own command (it opens the npm page)
 # The worker end-to-end test (packages/server/test/worker-mochi-e2e.test.ts) runs the real
 # worker-mochi behind the server, so its virtualenv must exist before the TypeScript suites.
