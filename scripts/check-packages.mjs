@@ -5,12 +5,17 @@
 //   3. the tarball `pnpm pack` makes holds a README and no tests, .env files, source maps, local
 //      data or anything that looks like a secret;
 //   4. @arethetypeswrong/cli on that tarball: profile `node16` for dual ESM/CJS packages,
-//      `esm-only` for packages that ship ESM alone.
+//      `esm-only` for packages that ship ESM alone;
+//   5. its `engines.node` allows no Node version that a production dependency (direct or not)
+//      refuses (semver.subset against each dependency's own `engines.node`);
+// and then, all tarballs together, 6. a strict host compiles against them (scripts/strict-host.mjs).
 // Exits 1 listing every problem found.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import semver from "semver";
+import { checkStrictHost } from "./strict-host.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
@@ -59,6 +64,35 @@ function checkManifest(manifest, dir) {
   return problems;
 }
 
+/**
+ * The production dependencies (all levels) whose own `engines.node` refuses a Node version that
+ * ours allows: `engines` must tell the truth to `engine-strict` installs.
+ */
+function checkEngines(manifest, dir) {
+  const ours = manifest.engines?.node;
+  if (!ours || !semver.validRange(ours)) return [`engines.node ${JSON.stringify(ours)} is not a valid range`];
+  const [tree] = JSON.parse(run("pnpm", ["list", "--prod", "--depth", "Infinity", "--json"], dir));
+  const problems = [];
+  const seen = new Set();
+  const walk = (dependencies) => {
+    for (const [name, dependency] of Object.entries(dependencies ?? {})) {
+      if (seen.has(dependency.path)) continue;
+      seen.add(dependency.path);
+      const file = path.join(dependency.path, "package.json");
+      if (!existsSync(file)) continue; // an optional dependency for another platform, not installed here
+      const theirs = JSON.parse(readFileSync(file, "utf8")).engines?.node;
+      if (theirs && semver.validRange(theirs) && !semver.subset(ours, theirs)) {
+        problems.push(
+          `engines.node "${ours}" allows Node versions that ${name}@${dependency.version} refuses (it needs "${theirs}")`,
+        );
+      }
+      walk(dependency.dependencies);
+    }
+  };
+  walk(tree?.dependencies);
+  return problems;
+}
+
 function checkTarball(tarball) {
   const problems = [];
   const warnings = [];
@@ -94,10 +128,11 @@ const publicPackages = readdirSync(packagesDir)
   .filter(({ manifest }) => !manifest.private);
 
 const packDir = mkdtempSync(path.join(os.tmpdir(), "openv-pack-"));
+const tarballs = {};
 let failed = false;
 try {
   for (const { dir, manifest } of publicPackages) {
-    const problems = checkManifest(manifest, dir);
+    const problems = [...checkManifest(manifest, dir), ...checkEngines(manifest, dir)];
     const publint = captureFailure("publint --strict", () => run(bin("publint"), ["--strict", "--pack", "pnpm"], dir));
     if (publint) problems.push(publint);
 
@@ -106,6 +141,7 @@ try {
     const tarballName = readdirSync(packDir).find((file) => !before.has(file) && file.endsWith(".tgz"));
     if (!tarballName) throw new Error(`pnpm pack made no tarball for ${manifest.name}`);
     const tarball = path.join(packDir, tarballName);
+    tarballs[manifest.name] = tarball;
     const contents = checkTarball(tarball);
     problems.push(...contents.problems);
 
@@ -129,7 +165,7 @@ try {
     );
     if (attw) problems.push(attw);
 
-    const summary = `${manifest.name}@${manifest.version}: ${contents.files.length} files, publint --strict, attw --profile ${profile}${assets.length ? ` (assets skipped: ${assets.join(", ")})` : ""}`;
+    const summary = `${manifest.name}@${manifest.version}: ${contents.files.length} files, engines.node "${manifest.engines?.node}" within every dependency's, publint --strict, attw --profile ${profile}${assets.length ? ` (assets skipped: ${assets.join(", ")})` : ""}`;
     if (problems.length === 0) {
       console.log(`✓ ${summary}`);
     } else {
@@ -139,6 +175,24 @@ try {
     }
     for (const warning of contents.warnings) console.log(`  ! ${warning}`);
   }
+  // Peers at the lowest version each package claims to support, so the claim is what gets compiled.
+  const peers = {};
+  for (const { manifest } of publicPackages) {
+    for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) {
+      peers[name] = semver.minVersion(range)?.version ?? range;
+    }
+  }
+  const typePeers = { "@types/react": `^${semver.major(peers.react ?? "19.0.0")}`, "@types/node": "^22.12.0" };
+  const strict = checkStrictHost(tarballs, { tsc: bin("tsc"), peers: { ...peers, ...typePeers } });
+  const strictSummary = `a strict host (skipLibCheck: false, exactOptionalPropertyTypes; ${Object.entries(peers)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(", ")}) compiles against the tarballs`;
+  if (strict === null) {
+    console.log(`✓ ${strictSummary}`);
+  } else {
+    failed = true;
+    console.log(`✗ ${strictSummary}: it does not\n${strict.replace(/^/gm, "    ")}`);
+  }
 } finally {
   rmSync(packDir, { recursive: true, force: true });
 }
@@ -146,4 +200,6 @@ if (failed) {
   console.log("\nSome packages are not ready to publish (see above).");
   process.exit(1);
 }
-console.log(`\nAll ${publicPackages.length} public packages pass publint --strict, attw and the tarball checks.`);
+console.log(
+  `\nAll ${publicPackages.length} public packages pass the engines, publint --strict, attw and tarball checks, and a strict host compiles against them.`,
+);

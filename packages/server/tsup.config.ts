@@ -6,7 +6,7 @@ export default defineConfig({
   format: ["esm"],
   dts: { entry: ["src/index.ts", "src/fetch.ts"] },
   clean: true,
-  target: "node20",
+  target: "node22",
   // The generated Prisma client is bundled; runtime packages stay external.
   noExternal: [/_generated/],
   async onSuccess() {

@@ -56,7 +56,7 @@ export interface OpenApiDocumentOptions {
 export interface OpenApiDocument {
   /** Always `"3.1.0"`: the schemas are JSON Schema 2020-12. */
   openapi: "3.1.0";
-  /** Title, contract version and license. */
+  /** Title, contract version, contact and license. */
   info: OpenApiObject & {
     /** `"OpenV API"`. */
     title: string;
@@ -72,6 +72,13 @@ export interface OpenApiDocument {
   }[];
   /** The default for every operation: a Clerk session (bearer or cookie) or, in development, the dev header. */
   security: Record<string, string[]>[];
+  /** The operations' tags (`videos`, `account`, `files`, `webhooks`, `service`), each described. */
+  tags: {
+    /** The tag operations name. */
+    name: string;
+    /** What its operations are for. */
+    description: string;
+  }[];
   /** The operations by path (relative to `servers[0].url`) and lower-case method. */
   paths: Record<string, Record<string, OpenApiObject>>;
   /** Schemas, security schemes and shared headers the operations refer to. */
@@ -308,9 +315,9 @@ const sseEventSchema = {
         id: { type: "string", pattern: "^\\d{1,15}$" },
         data: { contentMediaType: "application/json", contentSchema: ref("VideoOrTombstone") },
       },
-      required: ["id"],
+      required: ["event", "id"],
     },
-    { properties: { event: { const: "ping" } } },
+    { properties: { event: { const: "ping" } }, required: ["event"] },
   ],
 };
 
@@ -711,10 +718,18 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDo
       version: contractVersion,
       description:
         "AI video generation: request a video, follow it live, play it. Every error is `{error: {code, message, details?}}`, and every answer carries `X-Request-Id`. A method an operation here does not list gets 405 `method_not_allowed` with `Allow` (`components.responses.MethodNotAllowed`), a path not listed 404 `not_found`; every route caps its body (1 MiB, uploads 10 MiB) and answers 413 `payload_too_large` above it before reading it. Timestamps in bodies are ISO-8601; `updatedSince` and `serverTime` are Unix milliseconds; SSE event ids (and `since`) are a per-user change sequence.",
+      contact: { name: "OpenV", url: "https://github.com/openv/openv" },
       license: { name: "MIT", identifier: "MIT" },
     },
     servers: [{ url: resolved.prefix, description: "Where the OpenV plugin is mounted on this server." }],
     security: [{ sessionToken: [] }, { sessionCookie: [] }, { developmentUser: [] }],
+    tags: [
+      { name: "videos", description: "Ask for videos, follow them live (SSE), list, get and delete them." },
+      { name: "account", description: "The user's terms of use, usage, credits and the models they may pick." },
+      { name: "files", description: "Stored videos and uploads served by this server (local storage only)." },
+      { name: "webhooks", description: "Callbacks from providers and Clerk, and worker uploads: not for apps." },
+      { name: "service", description: "Health and this document." },
+    ],
     paths: buildPaths(resolved),
     components: {
       schemas: {

@@ -5,20 +5,7 @@ import { createReferenceServer } from "./reference-server.js";
 async function main(): Promise<void> {
   const settings = settingsFromEnv(process.env);
   const app = await createReferenceServer(settings);
-  const { adapters } = app.openv;
-  app.log.info(
-    {
-      store: adapters.store.name,
-      auth: adapters.auth.name,
-      storage: adapters.storage.name,
-      provider: adapters.provider.name,
-      providers: Object.fromEntries(Object.entries(adapters.providers).map(([key, provider]) => [key, provider.name])),
-      events: adapters.events.name,
-      userWebhooks: adapters.userEvents?.name ?? "none (no CLERK_WEBHOOK_SIGNING_SECRET)",
-      outboundWebhooks: adapters.webhookSender?.name ?? "none (no OPENV_WEBHOOK_URL)",
-    },
-    "OpenV adapters",
-  );
+  // The adapters line comes from the service itself, on every binding.
   const { perUser, perIp } = settings.generateRateLimit;
   app.log.info(
     {

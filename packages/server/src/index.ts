@@ -30,7 +30,7 @@ export type { LocalStorageOptions } from "./adapters/storage/local.js";
 export { createLocalStorage } from "./adapters/storage/local.js";
 export type { S3StorageOptions } from "./adapters/storage/s3.js";
 export { createS3Storage } from "./adapters/storage/s3.js";
-export type { UploadThingStorageOptions } from "./adapters/storage/uploadthing.js";
+export type { UploadThingClient, UploadThingStorageOptions } from "./adapters/storage/uploadthing.js";
 export { createUploadThingStorage } from "./adapters/storage/uploadthing.js";
 export type { EmbeddedStoreOptions } from "./adapters/store/embedded.js";
 export { createEmbeddedStore } from "./adapters/store/embedded.js";

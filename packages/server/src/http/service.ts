@@ -235,6 +235,26 @@ export class OpenVService {
       s3: options.s3,
       outboundWebhooks: options.outboundWebhooks,
     });
+    // One line, whichever binding runs the service (plugin, fetch handler, reference server).
+    host.logger.info(
+      {
+        store: adapters.store.name,
+        auth: adapters.auth.name,
+        storage: adapters.storage.name,
+        provider: adapters.provider.name,
+        providers: Object.fromEntries(
+          Object.entries(adapters.providers).map(([key, provider]) => [key, provider.name]),
+        ),
+        events: adapters.events.name,
+        enhancer: adapters.enhancer?.name ?? "none",
+        userWebhooks:
+          adapters.userEvents?.name ??
+          "none (no `clerk.webhookSigningSecret`; CLERK_WEBHOOK_SIGNING_SECRET for the reference server)",
+        outboundWebhooks:
+          adapters.webhookSender?.name ?? "none (no `outboundWebhooks`; OPENV_WEBHOOK_URL for the reference server)",
+      },
+      "OpenV adapters",
+    );
     const outbox = adapters.webhookSender
       ? new OutboxDispatcher({
           store: adapters.store,

@@ -48,11 +48,13 @@ export function createClerkAuth(options: ClerkAuthOptions): Auth {
   const secretKey = options.secretKey?.trim() || undefined;
   if (!jwtKey && !secretKey) {
     throw new Error(
-      "Clerk auth needs a key: set CLERK_JWT_KEY (the PEM public key from Clerk Dashboard → API keys, for networkless verification) or CLERK_SECRET_KEY.",
+      "Clerk auth needs a key: set `clerk.jwtKey` (the PEM public key from Clerk Dashboard → API keys, for networkless verification) or `clerk.secretKey` (CLERK_JWT_KEY or CLERK_SECRET_KEY for the reference server).",
     );
   }
   if (secretKey && !/^sk_(test|live)_\S+$/.test(secretKey)) {
-    throw new Error("CLERK_SECRET_KEY must look like sk_test_… or sk_live_… (Clerk Dashboard → API keys).");
+    throw new Error(
+      "`clerk.secretKey` (CLERK_SECRET_KEY for the reference server) must look like sk_test_… or sk_live_… (Clerk Dashboard → API keys).",
+    );
   }
   const instance = options.publishableKey?.trim()
     ? parsePublishableKey(options.publishableKey.trim(), secretKey)
@@ -239,12 +241,14 @@ function parsePublishableKey(publishableKey: string, secretKey: string | undefin
   const match = /^pk_(test|live)_([A-Za-z0-9+/=_-]+)$/.exec(publishableKey);
   const host = match?.[2] ? Buffer.from(match[2], "base64").toString("utf8") : "";
   if (!match || !/^[A-Za-z0-9.-]+(:\d+)?\$$/.test(host)) {
-    throw new Error("CLERK_PUBLISHABLE_KEY must look like pk_test_… or pk_live_… (Clerk Dashboard → API keys).");
+    throw new Error(
+      "`clerk.publishableKey` (CLERK_PUBLISHABLE_KEY for the reference server) must look like pk_test_… or pk_live_… (Clerk Dashboard → API keys).",
+    );
   }
   const environment = match[1];
   if (secretKey && !secretKey.startsWith(`sk_${environment}_`)) {
     throw new Error(
-      `CLERK_PUBLISHABLE_KEY is a ${environment} key but CLERK_SECRET_KEY is not: both must come from the same Clerk instance.`,
+      `\`clerk.publishableKey\` (CLERK_PUBLISHABLE_KEY) is a ${environment} key but \`clerk.secretKey\` (CLERK_SECRET_KEY) is not: both must come from the same Clerk instance.`,
     );
   }
   return host.slice(0, -1);

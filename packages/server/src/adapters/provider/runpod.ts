@@ -45,7 +45,10 @@ const runAnswer = RunPodJobSchema.pick({ id: true, status: true });
  */
 export function createRunPodProvider(options: RunPodProviderOptions): Provider {
   const { apiKey, endpointId } = options;
-  if (!apiKey) throw new Error("RunPod needs an API key: set RUNPOD_API_KEY (RunPod console → Settings → API Keys).");
+  if (!apiKey)
+    throw new Error(
+      "RunPod needs an API key: set `runpod.apiKey` (RUNPOD_API_KEY for the reference server; RunPod console → Settings → API Keys).",
+    );
   if (!endpointId || !/^[A-Za-z0-9_-]+$/.test(endpointId)) {
     throw new Error(
       "RunPod needs the endpoint id of your worker-mochi deployment: set RUNPOD_ENDPOINT_ID (RunPod console → Serverless → your endpoint).",

@@ -24,9 +24,20 @@ export interface UploadThingStorageOptions {
    * uploads with `redirect: "error"` (nodejs/undici#4058).
    * @default a UTApi made from `token`
    */
-  utapi?: UTApi;
+  utapi?: UploadThingClient;
   /** Limits on copying a provider's file from elsewhere (`copyFromUrl`). @default 1 GiB, 10 minutes */
   copy?: CopyFromUrlOptions;
+}
+
+/**
+ * A `UTApi` from `uploadthing/server`, typed by shape only: UTApi's own declarations pull in
+ * UploadThing's Vue and Solid typings, which fail a host compiling with `skipLibCheck: false`.
+ */
+export interface UploadThingClient {
+  /** `UTApi.uploadFiles`. */
+  uploadFiles(...args: never[]): Promise<unknown>;
+  /** `UTApi.deleteFiles`. */
+  deleteFiles(...args: never[]): Promise<unknown>;
 }
 
 type UTApiFetch = NonNullable<NonNullable<ConstructorParameters<typeof UTApi>[0]>["fetch"]>;
@@ -56,7 +67,7 @@ export function createUploadThingStorage(options: UploadThingStorageOptions): St
   // and drops the HTTP answer; this fetch notes that answer per customId so errors can say why.
   const uploadFailures = new Map<string, IngestAnswer>();
   const utapi =
-    options.utapi ??
+    (options.utapi as UTApi | undefined) ??
     new UTApi({
       token: options.token.trim(),
       fetch: fetchNotingUploadFailures(uploadFailures),
