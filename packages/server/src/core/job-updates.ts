@@ -85,6 +85,9 @@ export class JobUpdates {
     let resubmit = false;
     let orphanKey: string | null = null;
     const updated = await this.#transitions.transition(videoId, (video) => {
+      // Decided again when the video changed before the decision could be applied.
+      resubmit = false;
+      orphanKey = null;
       if (video.deletedAt) {
         // A job that finished after its video was deleted: the file it stored at its own key has no
         // owner. Only that key: a URL naming any other file changes nothing (nor deletes it).

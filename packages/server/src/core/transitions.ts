@@ -44,10 +44,43 @@ export class Transitions {
   }
 
   /**
-   * One transition: locks the video, asks `decide` what to change (null: nothing), stamps the
-   * change, records a refund when asked, commits, then logs and publishes it.
+   * One transition: reads the video, asks `decide` what to change (null: nothing), and applies it
+   * with its change number, clock and outbox message in one round trip (`Store.applyJobUpdate`),
+   * which applies it only if the video is still as read; when it changed meanwhile, the video is
+   * read and `decide` asked again. A change that refunds takes the interactive path
+   * (`#transitionLocked`): the billing policy's refund rules run in TypeScript under the row lock.
+   * Once committed the change is logged and published.
    */
   async transition(
+    videoId: string,
+    decide: (video: VideoRecord) => TransitionResult | null,
+  ): Promise<VideoRecord | null> {
+    const { store } = this.#ctx.deps;
+    for (;;) {
+      const video = await store.getVideoById(videoId);
+      if (!video) return null;
+      const decision = decide(video);
+      if (!decision) return null;
+      if (decision.refund) return this.#transitionLocked(videoId, decide);
+      const event = this.#outboundEvent(video, { ...video, ...decision.patch }, video.updatedAt);
+      const after = await store.applyJobUpdate({
+        videoId,
+        expectedSeq: video.changeSeq,
+        patch: decision.patch,
+        quiet: decision.quiet === true,
+        outbox: event && { id: newOutboxMessageId(), eventType: event.type, payload: event },
+      });
+      if (!after) continue;
+      if (decision.quiet) return null;
+      return this.#committed(video, after, event !== null);
+    }
+  }
+
+  /**
+   * A transition in an interactive transaction: locks the video, asks `decide`, stamps the change,
+   * records a refund when asked, commits, then logs and publishes it.
+   */
+  async #transitionLocked(
     videoId: string,
     decide: (video: VideoRecord) => TransitionResult | null,
   ): Promise<VideoRecord | null> {
@@ -68,33 +101,43 @@ export class Transitions {
       return { before: video, after: updated, queued };
     });
     if (!result) return null;
-    if (result.queued) this.#ctx.deps.onOutboxCommitted?.();
-    if (result.before.status !== result.after.status) {
-      this.#ctx.logTransition(result.after, result.before.status, result.after.status);
-    }
-    await this.#feed.publish(result.after);
-    return result.after;
+    return this.#committed(result.before, result.after, result.queued);
+  }
+
+  /** After a change committed: wakes the outbox dispatcher, logs a status change, publishes the change. */
+  async #committed(before: VideoRecord, after: VideoRecord, queued: boolean): Promise<VideoRecord> {
+    if (queued) this.#ctx.deps.onOutboxCommitted?.();
+    if (before.status !== after.status) this.#ctx.logTransition(after, before.status, after.status);
+    await this.#feed.publish(after);
+    return after;
   }
 
   /**
    * Queues the outbound webhook a change calls for, in the change's transaction, so it is sent if
-   * and only if the change commits: `video.completed` / `video.failed` when the status became
-   * terminal, `video.deleted` when the video was deleted. Returns whether it queued one.
+   * and only if the change commits (see `#outboundEvent`). Returns whether it queued one.
    */
   async queueWebhook(tx: StoreTransaction, before: VideoRecord, after: VideoRecord, now: Date): Promise<boolean> {
-    if (!this.#ctx.deps.outboundWebhooks) return false;
-    let event: OutboundWebhookEvent;
+    const event = this.#outboundEvent(before, after, now);
+    if (!event) return false;
+    await tx.enqueueOutbox({ id: newOutboxMessageId(), eventType: event.type, payload: event, nextAttemptAt: now });
+    return true;
+  }
+
+  /**
+   * The outbound webhook a change calls for, if outbound webhooks are on: `video.completed` /
+   * `video.failed` when the status became terminal, `video.deleted` when the video was deleted.
+   */
+  #outboundEvent(before: VideoRecord, after: VideoRecord, now: Date): OutboundWebhookEvent | null {
+    if (!this.#ctx.deps.outboundWebhooks) return null;
     const timestamp = now.toISOString();
     if (after.deletedAt && !before.deletedAt) {
       const data = { id: after.id, userId: after.userId, deletedAt: after.deletedAt.toISOString() };
-      event = { type: "video.deleted", timestamp, data };
-    } else if (before.status !== after.status && (after.status === "completed" || after.status === "failed")) {
-      event = { type: `video.${after.status}`, timestamp, data: toVideo(after) };
-    } else {
-      return false;
+      return { type: "video.deleted", timestamp, data };
     }
-    await tx.enqueueOutbox({ id: newOutboxMessageId(), eventType: event.type, payload: event, nextAttemptAt: now });
-    return true;
+    if (before.status !== after.status && (after.status === "completed" || after.status === "failed")) {
+      return { type: `video.${after.status}`, timestamp, data: toVideo(after) };
+    }
+    return null;
   }
 
   /** Gives back a video's charge (quota or credits) in the transaction `tx`, and logs it. */

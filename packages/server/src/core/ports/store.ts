@@ -11,6 +11,26 @@ import type {
 
 // The database, as the core uses it.
 
+/**
+ * One change of a video, decided from the row the server read: what `Store.applyJobUpdate` applies
+ * in one round trip.
+ */
+export interface JobUpdateChange {
+  /** The video. */
+  videoId: string;
+  /** The `changeSeq` of the row the change was decided from; a video changed since is left alone. */
+  expectedSeq: number;
+  /** The fields that change; `providerSeenAt`, and unless quiet `updatedAt` and `changeSeq`, are stamped by the store. */
+  patch: Omit<VideoPatch, "updatedAt" | "providerSeenAt" | "changeSeq" | "deletedAt">;
+  /** Only note that the provider spoke: no new change number, `updatedAt` kept. */
+  quiet: boolean;
+  /**
+   * The outbound webhook the change queues, committed with it, or null. The store sets the
+   * payload's `timestamp` and `data.updatedAt` to the change's time.
+   */
+  outbox: Pick<OutboxRecord, "id" | "eventType" | "payload"> | null;
+}
+
 /** Operations inside one database transaction. Plain data access: the rules live in the core. */
 export interface StoreTransaction {
   /** Creates the user row if needed and locks it until the transaction ends (serialises a user's submissions). */
@@ -75,6 +95,13 @@ export interface Store {
   getVideo(userId: string, videoId: string): Promise<VideoRecord | null>;
   /** The video with this id, whoever owns it, or null. */
   getVideoById(videoId: string): Promise<VideoRecord | null>;
+  /**
+   * Applies a change decided from the video's row as read at `change.expectedSeq`, in one round
+   * trip and one transaction: the user's next change number (unless quiet), the change-feed clock
+   * (taking `changeClock`'s shared lock), the patch, and the outbox message. Returns the row after;
+   * null when the video is gone or has changed since it was read (read it again, decide again).
+   */
+  applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null>;
   /** Live (not deleted) videos, newest first, after `cursor` in that order. */
   listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]>;
   /** Every video (tombstones too) changed after `since`, oldest change first, after `cursor`. */
