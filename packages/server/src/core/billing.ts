@@ -1,8 +1,10 @@
-import type { Usage } from "@openv/protocol";
+import type { CreditsResponse, GrantCreditsRequest, GrantCreditsResponse, Usage } from "@openv/protocol";
 import type { ModelDefinition } from "./catalog.js";
 import { type LifecycleConfig, quotaPeriod } from "./config.js";
+import type { LifecycleContext } from "./context.js";
 import { OpenVError } from "./errors.js";
 import type { Store, StoreTransaction, VideoRecord } from "./ports.js";
+import { toCreditEntry } from "./video-shape.js";
 
 /**
  * How videos are paid for. The lifecycle calls it inside its transactions, under the user's lock,
@@ -168,4 +170,62 @@ export function billingPolicy(config: LifecycleConfig): BillingPolicy {
 /** A ledger entry id. */
 export function newEntryId(): string {
   return `cre_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+/** Credit balances as users and admins see them: the balance with its ledger, and admin grants. */
+export class CreditAccounts {
+  readonly #ctx: LifecycleContext;
+
+  constructor(ctx: LifecycleContext) {
+    this.#ctx = ctx;
+  }
+
+  /** The user's credit balance and newest ledger entries. */
+  async credits(userId: string, limit: number): Promise<CreditsResponse> {
+    const { store } = this.#ctx.deps;
+    const [balance, entries] = await Promise.all([store.creditBalance(userId), store.listCreditEntries(userId, limit)]);
+    return { balance, entries: entries.map(toCreditEntry) };
+  }
+
+  /**
+   * Adds (or removes) credits for a user, with a ledger entry naming the admin. Only users in
+   * `config.adminUserIds` may.
+   *
+   * @throws `OpenVError` `forbidden` for anyone else; `insufficient_credits` when a removal would
+   * take the balance below zero.
+   */
+  async grantCredits(actorId: string, grant: GrantCreditsRequest): Promise<GrantCreditsResponse> {
+    if (!this.#ctx.config.adminUserIds.includes(actorId)) {
+      throw new OpenVError({
+        code: "forbidden",
+        message:
+          "Only admins may grant credits. Ask an operator to add your user id to OPENV_ADMIN_USER_IDS (or adminUserIds).",
+      });
+    }
+    const entry = await this.#ctx.deps.store.transaction(async (tx) => {
+      await tx.lockUser(grant.userId);
+      const added = await tx.addCreditEntry({
+        id: newEntryId(),
+        userId: grant.userId,
+        delta: grant.credits,
+        reason: grant.reason ?? "grant",
+        videoId: null,
+        actorId,
+      });
+      if (added === null) {
+        const current = await tx.creditBalance(grant.userId);
+        throw new OpenVError({
+          code: "insufficient_credits",
+          message: `Removing ${-grant.credits} credits would take the balance of ${grant.userId} (${current}) below zero. Remove at most ${current}.`,
+          details: { balance: current, price: -grant.credits, model: "" },
+        });
+      }
+      return added;
+    });
+    this.#ctx.deps.logger.info(
+      { userId: grant.userId, actorId, credits: grant.credits, balance: entry.balanceAfter, reason: entry.reason },
+      "credits granted",
+    );
+    return { balance: entry.balanceAfter, entry: toCreditEntry(entry) };
+  }
 }

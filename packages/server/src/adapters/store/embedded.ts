@@ -34,6 +34,8 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions = {}): P
   return new PrismaStore({
     name: dbDir ? `embedded PostgreSQL (PGlite) in ${dbDir}` : "embedded PostgreSQL (PGlite) in memory",
     adapter: new PrismaPGlite(db),
+    // PGlite is one session: its own queue orders these with the Prisma adapter's queries and transactions.
+    sql: async (text, params) => (await db.query<Record<string, unknown>>(text, params)).rows,
     onClose: () => db.close(),
   });
 }

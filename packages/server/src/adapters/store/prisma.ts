@@ -5,6 +5,7 @@ import type { VideoModel as VideoRow } from "../../_generated/prisma/models.js";
 import type {
   CreditEntryRecord,
   IdempotencyRecord,
+  JobUpdateChange,
   ListPosition,
   OutboxRecord,
   Store,
@@ -14,6 +15,7 @@ import type {
   VideoPatch,
   VideoRecord,
 } from "../../core/ports.js";
+import { applyJobUpdate, type SqlRunner, selectVideo } from "./operations.js";
 
 type Client = InstanceType<typeof PrismaClient>;
 type TransactionClient = Prisma.TransactionClient;
@@ -196,6 +198,11 @@ export interface PrismaStoreOptions {
   adapter: SqlMigrationAwareDriverAdapterFactory;
   /** Runs after the Prisma client disconnects (closing an embedded database, a pool). */
   onClose?: () => Promise<void>;
+  /**
+   * Runs the hot-path operations' SQL on the driver itself (see operations.ts). Default: through
+   * the Prisma client (`$queryRawUnsafe`).
+   */
+  sql?: SqlRunner;
 }
 
 /** The `Store` port over Prisma, for any PostgreSQL driver adapter. */
@@ -203,11 +210,13 @@ export class PrismaStore implements Store {
   readonly name: string;
   readonly client: Client;
   readonly #onClose: (() => Promise<void>) | undefined;
+  readonly #sql: SqlRunner;
 
-  constructor({ name, adapter, onClose }: PrismaStoreOptions) {
+  constructor({ name, adapter, onClose, sql }: PrismaStoreOptions) {
     this.name = name;
     this.client = new PrismaClient({ adapter });
     this.#onClose = onClose;
+    this.#sql = sql ?? ((text, params) => this.client.$queryRawUnsafe(text, ...params));
   }
 
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
@@ -219,9 +228,12 @@ export class PrismaStore implements Store {
     return row && toRecord(row);
   }
 
-  async getVideoById(videoId: string): Promise<VideoRecord | null> {
-    const row = await this.client.video.findUnique({ where: { id: videoId } });
-    return row && toRecord(row);
+  getVideoById(videoId: string): Promise<VideoRecord | null> {
+    return selectVideo(this.#sql, videoId);
+  }
+
+  applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null> {
+    return applyJobUpdate(this.#sql, change);
   }
 
   async listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]> {
@@ -275,16 +287,14 @@ export class PrismaStore implements Store {
 
   async changeFeedTime(userId: string): Promise<Date> {
     // The exclusive lock waits for every transaction stamping this user's changes (they hold it
-    // shared) and keeps new ones out while the clock is read. Stamps are truncated to ms, so a
-    // change stamped in the same millisecond after this returns is still later than T − 1 ms.
-    const now = await this.client.$transaction(async (db) => {
-      const rows = await db.$queryRawUnsafe<{ now: Date }[]>(
-        `SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked, ${nowSql} AS now`,
-        userId,
-      );
-      return (rows[0] as { now: Date }).now;
-    });
-    return new Date(now.getTime() - 1);
+    // shared) and keeps new ones out while the clock is read; one statement is its own transaction,
+    // so the lock is released when it returns. Stamps are truncated to ms, so a change stamped in
+    // the same millisecond after this returns is still later than T − 1 ms.
+    const [row] = await this.#sql(`SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked, ${nowSql} AS now`, [
+      userId,
+    ]);
+    const now = row?.now;
+    return new Date((now instanceof Date ? now : new Date(String(now))).getTime() - 1);
   }
 
   usedSeconds(userId: string, periodStart: Date, periodEnd: Date): Promise<number> {

@@ -1,0 +1,237 @@
+import { randomBytes } from "node:crypto";
+import { durationSeconds, type GenerateRequest, type GenerateResponse, type VideoSettings } from "@openv/protocol";
+import type { ModelDefinition } from "./catalog.js";
+import type { ChangeFeed } from "./change-feed.js";
+import type { LifecycleContext } from "./context.js";
+import { isOpenVError, OpenVError, UnansweredVideoError } from "./errors.js";
+import type { IdempotencyKeys } from "./idempotency.js";
+import type { StoreTransaction, UploadRecord, VideoRecord } from "./ports.js";
+import type { ProviderSubmitter } from "./provider-submit.js";
+import type { Uploads } from "./uploads.js";
+import { toVideo } from "./video-shape.js";
+
+/** A request to generate a video. */
+export interface SubmitVideoRequest {
+  /** The authenticated user. */
+  userId: string;
+  /** The request body, already parsed (its settings are checked against the model here). */
+  request: GenerateRequest;
+  /** The client's Idempotency-Key, if any, and a fingerprint of the request it came with. */
+  idempotency?: {
+    /** The `Idempotency-Key` header value. */
+    key: string;
+    /** A hash of the request (see `requestFingerprint`), to tell a retry from a different request. */
+    fingerprint: string;
+  };
+}
+
+/** The answer to a video request: a new one, or a replay for a repeated `Idempotency-Key`. */
+export interface SubmitVideoResult {
+  /** The HTTP status to answer with (202 for a new video). */
+  status: number;
+  /** The response body. */
+  body: GenerateResponse;
+  /** True when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+  replayed: boolean;
+}
+
+export function newVideoId(): string {
+  return `vid_${randomBytes(12).toString("base64url")}`;
+}
+
+/**
+ * Submission: a generate request's admission (terms, active jobs, the charge, under the user's
+ * lock), its idempotency key, prompt enhancement, and the hand-off to the provider.
+ */
+export class Submission {
+  readonly #ctx: LifecycleContext;
+  readonly #feed: ChangeFeed;
+  readonly #keys: IdempotencyKeys;
+  readonly #submitter: ProviderSubmitter;
+  readonly #uploads: Uploads;
+
+  constructor(
+    ctx: LifecycleContext,
+    parts: { feed: ChangeFeed; keys: IdempotencyKeys; submitter: ProviderSubmitter; uploads: Uploads },
+  ) {
+    this.#ctx = ctx;
+    this.#feed = parts.feed;
+    this.#keys = parts.keys;
+    this.#submitter = parts.submitter;
+    this.#uploads = parts.uploads;
+  }
+
+  /**
+   * Admits and submits a video: under the user's lock checks terms, active jobs and quota, charges the
+   * seconds and creates the video, then hands it to the provider. With an `Idempotency-Key` a repeated
+   * request gets the first one's answer.
+   *
+   * @throws `OpenVError` `terms_required`, `too_many_active_jobs`, `quota_exceeded`, `idempotency_conflict`,
+   * `idempotency_in_progress`, `not_found` for a key whose video was deleted, or `provider_unavailable`
+   * when the provider refused the job (nothing is charged); `UnansweredVideoError` when the request
+   * failed once its video was (or may have been) stored: its key then answers with that video.
+   */
+  async submitVideo(request: SubmitVideoRequest): Promise<SubmitVideoResult> {
+    const { store } = this.#ctx.deps;
+    const { billing } = this.#ctx;
+    const { userId, idempotency } = request;
+    const { model, settings } = this.#ctx.models.resolve(request.request);
+    const image =
+      request.request.image === undefined ? null : await this.#uploads.findImage(userId, request.request.image);
+    const enhancedPrompt = request.request.enhancePrompt ? await this.#enhance(settings.prompt, model, image) : null;
+    // Set once the transaction's work is done: from then on its COMMIT may land even if we never hear so.
+    const written: { video?: VideoRecord } = {};
+    const admitting = store.transaction(async (tx) => {
+      await tx.lockUser(userId);
+      if (idempotency) {
+        const replay = await this.#keys.check(tx, userId, idempotency.key, idempotency.fingerprint);
+        if (replay) return { replay };
+      }
+      const now = await tx.changeClock(userId);
+      await this.#admit(tx, userId);
+      const video: VideoRecord = {
+        ...newVideoRecord(userId, settings, model, now),
+        changeSeq: await tx.nextChangeSeq(userId),
+        enhancedPrompt,
+        inputImageId: image?.id ?? null,
+        creditCost: billing.priceOf(model),
+      };
+      await tx.insertVideo(video);
+      await billing.charge(tx, video, now);
+      if (idempotency) await this.#keys.recordRunning(tx, idempotency, video.id, userId, now);
+      written.video = video;
+      return { video };
+    });
+    const admitted = await admitting.catch(async (error: unknown) => {
+      // The answer to COMMIT was lost: the video may exist, charged. Say so, and let the key find it.
+      if (!written.video) throw error;
+      throw await this.#unanswered(error, written.video, userId, idempotency, "maybe");
+    });
+    if ("replay" in admitted) return this.#keys.replay(userId, admitted.replay);
+    try {
+      return await this.#submitAdmitted(admitted.video, idempotency);
+    } catch (error) {
+      if (isOpenVError(error)) throw error;
+      throw await this.#unanswered(error, admitted.video, userId, idempotency, "stored");
+    }
+  }
+
+  /** Hands a stored video to the provider and answers the request (see `submitVideo`). */
+  async #submitAdmitted(
+    video: VideoRecord,
+    idempotency: SubmitVideoRequest["idempotency"],
+  ): Promise<SubmitVideoResult> {
+    const { userId } = video;
+    this.#ctx.logTransition(video, null, "queued");
+    await this.#feed.publish(video);
+    const submitted = await this.#submitter.submit(video, { initial: true });
+    if (submitted.status === "failed" && submitted.errorCode === "provider_unavailable") {
+      if (idempotency) await this.#keys.settle(userId, idempotency.key, video.id, "delete");
+      throw new OpenVError({
+        code: "provider_unavailable",
+        message: `The video provider did not accept the job (${submitted.errorMessage}); nothing was charged. Try again in a moment.`,
+      });
+    }
+    const body: GenerateResponse = { video: toVideo(submitted), usage: await this.#ctx.usage(userId) };
+    if (idempotency) await this.#keys.storeAnswer(userId, idempotency.key, video.id, body);
+    return this.#feed.presentAnswer({ status: 202, body, replayed: false });
+  }
+
+  /**
+   * The error for a generate request that failed once its video was stored (or may have been):
+   * its key, if any, now answers with that video instead of `idempotency_in_progress`.
+   */
+  async #unanswered(
+    error: unknown,
+    video: VideoRecord,
+    userId: string,
+    idempotency: SubmitVideoRequest["idempotency"],
+    stored: "stored" | "maybe",
+  ): Promise<UnansweredVideoError> {
+    if (idempotency) await this.#keys.settle(userId, idempotency.key, video.id, "end");
+    return new UnansweredVideoError({ videoId: video.id, stored, keyed: idempotency !== undefined, cause: error });
+  }
+
+  /**
+   * The checks of shared/API.md in order, under the user's lock: terms, then active jobs. The
+   * billing policy's charge (quota or credits) follows once the video exists.
+   */
+  async #admit(tx: StoreTransaction, userId: string): Promise<void> {
+    const { termsVersion, maxActiveJobs } = this.#ctx.config;
+    if (!(await tx.hasAcceptedTerms(userId, termsVersion))) {
+      throw new OpenVError({
+        code: "terms_required",
+        message: `Accept the terms of use (version ${termsVersion}) with POST /terms/accept before generating videos.`,
+        details: { version: termsVersion },
+      });
+    }
+    const active = await tx.countActiveVideos(userId);
+    if (active >= maxActiveJobs) {
+      throw new OpenVError({
+        code: "too_many_active_jobs",
+        message: `You already have ${active} videos queued or processing (the limit is ${maxActiveJobs}). Wait for one to finish.`,
+        details: { active, limit: maxActiveJobs },
+      });
+    }
+  }
+
+  /** The enhanced prompt, or null when the enhancer failed (the original is rendered; the log says why). */
+  async #enhance(prompt: string, model: ModelDefinition, image: UploadRecord | null): Promise<string | null> {
+    const { enhancer, logger } = this.#ctx.deps;
+    if (!enhancer) {
+      throw new OpenVError({
+        code: "validation_failed",
+        message:
+          "This server has no prompt enhancer: leave out enhancePrompt, or ask its operator to enable one (OPENV_PROMPT_ENHANCER).",
+        details: {
+          issues: [{ path: ["enhancePrompt"], code: "not_available", message: "no prompt enhancer configured" }],
+        },
+      });
+    }
+    try {
+      const enhanced = (await enhancer.enhance({ prompt, model: model.id, hasImage: image !== null })).trim();
+      return enhanced && enhanced !== prompt ? enhanced.slice(0, model.limits.promptMaxLength) : null;
+    } catch (error) {
+      logger.warn({ enhancer: enhancer.name, err: error }, "prompt enhancement failed; rendering the prompt as typed");
+      return null;
+    }
+  }
+}
+
+/** A new video as admission stores it: `queued`, stamped `now`, nothing charged or numbered yet. */
+function newVideoRecord(userId: string, settings: VideoSettings, model: ModelDefinition, now: Date): VideoRecord {
+  const fps = model.limits.fps;
+  return {
+    id: newVideoId(),
+    userId,
+    jobId: null,
+    prompt: settings.prompt,
+    negativePrompt: settings.negativePrompt,
+    model: settings.model,
+    status: "queued",
+    progress: null,
+    url: null,
+    storageKey: null,
+    frames: settings.frames,
+    fps,
+    durationSeconds: durationSeconds(settings.frames, fps),
+    width: settings.width,
+    height: settings.height,
+    seed: settings.seed,
+    steps: settings.steps,
+    cfg: settings.cfg,
+    errorCode: null,
+    errorMessage: null,
+    retryCount: 0,
+    createdAt: now,
+    updatedAt: now,
+    providerSeenAt: now,
+    deletedAt: null,
+    submittedAt: null,
+    changeSeq: 0,
+    provider: model.provider,
+    enhancedPrompt: null,
+    inputImageId: null,
+    creditCost: null,
+  };
+}
