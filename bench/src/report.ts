@@ -206,8 +206,8 @@ export function buildRows(results: BenchResults, options: BenchOptions): Row[] {
         ...verdict(within(sse.many.p95, 20)),
       },
       plain(
-        "   per webhook: first frame / last − first frame (ms)",
-        pair(ms(sse.many.firstFrame), ms(sse.many.fanOutSpread)),
+        "   per webhook: first frame / last − first frame (ms); server CPU per frame (µs)",
+        `${pair(ms(sse.many.firstFrame), ms(sse.many.fanOutSpread))}; ${ms(sse.many.serverCpuUsPerFrame ?? Number.NaN)}`,
       ),
       {
         figure: `   server memory per open stream (RSS delta ÷ ${count(sse.many.watchers - 1)} streams)`,
@@ -236,8 +236,8 @@ export function buildRows(results: BenchResults, options: BenchOptions): Row[] {
         ...verdict(within(latency.p95, 150)),
       },
       plain(
-        "   per webhook: first frame / last − first frame (ms)",
-        pair(ms(latency.firstFrame), ms(latency.fanOutSpread)),
+        "   per webhook: first frame / last − first frame (ms); server CPU per frame (µs)",
+        `${pair(ms(latency.firstFrame), ms(latency.fanOutSpread))}; ${ms(latency.serverCpuUsPerFrame ?? Number.NaN)}`,
       ),
       {
         figure: "   server memory per open stream, each instance",

@@ -6,7 +6,7 @@
 // one-instance figure so the watchers (10,000 frames per webhook) keep up on a small machine.
 import path from "node:path";
 import type { WatcherCommand } from "../processes/sse-watchers.js";
-import { rssKiB } from "../resources.js";
+import { measureCpu, rssKiB } from "../resources.js";
 import { seedProcessingVideos } from "../seed.js";
 import { type BenchProcess, startHelper, startReferenceServer } from "../servers.js";
 import type { BenchContext } from "./context.js";
@@ -104,6 +104,7 @@ export async function runSseCluster(
     progress.detail(`${open.toLocaleString("en")} streams open in all`);
 
     const runs: Delivery[] = [];
+    const cpu = servers.map((server) => measureCpu({ server: server.pid }));
     for (let run = 1; run <= options.runs; run++) {
       const result = await sendAndCollect(servers, batch, takeEvents(eventsPerRun), open, ask, eventsPerSecond);
       runs.push(result);
@@ -111,7 +112,11 @@ export async function runSseCluster(
         `${open} watchers on ${instances} instances, run ${run}/${options.runs}: ${describeDelivery(result)}`,
       );
     }
-    return { instances, latency: latencyOf(open, eventsPerRun, runs), eventsPerSecond, memory };
+    const latency = latencyOf(open, eventsPerRun, runs);
+    const serverCpuMs = cpu.reduce((sum, since) => sum + since().server, 0);
+    latency.serverCpuUsPerFrame = (serverCpuMs * 1000) / Math.max(1, latency.received);
+    progress.detail(`server CPU per delivered frame, both instances: ${latency.serverCpuUsPerFrame.toFixed(1)} µs`);
+    return { instances, latency, eventsPerSecond, memory };
   } finally {
     watchersProcess.child.send({ type: "close" } satisfies WatcherCommand);
     await watchersProcess.stop();

@@ -6,7 +6,7 @@
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import type { WatcherCommand, WatcherReply } from "../processes/sse-watchers.js";
-import { rssKiB } from "../resources.js";
+import { measureCpu, rssKiB } from "../resources.js";
 import { type ProcessingBatch, seedProcessingVideos } from "../seed.js";
 import { type BenchProcess, startHelper, startReferenceServer } from "../servers.js";
 import { median, percentile } from "../stats.js";
@@ -26,6 +26,8 @@ export interface SseLatency {
   /** Per event, medians over all events of the runs: the first watcher's latency, and how much later the last one got it. */
   firstFrame: number;
   fanOutSpread: number;
+  /** Server CPU (all instances) per frame delivered over the measured runs, in µs: the fan-out's cost per stream. */
+  serverCpuUsPerFrame?: number;
 }
 
 export interface SseResults {
@@ -131,17 +133,25 @@ export async function runSse(
       progress.detail(`warm-up: ${warmupEvents} webhooks (not counted)`);
       await sendAndCollect(server, batch, takeEvents(warmupEvents), watchers, ask);
       const runs: Delivery[] = [];
+      const cpuSince = measureCpu({ server: server.pid });
       for (let run = 1; run <= options.runs; run++) {
         const result = await sendAndCollect(server, batch, takeEvents(eventsPerRun), watchers, ask);
         runs.push(result);
         progress.detail(`${watchers} watcher(s) run ${run}/${options.runs}: ${describeDelivery(result)}`);
       }
-      return latencyOf(watchers, eventsPerRun, runs);
+      const latency = latencyOf(watchers, eventsPerRun, runs);
+      latency.serverCpuUsPerFrame = (cpuSince().server * 1000) / Math.max(1, latency.received);
+      progress.detail(
+        `server CPU per delivered frame (webhook handling included): ${latency.serverCpuUsPerFrame.toFixed(1)} µs`,
+      );
+      return latency;
     };
 
     await ask({ type: "open", url: server.url, userId, count: 1 }, "opened");
     const one = await measureWatchers(1);
 
+    // Settled like the reading with every stream open, so their difference is the streams' memory.
+    await sleep(2_000);
     const warmKiB = rssKiB(server.pid) ?? Number.NaN;
     progress.detail(`server RSS warmed up, one stream open: ${(warmKiB / 1024).toFixed(1)} MiB`);
     progress.detail(`opening ${options.watchers - 1} more streams`);

@@ -36,7 +36,9 @@ export interface WebhookResults {
 export function completionRequest(serverUrl: string, batch: ProcessingBatch, index: number, outputOrigin?: string) {
   const videoId = batch.videoIds[index] as string;
   const query = new URLSearchParams({ video: videoId, attempt: "0", token: webhookToken(webhookSecret, videoId, 0) });
-  const key = `${videoId}.mp4`;
+  // The attempt's own output key (the server's attemptOutputKey): a completion naming any other
+  // stored file is refused.
+  const key = `${videoId}-0.mp4`;
   return {
     videoId,
     path: `/api/runpod/webhook?${query}`,

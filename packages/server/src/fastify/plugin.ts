@@ -111,10 +111,6 @@ function send(request: FastifyRequest, reply: FastifyReply, response: ApiRespons
   const { events } = response;
   if (events) {
     reply.hijack();
-    // The stream's body runs until the connection closes (HTTP/1.1 allows it; an event stream
-    // ends no other way): without chunked framing each frame is one socket write of the bytes the
-    // fan-out shares, not a length line, the frame and a CRLF per stream.
-    reply.raw.useChunkedEncodingByDefault = false;
     reply.raw.writeHead(response.status, response.headers);
     reply.raw.on("close", () => events.close());
     events.open({ write: (chunk) => reply.raw.write(chunk), end: () => reply.raw.end() });
