@@ -1,6 +1,6 @@
 // `pnpm bench`: the reference server under load on loopback against a real PostgreSQL, each
 // figure next to a bare Fastify + `pg` floor measured in the same run. See docs/benchmarks.md.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { boundsSection } from "./bounds.js";
@@ -12,10 +12,19 @@ import { type BenchResults, type RunInfo, renderMarkdown, renderText } from "./r
 import { type BenchContext, loadDatabase } from "./scenarios/context.js";
 import { runGenerate } from "./scenarios/generate.js";
 import { runList } from "./scenarios/list.js";
+import { runPglite } from "./scenarios/pglite.js";
 import { runSse } from "./scenarios/sse.js";
-import { runWebhooks } from "./scenarios/webhooks.js";
+import { runSseCluster } from "./scenarios/sse-cluster.js";
+import { runWebhooks, seededOnPostgres } from "./scenarios/webhooks.js";
 import { createFloorTable } from "./seed.js";
-import { type BenchProcess, repoRoot, startFloor, startReferenceServer, startRunPodStandIn } from "./servers.js";
+import {
+  type BenchProcess,
+  repoRoot,
+  startFloor,
+  startOutputFiles,
+  startReferenceServer,
+  startRunPodStandIn,
+} from "./servers.js";
 
 /** Runs every phase asked for and returns what it measured. */
 async function measureAll(
@@ -36,32 +45,58 @@ async function measureAll(
     started.push(standIn);
     const { only } = options;
     const loadUrl = postgres.url(loadDatabase);
-    if (only.has("generate") || only.has("webhook") || only.has("sse")) {
-      progress.step(`fresh database ${loadDatabase} for the write scenarios`);
+    const writes = only.has("generate") || only.has("webhook") || only.has("copy");
+    if (writes || only.has("sse") || only.has("sse-cluster")) {
+      progress.step(`fresh database ${loadDatabase} for the write and SSE scenarios`);
       await postgres.recreateDatabase(loadDatabase);
     }
-    if (only.has("generate") || only.has("webhook")) {
+    if (writes) {
+      const outputFiles = only.has("copy") ? await startOutputFiles(options.copyBytes, log("output-files")) : null;
+      if (outputFiles) started.push(outputFiles);
+      const dataDir = path.join(runDir, "server-load");
       const server = await startReferenceServer({
         databaseUrl: loadUrl,
         runPodBaseUrl: standIn.url,
-        dataDir: path.join(runDir, "server-load"),
+        dataDir,
         logFile: log("server-load"),
         logLevel: options.serverLogLevel,
         cpuProfileDir: options.cpuProfile ? path.join(runDir, "profiles", "write") : undefined,
+        // The guarded fetcher refuses loopback hosts unless they are listed: the output stand-in is one.
+        ...(outputFiles && { env: { OPENV_OUTPUT_ALLOWED_HOSTS: new URL(outputFiles.url).host } }),
       });
       started.push(server);
       progress.detail(`reference server pid ${server.pid} at ${server.url} (migrations applied at start)`);
       await createFloorTable(loadUrl);
-      const floor = await startFloor(loadUrl, log("floor-load"));
-      started.push(floor);
+      const floor = only.has("generate") ? await startFloor(loadUrl, log("floor-load")) : null;
+      if (floor) started.push(floor);
       const counters = () => postgres.counters(loadDatabase);
-      const targets = { server, floor, standIn, databaseUrl: loadUrl, counters };
-      if (only.has("generate")) results.generate = await runGenerate(context, targets);
-      if (only.has("webhook")) results.webhooks = await runWebhooks(context, targets);
+      const targets = { server, standIn, databaseUrl: loadUrl, counters };
+      if (floor) results.generate = await runGenerate(context, { ...targets, floor });
+      if (only.has("webhook")) {
+        // Enough distinct jobs for 4,000 webhooks a second; more would be duplicates.
+        const variant = seededOnPostgres(loadUrl, "wh", options.quick ? 1_000 : 4_000);
+        results.webhooks = await runWebhooks(context, targets, variant);
+      }
+      if (outputFiles) {
+        const variant = seededOnPostgres(loadUrl, "copy", options.quick ? 200 : 500);
+        results.copy = await runWebhooks(context, targets, {
+          ...variant,
+          output: {
+            origin: outputFiles.url,
+            bytes: options.copyBytes,
+            pid: outputFiles.pid,
+            // The copies are not the figure's concern once stored: they would fill the disk.
+            afterRun: () => rmSync(path.join(dataDir, "files"), { recursive: true, force: true }),
+          },
+        });
+      }
       await server.stop();
-      await floor.stop();
+      await floor?.stop();
+      await outputFiles?.stop();
     }
     if (only.has("sse")) results.sse = await runSse(context, { standIn, databaseUrl: loadUrl });
+    if (only.has("sse-cluster")) results.sseCluster = await runSseCluster(context, { standIn, databaseUrl: loadUrl });
+    if (only.has("pglite")) results.pglite = await runPglite(context, standIn);
     if (only.has("list")) results.list = await runList(context, standIn);
   } finally {
     for (const child of started.reverse()) await child.stop();

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-export const phases = ["generate", "webhook", "list", "sse"] as const;
+export const phases = ["generate", "webhook", "copy", "list", "sse", "sse-cluster", "pglite"] as const;
 export type Phase = (typeof phases)[number];
 
 /** What `pnpm bench` was asked to do. */
@@ -23,6 +23,10 @@ export interface BenchOptions {
   list: { small: number; large: number; userVideos: number };
   /** SSE watchers of the fan-out measurement. */
   watchers: number;
+  /** SSE watchers of the two-instance measurement (half on each instance). */
+  clusterWatchers: number;
+  /** Bytes of the MP4 the copy scenario's webhooks make the server copy. */
+  copyBytes: number;
   /** Users the generate requests rotate over (each has accepted the terms). */
   generateUsers: number;
   /** LOG_LEVEL of the reference server (its default, info, logs every request). */
@@ -39,6 +43,13 @@ const usage = `pnpm bench [options]
   --connections N    concurrent connections (default 10)
   --quick            tiny sizes, 1 run of 2 s: a smoke run
   --only LIST        comma-separated phases: ${phases.join(",")}
+                     (generate, webhook: server and floor on PostgreSQL; copy: webhooks whose output
+                     is downloaded and stored; sse: 1 and --watchers streams on one instance;
+                     sse-cluster: --cluster-watchers streams on 2 instances; pglite: generate and
+                     webhook on the embedded default)
+  --watchers N       SSE streams of the one-instance fan-out (default 1000; --quick 50)
+  --cluster-watchers N  SSE streams over the 2 instances (default 10000; --quick 200)
+  --copy-mib N       MiB of the MP4 each copy-scenario webhook copies (default 3)
   --server-log-level LEVEL   the reference server's LOG_LEVEL (default info, as shipped)
   --cpu-prof         write V8 CPU profiles of the reference server into the run folder
   --write            write docs/benchmarks.md from this run
@@ -53,6 +64,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       duration: { type: "string" },
       connections: { type: "string" },
       quick: { type: "boolean", default: false },
+      watchers: { type: "string" },
+      "cluster-watchers": { type: "string" },
+      "copy-mib": { type: "string" },
       only: { type: "string" },
       "server-log-level": { type: "string", default: "info" },
       "cpu-prof": { type: "boolean", default: false },
@@ -89,7 +103,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     list: quick
       ? { small: 1_000, large: 20_000, userVideos: 1_000 }
       : { small: 10_000, large: 1_000_000, userVideos: 10_000 },
-    watchers: quick ? 50 : 1_000,
+    watchers: count("watchers", values.watchers, quick ? 50 : 1_000),
+    clusterWatchers: count("cluster-watchers", values["cluster-watchers"], quick ? 200 : 10_000),
+    copyBytes: count("copy-mib", values["copy-mib"], 3) * 1024 * 1024,
     generateUsers: quick ? 500 : 5_000,
     serverLogLevel: values["server-log-level"],
     cpuProfile: values["cpu-prof"],

@@ -30,6 +30,26 @@ export interface PostgresServer {
 const benchPort = 54339;
 const settingNames = ["fsync", "synchronous_commit", "wal_sync_method", "shared_buffers", "max_connections"];
 
+/** What the seeding functions need of a connection: `pg.Client` and PGlite both have it. */
+export interface SqlClient {
+  query<R extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** A PostgreSQL database by connection string, or the embedded PGlite database a stopped server keeps in `pglite`. */
+export type DatabaseTarget = string | { pglite: string };
+
+/** Runs `fn` with one connection to `target` (for PGlite: the database opened in this process; its server must be stopped). */
+export async function withDatabase<T>(target: DatabaseTarget, fn: (client: SqlClient) => Promise<T>): Promise<T> {
+  if (typeof target === "string") return withClient(target, (client) => fn(client as unknown as SqlClient));
+  const { PGlite } = await import("@electric-sql/pglite");
+  const db = await PGlite.create(target.pglite);
+  try {
+    return await fn(db as unknown as SqlClient);
+  } finally {
+    await db.close();
+  }
+}
+
 /** Runs `fn` with one connection to `url`. */
 export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });

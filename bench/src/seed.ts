@@ -2,15 +2,15 @@
 // needs tens of thousands of jobs and a million videos, far more than the API could create in
 // the time. Rows look like what the server writes (see adapters/store/prisma.ts).
 import type pg from "pg";
-import { withClient } from "./postgres.js";
+import { type DatabaseTarget, withClient, withDatabase } from "./postgres.js";
 import type { Progress } from "./progress.js";
 import { termsVersion } from "./servers.js";
 
 const prompt = "A slow dolly shot through a misty pine forest at dawn, volumetric light, cinematic, 35 mm film grain";
 
 /** Users `prefix0` … `prefix{count-1}`, each having accepted the current terms. */
-export async function seedUsersWithTerms(url: string, prefix: string, count: number): Promise<string[]> {
-  await withClient(url, async (client) => {
+export async function seedUsersWithTerms(target: DatabaseTarget, prefix: string, count: number): Promise<string[]> {
+  await withDatabase(target, async (client) => {
     await client.query(
       `INSERT INTO "User" ("id") SELECT $1 || g FROM generate_series(0, $2::int - 1) g ON CONFLICT DO NOTHING`,
       [prefix, count],
@@ -44,11 +44,11 @@ export interface ProcessingBatch {
  * if missing), ids `<idPrefix><n>`.
  */
 export async function seedProcessingVideos(
-  url: string,
+  target: DatabaseTarget,
   options: { idPrefix: string; userPrefix: string; users: number; count: number },
 ): Promise<ProcessingBatch> {
   const { idPrefix, userPrefix, users, count } = options;
-  await withClient(url, async (client) => {
+  await withDatabase(target, async (client) => {
     await client.query(
       `INSERT INTO "User" ("id") SELECT $1 || g FROM generate_series(0, $2::int - 1) g ON CONFLICT DO NOTHING`,
       [userPrefix, users],
@@ -62,6 +62,17 @@ export async function seedProcessingVideos(
       [idPrefix, userPrefix, users, count, prompt],
     );
   });
+  return processingBatch(options);
+}
+
+/** The ids `seedProcessingVideos` gives the videos, jobs and users of a batch (nothing is read). */
+export function processingBatch(options: {
+  idPrefix: string;
+  userPrefix: string;
+  users: number;
+  count: number;
+}): ProcessingBatch {
+  const { idPrefix, userPrefix, users, count } = options;
   const indexes = Array.from({ length: count }, (_, index) => index);
   return {
     videoIds: indexes.map((index) => `${idPrefix}${index}`),
@@ -71,9 +82,9 @@ export async function seedProcessingVideos(
 }
 
 /** How many of `idPrefix…` videos are completed (the webhooks that really changed a video). */
-export async function countCompleted(url: string, idPrefix: string): Promise<number> {
-  return withClient(url, async (client) => {
-    const result = await client.query<{ count: string }>(
+export async function countCompleted(target: DatabaseTarget, idPrefix: string): Promise<number> {
+  return withDatabase(target, async (client) => {
+    const result = await client.query<{ count: string | number }>(
       `SELECT count(*) FROM "Video" WHERE left("id", length($1)) = $1 AND "status" = 'completed'`,
       [idPrefix],
     );

@@ -78,7 +78,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 /** Settings of the reference server under test. */
 export interface ReferenceServerOptions {
-  databaseUrl: string;
+  /** DATABASE_URL; undefined: the embedded default, PGlite in `dataDir`/pglite. */
+  databaseUrl: string | undefined;
   /** RUNPOD_BASE_URL: the stand-in's /v2. */
   runPodBaseUrl: string;
   /** OPENV_DATA_DIR (local files live under it). */
@@ -88,11 +89,13 @@ export interface ReferenceServerOptions {
   logLevel: string;
   /** Write a V8 CPU profile of the server to this folder when it exits. */
   cpuProfileDir?: string | undefined;
+  /** More environment variables (e.g. OPENV_OUTPUT_ALLOWED_HOSTS for the copy scenario). */
+  env?: Record<string, string>;
 }
 
 /**
- * Starts `node packages/server/dist/cli.js` on a free loopback port against `databaseUrl` (it
- * applies the migrations at start), with RunPod pointed at the stand-in, development auth, limits
+ * Starts `node packages/server/dist/cli.js` on a free loopback port against `databaseUrl` (or on
+ * PGlite in `dataDir` without one; it applies the migrations at start), with RunPod pointed at the stand-in, development auth, limits
  * raised so they never refuse a request, and the reconciler's first pass an hour away.
  */
 export async function startReferenceServer(options: ReferenceServerOptions): Promise<BenchProcess> {
@@ -106,7 +109,7 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
     PORT: String(port),
     HOST: "127.0.0.1",
     PUBLIC_URL: url,
-    DATABASE_URL: options.databaseUrl,
+    ...(options.databaseUrl !== undefined && { DATABASE_URL: options.databaseUrl }),
     OPENV_DATA_DIR: options.dataDir,
     OPENV_WEBHOOK_SECRET: webhookSecret,
     RUNPOD_API_KEY: runPodApiKey,
@@ -122,7 +125,11 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
     // The reconciler would poll the stand-in about the seeded jobs (which it does not know) and
     // add its own queries to the measurements: its first pass comes after an hour.
     OPENV_RECONCILE_INTERVAL_MS: String(3_600_000),
+    // The SSE scenarios open thousands of streams of one user (the harsh case: every change fans
+    // out to all of them); the shipped cap is 10 per user and instance.
+    OPENV_MAX_EVENT_STREAMS_PER_USER: String(1_000_000),
     LOG_LEVEL: options.logLevel,
+    ...options.env,
   };
   const profile = options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir] : [];
   const child = spawnLogged("reference server", [...profile, serverCli], env, options.logFile);
@@ -180,6 +187,11 @@ export async function startHelper(
 /** The bare Fastify + `pg` Pool app the server is compared with, on database `databaseUrl`. */
 export function startFloor(databaseUrl: string, logFile: string): Promise<BenchProcess> {
   return startHelper("floor (bare Fastify + pg)", "floor-server.ts", { FLOOR_DATABASE_URL: databaseUrl }, logFile);
+}
+
+/** The stand-in for a provider's output storage: every `/files/<name>.mp4` is `bytes` bytes of video/mp4. */
+export function startOutputFiles(bytes: number, logFile: string): Promise<BenchProcess> {
+  return startHelper("output files", "output-files.ts", { OUTPUT_BYTES: String(bytes) }, logFile);
 }
 
 /** The RunPod-compatible stand-in of the server's tests, with jobs that never finish on their own. */

@@ -1,5 +1,5 @@
-// SSE watchers in their own process, so that reading 1,000 streams does not slow the process that
-// sends the webhooks and measures. Raw `http` streaming: each connection is one socket whose
+// SSE watchers in their own process, so that reading 1,000 (or 10,000) streams does not slow the
+// process that sends the webhooks and measures. Raw `http` streaming: each connection is one socket whose
 // frames are split on blank lines; the arrival time of each `event: video` frame is read from the
 // system-wide monotonic clock (the same one the parent reads when it sends the webhook) and
 // recorded per video id. Driven by the parent over IPC (see scenarios/sse.ts).
@@ -20,7 +20,8 @@ export type WatcherReply =
 
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 const streams = new Set<http.ClientRequest>();
-let arrivals: Record<string, number[]> = {};
+/** Video frames as they arrived, parsed only when drained: reading 10,000 sockets stays cheap per frame. */
+let frames: { at: number; frame: string }[] = [];
 let deliveries = 0;
 
 function reply(message: WatcherReply): void {
@@ -29,14 +30,23 @@ function reply(message: WatcherReply): void {
 
 function onFrame(frame: string, at: number): void {
   if (!frame.startsWith("event: video")) return;
-  const data = frame.split("\n").find((line) => line.startsWith("data: "));
-  if (!data) return;
-  const id = (JSON.parse(data.slice(6)) as { id?: string }).id;
-  if (!id) return;
-  const times = arrivals[id] ?? [];
-  times.push(at);
-  arrivals[id] = times;
+  frames.push({ at, frame });
   deliveries += 1;
+}
+
+/** Arrival times by video id of the frames received so far. */
+function arrivalsOf(received: { at: number; frame: string }[]): Record<string, number[]> {
+  const arrivals: Record<string, number[]> = {};
+  for (const { at, frame } of received) {
+    const data = frame.split("\n").find((line) => line.startsWith("data: "));
+    if (!data) continue;
+    const id = (JSON.parse(data.slice(6)) as { id?: string }).id;
+    if (!id) continue;
+    const times = arrivals[id] ?? [];
+    times.push(at);
+    arrivals[id] = times;
+  }
+  return arrivals;
 }
 
 /** Opens one stream and resolves once the server's first bytes (the `retry:` line) arrived. */
@@ -93,8 +103,8 @@ process.on("message", (command: WatcherCommand) => {
       reply({ type: "count", deliveries });
       break;
     case "drain":
-      reply({ type: "arrivals", arrivals, deliveries });
-      arrivals = {};
+      reply({ type: "arrivals", arrivals: arrivalsOf(frames), deliveries });
+      frames = [];
       deliveries = 0;
       break;
     case "close":

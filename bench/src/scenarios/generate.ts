@@ -13,7 +13,7 @@ export interface GenerateResults {
   plain: Summary;
   /** The same with a fresh Idempotency-Key per request, as @openv/sdk always sends. */
   withKey: Summary;
-  /** The floor: one INSERT of a video row per request. */
+  /** The floor: one INSERT of a video row per request (absent on PGlite: no floor there). */
   floorInsert: Summary;
   users: number;
 }
@@ -35,12 +35,31 @@ export const generateBody = JSON.stringify({
 });
 
 export async function runGenerate(context: BenchContext, targets: WriteTargets): Promise<GenerateResults> {
-  const { options, progress, postgres } = context;
-  const { server, floor, standIn, databaseUrl, counters } = targets;
+  const { options, progress } = context;
   progress.step(
     `generate: POST /api/videos, ${options.connections} connections, ${options.durationSeconds} s × ${options.runs} runs`,
   );
-  const users = await seedUsersWithTerms(databaseUrl, "bench-gen-", options.generateUsers);
+  const users = await seedUsersWithTerms(targets.databaseUrl, generateUserPrefix, options.generateUsers);
+  return generateOn(context, targets, users) as Promise<GenerateResults>;
+}
+
+/** The users the generate requests rotate over, as `generateOn` expects them seeded (e.g. into PGlite before its server starts). */
+export const generateUserPrefix = "bench-gen-";
+
+/**
+ * Measures generate (and generate + Idempotency-Key) on `targets.server` for `users` (who have
+ * accepted the terms), and the floor's INSERT in alternation when there is a floor.
+ */
+export async function generateOn(
+  context: BenchContext,
+  targets: Omit<WriteTargets, "floor" | "counters" | "databaseUrl"> & {
+    floor: BenchProcess | null;
+    counters: WriteTargets["counters"] | null;
+  },
+  users: string[],
+): Promise<Omit<GenerateResults, "floorInsert"> & { floorInsert?: Summary }> {
+  const { options, progress, postgres } = context;
+  const { server, floor, standIn, counters } = targets;
   progress.detail(`${users.length.toLocaleString("en")} users with the terms accepted, rotated per request`);
 
   let sent = 0;
@@ -64,9 +83,9 @@ export async function runGenerate(context: BenchContext, targets: WriteTargets):
       durationSeconds: seconds,
       setupRequest,
     });
-  const floorPost = (seconds: number) =>
+  const floorPost = (target: BenchProcess, seconds: number) =>
     runLoad({
-      url: `${floor.url}/videos`,
+      url: `${target.url}/videos`,
       method: "POST",
       headers: { "content-type": "application/json" },
       body: generateBody,
@@ -78,15 +97,29 @@ export async function runGenerate(context: BenchContext, targets: WriteTargets):
   const warmup = Math.min(3, options.durationSeconds);
   progress.detail(`warm-up: ${warmup} s each on the server and the floor (not counted)`);
   await post(server.url, withUser, warmup);
-  await floorPost(warmup);
+  if (floor) await floorPost(floor, warmup);
 
-  const serverSubjects = { server: server.pid, standIn: standIn.pid, postmaster: postgres.postmasterPid };
-  const floorSubjects = { server: floor.pid, postmaster: postgres.postmasterPid };
-  const samples = await interleave(progress, options.runs, {
+  // On PGlite the database runs inside the server process: its CPU is the server's.
+  const postmaster = counters ? postgres.postmasterPid : null;
+  const serverSubjects = { server: server.pid, standIn: standIn.pid, postmaster };
+  const serverSamplers = {
     generate: () => measure(serverSubjects, counters, () => post(server.url, withUser, options.durationSeconds)),
-    "floor INSERT": () => measure(floorSubjects, counters, () => floorPost(options.durationSeconds)),
     "generate + Idempotency-Key": () =>
       measure(serverSubjects, counters, () => post(server.url, withUserAndKey, options.durationSeconds)),
+  };
+  if (!floor) {
+    const samples = await interleave(progress, options.runs, serverSamplers);
+    return {
+      plain: summarize(samples.generate),
+      withKey: summarize(samples["generate + Idempotency-Key"]),
+      users: users.length,
+    };
+  }
+  const floorSubjects = { server: floor.pid, postmaster: postgres.postmasterPid };
+  const samples = await interleave(progress, options.runs, {
+    generate: serverSamplers.generate,
+    "floor INSERT": () => measure(floorSubjects, counters, () => floorPost(floor, options.durationSeconds)),
+    "generate + Idempotency-Key": serverSamplers["generate + Idempotency-Key"],
   });
   return {
     plain: summarize(samples.generate),

@@ -6,7 +6,7 @@
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import type { WatcherCommand, WatcherReply } from "../processes/sse-watchers.js";
-import { rssKiB } from "../resources.js";
+import { measureCpu, rssKiB } from "../resources.js";
 import { type ProcessingBatch, seedProcessingVideos } from "../seed.js";
 import { type BenchProcess, startHelper, startReferenceServer } from "../servers.js";
 import { median, percentile } from "../stats.js";
@@ -26,6 +26,8 @@ export interface SseLatency {
   /** Per event, medians over all events of the runs: the first watcher's latency, and how much later the last one got it. */
   firstFrame: number;
   fanOutSpread: number;
+  /** Server CPU (all instances) per frame delivered over the measured runs, in µs: the fan-out's cost per stream. */
+  serverCpuUsPerFrame?: number;
 }
 
 export interface SseResults {
@@ -41,10 +43,31 @@ export interface SseResults {
 
 const eventsPerSecond = 10;
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One run's figures over its deliveries. */
+export function describeDelivery(result: Delivery): string {
+  return `${result.latencies.length}/${result.expected} frames, p50 ${percentile(result.latencies, 50).toFixed(2)} ms, p95 ${percentile(result.latencies, 95).toFixed(2)} ms; per event: first frame ${median(result.firstFrames).toFixed(2)} ms, last − first ${median(result.spreads).toFixed(2)} ms`;
+}
+
+/** The medians over runs that an `SseLatency` reports. */
+export function latencyOf(watchers: number, eventsPerRun: number, runs: Delivery[]): SseLatency {
+  const of = (p: number) => median(runs.map((run) => percentile(run.latencies, p)));
+  return {
+    watchers,
+    eventsPerRun,
+    expected: runs.reduce((sum, run) => sum + run.expected, 0),
+    received: runs.reduce((sum, run) => sum + run.latencies.length, 0),
+    p50: of(50),
+    p95: of(95),
+    p99: of(99),
+    firstFrame: median(runs.flatMap((run) => run.firstFrames)),
+    fanOutSpread: median(runs.flatMap((run) => run.spreads)),
+  };
+}
 
 /** Sends commands to the watchers process and waits for the reply of the expected type. */
-function watcherChannel(child: ChildProcess) {
+export function watcherChannel(child: ChildProcess) {
   return <T extends WatcherReply["type"]>(command: WatcherCommand, expect: T) =>
     new Promise<Extract<WatcherReply, { type: T }>>((resolve, reject) => {
       const onMessage = (message: WatcherReply) => {
@@ -110,30 +133,25 @@ export async function runSse(
       progress.detail(`warm-up: ${warmupEvents} webhooks (not counted)`);
       await sendAndCollect(server, batch, takeEvents(warmupEvents), watchers, ask);
       const runs: Delivery[] = [];
+      const cpuSince = measureCpu({ server: server.pid });
       for (let run = 1; run <= options.runs; run++) {
         const result = await sendAndCollect(server, batch, takeEvents(eventsPerRun), watchers, ask);
         runs.push(result);
-        progress.detail(
-          `${watchers} watcher(s) run ${run}/${options.runs}: ${result.latencies.length}/${result.expected} frames, p50 ${percentile(result.latencies, 50).toFixed(2)} ms, p95 ${percentile(result.latencies, 95).toFixed(2)} ms; per event: first frame ${median(result.firstFrames).toFixed(2)} ms, last − first ${median(result.spreads).toFixed(2)} ms`,
-        );
+        progress.detail(`${watchers} watcher(s) run ${run}/${options.runs}: ${describeDelivery(result)}`);
       }
-      const of = (p: number) => median(runs.map((run) => percentile(run.latencies, p)));
-      return {
-        watchers,
-        eventsPerRun,
-        expected: runs.reduce((sum, run) => sum + run.expected, 0),
-        received: runs.reduce((sum, run) => sum + run.latencies.length, 0),
-        p50: of(50),
-        p95: of(95),
-        p99: of(99),
-        firstFrame: median(runs.flatMap((run) => run.firstFrames)),
-        fanOutSpread: median(runs.flatMap((run) => run.spreads)),
-      };
+      const latency = latencyOf(watchers, eventsPerRun, runs);
+      latency.serverCpuUsPerFrame = (cpuSince().server * 1000) / Math.max(1, latency.received);
+      progress.detail(
+        `server CPU per delivered frame (webhook handling included): ${latency.serverCpuUsPerFrame.toFixed(1)} µs`,
+      );
+      return latency;
     };
 
     await ask({ type: "open", url: server.url, userId, count: 1 }, "opened");
     const one = await measureWatchers(1);
 
+    // Settled like the reading with every stream open, so their difference is the streams' memory.
+    await sleep(2_000);
     const warmKiB = rssKiB(server.pid) ?? Number.NaN;
     progress.detail(`server RSS warmed up, one stream open: ${(warmKiB / 1024).toFixed(1)} MiB`);
     progress.detail(`opening ${options.watchers - 1} more streams`);
@@ -153,7 +171,7 @@ export async function runSse(
 }
 
 /** What the watchers got for a series of webhooks. */
-interface Delivery {
+export interface Delivery {
   /** Every frame's latency. */
   latencies: number[];
   expected: number;
@@ -162,21 +180,28 @@ interface Delivery {
   spreads: number[];
 }
 
-/** Sends one completion webhook per index, paced, then collects the frames every watcher got. */
-async function sendAndCollect(
-  server: BenchProcess,
+/**
+ * Sends one completion webhook per index, paced at `rate` a second and taking `servers` in turn
+ * (every instance hears every change through LISTEN/NOTIFY), then collects the frames every
+ * watcher got.
+ */
+export async function sendAndCollect(
+  servers: BenchProcess | BenchProcess[],
   batch: ProcessingBatch,
   indexes: number[],
   watchers: number,
   ask: ReturnType<typeof watcherChannel>,
+  rate = eventsPerSecond,
 ): Promise<Delivery> {
+  const targets = Array.isArray(servers) ? servers : [servers];
   await ask({ type: "drain" }, "arrivals");
   const sentAt = new Map<string, number>();
   const start = monotonicMs();
   for (const [position, index] of indexes.entries()) {
-    const due = start + (position * 1000) / eventsPerSecond;
+    const due = start + (position * 1000) / rate;
     const wait = due - monotonicMs();
     if (wait > 0) await sleep(wait);
+    const server = targets[position % targets.length] as BenchProcess;
     const request = completionRequest(server.url, batch, index);
     sentAt.set(request.videoId, monotonicMs());
     const response = await fetch(`${server.url}${request.path}`, {

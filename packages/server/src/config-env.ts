@@ -149,6 +149,12 @@ const EnvSchema = z.object({
   OPENV_RATE_LIMIT_IP_PER_MINUTE: emptyAsUnset(positiveInt("OPENV_RATE_LIMIT_IP_PER_MINUTE").default(300)),
   /** Internal hosts server-side fetches may reach anyway: comma-separated host[:port] (a LAN worker). */
   OPENV_OUTPUT_ALLOWED_HOSTS: optionalText,
+  /** Event streams one user may hold open at once on this instance. */
+  OPENV_MAX_EVENT_STREAMS_PER_USER: emptyAsUnset(
+    positiveInt("OPENV_MAX_EVENT_STREAMS_PER_USER")
+      .min(1, "OPENV_MAX_EVENT_STREAMS_PER_USER must be at least 1")
+      .default(10),
+  ),
 });
 
 /** OPENV_OUTPUT_ALLOWED_HOSTS as its entries, each checked to be `host[:port]` (a bad one stops the start). */
@@ -211,6 +217,11 @@ export interface ReferenceServerSettings {
    * anyway (OPENV_OUTPUT_ALLOWED_HOSTS, comma-separated `host[:port]`). Default none.
    */
   outputAllowedHosts: string[];
+  /**
+   * The most event streams one user may hold open at once on this instance
+   * (OPENV_MAX_EVENT_STREAMS_PER_USER, at least 1). Default 10.
+   */
+  maxEventStreamsPerUser: number;
   /** Quota, terms and retry rules (MONTHLY_LIMIT_SECONDS, LIMIT_START_DATE, LIMIT_END_DATE, TERMS_VERSION, MAX_RETRIES, MAX_ACTIVE_JOBS). */
   config: LifecycleConfig;
   /**
@@ -241,6 +252,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings
     previewStepDelayMs: values.OPENV_PREVIEW_STEP_MS,
     webRoot: values.OPENV_WEB_ROOT,
     outputAllowedHosts: allowedHostsFromEnv(values.OPENV_OUTPUT_ALLOWED_HOSTS),
+    maxEventStreamsPerUser: values.OPENV_MAX_EVENT_STREAMS_PER_USER,
     requestTimeoutMs: values.OPENV_REQUEST_TIMEOUT_MS,
     trustProxy: values.TRUST_PROXY,
     generateRateLimit: {
@@ -426,6 +438,7 @@ export function openvOptionsFromSettings(settings: ReferenceServerSettings): Ope
     ...settings.services,
     reconciler: settings.reconciler,
     generateRateLimit: settings.generateRateLimit,
+    maxEventStreamsPerUser: settings.maxEventStreamsPerUser,
     ...(settings.outputAllowedHosts.length > 0 && { outputAllowedHosts: settings.outputAllowedHosts }),
     ...(settings.databaseUrl && { databaseUrl: settings.databaseUrl }),
     ...(settings.publicUrl && { publicUrl: settings.publicUrl }),

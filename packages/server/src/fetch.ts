@@ -89,7 +89,11 @@ function eventStream(events: NonNullable<ApiResponse["events"]>, signal: AbortSi
         controller.close();
       };
       signal.addEventListener("abort", () => events.close(), { once: true });
-      events.open({ write: (text) => closed || controller.enqueue(encoder.encode(text)), end });
+      events.open({
+        // A frame's bytes are shared by every stream of the change: enqueued as they are, not copied.
+        write: (chunk) => closed || controller.enqueue(typeof chunk === "string" ? encoder.encode(chunk) : chunk),
+        end,
+      });
     },
     cancel() {
       closed = true;

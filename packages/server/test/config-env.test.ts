@@ -8,6 +8,13 @@ describe("reference server settings from the environment", () => {
     expect(settings).toMatchObject({ port: 3000, host: "127.0.0.1", dataDir: "./.openv" });
   });
 
+  it("OPENV_MAX_EVENT_STREAMS_PER_USER raises the per-user stream cap (default 10) and refuses 0", () => {
+    expect(openvOptionsFromSettings(settingsFromEnv({})).maxEventStreamsPerUser).toBe(10);
+    const raised = settingsFromEnv({ OPENV_MAX_EVENT_STREAMS_PER_USER: "10000" });
+    expect(openvOptionsFromSettings(raised).maxEventStreamsPerUser).toBe(10_000);
+    expect(() => settingsFromEnv({ OPENV_MAX_EVENT_STREAMS_PER_USER: "0" })).toThrow(/at least 1/);
+  });
+
   it("reads Clerk, RunPod and UploadThing", () => {
     const { services } = settingsFromEnv({
       CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----",

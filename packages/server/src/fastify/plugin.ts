@@ -113,7 +113,7 @@ function send(request: FastifyRequest, reply: FastifyReply, response: ApiRespons
     reply.hijack();
     reply.raw.writeHead(response.status, response.headers);
     reply.raw.on("close", () => events.close());
-    events.open({ write: (text) => reply.raw.write(text), end: () => reply.raw.end() });
+    events.open({ write: (chunk) => reply.raw.write(chunk), end: () => reply.raw.end() });
     return undefined;
   }
   reply.status(response.status).headers(response.headers ?? {});

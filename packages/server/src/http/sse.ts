@@ -6,19 +6,22 @@ import type { ApiResponse, EventSink, EventStreamSource } from "./types.js";
 
 /**
  * Frames already written, by change: a change fans out to every open stream of its user as one
- * string. A change reaches this file already presented (`lifecycle.subscribe` and `changesAfter`
- * sign private storage URLs as they deliver or read it), and a new object each time, so a frame is
- * reused only within one fan-out and never serves a signed URL from an earlier delivery.
+ * buffer, serialized and UTF-8 encoded once, which every stream's socket writes as it is (no
+ * per-stream JSON or encoding). A change reaches this file already presented
+ * (`lifecycle.subscribe` and `changesAfter` sign private storage URLs as they deliver or read it),
+ * and a new object each time, so a frame is reused only within one fan-out and never serves a
+ * signed URL from an earlier delivery.
  */
-const frames = new WeakMap<VideoChangeEvent, string>();
+const frames = new WeakMap<VideoChangeEvent, Uint8Array>();
 
-function frame(event: VideoChangeEvent): string {
-  let text = frames.get(event);
-  if (text === undefined) {
-    text = `event: ${sseEvents.video}\nid: ${event.seq}\ndata: ${JSON.stringify(event.change)}\n\n`;
-    frames.set(event, text);
+/** The SSE frame of `event`, shared by every stream it is written to (never modify it). */
+function videoFrame(event: VideoChangeEvent): Uint8Array {
+  let bytes = frames.get(event);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`event: ${sseEvents.video}\nid: ${event.seq}\ndata: ${JSON.stringify(event.change)}\n\n`);
+    frames.set(event, bytes);
   }
-  return text;
+  return bytes;
 }
 
 /** How long a client waits before reconnecting, first and after a stream the server ended on purpose. */
@@ -68,7 +71,7 @@ export function videoEventStream(options: VideoEventStreamOptions): ApiResponse 
   let held: VideoChangeEvent[] | null = [];
 
   const write = (event: VideoChangeEvent) => {
-    sink?.write(frame(event));
+    sink?.write(videoFrame(event));
     position = event.seq;
     clientId = event.seq;
   };

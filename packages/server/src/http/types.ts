@@ -22,8 +22,11 @@ export interface ApiRequest {
 
 /** Where a server-sent event stream writes; a binding makes one over its response. */
 export interface EventSink {
-  /** Sends text on the stream. */
-  write(text: string): void;
+  /**
+   * Sends text or UTF-8 bytes on the stream. A change's frame arrives as bytes encoded once and
+   * shared by every stream it fans out to: write them as they are, never modify them.
+   */
+  write(chunk: string | Uint8Array): void;
   /** Ends the stream (server side). */
   end(): void;
 }
