@@ -3,6 +3,7 @@ import {
   ConflictError,
   ForbiddenError,
   InsufficientCreditsError,
+  MethodNotAllowedError,
   NotFoundError,
   OpenVClientError,
   type OpenVClientErrorOptions,
@@ -30,6 +31,7 @@ const classByStatus: Record<number, ErrorClass> = {
   402: InsufficientCreditsError,
   403: ForbiddenError,
   404: NotFoundError,
+  405: MethodNotAllowedError,
   408: TimeoutError,
   409: ConflictError,
   413: ValidationError,
@@ -58,6 +60,11 @@ export function errorFromResponse(status: number, headers: Headers, body: unknow
     status,
     requestId: headers.get(protocolHeaders.requestId),
     retryAfterSeconds: parseRetryAfter(headers.get(protocolHeaders.retryAfter)),
+    // Read by MethodNotAllowedError (405); the other classes ignore it.
+    allow: (headers.get("allow") ?? "")
+      .split(",")
+      .map((method) => method.trim().toUpperCase())
+      .filter((method) => method !== ""),
   };
   if (parsed.success) {
     const { code, message, details } = parsed.data.error;
