@@ -39,7 +39,8 @@ export function TermsGate({
   className,
 }: TermsGateProps): ReactNode {
   const headingId = useId();
-  const { terms, loading, accepting, error, accept, refresh } = useTerms();
+  const { terms, loading, error, acceptance, refresh } = useTerms();
+  const shownError = acceptance.error ?? error;
 
   if (terms?.accepted) return children;
   if (!terms) {
@@ -80,16 +81,16 @@ export function TermsGate({
           </p>
         )}
       </div>
-      {error && (
+      {shownError && (
         <p className="openv-terms-error" role="alert">
-          {errorMessage(error)}
+          {errorMessage(shownError)}
         </p>
       )}
       <button
         type="button"
         className="openv-terms-accept"
-        disabled={accepting}
-        onClick={() => void accept(terms.version)}
+        disabled={acceptance.isPending}
+        onClick={() => acceptance.mutate(terms.version)}
       >
         {acceptLabel}
       </button>
