@@ -10,6 +10,7 @@ export type {
 } from "@openv/sdk/store";
 export { formatSeconds } from "./_internal/format.js";
 export type { MutationOptions, MutationResult, MutationStatus } from "./_internal/use-mutation.js";
+export type { QueryOptions } from "./_internal/use-store-part.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
 export { GenerateForm } from "./components/generate-form.js";
 export type { TermsGateProps } from "./components/terms-gate.js";
@@ -18,7 +19,6 @@ export type { VideoCardProps } from "./components/video-card.js";
 export { VideoCard } from "./components/video-card.js";
 export type { VideoGalleryProps } from "./components/video-gallery.js";
 export { VideoGallery } from "./components/video-gallery.js";
-export type { QueryOptions } from "./_internal/use-store-part.js";
 export type { UseCreditsOptions, UseCreditsResult } from "./hooks/use-credits.js";
 export { useCredits } from "./hooks/use-credits.js";
 export type { DeleteVariables, UseDeleteVideosResult } from "./hooks/use-delete-videos.js";

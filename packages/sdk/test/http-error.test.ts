@@ -28,7 +28,12 @@ describe("reading an error answer", () => {
       error: { code: "method_not_allowed", message: "PUT is not allowed on /videos/v1" },
     });
     expect(refused).toBeInstanceOf(MethodNotAllowedError);
-    expect(refused).toMatchObject({ code: "method_not_allowed", status: 405, allow: ["GET", "DELETE"], requestId: "r2" });
+    expect(refused).toMatchObject({
+      code: "method_not_allowed",
+      status: 405,
+      allow: ["GET", "DELETE"],
+      requestId: "r2",
+    });
     // A proxy's bare 405 is the same family.
     const bare = errorFromResponse(405, new Headers(), "Method Not Allowed");
     expect(bare).toBeInstanceOf(MethodNotAllowedError);

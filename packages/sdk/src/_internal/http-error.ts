@@ -78,3 +78,21 @@ export function errorFromResponse(status: number, headers: Headers, body: unknow
     message: `The server answered ${status} without an OpenV error body.`,
   });
 }
+
+/**
+ * A `terms_required` error whose message names what to call and the real path, with the client's
+ * prefix (the server's own message knows only its routes, not where the host mounted them).
+ */
+export function termsRequiredWithPath(error: TermsRequiredError, acceptUrl: string): TermsRequiredError {
+  const version = error.version === "" ? "<version from client.terms.get()>" : error.version;
+  return new TermsRequiredError({
+    code: error.code,
+    status: error.status,
+    requestId: error.requestId,
+    details: error.details,
+    retryAfterSeconds: error.retryAfterSeconds,
+    message:
+      `Accept the terms of use${error.version ? ` (version ${error.version})` : ""} before generating videos: ` +
+      `client.terms.accept("${version}"), which is POST ${acceptUrl}.`,
+  });
+}
