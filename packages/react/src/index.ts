@@ -8,9 +8,11 @@ export type {
   UsageState,
   VideosState,
 } from "@openv/sdk/store";
-export { formatSeconds } from "./_internal/format.js";
+export { formatSeconds } from "@openv/sdk/store";
 export type { MutationOptions, MutationResult, MutationStatus } from "./_internal/use-mutation.js";
 export type { QueryOptions } from "./_internal/use-store-part.js";
+export type { ConnectionStatusProps } from "./components/connection-status.js";
+export { ConnectionStatus } from "./components/connection-status.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
 export { GenerateForm } from "./components/generate-form.js";
 export type { TermsGateProps } from "./components/terms-gate.js";
@@ -19,6 +21,8 @@ export type { VideoCardProps } from "./components/video-card.js";
 export { VideoCard } from "./components/video-card.js";
 export type { VideoGalleryProps } from "./components/video-gallery.js";
 export { VideoGallery } from "./components/video-gallery.js";
+export type { Connection, ConnectionState } from "./hooks/use-connection.js";
+export { useConnection } from "./hooks/use-connection.js";
 export type { UseCreditsOptions, UseCreditsResult } from "./hooks/use-credits.js";
 export { useCredits } from "./hooks/use-credits.js";
 export type { DeleteVariables, UseDeleteVideosResult } from "./hooks/use-delete-videos.js";

@@ -222,6 +222,16 @@ export class ServerError extends OpenVClientError {
 export class NetworkError extends OpenVClientError {
   /** Always `"NetworkError"`. */
   override name = "NetworkError";
+  /**
+   * The URL that did not answer, when known: a UI can tell a cross-origin server (whose
+   * `allowedOrigins` may not list the page) from a dropped connection.
+   */
+  readonly url: string | null;
+
+  constructor(options: OpenVClientErrorOptions & { url?: string | null | undefined }) {
+    super(options);
+    this.url = options.url ?? null;
+  }
 }
 
 /** No answer within the time allowed (`timeoutMs`), or a 408 from the server or a proxy. */

@@ -350,7 +350,11 @@ export class VideoWatcher implements AsyncIterable<WatchSnapshot> {
     });
   }
 
-  /** Polls now when polling (also out of `idle`); with a live stream there is nothing to do. */
+  /**
+   * Polls now when polling (also out of `idle`), and reconnects a dropped stream now instead of
+   * after its backoff; with a live stream there is nothing to do. Call it when the connection is
+   * known to be back (the browser's `online` event; `@openv/sdk/store` does).
+   */
   refresh(): void {
     this.#wakeUp();
   }
@@ -560,10 +564,8 @@ export class VideoWatcher implements AsyncIterable<WatchSnapshot> {
       if (!received) failures++;
       if (this.mode === "auto" && failures >= this.#options.sseFailuresBeforePolling) return;
       this.#setStatus("reconnecting");
-      await sleep(
-        backoffDelay(failures, this.#reconnectDelayMs, this.#options.reconnectMaxDelayMs),
-        this.#controller.signal,
-      );
+      // Wakeable: `refresh()` (e.g. the browser's `online` event) reconnects at once.
+      await this.#pause(backoffDelay(failures, this.#reconnectDelayMs, this.#options.reconnectMaxDelayMs));
     }
   }
 

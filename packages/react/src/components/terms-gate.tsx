@@ -1,5 +1,5 @@
+import { describeError } from "@openv/sdk/store";
 import { type ReactNode, useId } from "react";
-import { errorMessage } from "../_internal/error-message.js";
 import { useTerms } from "../hooks/use-terms.js";
 
 /** Props of {@link TermsGate}. */
@@ -47,7 +47,7 @@ export function TermsGate({
     if (error && !loading) {
       return (
         <div className="openv-terms-error" role="alert">
-          <p>The terms of use could not be checked: {errorMessage(error)}</p>
+          <p>The terms of use could not be checked: {describeError(error)}</p>
           <button type="button" className="openv-terms-retry" onClick={() => void refresh()}>
             Try again
           </button>
@@ -83,7 +83,7 @@ export function TermsGate({
       </div>
       {shownError && (
         <p className="openv-terms-error" role="alert">
-          {errorMessage(shownError)}
+          {describeError(shownError)}
         </p>
       )}
       <button

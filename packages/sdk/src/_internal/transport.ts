@@ -172,6 +172,7 @@ export class Transport {
           `${call.method} ${this.#url(call.path, undefined)} got no answer (${(cause as Error)?.message ?? cause}). ` +
           "Check that the server is running and reachable; in a browser, a server on another origin must list " +
           "this page's origin in its allowedOrigins option.",
+        url: this.#url(call.path, undefined),
         cause,
       });
     } finally {

@@ -238,6 +238,17 @@ export class OpenVStore {
         this.#refreshCreditsIfShown();
       }),
     ];
+    // Back online: reconnect now rather than after the backoff, and check what changed meanwhile.
+    const target = globalThis as {
+      addEventListener?: typeof addEventListener;
+      removeEventListener?: typeof removeEventListener;
+    };
+    const onOnline = () => {
+      watcher.refresh();
+      void this.refreshUsage();
+    };
+    target.addEventListener?.("online", onOnline);
+    unsubscribes.push(() => target.removeEventListener?.("online", onOnline));
     this.#unsubscribeWatcher = () => {
       for (const unsubscribe of unsubscribes) unsubscribe();
     };

@@ -1,7 +1,7 @@
 import type { ModelLimits } from "@openv/protocol";
 
 /** The fewest and most frames a model takes that also fit its step: `(frames − 1) % step == 0`. */
-function frameBounds(limits: ModelLimits): { lowest: number; highest: number } {
+export function frameBounds(limits: ModelLimits): { lowest: number; highest: number } {
   const { min, max, step } = limits.frames;
   return { lowest: 1 + Math.ceil((min - 1) / step) * step, highest: 1 + Math.floor((max - 1) / step) * step };
 }
