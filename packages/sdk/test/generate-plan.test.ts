@@ -57,11 +57,27 @@ describe("planGeneration", () => {
       { reason: "prompt-empty", message: "Write a prompt to generate a video." },
     ]);
     const long = planGeneration(fields({ prompt: "x".repeat(2001) }), context);
-    expect(long.prompt).toEqual({ length: 2001, max: 2000 });
+    expect(long.prompt).toEqual({
+      length: 2001,
+      max: 2000,
+      counter: "2,001 / 2,000 characters: 1 too many",
+      state: "over",
+    });
+    expect(planGeneration(fields({ prompt: "x".repeat(1800) }), context).prompt.state).toBe("near");
     expect(long.blockers[0]?.message).toBe(
       "The prompt is 1 character over the 2,000-character limit. Shorten it to generate.",
     );
     expect(reasons({ prompt: "x".repeat(2000) })).toEqual([]);
+  });
+
+  it("says what is left: seconds this period, or the price and balance", () => {
+    expect(planGeneration(fields({}), context).allowance).toBe("9 min 59 s of 10 min left this period");
+    expect(planGeneration(fields({}), { ...context, usage: null }).allowance).toBe(
+      "Checking your remaining video time…",
+    );
+    expect(planGeneration(fields({}), { ...context, models: [model("mochi-1")], usage: credits(7) }).allowance).toBe(
+      "This video costs 5 credits; you have 7.",
+    );
   });
 
   it("blocks what the allowance cannot pay, with the numbers", () => {
