@@ -79,7 +79,7 @@ describe.skipIf(!existsSync(executablePath))("the gallery's states in a real bro
     await page.goto(base);
     await page.locator(".openv-terms-accept").click();
     await page.locator('.openv-gallery[data-state="empty"]').waitFor();
-    await shot(page, "gallery-empty");
+    await shot(page, "states-empty");
     expect(await page.locator(".openv-gallery").textContent()).not.toContain("Loading your videos");
 
     // An empty prompt: the button is disabled and says why.
@@ -116,7 +116,7 @@ describe.skipIf(!existsSync(executablePath))("the gallery's states in a real bro
     expect(await page.locator(".openv-announcer").textContent()).toMatch(/“a paper boat on a pond” is ready\./);
     await shot(page, "progress-host-app");
     await card.locator("video").waitFor();
-    await shot(page, "gallery-completed");
+    await shot(page, "host-completed");
   }, 60_000);
 
   it("offline: a banner, a human error, and automatic recovery when the browser is back", async () => {
