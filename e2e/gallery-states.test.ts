@@ -172,13 +172,15 @@ describe.skipIf(!existsSync(executablePath))("the gallery's states in a real bro
     });
     await page.emulateMedia({ colorScheme: "light" });
 
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    // axe needs a page of a context (not browser.newPage()).
+    const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phone = await phoneContext.newPage();
     await phone.goto(base);
     await phone.locator(".openv-gallery .openv-card").first().waitFor({ timeout: 30_000 });
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await shot(phone, "mobile");
     expect(await axe(phone, "mobile")).toEqual([]);
-    await phone.close();
+    await phoneContext.close();
   }, 120_000);
 });

@@ -11,6 +11,7 @@ export type ConnectionState = "offline" | "connecting" | "live" | "polling" | "r
 
 /** What {@link useConnection} returns. */
 export interface Connection {
+  /** Where the live updates stand (see {@link ConnectionState}). */
   state: ConnectionState;
   /** The browser's `navigator.onLine` (true on the server). */
   online: boolean;

@@ -9,16 +9,23 @@ import { checkQuota, type QuotaCheck } from "./quota.js";
 export interface GenerateFields {
   /** The picked model; null: the catalog's first (the server's default). */
   modelId: string | null;
+  /** The prompt as typed. */
   prompt: string;
+  /** The negative prompt as typed (optional: empty sends none). */
   negativePrompt: string;
   /** The length field, in seconds. */
   seconds: string;
   /** Advanced fields; null: the chosen model's default, so a model picked later brings its own. */
   width: string | null;
+  /** The height field; null: the model's default. */
   height: string | null;
+  /** The inference steps field; null: the model's default. */
   steps: string | null;
+  /** The guidance (CFG) field; null: the model's default. */
   cfg: string | null;
+  /** The seed field; empty: random. */
   seed: string;
+  /** Ask the server to enhance the prompt. */
   enhancePrompt: boolean;
 }
 
@@ -51,13 +58,17 @@ export type BlockReason =
 
 /** One reason the form will not submit, and what to do about it, for people. */
 export interface Blocker {
+  /** Which rule blocks it. */
   reason: BlockReason;
+  /** What to do about it, for people. */
   message: string;
 }
 
 /** A prompt field's count against its limit. */
 export interface TextCount {
+  /** Characters typed. */
   length: number;
+  /** The model's limit. */
   max: number;
   /** "12 / 2,000 characters", or past the limit "2,001 / 2,000 characters: 1 too many". */
   counter: string;
@@ -93,6 +104,7 @@ function allowanceText(usage: Usage | null, price: number | null): string {
 export interface PlanContext {
   /** The catalog; null while loading or on a server without one (Mochi's limits, no model named). */
   models: readonly Model[] | null;
+  /** The user's usage; null while loading. */
   usage: Usage | null;
   /** The picked input image's size, or null. */
   imageBytes: number | null;
@@ -104,17 +116,25 @@ export interface PlanContext {
 export interface GeneratePlan {
   /** The chosen model; null without a catalog. */
   model: Model | null;
+  /** The chosen model's limits (Mochi's without a catalog). */
   limits: ModelLimits;
   /** Whether the model takes an input image. */
   imageMode: Model["image"];
   /** The prompt's length, limit, and counter as shown ("12 / 2,000 characters", "… 1 too many"). */
   prompt: TextCount;
+  /** The negative prompt's count, as for `prompt`. */
   negativePrompt: TextCount;
   /** What the user has left, as the form says it ("0.97 s of 3 s left this period", the price and balance). */
   allowance: string;
+  /** The length field: its bounds, the frames it becomes, and what it says. */
   length: {
     /** What the length field accepts, in seconds to a tenth: the same bounds the browser checks. */
-    range: { min: number; max: number };
+    range: {
+      /** The shortest, in seconds. */
+      min: number;
+      /** The longest, in seconds. */
+      max: number;
+    };
     /** The frames the request asks for (the nearest the model takes). */
     frames: number;
     /** Those frames as seconds. */
@@ -126,6 +146,7 @@ export interface GeneratePlan {
     /** "From 0.2 to 5.4 s, in steps of 0.1 s." */
     rangeText: string;
   };
+  /** The allowance check (see `checkQuota`). */
   quota: QuotaCheck;
   /** The chosen model's price under credits billing; null otherwise. */
   price: number | null;
@@ -276,6 +297,7 @@ export function planGeneration(fields: GenerateFields, context: PlanContext): Ge
 export interface ErrorCauses {
   /** Videos of the user still queued or processing. */
   activeVideos: number;
+  /** The user's usage as last known. */
   usage: Usage | null;
   /** How many times the live updates came back after a drop (or the browser came back online). */
   reconnects: number;

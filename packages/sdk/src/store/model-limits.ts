@@ -14,7 +14,12 @@ export function framesForSeconds(limits: ModelLimits, seconds: number): number {
 }
 
 /** The shortest and longest lengths, in seconds to a tenth, that a length field offers for the model. */
-export function secondsRange(limits: ModelLimits): { min: number; max: number } {
+export function secondsRange(limits: ModelLimits): {
+  /** The shortest, in seconds. */
+  min: number;
+  /** The longest, in seconds. */
+  max: number;
+} {
   const { lowest, highest } = frameBounds(limits);
   return {
     min: Math.floor((lowest / limits.fps) * 10) / 10,
