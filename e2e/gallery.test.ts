@@ -67,6 +67,8 @@ describe.skipIf(!existsSync(executablePath))("the gallery in a real browser agai
     await shot("terms");
     await page.locator(".openv-terms-accept").click();
     await page.locator(".openv-prompt").waitFor();
+    // The empty state itself, not the moment before the list arrives.
+    await page.locator('.openv-gallery[data-state="empty"]').waitFor();
     await shot("gallery-empty");
 
     await page.locator(".openv-prompt").fill("a paper boat drifting on a pond at sunset");

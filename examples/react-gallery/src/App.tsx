@@ -1,5 +1,28 @@
 import { formatSeconds, GenerateForm, OpenVProvider, TermsGate, useUsage, VideoGallery } from "@openv/react";
 import type { OpenVClient } from "@openv/sdk";
+import { useEffect, useState } from "react";
+
+type Theme = "system" | "light" | "dark";
+
+/** System, light or dark: `data-openv-theme` on <html> overrides prefers-color-scheme for the page and the components. */
+function ThemePicker() {
+  const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem("openv-theme") as Theme | null) ?? "system");
+  useEffect(() => {
+    if (theme === "system") delete document.documentElement.dataset.openvTheme;
+    else document.documentElement.dataset.openvTheme = theme;
+    localStorage.setItem("openv-theme", theme);
+  }, [theme]);
+  return (
+    <label className="app-theme">
+      Theme{" "}
+      <select value={theme} onChange={(event) => setTheme(event.target.value as Theme)}>
+        <option value="system">System</option>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
+      </select>
+    </label>
+  );
+}
 
 function QuotaBadge() {
   const { usage, error } = useUsage();
@@ -57,7 +80,10 @@ export function App({ client }: { client: OpenVClient }) {
           </span>
           OpenV
         </a>
-        <QuotaBadge />
+        <div className="app-header-end">
+          <ThemePicker />
+          <QuotaBadge />
+        </div>
       </header>
       <main className="app-main">
         <section className="app-intro">

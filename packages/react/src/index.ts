@@ -8,8 +8,11 @@ export type {
   UsageState,
   VideosState,
 } from "@openv/sdk/store";
-export { formatSeconds } from "./_internal/format.js";
+export { formatSeconds } from "@openv/sdk/store";
 export type { MutationOptions, MutationResult, MutationStatus } from "./_internal/use-mutation.js";
+export type { QueryOptions } from "./_internal/use-store-part.js";
+export type { ConnectionStatusProps } from "./components/connection-status.js";
+export { ConnectionStatus } from "./components/connection-status.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
 export { GenerateForm } from "./components/generate-form.js";
 export type { TermsGateProps } from "./components/terms-gate.js";
@@ -18,19 +21,26 @@ export type { VideoCardProps } from "./components/video-card.js";
 export { VideoCard } from "./components/video-card.js";
 export type { VideoGalleryProps } from "./components/video-gallery.js";
 export { VideoGallery } from "./components/video-gallery.js";
-export type { UseCreditsResult } from "./hooks/use-credits.js";
+export type { Connection, ConnectionState } from "./hooks/use-connection.js";
+export { useConnection } from "./hooks/use-connection.js";
+export type { UseCreditsOptions, UseCreditsResult } from "./hooks/use-credits.js";
 export { useCredits } from "./hooks/use-credits.js";
 export type { DeleteVariables, UseDeleteVideosResult } from "./hooks/use-delete-videos.js";
 export { useDeleteVideos } from "./hooks/use-delete-videos.js";
 export type { GenerateVariables, UseGenerateOptions, UseGenerateResult } from "./hooks/use-generate.js";
 export { useGenerate } from "./hooks/use-generate.js";
-export type { UseModelsResult } from "./hooks/use-models.js";
+export type { UseModelsOptions, UseModelsResult } from "./hooks/use-models.js";
 export { useModels } from "./hooks/use-models.js";
-export type { UseTermsResult } from "./hooks/use-terms.js";
-export { useTerms } from "./hooks/use-terms.js";
+export type {
+  AcceptTermsVariables,
+  UseAcceptTermsResult,
+  UseTermsOptions,
+  UseTermsResult,
+} from "./hooks/use-terms.js";
+export { useAcceptTerms, useTerms } from "./hooks/use-terms.js";
 export type { UploadVariables, UseUploadImageResult } from "./hooks/use-upload-image.js";
 export { useUploadImage } from "./hooks/use-upload-image.js";
-export type { UseUsageResult } from "./hooks/use-usage.js";
+export type { UseUsageOptions, UseUsageResult } from "./hooks/use-usage.js";
 export { useUsage } from "./hooks/use-usage.js";
 export type { UseVideosOptions, VideoState } from "./hooks/use-videos.js";
 export { useSuspenseVideos, useVideo, useVideos } from "./hooks/use-videos.js";

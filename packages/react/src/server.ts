@@ -17,6 +17,8 @@ export interface FetchInitialStateOptions extends RequestOptions {
   terms?: boolean | undefined;
   /** The model catalog. Default false. */
   models?: boolean | undefined;
+  /** The credit balance and ledger (only on a server with credits billing). Default false. */
+  credits?: boolean | undefined;
 }
 
 /**
@@ -42,17 +44,19 @@ export async function fetchInitialState(
   client: OpenVClient,
   options: FetchInitialStateOptions = {},
 ): Promise<OpenVInitialState> {
-  const { videos = true, limit, usage = false, terms = false, models = false, ...request } = options;
-  const [page, usageAnswer, termsAnswer, modelsAnswer] = await Promise.all([
+  const { videos = true, limit, usage = false, terms = false, models = false, credits = false, ...request } = options;
+  const [page, usageAnswer, termsAnswer, modelsAnswer, creditsAnswer] = await Promise.all([
     videos ? client.videos.list({ ...request, limit }) : undefined,
     usage ? client.usage.get(request) : undefined,
     terms ? client.terms.get(request) : undefined,
     models ? client.models.list(request) : undefined,
+    credits ? client.credits.get(request) : undefined,
   ]);
   return {
     ...(page && { videos: page.videos }),
     ...(usageAnswer && { usage: usageAnswer }),
     ...(termsAnswer && { terms: termsAnswer }),
     ...(modelsAnswer && { models: modelsAnswer }),
+    ...(creditsAnswer && { credits: creditsAnswer }),
   };
 }

@@ -145,7 +145,8 @@ describe("<GenerateForm>: models", () => {
     const width = screen.getByLabelText("Width (px)") as HTMLInputElement;
     expect([width.value, width.min, width.max, width.step]).toEqual(["640", "320", "768", "32"]);
     expect((screen.getByLabelText("Inference steps") as HTMLInputElement).value).toBe("20");
-    expect((screen.getByLabelText("Prompt") as HTMLTextAreaElement).maxLength).toBe(500);
+    // The prompt limit is said before it bites (no maxLength silently cutting a paste).
+    expect(screen.getAllByText("0 / 500 characters")).toHaveLength(2);
 
     await user.clear(length);
     await user.type(length, "3");

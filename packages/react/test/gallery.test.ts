@@ -51,7 +51,9 @@ describe("the gallery page", () => {
     const card = await within(gallery).findByRole("article", { name: "a lighthouse at dusk" });
     expect(card.dataset.status).toBe("queued");
     expect(within(card).getByText("Queued")).toBeTruthy();
-    expect(within(card).queryByRole("progressbar")).toBeNull();
+    // Progress shows from the start: an indeterminate bar while it waits for a GPU.
+    const queueBar = within(card).getByRole("progressbar", { name: "Waiting in the queue" });
+    expect(queueBar.getAttribute("aria-valuenow")).toBeNull();
     // The form takes the usage from the generate answer: 31 frames = 1.03 s charged.
     await screen.findByText(`1.97 s of ${limitSeconds} s left this period`);
     expect((screen.getByLabelText("Prompt") as HTMLTextAreaElement).value).toBe("");
@@ -73,6 +75,9 @@ describe("the gallery page", () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/files\//);
     expect(card.dataset.status).toBe("completed");
     expect(within(card).getByText("Ready")).toBeTruthy();
+    // Seen rendering on this page: marked as just finished for a moment.
+    expect(card.dataset.justFinished).toBe("");
+    expect(within(card).getByText("Just finished")).toBeTruthy();
     expect(within(card).queryByRole("progressbar")).toBeNull();
     expect(within(card).getByRole("link", { name: "Download" }).getAttribute("href")).toBe(url);
   });
@@ -177,9 +182,14 @@ describe("the gallery page", () => {
     const gallery = screen.getByRole("region", { name: "Your videos" });
     expect(within(gallery).getByRole("status").textContent).toBe("Loading your videos…");
     await waitFor(() => expect(gallery.dataset.state).toBe("error"));
-    expect(within(gallery).getByRole("alert").textContent).toMatch(
-      /^Your videos could not be loaded: .*could not reach/,
+    // The page (jsdom's http://localhost:3000) and the API are on different origins: the error
+    // says what to set, not the browser's "Failed to fetch".
+    const alert = within(gallery).getByRole("alert").textContent ?? "";
+    expect(alert).toMatch(
+      /^Your videos could not be loaded\. The server at http:\/\/127\.0\.0\.1:1 did not answer this page\./,
     );
+    expect(alert).toContain('add "http://localhost:3000" to the server\'s allowedOrigins option');
+    expect(alert).not.toMatch(/Failed to fetch|<no response>/);
     const termsError = await screen.findByText(/^The terms of use could not be checked/);
     expect(termsError.closest("[role=alert]")).not.toBeNull();
     expect(screen.getByRole("button", { name: "Try again" })).toBeTruthy();

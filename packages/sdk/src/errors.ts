@@ -174,6 +174,23 @@ export class NotFoundError extends OpenVClientError {
 }
 
 /**
+ * 405 `method_not_allowed`: the path exists but does not take this method (a client and server of
+ * different versions, or a proxy rewriting the request). `allow` lists the methods it does take,
+ * from the `Allow` header; update the SDK or the server so they match.
+ */
+export class MethodNotAllowedError extends OpenVClientError {
+  /** Always `"MethodNotAllowedError"`. */
+  override name = "MethodNotAllowedError";
+  /** The methods the path takes (the answer's `Allow` header), upper case; empty when it sent none. */
+  readonly allow: readonly string[];
+
+  constructor(options: OpenVClientErrorOptions & { allow?: readonly string[] | undefined }) {
+    super(options);
+    this.allow = Object.freeze([...(options.allow ?? [])]);
+  }
+}
+
+/**
  * 409 / 422: the request conflicts with the server's state — `too_many_active_jobs`,
  * `terms_version_mismatch`, `idempotency_conflict` (same key, other body) or `idempotency_in_progress`.
  * Read `code` and `details` for which.
@@ -205,6 +222,16 @@ export class ServerError extends OpenVClientError {
 export class NetworkError extends OpenVClientError {
   /** Always `"NetworkError"`. */
   override name = "NetworkError";
+  /**
+   * The URL that did not answer, when known: a UI can tell a cross-origin server (whose
+   * `allowedOrigins` may not list the page) from a dropped connection.
+   */
+  readonly url: string | null;
+
+  constructor(options: OpenVClientErrorOptions & { url?: string | null | undefined }) {
+    super(options);
+    this.url = options.url ?? null;
+  }
 }
 
 /** No answer within the time allowed (`timeoutMs`), or a 408 from the server or a proxy. */

@@ -36,6 +36,7 @@ export {
   ForbiddenError,
   InsufficientCreditsError,
   isOpenVError,
+  MethodNotAllowedError,
   NetworkError,
   NotFoundError,
   OpenVClientError,

@@ -28,8 +28,8 @@ export type WatchMode = "auto" | "sse" | "polling";
 
 /**
  * Where a watcher stands: `connecting` (first load, or opening the stream), `live` (the stream
- * is delivering), `reconnecting` (the stream dropped; it resumes from the last event),
- * `polling` (polling while something is pending), `idle` (polling stopped: nothing is pending
+ * is delivering), `reconnecting` (the stream dropped, or a poll failed: it retries by itself and
+ * resumes where it left off), `polling` (polling while something is pending), `idle` (polling stopped: nothing is pending
  * until the next `generate`, `wait` or `refresh`), `closed`.
  */
 export type WatchStatus = "connecting" | "live" | "reconnecting" | "polling" | "idle" | "closed";
@@ -350,7 +350,11 @@ export class VideoWatcher implements AsyncIterable<WatchSnapshot> {
     });
   }
 
-  /** Polls now when polling (also out of `idle`); with a live stream there is nothing to do. */
+  /**
+   * Polls now when polling (also out of `idle`), and reconnects a dropped stream now instead of
+   * after its backoff; with a live stream there is nothing to do. Call it when the connection is
+   * known to be back (the browser's `online` event; `@openv/sdk/store` does).
+   */
   refresh(): void {
     this.#wakeUp();
   }
@@ -560,10 +564,8 @@ export class VideoWatcher implements AsyncIterable<WatchSnapshot> {
       if (!received) failures++;
       if (this.mode === "auto" && failures >= this.#options.sseFailuresBeforePolling) return;
       this.#setStatus("reconnecting");
-      await sleep(
-        backoffDelay(failures, this.#reconnectDelayMs, this.#options.reconnectMaxDelayMs),
-        this.#controller.signal,
-      );
+      // Wakeable: `refresh()` (e.g. the browser's `online` event) reconnects at once.
+      await this.#pause(backoffDelay(failures, this.#reconnectDelayMs, this.#options.reconnectMaxDelayMs));
     }
   }
 
@@ -637,11 +639,13 @@ export class VideoWatcher implements AsyncIterable<WatchSnapshot> {
     let idleDelay = pollIntervalMs;
     let failures = 0;
     for (;;) {
-      this.#setStatus("polling");
+      // After a failed poll it stays `reconnecting` until a poll answers.
+      if (this.#snapshot.status !== "reconnecting") this.#setStatus("polling");
       let delay: number;
       try {
         await this.#listAll(this.#cursor);
         failures = 0;
+        this.#setStatus("polling");
         if ([...this.#videos.values()].some(isActive)) {
           idleDelay = pollIntervalMs;
           delay = pollIntervalMs;
@@ -658,6 +662,7 @@ export class VideoWatcher implements AsyncIterable<WatchSnapshot> {
       } catch (error) {
         if (this.#closed) throw error;
         this.#emitError(error);
+        this.#setStatus("reconnecting");
         delay = backoffDelay(failures++, pollIntervalMs, idlePollMaxMs);
       }
       if (await this.#pause(delay)) idleDelay = pollIntervalMs;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { errorFromResponse, parseRetryAfter } from "../src/_internal/http-error.js";
-import { RateLimitedError, ServerError } from "../src/index.js";
+import { MethodNotAllowedError, RateLimitedError, ServerError } from "../src/index.js";
 
 describe("reading an error answer", () => {
   it("reads Retry-After as seconds or as an HTTP date", () => {
@@ -20,5 +20,23 @@ describe("reading an error answer", () => {
     const gateway = errorFromResponse(504, new Headers(), "<html>Gateway Timeout</html>");
     expect(gateway).toBeInstanceOf(ServerError);
     expect(gateway).toMatchObject({ status: 504, code: "http_504", requestId: null });
+  });
+
+  it("types a 405 method_not_allowed and reads the methods the path takes from Allow", () => {
+    const headers = new Headers({ allow: "GET, DELETE", "x-request-id": "r2" });
+    const refused = errorFromResponse(405, headers, {
+      error: { code: "method_not_allowed", message: "PUT is not allowed on /videos/v1" },
+    });
+    expect(refused).toBeInstanceOf(MethodNotAllowedError);
+    expect(refused).toMatchObject({
+      code: "method_not_allowed",
+      status: 405,
+      allow: ["GET", "DELETE"],
+      requestId: "r2",
+    });
+    // A proxy's bare 405 is the same family.
+    const bare = errorFromResponse(405, new Headers(), "Method Not Allowed");
+    expect(bare).toBeInstanceOf(MethodNotAllowedError);
+    expect(bare).toMatchObject({ code: "http_405", allow: [] });
   });
 });

@@ -13,13 +13,14 @@ describe("the browser bundle", () => {
     const bin = path.join(packageDir, "node_modules", "size-limit", "bin.js");
     const { stdout } = await promisify(execFile)(process.execPath, [bin, "--json"], { cwd: packageDir });
     const checks = JSON.parse(stdout) as { name: string; passed: boolean; size: number }[];
-    expect(checks.length).toBe(3);
+    expect(checks.length).toBe(4);
     for (const check of checks) expect(check, check.name).toMatchObject({ passed: true });
-    const [everything, own, react] = checks;
+    const [everything, own, store, react] = checks;
     // The figure: createClient + watch(), validation included, at most 15,000 bytes.
     expect(everything?.size).toBeLessThanOrEqual(15_000);
     expect(own?.size).toBeGreaterThan(1000);
     expect(own?.size).toBeLessThanOrEqual(8500);
+    expect(store?.size).toBeLessThanOrEqual(5000);
     expect(react?.size).toBeLessThanOrEqual(8000);
   });
 });

@@ -1,6 +1,6 @@
 import type { Model, Upload } from "@openv/sdk";
+import { formatCredits } from "@openv/sdk/store";
 import type { ChangeEvent, ReactNode, RefObject } from "react";
-import { formatCredits } from "../_internal/format.js";
 
 /** The image types the server reads. */
 export const imageTypes = "image/png,image/jpeg,image/webp";
@@ -49,7 +49,6 @@ interface ImageFieldProps {
   inputRef: RefObject<HTMLInputElement | null>;
   /** The model needs an image (else it is optional). */
   required: boolean;
-  modelName: string;
   file: File | null;
   previewUrl: string | null;
   uploading: boolean;
@@ -57,8 +56,8 @@ interface ImageFieldProps {
   uploaded: Upload | null;
   /** Why the picked file cannot be used, for people; null when it can. */
   problem: string | null;
-  /** The model needs an image and none is picked. */
-  missing: boolean;
+  /** The model needs an image and none is picked: what to do, for people; null otherwise. */
+  missing: string | null;
   onPick: (event: ChangeEvent<HTMLInputElement>) => void;
   onRemove: () => void;
 }
@@ -106,7 +105,7 @@ export function ImageField(props: ImageFieldProps): ReactNode {
       )}
       {props.missing && (
         <p className="openv-image-needed" id={`${id}-image-needed`}>
-          Choose an image: {props.modelName} needs one to start from.
+          {props.missing}
         </p>
       )}
       {file && (

@@ -1,22 +1,25 @@
+import type { GenerateRequest } from "@openv/protocol";
+import type { GenerateResult, OpenVClientError } from "@openv/sdk";
 import {
-  durationSeconds,
-  type GenerateRequest,
-  type Model,
-  mochiLimits,
-  mochiModelLimits,
-  type Upload,
-} from "@openv/protocol";
-import type { GenerateResult } from "@openv/sdk";
-import { type ChangeEvent, type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
-import { errorMessage } from "../_internal/error-message.js";
-import { formatCredits, formatSeconds } from "../_internal/format.js";
-import { framesForSeconds, secondsRange } from "../_internal/model-limits.js";
+  describeError,
+  type ErrorCauses,
+  errorStillApplies,
+  type GenerateFields,
+  initialFields,
+  planGeneration,
+} from "@openv/sdk/store";
+import { type ChangeEvent, type FormEvent, type ReactNode, useCallback, useId, useRef, useState } from "react";
+import { useConnection } from "../hooks/use-connection.js";
 import { useGenerate } from "../hooks/use-generate.js";
 import { useModels } from "../hooks/use-models.js";
-import { useUploadImage } from "../hooks/use-upload-image.js";
 import { useUsage } from "../hooks/use-usage.js";
+import { useActiveVideoCount } from "../hooks/use-videos.js";
+import { AdvancedSettings } from "./advanced-settings.js";
+import { AllowanceNotice } from "./allowance-notice.js";
 import { ImageField, ModelPicker } from "./form-fields.js";
-import { checkQuota } from "./quota.js";
+import { LengthField } from "./length-field.js";
+import { PromptField } from "./prompt-field.js";
+import { maxImageBytes, useInputImage } from "./use-input-image.js";
 
 /** Props of {@link GenerateForm}. */
 export interface GenerateFormProps {
@@ -32,45 +35,28 @@ export interface GenerateFormProps {
   onGenerated?: (result: GenerateResult) => void;
 }
 
-/** The largest input image the server takes (`POST /uploads`). */
-const maxImageBytes = 10 * 1024 * 1024;
-
-/** A number field's value, or `fallback` when it is empty or not a number. */
-function numberOr(value: string, fallback: number): number {
-  const parsed = Number(value);
-  return value.trim() === "" || !Number.isFinite(parsed) ? fallback : parsed;
-}
-
-/** Bytes for people, in MB to one decimal (the scale of a photo). */
-function formatMegabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
-/** An object URL of the picked file for its preview, revoked when the file changes or the form unmounts. */
-function usePreviewUrl(file: File | null): string | null {
-  const [url, setUrl] = useState<string | null>(null);
-  useEffect(() => {
-    if (!file || typeof URL.createObjectURL !== "function") {
-      setUrl(null);
-      return;
-    }
-    const created = URL.createObjectURL(file);
-    setUrl(created);
-    return () => URL.revokeObjectURL(created);
-  }, [file]);
-  return url;
-}
+/** The ids of the elements that say why the form will not submit, by reason. */
+const blockerElement: Record<string, string> = {
+  credits: "credits",
+  "over-quota": "over-quota",
+  "image-needed": "image-needed",
+  "image-too-large": "image-hint",
+  length: "frames",
+  "prompt-too-long": "prompt-count",
+  "negative-too-long": "negative-count",
+  "prompt-empty": "submit-hint",
+};
 
 /**
  * The form that requests a video: a model picker when the server offers more than one model, the
- * prompt, negative prompt, an input image for models that take one (uploaded as soon as it is
- * picked, with a preview), length in seconds (turned into the nearest frame count the model
- * accepts, shown next to it), an "Enhance prompt" checkbox, and advanced settings (size, steps,
- * CFG, seed) in a `<details>`, all within the chosen model's limits. Under credits billing it shows
- * the price and the balance and disables submitting when the balance is too low; under the seconds
- * policy it shows the seconds left and disables submitting while the chosen length is more than
- * that. Refused requests show the SDK's typed error as a sentence. Native constraint validation
- * checks the ranges.
+ * prompt (with a character counter), negative prompt, an input image for models that take one
+ * (uploaded as soon as it is picked, with a preview), length in seconds (turned into the nearest
+ * frame count the model accepts, shown next to it), an "Enhance prompt" checkbox, and advanced
+ * settings (size, steps, CFG, seed) in a `<details>`, all within the chosen model's limits. Every
+ * reason it will not submit is said before it bites (an empty or too long prompt, a length out of
+ * range, too few credits or seconds, a missing image), and the submit button is described by the
+ * first. Refused requests show the SDK's typed error as a sentence, which goes away once its cause
+ * does (a queued video finishes, usage changes, the connection comes back).
  *
  * @example
  * ```tsx
@@ -85,147 +71,83 @@ export function GenerateForm({
   onGenerated,
 }: GenerateFormProps): ReactNode {
   const id = useId();
-  const { generate, pending, error } = useGenerate();
+  const [fields, setFields] = useState<GenerateFields>(() => initialFields(defaultSeconds));
+  const change = useCallback(
+    (patch: Partial<GenerateFields>) => setFields((previous) => ({ ...previous, ...patch })),
+    [],
+  );
   const { usage } = useUsage();
   const { models } = useModels();
-  const upload = useUploadImage();
-  const [modelId, setModelId] = useState<string | null>(null);
-  const [prompt, setPrompt] = useState("");
-  const [negativePrompt, setNegativePrompt] = useState("");
-  const [seconds, setSeconds] = useState(String(defaultSeconds));
-  // null: the chosen model's default, so a model picked (or loaded) later brings its own.
-  const [width, setWidth] = useState<string | null>(null);
-  const [height, setHeight] = useState<string | null>(null);
-  const [steps, setSteps] = useState<string | null>(null);
-  const [cfg, setCfg] = useState<string | null>(null);
-  const [seed, setSeed] = useState("");
-  const [enhancePrompt, setEnhancePrompt] = useState(false);
-  const [imageFile, setImageFile] = useState<File | null>(null);
-  const [uploaded, setUploaded] = useState<{ file: File; upload: Upload } | null>(null);
-  const imageInput = useRef<HTMLInputElement>(null);
-  const currentFile = useRef<File | null>(null);
-  const previewUrl = usePreviewUrl(imageFile);
+  const image = useInputImage();
+  const connection = useConnection();
+  const activeVideos = useActiveVideoCount();
+  const causes: ErrorCauses = { activeVideos, usage, reconnects: connection.reconnects };
+  // What the world looked like when the latest request failed, to tell when its error went stale.
+  const latestCauses = useRef(causes);
+  latestCauses.current = causes;
+  const causesAtFailure = useRef<ErrorCauses>(causes);
+  const onError = useCallback((_error: OpenVClientError) => {
+    causesAtFailure.current = latestCauses.current;
+  }, []);
+  const generate = useGenerate({ onError });
 
-  // Without a catalog (still loading, or a server that has none) the form offers Mochi's limits
-  // and names no model, so the server picks its default.
-  const model: Model | null = models?.find((candidate) => candidate.id === modelId) ?? models?.[0] ?? null;
-  const limits = model?.limits ?? mochiModelLimits;
-  const imageMode = model?.image ?? "none";
-  const lengthRange = secondsRange(limits);
-  const frames = framesForSeconds(limits, numberOr(seconds, defaultSeconds));
-  const requestedSeconds = durationSeconds(frames, limits.fps);
+  const plan = planGeneration(
+    { ...fields, enhancePrompt: showEnhancePrompt && fields.enhancePrompt },
+    { models, usage, imageBytes: image.file?.size ?? null, maxImageBytes },
+  );
+  const blocked = plan.blockers[0] ?? null;
+  const busy = generate.isPending || image.upload.isPending;
+  const error =
+    generate.error && errorStillApplies(generate.error, causesAtFailure.current, causes) ? generate.error : null;
 
-  const credits = usage?.credits ?? null;
-  const price = model?.cost.credits ?? null;
-  const { tooFewCredits, overQuota, remainingSeconds } = checkQuota(usage, price, requestedSeconds);
-
-  const imageTooLarge = imageFile !== null && imageFile.size > maxImageBytes;
-  const imageNeeded = imageMode !== "none";
-  const missingImage = imageMode === "required" && imageFile === null;
-  const blockedBy = tooFewCredits
-    ? `${id}-credits`
-    : overQuota
-      ? `${id}-over`
-      : missingImage
-        ? `${id}-image-needed`
-        : null;
-  const canSubmit =
-    !pending && !upload.pending && !blockedBy && !(imageNeeded && imageTooLarge) && prompt.trim() !== "";
-
-  /** Uploads `file` unless it is the one already uploaded; resolves with its upload, or null (error shown). */
-  const uploadFile = async (file: File): Promise<Upload | null> => {
-    if (uploaded?.file === file) return uploaded.upload;
-    const result = await upload.uploadImage(file);
-    if (result && currentFile.current === file) setUploaded({ file, upload: result });
-    return result;
-  };
-
-  const onPickImage = (event: ChangeEvent<HTMLInputElement>) => {
-    const file = event.target.files?.[0] ?? null;
-    currentFile.current = file;
-    setImageFile(file);
-    setUploaded(null);
-    upload.reset();
-    // Uploaded as soon as it is picked, so a problem shows before the prompt is written.
-    if (file && file.size <= maxImageBytes) void uploadFile(file);
-  };
-
-  const removeImage = () => {
-    currentFile.current = null;
-    setImageFile(null);
-    setUploaded(null);
-    upload.reset();
-    if (imageInput.current) imageInput.current.value = "";
-  };
-
-  const onPickModel = (event: ChangeEvent<HTMLSelectElement>) => {
-    setModelId(event.target.value);
-    setWidth(null);
-    setHeight(null);
-    setSteps(null);
-    setCfg(null);
-  };
+  const onPickModel = (event: ChangeEvent<HTMLSelectElement>) =>
+    change({ modelId: event.target.value, width: null, height: null, steps: null, cfg: null });
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (!canSubmit) return;
-    let image: string | undefined;
-    if (imageNeeded && imageFile) {
+    if (busy || blocked) return;
+    let request: GenerateRequest = plan.request;
+    if (plan.imageMode !== "none" && image.file) {
       // A failed upload is tried again here; its error stays on screen if it fails again.
-      const stored = await uploadFile(imageFile);
+      const stored = await image.store(image.file);
       if (!stored) return;
-      image = stored.id;
+      request = { ...request, image: stored.id };
     }
-    const input: GenerateRequest = {
-      prompt: prompt.trim(),
-      frames,
-      width: numberOr(width ?? "", limits.width.default),
-      height: numberOr(height ?? "", limits.height.default),
-      steps: numberOr(steps ?? "", limits.steps.default),
-      cfg: numberOr(cfg ?? "", limits.cfg.default),
-      ...(model && { model: model.id }),
-      ...(image !== undefined && { image }),
-      ...(showEnhancePrompt && enhancePrompt && { enhancePrompt: true }),
-      ...(negativePrompt.trim() !== "" && { negativePrompt: negativePrompt.trim() }),
-      ...(seed.trim() !== "" && { seed: numberOr(seed, 0) }),
-    };
-    const result = await generate(input);
+    const result = await generate.mutateAsync(request).catch(() => null);
     if (result) {
-      setPrompt("");
+      change({ prompt: "" });
       onGenerated?.(result);
     }
   };
-
-  const uploadProblem = imageTooLarge
-    ? `This image is ${formatMegabytes(imageFile.size)}; the limit is ${formatMegabytes(maxImageBytes)}. Choose a smaller image.`
-    : upload.error
-      ? `The image could not be uploaded: ${errorMessage(upload.error)}`
-      : null;
 
   return (
     <form
       className={className ? `openv-form ${className}` : "openv-form"}
       aria-label="Generate a video"
-      aria-busy={pending || upload.pending}
+      aria-busy={busy}
       onSubmit={onSubmit}
     >
-      {models && models.length > 1 && model && (
-        <ModelPicker id={id} models={models} model={model} showPrices={credits !== null} onPick={onPickModel} />
-      )}
-      <div className="openv-field">
-        <label htmlFor={`${id}-prompt`}>Prompt</label>
-        <textarea
-          id={`${id}-prompt`}
-          className="openv-prompt"
-          name="prompt"
-          required
-          rows={3}
-          maxLength={limits.promptMaxLength}
-          placeholder="A red fox running through fresh snow, cinematic"
-          value={prompt}
-          onChange={(event) => setPrompt(event.target.value)}
+      {models && models.length > 1 && plan.model && (
+        <ModelPicker
+          id={id}
+          models={models}
+          model={plan.model}
+          showPrices={usage?.credits != null}
+          onPick={onPickModel}
         />
-      </div>
+      )}
+      <PromptField
+        id={`${id}-prompt`}
+        label="Prompt"
+        className="openv-prompt"
+        name="prompt"
+        required
+        rows={3}
+        placeholder="A red fox running through fresh snow, cinematic"
+        value={fields.prompt}
+        count={plan.prompt}
+        onChange={(prompt) => change({ prompt })}
+      />
       {showEnhancePrompt && (
         <div className="openv-field openv-checkbox-field">
           <input
@@ -233,9 +155,9 @@ export function GenerateForm({
             className="openv-enhance"
             name="enhancePrompt"
             type="checkbox"
-            checked={enhancePrompt}
+            checked={fields.enhancePrompt}
             aria-describedby={`${id}-enhance-hint`}
-            onChange={(event) => setEnhancePrompt(event.target.checked)}
+            onChange={(event) => change({ enhancePrompt: event.target.checked })}
           />
           <label htmlFor={`${id}-enhance`}>Enhance prompt</label>
           <p id={`${id}-enhance-hint`} className="openv-hint">
@@ -243,160 +165,54 @@ export function GenerateForm({
           </p>
         </div>
       )}
-      <div className="openv-field">
-        <label htmlFor={`${id}-negative`}>Negative prompt</label>
-        <textarea
-          id={`${id}-negative`}
-          className="openv-negative-prompt"
-          name="negativePrompt"
-          rows={2}
-          maxLength={limits.promptMaxLength}
-          placeholder="Optional: what to avoid, e.g. blurry, text"
-          value={negativePrompt}
-          onChange={(event) => setNegativePrompt(event.target.value)}
-        />
-      </div>
-      {imageNeeded && (
+      <PromptField
+        id={`${id}-negative`}
+        label="Negative prompt"
+        className="openv-negative-prompt"
+        name="negativePrompt"
+        rows={2}
+        placeholder="Optional: what to avoid, e.g. blurry, text"
+        value={fields.negativePrompt}
+        count={plan.negativePrompt}
+        onChange={(negativePrompt) => change({ negativePrompt })}
+      />
+      {plan.imageMode !== "none" && (
         <ImageField
           id={id}
-          inputRef={imageInput}
-          required={imageMode === "required"}
-          modelName={model?.name ?? "this model"}
-          file={imageFile}
-          previewUrl={previewUrl ?? uploaded?.upload.url ?? null}
-          uploading={upload.isPending}
-          uploaded={uploaded && uploaded.file === imageFile ? uploaded.upload : null}
-          problem={uploadProblem}
-          missing={missingImage}
-          onPick={onPickImage}
-          onRemove={removeImage}
+          inputRef={image.inputRef}
+          required={plan.imageMode === "required"}
+          file={image.file}
+          previewUrl={image.previewUrl}
+          uploading={image.upload.isPending}
+          uploaded={image.uploaded}
+          problem={
+            plan.blockers.find((candidate) => candidate.reason === "image-too-large")?.message ??
+            (image.upload.error ? `The image could not be uploaded: ${describeError(image.upload.error)}` : null)
+          }
+          missing={plan.blockers.find((candidate) => candidate.reason === "image-needed")?.message ?? null}
+          onPick={image.onPick}
+          onRemove={image.remove}
         />
       )}
-      <div className="openv-field">
-        <label htmlFor={`${id}-seconds`}>Length (seconds)</label>
-        <input
-          id={`${id}-seconds`}
-          className="openv-length"
-          name="seconds"
-          type="number"
-          min={lengthRange.min}
-          max={lengthRange.max}
-          step={0.1}
-          required
-          aria-describedby={`${id}-frames`}
-          value={seconds}
-          onChange={(event) => setSeconds(event.target.value)}
-        />
-        <output id={`${id}-frames`} className="openv-frames" htmlFor={`${id}-seconds`}>
-          {frames} frames at {limits.fps} fps = {formatSeconds(requestedSeconds)}
-        </output>
-      </div>
-      <details className="openv-advanced">
-        <summary>Advanced settings</summary>
-        <div className="openv-advanced-fields">
-          <div className="openv-field">
-            <label htmlFor={`${id}-width`}>Width (px)</label>
-            <input
-              id={`${id}-width`}
-              name="width"
-              type="number"
-              min={limits.width.min}
-              max={limits.width.max}
-              step={limits.width.multipleOf}
-              value={width ?? String(limits.width.default)}
-              onChange={(event) => setWidth(event.target.value)}
-            />
-          </div>
-          <div className="openv-field">
-            <label htmlFor={`${id}-height`}>Height (px)</label>
-            <input
-              id={`${id}-height`}
-              name="height"
-              type="number"
-              min={limits.height.min}
-              max={limits.height.max}
-              step={limits.height.multipleOf}
-              value={height ?? String(limits.height.default)}
-              onChange={(event) => setHeight(event.target.value)}
-            />
-          </div>
-          <div className="openv-field">
-            <label htmlFor={`${id}-steps`}>Inference steps</label>
-            <input
-              id={`${id}-steps`}
-              name="steps"
-              type="number"
-              min={limits.steps.min}
-              max={limits.steps.max}
-              step={1}
-              value={steps ?? String(limits.steps.default)}
-              onChange={(event) => setSteps(event.target.value)}
-            />
-          </div>
-          <div className="openv-field">
-            <label htmlFor={`${id}-cfg`}>Guidance (CFG)</label>
-            <input
-              id={`${id}-cfg`}
-              name="cfg"
-              type="number"
-              min={limits.cfg.min}
-              max={limits.cfg.max}
-              step={0.1}
-              value={cfg ?? String(limits.cfg.default)}
-              onChange={(event) => setCfg(event.target.value)}
-            />
-          </div>
-          <div className="openv-field">
-            <label htmlFor={`${id}-seed`}>Seed</label>
-            <input
-              id={`${id}-seed`}
-              name="seed"
-              type="number"
-              min={0}
-              max={mochiLimits.seedMax}
-              step={1}
-              placeholder="Random"
-              value={seed}
-              onChange={(event) => setSeed(event.target.value)}
-            />
-          </div>
-        </div>
-      </details>
-      {credits ? (
-        <p className="openv-price" data-too-few-credits={tooFewCredits ? "" : undefined}>
-          {price === null
-            ? `You have ${formatCredits(credits.balance)}.`
-            : `This video costs ${formatCredits(price)}; you have ${credits.balance}.`}
-        </p>
-      ) : (
-        <p className="openv-quota" data-over-quota={overQuota ? "" : undefined}>
-          {!usage
-            ? "Checking your remaining video time…"
-            : usage.limitSeconds === null || usage.remainingSeconds === null
-              ? `${formatSeconds(usage.usedSeconds)} used this period`
-              : `${formatSeconds(usage.remainingSeconds)} of ${formatSeconds(usage.limitSeconds)} left this period`}
-        </p>
-      )}
-      {tooFewCredits && credits && price !== null && (
-        <p className="openv-credits-warning" id={`${id}-credits`}>
-          Not enough credits: this video costs {formatCredits(price)} and you have {credits.balance}.{" "}
-          {models?.some((option) => option.cost.credits <= credits.balance)
-            ? "Add credits or choose a cheaper model."
-            : "Add credits to continue."}
-        </p>
-      )}
-      {overQuota && remainingSeconds !== null && (
-        <p className="openv-quota-warning" id={`${id}-over`}>
-          This length needs {formatSeconds(requestedSeconds)}, more than the {formatSeconds(remainingSeconds)} left.
-          Choose a shorter video.
-        </p>
-      )}
+      <LengthField id={id} value={fields.seconds} length={plan.length} onChange={(seconds) => change({ seconds })} />
+      <AdvancedSettings id={id} fields={fields} limits={plan.limits} onChange={change} />
+      <AllowanceNotice id={id} credits={usage?.credits != null} plan={plan} />
       {error && (
         <p className="openv-form-error" role="alert" data-code={error.code}>
-          {errorMessage(error)}
+          {describeError(error)}
         </p>
       )}
-      <button type="submit" className="openv-submit" disabled={!canSubmit} aria-describedby={blockedBy ?? undefined}>
+      {blocked?.reason === "prompt-empty" && (
+        <p className="openv-submit-hint openv-hint" id={`${id}-submit-hint`}>
+          {blocked.message}
+        </p>
+      )}
+      <button
+        type="submit"
+        className="openv-submit"
+        disabled={busy || blocked !== null}
+        aria-describedby={blocked ? `${id}-${blockerElement[blocked.reason]}` : undefined}
+      >
         {submitLabel}
       </button>
     </form>

@@ -1,5 +1,5 @@
+import { describeError } from "@openv/sdk/store";
 import { type ReactNode, useId } from "react";
-import { errorMessage } from "../_internal/error-message.js";
 import { useTerms } from "../hooks/use-terms.js";
 
 /** Props of {@link TermsGate}. */
@@ -39,14 +39,15 @@ export function TermsGate({
   className,
 }: TermsGateProps): ReactNode {
   const headingId = useId();
-  const { terms, loading, accepting, error, accept, refresh } = useTerms();
+  const { terms, loading, error, acceptance, refresh } = useTerms();
+  const shownError = acceptance.error ?? error;
 
   if (terms?.accepted) return children;
   if (!terms) {
     if (error && !loading) {
       return (
         <div className="openv-terms-error" role="alert">
-          <p>The terms of use could not be checked: {errorMessage(error)}</p>
+          <p>The terms of use could not be checked: {describeError(error)}</p>
           <button type="button" className="openv-terms-retry" onClick={() => void refresh()}>
             Try again
           </button>
@@ -80,16 +81,16 @@ export function TermsGate({
           </p>
         )}
       </div>
-      {error && (
+      {shownError && (
         <p className="openv-terms-error" role="alert">
-          {errorMessage(error)}
+          {describeError(shownError)}
         </p>
       )}
       <button
         type="button"
         className="openv-terms-accept"
-        disabled={accepting}
-        onClick={() => void accept(terms.version)}
+        disabled={acceptance.isPending}
+        onClick={() => acceptance.mutate(terms.version)}
       >
         {acceptLabel}
       </button>

@@ -1,6 +1,6 @@
 import type { Video, VideoStatus } from "@openv/protocol";
+import { formatCredits, formatSeconds, percent } from "@openv/sdk/store";
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
-import { formatCredits, formatSeconds, percent } from "../_internal/format.js";
 
 /** Props of {@link VideoCard}. */
 export interface VideoCardProps {
@@ -36,13 +36,19 @@ const statusLabels: Record<VideoStatus, string> = {
   failed: "Failed",
 };
 
-function ProgressBar({ progress }: { progress: number | null }): ReactNode {
+function ProgressBar({
+  progress,
+  label = "Rendering progress",
+}: {
+  progress: number | null;
+  label?: string;
+}): ReactNode {
   const value = progress === null ? null : percent(progress);
   return (
     <div
       className="openv-progress"
       role="progressbar"
-      aria-label="Rendering progress"
+      aria-label={label}
       aria-valuemin={0}
       aria-valuemax={100}
       {...(value !== null && { "aria-valuenow": value, "aria-valuetext": `${value}%` })}
@@ -74,7 +80,13 @@ function Media({ video }: { video: Video }): ReactNode {
     case "processing":
       return <ProgressBar progress={video.progress} />;
     case "queued":
-      return <p className="openv-card-placeholder">Waiting for a GPU…</p>;
+      // Progress is visible from the start, even where a render jumps straight to done.
+      return (
+        <div className="openv-card-waiting">
+          <ProgressBar progress={null} label="Waiting in the queue" />
+          <p className="openv-card-placeholder">Waiting for a GPU…</p>
+        </div>
+      );
     case "failed":
       return (
         <p className="openv-card-error">
@@ -107,6 +119,21 @@ export function VideoCard({
   const deleteButton = useRef<HTMLButtonElement>(null);
   const confirmButton = useRef<HTMLButtonElement>(null);
   const returnFocus = useRef(false);
+  // Seen unfinished on this page, then done: marked "just finished" for a moment, so a render that
+  // jumps from queued to completed (a fast provider) still shows that it happened.
+  const seenUnfinished = useRef(video.status === "queued" || video.status === "processing");
+  const [justFinished, setJustFinished] = useState(false);
+  useEffect(() => {
+    if (video.status === "queued" || video.status === "processing") {
+      seenUnfinished.current = true;
+      return;
+    }
+    if (!seenUnfinished.current || video.status !== "completed") return;
+    seenUnfinished.current = false;
+    setJustFinished(true);
+    const timer = setTimeout(() => setJustFinished(false), 6000);
+    return () => clearTimeout(timer);
+  }, [video.status]);
 
   useEffect(() => {
     if (confirming) confirmButton.current?.focus();
@@ -136,6 +163,7 @@ export function VideoCard({
     <article
       className="openv-card"
       data-status={video.status}
+      data-just-finished={justFinished ? "" : undefined}
       data-video-id={video.id}
       aria-labelledby={promptId}
       aria-busy={unfinished}
@@ -160,6 +188,7 @@ export function VideoCard({
           <span className="openv-badge" data-status={video.status}>
             {label}
           </span>{" "}
+          {justFinished && <span className="openv-just-finished">Just finished</span>}{" "}
           <span className="openv-card-details">
             {formatSeconds(video.durationSeconds)} · {video.width}×{video.height}
             {video.creditCost !== null && ` · ${formatCredits(video.creditCost)}`}

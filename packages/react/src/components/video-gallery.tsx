@@ -1,9 +1,10 @@
 import type { Video } from "@openv/protocol";
-import type { ReactNode } from "react";
-import { errorMessage } from "../_internal/error-message.js";
+import { describeError } from "@openv/sdk/store";
+import { type ReactNode, useEffect, useRef, useState } from "react";
 import { useDeleteVideos } from "../hooks/use-delete-videos.js";
 import { useKnownUploads } from "../hooks/use-upload-image.js";
 import { useVideos } from "../hooks/use-videos.js";
+import { ConnectionStatus } from "./connection-status.js";
 import { VideoCard } from "./video-card.js";
 
 /** Props of {@link VideoGallery}. */
@@ -24,6 +25,37 @@ export interface VideoGalleryProps {
    * (`<GenerateForm>`, `useUploadImage`); otherwise no thumbnail.
    */
   imageUrl?: (video: Video) => string | null | undefined;
+  /** Show the live-updates indicator ({@link ConnectionStatus}) above the grid. Default true. */
+  showConnection?: boolean;
+}
+
+/** A prompt short enough to say aloud. */
+function shortPrompt(prompt: string): string {
+  return prompt.length > 60 ? `${prompt.slice(0, 57)}…` : prompt;
+}
+
+/**
+ * What a screen reader hears as videos move on: queued, rendering, ready, failed (not every
+ * percent). A visually hidden polite live region.
+ */
+function StatusAnnouncer({ videos }: { videos: readonly Video[] }): ReactNode {
+  const seen = useRef<Map<string, Video["status"]> | null>(null);
+  const [message, setMessage] = useState("");
+  useEffect(() => {
+    const previous = seen.current;
+    seen.current = new Map(videos.map((video) => [video.id, video.status]));
+    if (!previous) return;
+    const words = { queued: "is queued", processing: "is rendering", completed: "is ready", failed: "failed" };
+    const changed = videos.filter((video) => previous.get(video.id) !== video.status);
+    if (changed.length > 0) {
+      setMessage(changed.map((video) => `“${shortPrompt(video.prompt)}” ${words[video.status]}.`).join(" "));
+    }
+  }, [videos]);
+  return (
+    <p className="openv-visually-hidden openv-announcer" aria-live="polite">
+      {message}
+    </p>
+  );
 }
 
 /**
@@ -47,6 +79,7 @@ export function VideoGallery({
   confirmDelete = true,
   allowDelete = true,
   imageUrl,
+  showConnection = true,
 }: VideoGalleryProps): ReactNode {
   const { videos, ready, error } = useVideos();
   const uploads = useKnownUploads();
@@ -63,8 +96,8 @@ export function VideoGallery({
   } else if (state === "error" && error) {
     content = (
       <div className="openv-gallery-error" role="alert">
-        <p>Your videos could not be loaded: {errorMessage(error)}</p>
-        <p>Trying again…</p>
+        <p>Your videos could not be loaded. {describeError(error)}</p>
+        <p>Trying again by itself…</p>
       </div>
     );
   } else if (state === "empty") {
@@ -97,9 +130,11 @@ export function VideoGallery({
       aria-busy={state === "loading"}
       data-state={state}
     >
+      {showConnection && ready && <ConnectionStatus />}
+      <StatusAnnouncer videos={videos} />
       {deleteError && (
         <p className="openv-gallery-notice" role="alert">
-          The video could not be deleted: {errorMessage(deleteError)}
+          The video could not be deleted: {describeError(deleteError)}
         </p>
       )}
       {content}

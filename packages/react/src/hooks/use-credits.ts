@@ -1,5 +1,6 @@
+import type { CreditsResponse } from "@openv/sdk";
 import type { CreditsState } from "@openv/sdk/store";
-import { useSyncExternalStore } from "react";
+import { type QueryOptions, useStorePart } from "../_internal/use-store-part.js";
 import { useOpenVStore } from "../provider.js";
 
 /** What {@link useCredits} returns. */
@@ -8,11 +9,15 @@ export interface UseCreditsResult extends CreditsState {
   refresh: () => Promise<void>;
 }
 
+/** Options of {@link useCredits}: `enabled`, `initialData`. */
+export type UseCreditsOptions = QueryOptions<CreditsResponse>;
+
 /**
  * The user's credit balance and newest ledger entries (`GET /credits`, under the server's credits
  * billing policy), loaded when first used and kept current: the balance follows each generate
  * answer at once, and the ledger is asked for again after a generate, a delete, a refused
- * `InsufficientCreditsError` and when a watched video fails (its credits are refunded).
+ * `InsufficientCreditsError` and when a watched video fails (its credits are refunded). Pass
+ * `{enabled: false}` on a server with the seconds policy, where there are no credits to ask for.
  *
  * @example
  * ```tsx
@@ -20,8 +25,8 @@ export interface UseCreditsResult extends CreditsState {
  * return <span>{credits ? `${credits.balance} credits` : "…"}</span>;
  * ```
  */
-export function useCredits(): UseCreditsResult {
+export function useCredits(options: UseCreditsOptions = {}): UseCreditsResult {
   const store = useOpenVStore();
-  const state = useSyncExternalStore(store.subscribeCredits, store.credits.get, store.credits.get);
+  const state = useStorePart("credits", (s) => ({ subscribe: s.subscribeCredits, get: s.credits.get }), options);
   return { ...state, refresh: store.refreshCredits };
 }

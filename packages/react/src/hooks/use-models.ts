@@ -1,5 +1,6 @@
+import type { Model } from "@openv/sdk";
 import type { ModelsState } from "@openv/sdk/store";
-import { useSyncExternalStore } from "react";
+import { type QueryOptions, useStorePart } from "../_internal/use-store-part.js";
 import { useOpenVStore } from "../provider.js";
 
 /** What {@link useModels} returns. */
@@ -7,6 +8,9 @@ export interface UseModelsResult extends ModelsState {
   /** Asks the server again. */
   refresh: () => Promise<void>;
 }
+
+/** Options of {@link useModels}: `enabled`, `initialData`. */
+export type UseModelsOptions = QueryOptions<readonly Model[]>;
 
 /**
  * The server's model catalog (`GET /models`), loaded once per provider when first used: each
@@ -19,8 +23,8 @@ export interface UseModelsResult extends ModelsState {
  * return <select>{models?.map((model) => <option key={model.id} value={model.id}>{model.name}</option>)}</select>;
  * ```
  */
-export function useModels(): UseModelsResult {
+export function useModels(options: UseModelsOptions = {}): UseModelsResult {
   const store = useOpenVStore();
-  const state = useSyncExternalStore(store.subscribeModels, store.models.get, store.models.get);
+  const state = useStorePart("models", (s) => ({ subscribe: s.subscribeModels, get: s.models.get }), options);
   return { ...state, refresh: store.refreshModels };
 }

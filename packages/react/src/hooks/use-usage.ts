@@ -1,5 +1,6 @@
+import type { Usage } from "@openv/sdk";
 import type { UsageState } from "@openv/sdk/store";
-import { useSyncExternalStore } from "react";
+import { type QueryOptions, useStorePart } from "../_internal/use-store-part.js";
 import { useOpenVStore } from "../provider.js";
 
 /** What {@link useUsage} returns. */
@@ -7,6 +8,9 @@ export interface UseUsageResult extends UsageState {
   /** Asks the server again. */
   refresh: () => Promise<void>;
 }
+
+/** Options of {@link useUsage}: `enabled`, `initialData`. */
+export type UseUsageOptions = QueryOptions<Usage>;
 
 /**
  * The current period's usage (`{usedSeconds, limitSeconds, remainingSeconds, credits, periodStart,
@@ -17,14 +21,14 @@ export interface UseUsageResult extends UsageState {
  *
  * @example
  * ```tsx
- * const { usage } = useUsage();
+ * const { usage } = useUsage({ enabled: signedIn });
  * if (!usage) return <span>…</span>;
  * if (usage.credits) return <span>{usage.credits.balance} credits</span>;
  * return <span>{usage.remainingSeconds === null ? "No limit" : `${usage.remainingSeconds.toFixed(1)} s left`}</span>;
  * ```
  */
-export function useUsage(): UseUsageResult {
+export function useUsage(options: UseUsageOptions = {}): UseUsageResult {
   const store = useOpenVStore();
-  const state = useSyncExternalStore(store.subscribeUsage, store.usage.get, store.usage.get);
+  const state = useStorePart("usage", (s) => ({ subscribe: s.subscribeUsage, get: s.usage.get }), options);
   return { ...state, refresh: store.refreshUsage };
 }

@@ -1,7 +1,7 @@
 import type { Video } from "@openv/protocol";
 import type { OpenVClientError } from "@openv/sdk";
 import type { OpenVStore, VideosState } from "@openv/sdk/store";
-import { useSyncExternalStore } from "react";
+import { useCallback, useSyncExternalStore } from "react";
 import { useOpenVStore } from "../provider.js";
 
 /** Options of {@link useVideos}. */
@@ -104,4 +104,16 @@ export function useVideo(id: string | null | undefined): VideoState {
   const { videos, ready, error } = useVideos();
   const video = id == null ? null : (videos.find((candidate) => candidate.id === id) ?? null);
   return { video, loading: !ready && video === null, error };
+}
+
+/**
+ * How many of the videos the provider knows are still queued or processing, read without opening
+ * the watcher (0 until something lists the videos).
+ */
+export function useActiveVideoCount(): number {
+  const store = useOpenVStore();
+  const subscribe = useCallback((listener: () => void) => store.videos.subscribe(listener), [store]);
+  const count = () =>
+    store.videos.get().videos.filter((video) => video.status === "queued" || video.status === "processing").length;
+  return useSyncExternalStore(subscribe, count, count);
 }

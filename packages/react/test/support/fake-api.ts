@@ -59,6 +59,8 @@ export class FakeApi {
   usage: Usage = secondsUsage;
   entries: CreditEntry[] = [];
   videos: Video[] = [];
+  /** The current terms version and whether this user accepted it. */
+  terms = { version: "1.0.0", accepted: false };
   readonly received: Received[] = [];
   readonly #failures = new Map<string, () => Response>();
   readonly network = setupServer(
@@ -72,6 +74,20 @@ export class FakeApi {
         (): CreditsResponse => ({ balance: this.balance, entries: this.entries }),
       ),
     ),
+    http.get(`${base}/terms/check`, () =>
+      this.#answer("GET /terms/check", null, null, () => ({
+        version: this.terms.version,
+        accepted: this.terms.accepted,
+        acceptedAt: this.terms.accepted ? "2026-11-02T10:00:00.000Z" : null,
+      })),
+    ),
+    http.post(`${base}/terms/accept`, async ({ request }) => {
+      const body = (await request.json()) as { version: string };
+      return this.#answer("POST /terms/accept", body, request.headers.get("content-type"), () => {
+        this.terms.accepted = true;
+        return { accepted: true, version: body.version, acceptedAt: "2026-11-02T10:00:00.000Z" };
+      });
+    }),
     http.get(`${base}/videos`, () =>
       this.#answer("GET /videos", null, null, () => ({
         videos: this.videos,

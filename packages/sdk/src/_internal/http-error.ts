@@ -3,6 +3,7 @@ import {
   ConflictError,
   ForbiddenError,
   InsufficientCreditsError,
+  MethodNotAllowedError,
   NotFoundError,
   OpenVClientError,
   type OpenVClientErrorOptions,
@@ -30,6 +31,7 @@ const classByStatus: Record<number, ErrorClass> = {
   402: InsufficientCreditsError,
   403: ForbiddenError,
   404: NotFoundError,
+  405: MethodNotAllowedError,
   408: TimeoutError,
   409: ConflictError,
   413: ValidationError,
@@ -58,6 +60,11 @@ export function errorFromResponse(status: number, headers: Headers, body: unknow
     status,
     requestId: headers.get(protocolHeaders.requestId),
     retryAfterSeconds: parseRetryAfter(headers.get(protocolHeaders.retryAfter)),
+    // Read by MethodNotAllowedError (405); the other classes ignore it.
+    allow: (headers.get("allow") ?? "")
+      .split(",")
+      .map((method) => method.trim().toUpperCase())
+      .filter((method) => method !== ""),
   };
   if (parsed.success) {
     const { code, message, details } = parsed.data.error;
@@ -69,5 +76,23 @@ export function errorFromResponse(status: number, headers: Headers, body: unknow
     ...common,
     code: `http_${status}`,
     message: `The server answered ${status} without an OpenV error body.`,
+  });
+}
+
+/**
+ * A `terms_required` error whose message names what to call and the real path, with the client's
+ * prefix (the server's own message knows only its routes, not where the host mounted them).
+ */
+export function termsRequiredWithPath(error: TermsRequiredError, acceptUrl: string): TermsRequiredError {
+  const version = error.version === "" ? "<version from client.terms.get()>" : error.version;
+  return new TermsRequiredError({
+    code: error.code,
+    status: error.status,
+    requestId: error.requestId,
+    details: error.details,
+    retryAfterSeconds: error.retryAfterSeconds,
+    message:
+      `Accept the terms of use${error.version ? ` (version ${error.version})` : ""} before generating videos: ` +
+      `client.terms.accept("${version}"), which is POST ${acceptUrl}.`,
   });
 }

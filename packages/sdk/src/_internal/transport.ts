@@ -1,7 +1,14 @@
 import { headers as protocolHeaders } from "@openv/protocol";
-import { NetworkError, OpenVClientError, ServerError, TimeoutError, UnauthorizedError } from "../errors.js";
+import {
+  NetworkError,
+  OpenVClientError,
+  ServerError,
+  TermsRequiredError,
+  TimeoutError,
+  UnauthorizedError,
+} from "../errors.js";
 import { abortErrorFrom, linkSignals, sleep } from "./abort.js";
-import { errorFromResponse } from "./http-error.js";
+import { errorFromResponse, termsRequiredWithPath } from "./http-error.js";
 import { sendWithProgress, type UploadProgress } from "./upload-progress.js";
 
 /** A zod schema, as far as the transport uses one. */
@@ -161,7 +168,11 @@ export class Transport {
       }
       throw new NetworkError({
         code: "network_error",
-        message: `${call.method} ${call.path} could not reach the server: ${(cause as Error)?.message ?? cause}`,
+        message:
+          `${call.method} ${this.#url(call.path, undefined)} got no answer (${(cause as Error)?.message ?? cause}). ` +
+          "Check that the server is running and reachable; in a browser, a server on another origin must list " +
+          "this page's origin in its allowedOrigins option.",
+        url: this.#url(call.path, undefined),
         cause,
       });
     } finally {
@@ -188,6 +199,8 @@ export class Transport {
           const body = await readBody(response);
           if (response.ok) return { data: this.#parse(call, response, body), response };
           error = errorFromResponse(response.status, response.headers, body);
+          if (error instanceof TermsRequiredError)
+            error = termsRequiredWithPath(error, this.#url("/terms/accept", undefined));
         } catch (caught) {
           if (signal?.aborted) throw this.#stopped(signal, call);
           if (!(caught instanceof NetworkError || caught instanceof TimeoutError)) throw caught;

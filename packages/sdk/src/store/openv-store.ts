@@ -50,9 +50,10 @@ export interface TermsState {
   readonly terms: TermsStatus | null;
   /** True while the check is in flight (and before the first one). */
   readonly loading: boolean;
-  /** True while an acceptance is being sent. */
-  readonly accepting: boolean;
-  /** Why the latest check or acceptance failed; null after a success. */
+  /**
+   * Why the latest check failed; null after a success. An acceptance's own state (pending, its
+   * error) is the caller's: `acceptTerms` rejects, and `useAcceptTerms` tracks it.
+   */
   readonly error: OpenVClientError | null;
 }
 
@@ -85,7 +86,7 @@ const initialVideos: VideosState = Object.freeze({
 const initialUsage: UsageState = Object.freeze({ usage: null, loading: true, error: null });
 const initialModels: ModelsState = Object.freeze({ models: null, loading: true, error: null });
 const initialCredits: CreditsState = Object.freeze({ credits: null, loading: true, error: null });
-const initialTerms: TermsState = Object.freeze({ terms: null, loading: true, accepting: false, error: null });
+const initialTerms: TermsState = Object.freeze({ terms: null, loading: true, error: null });
 
 /** Every rejection as an SDK error, so hooks can promise one error type. */
 export function toClientError(error: unknown): OpenVClientError {
@@ -112,6 +113,8 @@ export interface OpenVInitialState {
   terms?: TermsStatus | undefined;
   /** The model catalog. */
   models?: readonly Model[] | undefined;
+  /** The credit balance and ledger (credits billing). */
+  credits?: CreditsResponse | undefined;
 }
 
 /**
@@ -126,7 +129,7 @@ export class OpenVStore {
   readonly videos = new ValueStore<VideosState>(initialVideos);
   /** The current period's usage. */
   readonly usage = new ValueStore<UsageState>(initialUsage);
-  /** The terms status, and whether an acceptance is in flight. */
+  /** The terms status. */
   readonly terms = new ValueStore<TermsState>(initialTerms);
   /** The model catalog. */
   readonly models = new ValueStore<ModelsState>(initialModels);
@@ -161,7 +164,10 @@ export class OpenVStore {
       this.usage.set(Object.freeze({ usage: state.usage, loading: false, error: null }));
     }
     if (state.terms && this.terms.get().terms === null) {
-      this.terms.set(Object.freeze({ terms: state.terms, loading: false, accepting: false, error: null }));
+      this.terms.set(Object.freeze({ terms: state.terms, loading: false, error: null }));
+    }
+    if (state.credits && this.credits.get().credits === null) {
+      this.credits.set(Object.freeze({ credits: state.credits, loading: false, error: null }));
     }
     if (state.models && this.models.get().models === null) {
       this.models.set(Object.freeze({ models: Object.freeze([...state.models]), loading: false, error: null }));
@@ -232,6 +238,17 @@ export class OpenVStore {
         this.#refreshCreditsIfShown();
       }),
     ];
+    // Back online: reconnect now rather than after the backoff, and check what changed meanwhile.
+    const target = globalThis as {
+      addEventListener?: typeof addEventListener;
+      removeEventListener?: typeof removeEventListener;
+    };
+    const onOnline = () => {
+      watcher.refresh();
+      void this.refreshUsage();
+    };
+    target.addEventListener?.("online", onOnline);
+    unsubscribes.push(() => target.removeEventListener?.("online", onOnline));
     this.#unsubscribeWatcher = () => {
       for (const unsubscribe of unsubscribes) unsubscribe();
     };
@@ -347,39 +364,31 @@ export class OpenVStore {
     }
   };
 
-  /** Accepts `version` (default: the current one); resolves true once accepted. */
-  acceptTerms = async (version?: string): Promise<boolean> => {
+  /**
+   * Accepts `version` (default: the current one the check returned); resolves with the accepted
+   * status, rejects with the SDK's typed error. When the version moved on in the meantime
+   * (`terms_version_mismatch`) the new one is loaded for the user to read before it rejects.
+   */
+  acceptTerms = async (version?: string): Promise<TermsStatus> => {
     let target = version ?? this.terms.get().terms?.version;
     if (target === undefined) {
       await this.refreshTerms();
       target = this.terms.get().terms?.version;
-      if (target === undefined) return false;
+      if (target === undefined) {
+        throw this.terms.get().error ?? toClientError(new Error("The current terms version could not be checked."));
+      }
     }
-    this.terms.update({ accepting: true, error: null });
     try {
-      const answer = await this.client.acceptTerms(target);
+      const answer = await this.client.terms.accept(target);
       this.#termsRequests++;
-      this.terms.set({
-        terms: { accepted: true, version: answer.version, acceptedAt: answer.acceptedAt },
-        loading: false,
-        accepting: false,
-        error: null,
-      });
-      return true;
+      const terms: TermsStatus = { accepted: true, version: answer.version, acceptedAt: answer.acceptedAt };
+      this.terms.set({ terms, loading: false, error: null });
+      return terms;
     } catch (error) {
       const clientError = toClientError(error);
-      this.terms.update({ accepting: false, error: clientError });
       // The current version moved on since it was shown: show the new one.
-      if (clientError.code === "terms_version_mismatch") {
-        const request = ++this.#termsRequests;
-        try {
-          const terms = await this.client.checkTerms();
-          if (request === this.#termsRequests) this.terms.update({ terms, loading: false });
-        } catch {
-          // The acceptance error already says what went wrong.
-        }
-      }
-      return false;
+      if (clientError.code === "terms_version_mismatch") await this.refreshTerms();
+      throw clientError;
     }
   };
 

@@ -1,7 +1,8 @@
 // The form's quota rule as a plain function: what blocks the submit before the server is asked.
-import type { Usage } from "@openv/sdk";
+
 import { describe, expect, it } from "vitest";
-import { checkQuota } from "../src/components/quota.js";
+import type { Usage } from "../src/index.js";
+import { checkQuota } from "../src/store/quota.js";
 
 const seconds = (remainingSeconds: number): Usage => ({
   usedSeconds: 600 - remainingSeconds,

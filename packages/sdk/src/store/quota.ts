@@ -1,4 +1,4 @@
-import type { Usage } from "@openv/sdk";
+import type { Usage } from "../index.js";
 
 /** Whether the user's allowance covers a request, as the form shows it before submitting. */
 export interface QuotaCheck {

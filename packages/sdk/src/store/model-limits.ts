@@ -1,7 +1,7 @@
 import type { ModelLimits } from "@openv/protocol";
 
 /** The fewest and most frames a model takes that also fit its step: `(frames − 1) % step == 0`. */
-function frameBounds(limits: ModelLimits): { lowest: number; highest: number } {
+export function frameBounds(limits: ModelLimits): { lowest: number; highest: number } {
   const { min, max, step } = limits.frames;
   return { lowest: 1 + Math.ceil((min - 1) / step) * step, highest: 1 + Math.floor((max - 1) / step) * step };
 }
@@ -14,7 +14,12 @@ export function framesForSeconds(limits: ModelLimits, seconds: number): number {
 }
 
 /** The shortest and longest lengths, in seconds to a tenth, that a length field offers for the model. */
-export function secondsRange(limits: ModelLimits): { min: number; max: number } {
+export function secondsRange(limits: ModelLimits): {
+  /** The shortest, in seconds. */
+  min: number;
+  /** The longest, in seconds. */
+  max: number;
+} {
   const { lowest, highest } = frameBounds(limits);
   return {
     min: Math.floor((lowest / limits.fps) * 10) / 10,
