@@ -1,0 +1,19 @@
+import type { TestProject } from "vitest/node";
+import { ensureTemplateDatabase } from "./pg-template.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The migrated template database on OPENV_TEST_DATABASE_URL's server, or "" without one. */
+    openvTemplateDatabase: string;
+  }
+}
+
+/**
+ * Once per `vitest run`: migrates the template database that every throwaway PostgreSQL database
+ * of the suites is copied from (test/helpers.ts `createTestDatabase`), so no test runs the schema
+ * engine against the server (on a busy machine its connections timed out).
+ */
+export default async function setup(project: TestProject): Promise<void> {
+  const adminUrl = process.env.OPENV_TEST_DATABASE_URL;
+  project.provide("openvTemplateDatabase", adminUrl ? await ensureTemplateDatabase(adminUrl) : "");
+}
