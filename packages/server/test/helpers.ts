@@ -347,3 +347,19 @@ export const completedOutput = (server: TestServer, of: { videoId: string; attem
   height: 256,
   seconds: 0.233,
 });
+
+/**
+ * Sends `request` again while it answers 503, as the SDK (and RunPod, for webhooks) does, up to 5
+ * times, after Retry-After (at most 5 s). A burst on a busy machine can wait past the database
+ * pool's limit (5 s), which the server answers with 503 and Retry-After; a generate retried with
+ * its Idempotency-Key replays, and a webhook retried is a duplicate: neither adds anything.
+ */
+export async function retryUnavailable(request: () => Promise<Response>): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await request();
+    if (response.status !== 503 || attempt === 5) return response;
+    await response.body?.cancel();
+    const seconds = Number(response.headers.get("retry-after") ?? 1);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5, seconds) * 1000));
+  }
+}
