@@ -75,6 +75,13 @@ export async function createTestDatabase(
   };
 }
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The migrated template database on OPENV_TEST_DATABASE_URL's server, or "" without one. */
+    openvTemplateDatabase: string;
+  }
+}
+
 /** The template database the global setup migrated, or "" when there is none (outside vitest). */
 function providedTemplate(): string {
   try {

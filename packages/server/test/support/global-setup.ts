@@ -1,12 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { ensureTemplateDatabase } from "./pg-template.js";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** The migrated template database on OPENV_TEST_DATABASE_URL's server, or "" without one. */
-    openvTemplateDatabase: string;
-  }
-}
+// test/helpers.ts declares what it provides (`openvTemplateDatabase`), for every package's suites.
 
 /**
  * Once per `vitest run`: migrates the template database that every throwaway PostgreSQL database
