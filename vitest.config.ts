@@ -9,6 +9,8 @@ export default defineConfig({
     // database and applying migrations in a beforeAll has taken over a minute. Only a hang waits
     // this long; a passing test is not slowed.
     testTimeout: 120_000,
+    // Migrates, once per run, the template the suites' throwaway PostgreSQL databases are copied from.
+    globalSetup: ["packages/server/test/support/global-setup.ts"],
     hookTimeout: 180_000,
     // Two cores: files run two at a time; each opens its own databases.
     maxWorkers: 2,

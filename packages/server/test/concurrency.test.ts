@@ -5,6 +5,7 @@ import {
   backends,
   completedOutput,
   generateBody,
+  retryUnavailable,
   ScriptedProvider,
   startTestServer,
   type TestServer,
@@ -52,7 +53,15 @@ describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
     const { server } = await start({ maxActiveJobs: 3 });
     await accepted(server);
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => server.api("/videos", { method: "POST", json: generateBody })),
+      Array.from({ length: 20 }, (_, index) =>
+        retryUnavailable(() =>
+          server.api("/videos", {
+            method: "POST",
+            json: generateBody,
+            headers: { "idempotency-key": `limit-${index}` },
+          }),
+        ),
+      ),
     );
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 202)).toHaveLength(3);
@@ -64,7 +73,9 @@ describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
     await accepted(server);
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
-        server.api("/videos", { method: "POST", json: generateBody, headers: { "idempotency-key": "same-key" } }),
+        retryUnavailable(() =>
+          server.api("/videos", { method: "POST", json: generateBody, headers: { "idempotency-key": "same-key" } }),
+        ),
       ),
     );
     const statuses = responses.map((response) => response.status);
@@ -108,7 +119,7 @@ describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
     // The first completion lands first; the 8 late updates then race each other. (All 10 at once
     // could let the retryable FAILED arrive before any COMPLETED, and a resubmission is then the
     // right outcome, not the one this test is about.)
-    const [first, second, ...late] = updates.map((update) => () => provider.send(update));
+    const [first, second, ...late] = updates.map((update) => () => retryUnavailable(() => provider.send(update)));
     const answers = [await first?.(), await second?.(), ...(await Promise.all(late.map((send) => send())))];
     expect(answers.map((answer) => answer?.status)).toEqual(Array(10).fill(200));
     // Changes reach subscribers through the event bus, on PostgreSQL asynchronously (LISTEN/NOTIFY,
@@ -131,14 +142,3 @@ describe.each(backends)("concurrency on $name", ({ adminUrl }) => {
     expect(provider.submissions.filter((submission) => submission.videoId === video.id)).toHaveLength(1);
   });
 });
-
-/** Sends `request` again while it answers 503 (as the SDK does), up to 5 times, after Retry-After. */
-async function retryUnavailable(request: () => Promise<Response>): Promise<Response> {
-  for (let attempt = 1; ; attempt++) {
-    const response = await request();
-    if (response.status !== 503 || attempt === 5) return response;
-    await response.body?.cancel();
-    const seconds = Number(response.headers.get("retry-after") ?? 1);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(5, seconds) * 1000));
-  }
-}

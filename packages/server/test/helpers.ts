@@ -9,6 +9,7 @@ import type { RunPodJob } from "@openv/protocol/worker";
 import Fastify from "fastify";
 import pg from "pg";
 import { type Logger, pino } from "pino";
+import { inject } from "vitest";
 import type { LifecycleConfig } from "../src/core/config.js";
 import { attemptOutputKey } from "../src/core/output-keys.js";
 import type { Provider, ProviderSubmission } from "../src/core/ports.js";
@@ -34,13 +35,33 @@ export const backends: { name: string; adminUrl: string | null }[] = [
     : []),
 ];
 
-/** A new, empty database on the PostgreSQL server; dropped by the returned function. */
-export async function createTestDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A new database on the PostgreSQL server, dropped by the returned function: a copy of the
+ * migrated template of this run (test/support/global-setup.ts), so a server opening it finds its
+ * migrations applied and starts without the schema engine; `{ empty: true }` for a bare one.
+ */
+export async function createTestDatabase(
+  adminUrl: string,
+  options: { empty?: boolean } = {},
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `openv_test_${randomBytes(6).toString("hex")}`;
+  const template = options.empty ? "" : providedTemplate();
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""}`);
+        break;
+      } catch (error) {
+        // 55006: another run is copying or (re)building the template this instant; it is brief.
+        if ((error as { code?: string }).code !== "55006" || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
@@ -52,6 +73,22 @@ export async function createTestDatabase(adminUrl: string): Promise<{ url: strin
       await client.end();
     },
   };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The migrated template database on OPENV_TEST_DATABASE_URL's server, or "" without one. */
+    openvTemplateDatabase: string;
+  }
+}
+
+/** The template database the global setup migrated, or "" when there is none (outside vitest). */
+function providedTemplate(): string {
+  try {
+    return inject("openvTemplateDatabase") ?? "";
+  } catch {
+    return "";
+  }
 }
 
 export interface TestServer {
@@ -317,3 +354,19 @@ export const completedOutput = (server: TestServer, of: { videoId: string; attem
   height: 256,
   seconds: 0.233,
 });
+
+/**
+ * Sends `request` again while it answers 503, as the SDK (and RunPod, for webhooks) does, up to 5
+ * times, after Retry-After (at most 5 s). A burst on a busy machine can wait past the database
+ * pool's limit (5 s), which the server answers with 503 and Retry-After; a generate retried with
+ * its Idempotency-Key replays, and a webhook retried is a duplicate: neither adds anything.
+ */
+export async function retryUnavailable(request: () => Promise<Response>): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await request();
+    if (response.status !== 503 || attempt === 5) return response;
+    await response.body?.cancel();
+    const seconds = Number(response.headers.get("retry-after") ?? 1);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5, seconds) * 1000));
+  }
+}

@@ -103,3 +103,18 @@ describe("local storage copyFromUrl", () => {
     await expect(storage.copyFromUrl("job-1.mp4", "not a url", "video/mp4")).rejects.toThrow(/which is not a URL/);
   });
 });
+
+describe("local storage listKeys", () => {
+  it("lists finished files older than the cutoff in name order; at its limit the next call goes on where the last stopped", async () => {
+    const storage = createLocalStorage({ directory, baseUrl: () => baseUrl });
+    for (const key of ["c.mp4", "a.mp4", "b.mp4", "d.mp4"]) await storage.putBytes(key, patternBytes(4), "video/mp4");
+    await mkdir(path.join(directory, "folder"));
+    const cutoff = new Date(Date.now() + 60_000);
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 1000 })).toEqual(["a.mp4", "b.mp4", "c.mp4", "d.mp4"]);
+    expect(await storage.listKeys?.({ olderThan: new Date(Date.now() - 60_000), limit: 1000 })).toEqual([]);
+    // A sweep of a folder of many referenced files is not stuck on its first `limit` of them.
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 3 })).toEqual(["a.mp4", "b.mp4", "c.mp4"]);
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 3 })).toEqual(["d.mp4"]);
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 3 })).toEqual(["a.mp4", "b.mp4", "c.mp4"]);
+  });
+});

@@ -9,7 +9,15 @@ import { resolveAdapters } from "../src/adapters/defaults.js";
 import { createMemoryEvents } from "../src/adapters/events/memory.js";
 import { createS3Storage, type S3StorageOptions } from "../src/adapters/storage/s3.js";
 import type { Logger, Store } from "../src/core/ports.js";
-import { accepted, backends, generateBody, readEvents, startTestServer, type TestServer } from "./helpers.js";
+import {
+  accepted,
+  backends,
+  generateBody,
+  readEvents,
+  ScriptedProvider,
+  startTestServer,
+  type TestServer,
+} from "./helpers.js";
 import { parseAmzDate, S3StandIn, s3Error } from "./support/s3-stand-in.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -49,6 +57,8 @@ beforeEach(async () => {
     standIn.requests.length = 0;
     standIn.refused.length = 0;
     standIn.override = null;
+    standIn.modified.clear();
+    standIn.listPageSize = 1000;
   }
   network.use(...pathStyle.handlers(), ...aws.handlers());
   tempRoot = await mkdtemp(path.join(os.tmpdir(), "openv-s3-test-"));
@@ -258,6 +268,53 @@ describe("createS3Storage", () => {
     pathStyle.requests.length = 0;
     await storage.deleteFiles([]);
     expect(pathStyle.requests).toEqual([]);
+  });
+
+  it("listKeys: ListObjectsV2 under the prefix, page by page, only files older than the cutoff and not in folders below it; the next call goes on where the last stopped", async () => {
+    const storage = onEndpoint({ prefix: "openv/" });
+    pathStyle.listPageSize = 2;
+    const old = new Date(Date.now() - 3_600_000);
+    for (const key of ["a.mp4", "b.mp4", "c.mp4", "d.mp4", "e.mp4", "young.mp4", "sub/nested.mp4"]) {
+      await storage.putBytes(key, patternBytes(4), "video/mp4");
+      if (key !== "young.mp4") pathStyle.modified.set(`openv/${key}`, old);
+    }
+    await onEndpoint().putBytes("elsewhere.mp4", patternBytes(4), "video/mp4");
+    pathStyle.modified.set("elsewhere.mp4", old);
+    pathStyle.requests.length = 0;
+
+    const cutoff = new Date(Date.now() - 60_000);
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 1000 })).toEqual([
+      "a.mp4",
+      "b.mp4",
+      "c.mp4",
+      "d.mp4",
+      "e.mp4",
+    ]);
+    // Four pages of two (the last holds young.mp4 alone), each signed, each asking for the prefix.
+    expect(pathStyle.requests.map((request) => request.url.searchParams.get("prefix"))).toEqual(
+      Array(4).fill("openv/"),
+    );
+    expect(pathStyle.requests.map((request) => request.url.searchParams.has("continuation-token"))).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
+    expect(pathStyle.refused).toEqual([]);
+
+    // At its limit it stops, and the next call starts after the last key it returned, so a sweep of
+    // a large bucket is not stuck on its first thousand files; after the end it starts over.
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 3 })).toEqual(["a.mp4", "b.mp4", "c.mp4"]);
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 3 })).toEqual(["d.mp4", "e.mp4"]);
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 3 })).toEqual(["a.mp4", "b.mp4", "c.mp4"]);
+  });
+
+  it("listKeys says which permission to check when listing is denied", async () => {
+    pathStyle.override = (request) =>
+      request.url.searchParams.get("list-type") === "2" ? s3Error(403, "AccessDenied", "Access Denied") : undefined;
+    await expect(onEndpoint().listKeys?.({ olderThan: new Date(), limit: 10 })).rejects.toThrow(
+      /Could not list the files in S3 bucket "openv-videos".*s3:ListBucket/,
+    );
   });
 
   it("deleteFiles reports keys the service refused to delete, and which permission to check", async () => {
@@ -514,6 +571,44 @@ describe.each(backends)("the server on S3 storage ($name)", ({ adminUrl }) => {
       expect(queued?.payload.data.url).toBe(stored?.url);
     } finally {
       await receiver.stop();
+    }
+  });
+});
+
+/** Item 11 of issue 16 on S3: the reconciler's sweep lists the bucket and deletes what no record points at. */
+describe("the orphan-file sweep on S3 storage", () => {
+  it("deletes orphaned outputs and uploads under the prefix, keeps every file a record points at, files of other names and files elsewhere in the bucket", async () => {
+    pathStyle.listPageSize = 2; // the bucket is read in several pages
+    const provider = new ScriptedProvider();
+    const server = await startTestServer({
+      provider,
+      config: { maxActiveJobs: 10 },
+      s3: { bucket, region, endpoint, forcePathStyle: true, credentials, prefix: "openv/" },
+    });
+    try {
+      await accepted(server);
+      const response = await server.api("/videos", { method: "POST", json: generateBody });
+      expect(response.status).toBe(202);
+      const { video } = GenerateResponseSchema.parse(await response.json());
+      const storage = server.openv.adapters.storage;
+      const put = (key: string) => storage.putBytes(key, patternBytes(8), "video/mp4");
+      const kept = [`${video.id}-0.mp4`, "notes.txt"]; // the running attempt's output; not our name
+      const orphans = ["vid_AAAAAAAAAAAAAAAA-0.mp4", `${video.id}-7.mp4`, "upl_gone.png"];
+      for (const key of [...kept, ...orphans]) await put(key);
+      // Another application's file beside the prefix, with an orphan's name: not ours to sweep.
+      await onEndpoint().putBytes("vid_AAAAAAAAAAAAAAAA-0.mp4", patternBytes(8), "video/mp4");
+
+      const deleted = await server.openv.reconciler.sweepFiles(new Date(Date.now() + 1000));
+      expect(deleted.sort()).toEqual([...orphans].sort());
+      expect([...pathStyle.objects.keys()].sort()).toEqual(
+        ["vid_AAAAAAAAAAAAAAAA-0.mp4", ...kept.map((key) => `openv/${key}`)].sort(),
+      );
+      // Nothing younger than the age limit is taken.
+      await put("vid_BBBBBBBBBBBBBBBB-0.mp4");
+      expect(await server.openv.reconciler.sweepFiles(new Date(Date.now() - 60_000))).toEqual([]);
+      expect(pathStyle.objects.has("openv/vid_BBBBBBBBBBBBBBBB-0.mp4")).toBe(true);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -7,6 +7,7 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createUploadThingStorage } from "../src/adapters/storage/uploadthing.js";
 import type { Logger } from "../src/core/ports.js";
+import { accepted, generateBody, ScriptedProvider, startTestServer } from "./helpers.js";
 
 const apiKey = "sk_test_0123456789abcdef";
 const appId = "openvtestapp";
@@ -79,7 +80,14 @@ let tempRoot: string;
 let copyTemp: string;
 const originalTmpdir = process.env.TMPDIR;
 
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+beforeAll(() =>
+  // The sweep test's own calls go to its test server on loopback; everything else must be mocked.
+  server.listen({
+    onUnhandledRequest: (request, print) => {
+      if (new URL(request.url).hostname !== "127.0.0.1") print.error();
+    },
+  }),
+);
 afterAll(() => server.close());
 beforeEach(async () => {
   // uploadthing 7.7.4 reads its own deprecated `url`/`appUrl` getters on every server upload and
@@ -429,5 +437,153 @@ describe("copyFromUrl", () => {
       /^Could not copy the video from cdn\.provider\.example: the URL could not be fetched: its host is not reachable from this server, did not answer in time, or is not allowed/,
     );
     expect(uploads).toHaveLength(0);
+  });
+});
+
+/** A file of the app as UploadThing's /v6/listFiles describes it. */
+interface AppFile {
+  id: string;
+  customId: string | null;
+  key: string;
+  name: string;
+  size: number;
+  status: "Deletion Pending" | "Failed" | "Uploaded" | "Uploading";
+  uploadedAt: number;
+}
+
+/**
+ * An UploadThing app's file list behind the API as UTApi 7.7 calls it: POST /v6/listFiles with
+ * `{limit, offset}` answering `{hasMore, files}`, and POST /v6/deleteFiles by custom id or file key
+ * (deleted files leave the list). Pages hold at most `pageSize` files, fewer than asked for, so
+ * that paging shows.
+ */
+function uploadThingApp(files: AppFile[], pageSize = 2) {
+  return [
+    http.post(`${api}/v6/listFiles`, async ({ request }) => {
+      const body = (await request.json()) as { limit?: number; offset?: number };
+      apiCalls.push({ method: request.method, url: request.url, headers: request.headers, body });
+      if (request.headers.get("x-uploadthing-api-key") !== apiKey) {
+        return HttpResponse.json({ error: "Invalid API key" }, { status: 401 });
+      }
+      const offset = body.offset ?? 0;
+      const page = files.slice(offset, offset + Math.min(body.limit ?? 500, pageSize));
+      return HttpResponse.json({ hasMore: offset + page.length < files.length, files: page });
+    }),
+    http.post(`${api}/v6/deleteFiles`, async ({ request }) => {
+      const body = (await request.json()) as { customIds?: string[]; fileKeys?: string[] };
+      apiCalls.push({ method: request.method, url: request.url, headers: request.headers, body });
+      const before = files.length;
+      for (let index = files.length - 1; index >= 0; index--) {
+        const file = files[index] as AppFile;
+        if (body.customIds?.includes(file.customId ?? "") || body.fileKeys?.includes(file.key)) files.splice(index, 1);
+      }
+      return HttpResponse.json({ success: true, deletedCount: before - files.length });
+    }),
+  ];
+}
+
+let fileNumber = 0;
+function appFile(customId: string | null, uploadedAt: number, status: AppFile["status"] = "Uploaded"): AppFile {
+  const id = `file${++fileNumber}`;
+  const key = `${id}AbCdEfGhIjKlMnOpQrStUv`;
+  return { id, customId, key, name: customId ?? "photo.jpg", size: 10, status, uploadedAt };
+}
+
+describe("listKeys", () => {
+  it("pages through /v6/listFiles and lists only this server's files (custom ids it chose) uploaded before the cutoff; the next call goes on where the last stopped", async () => {
+    const old = Date.now() - 3_600_000;
+    const files = [
+      appFile("vid_AAAAAAAAAAAAAAAA-0.mp4", old),
+      appFile(null, old), // the app's other upload: UploadThing named it
+      appFile("avatar-42", old), // another custom id, not one of ours
+      appFile("upl_one.png", old),
+      appFile("vid_BBBBBBBBBBBBBBBB-1.mp4", Date.now()), // too young
+      appFile("vid_CCCCCCCCCCCCCCCC-0.mp4", old, "Deletion Pending"),
+      appFile("vid_DDDDDDDDDDDDDDDD-2.mp4", old),
+    ];
+    server.use(...uploadThingApp(files));
+    const storage = createUploadThingStorage({ token });
+    const cutoff = new Date(Date.now() - 60_000);
+
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 1000 })).toEqual([
+      "vid_AAAAAAAAAAAAAAAA-0.mp4",
+      "upl_one.png",
+      "vid_DDDDDDDDDDDDDDDD-2.mp4",
+    ]);
+    expect(apiCalls.map((call) => call.body)).toEqual([
+      { limit: 500, offset: 0 },
+      { limit: 500, offset: 2 },
+      { limit: 500, offset: 4 },
+      { limit: 500, offset: 6 },
+    ]);
+    expect(apiCalls.every((call) => call.url === `${api}/v6/listFiles`)).toBe(true);
+
+    apiCalls.length = 0;
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 2 })).toEqual([
+      "vid_AAAAAAAAAAAAAAAA-0.mp4",
+      "upl_one.png",
+    ]);
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 2 })).toEqual(["vid_DDDDDDDDDDDDDDDD-2.mp4"]);
+    expect(await storage.listKeys?.({ olderThan: cutoff, limit: 2 })).toEqual([
+      "vid_AAAAAAAAAAAAAAAA-0.mp4",
+      "upl_one.png",
+    ]);
+  });
+
+  it("points at the token when UploadThing refuses the API key", async () => {
+    server.use(...uploadThingApp([]));
+    const wrongKey = Buffer.from(JSON.stringify({ apiKey: "sk_test_other", appId, regions: ["sea1"] })).toString(
+      "base64",
+    );
+    await expect(
+      createUploadThingStorage({ token: wrongKey }).listKeys?.({ olderThan: new Date(), limit: 10 }),
+    ).rejects.toThrow(/Could not list the files of UploadThing app openvtestapp: it answered 401\. Copy the token/);
+  });
+});
+
+/** Item 11 of issue 16 on UploadThing: the reconciler's sweep lists the app and deletes what no record points at. */
+describe("the orphan-file sweep on UploadThing storage", () => {
+  it("deletes orphaned outputs and uploads by custom id, keeps every file a record points at and the app's other files", async () => {
+    const old = Date.now() - 3_600_000;
+    const files: AppFile[] = [];
+    server.use(...uploadThingApp(files));
+    const provider = new ScriptedProvider();
+    const testServer = await startTestServer({ provider, config: { maxActiveJobs: 10 }, uploadthing: { token } });
+    try {
+      await accepted(testServer);
+      const response = await testServer.api("/videos", { method: "POST", json: generateBody });
+      expect(response.status).toBe(202);
+      const { video } = (await response.json()) as { video: { id: string } };
+      const kept = [
+        appFile(`${video.id}-0.mp4`, old), // the running attempt's output
+        appFile(null, old), // the app's own upload, named by UploadThing
+        appFile("avatar-42", old), // another custom id of the app
+      ];
+      const orphans = [
+        appFile("vid_AAAAAAAAAAAAAAAA-0.mp4", old), // a video that does not exist
+        appFile(`${video.id}-7.mp4`, old), // an attempt the video never had
+        appFile("upl_gone.png", old), // an upload whose record is gone
+      ];
+      files.push(
+        kept[0] as AppFile,
+        orphans[0] as AppFile,
+        kept[1] as AppFile,
+        ...orphans.slice(1),
+        kept[2] as AppFile,
+      );
+
+      const deleted = await testServer.openv.reconciler.sweepFiles(new Date(Date.now() - 60_000));
+      expect(deleted.sort()).toEqual(orphans.map((file) => file.customId).sort());
+      expect(files.map((file) => file.id).sort()).toEqual(kept.map((file) => file.id).sort());
+      expect(apiCalls.filter((call) => call.url.endsWith("/v6/deleteFiles")).map((call) => call.body)).toEqual([
+        { customIds: orphans.map((file) => file.customId) },
+      ]);
+      // Nothing younger than the age limit is taken.
+      files.push(appFile("vid_BBBBBBBBBBBBBBBB-0.mp4", Date.now()));
+      expect(await testServer.openv.reconciler.sweepFiles(new Date(Date.now() - 60_000))).toEqual([]);
+      expect(files.map((file) => file.customId)).toContain("vid_BBBBBBBBBBBBBBBB-0.mp4");
+    } finally {
+      await testServer.close();
+    }
   });
 });

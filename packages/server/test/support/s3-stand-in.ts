@@ -33,11 +33,15 @@ export type S3Override = (request: S3Request) => Response | undefined;
 
 /**
  * An S3 bucket as msw handlers, speaking the REST API the AWS SDK uses (PUT, GET and POST ?delete
- * on objects) and checking every request's SigV4 signature, header or presigned query, against the
+ * on objects, GET ?list-type=2 on the bucket) and checking every request's SigV4 signature, header or presigned query, against the
  * test credentials, with expiry checked against `Date.now()` (so fake timers move it).
  */
 export class S3StandIn {
   readonly objects = new Map<string, { body: Buffer; contentType: string | null }>();
+  /** When each object was last written (ListObjectsV2's LastModified); unset: when first listed. */
+  readonly modified = new Map<string, Date>();
+  /** The most keys one ListObjectsV2 page holds (S3's is 1000), lowered to make tests page. */
+  listPageSize = 1000;
   readonly requests: S3Request[] = [];
   /** Requests refused for their signature or expiry, with the reason. */
   readonly refused: { url: string; reason: string }[] = [];
@@ -88,6 +92,7 @@ export class S3StandIn {
 
     if (request.method === "PUT" && key !== null) {
       this.objects.set(key, { body, contentType: request.headers.get("content-type") });
+      this.modified.set(key, new Date());
       return new HttpResponse(null, {
         status: 200,
         headers: { etag: `"${createHash("md5").update(body).digest("hex")}"` },
@@ -104,11 +109,17 @@ export class S3StandIn {
         },
       });
     }
+    if (request.method === "GET" && key === null && url.searchParams.get("list-type") === "2") {
+      return this.#list(url.searchParams);
+    }
     if (request.method === "POST" && key === null && url.searchParams.has("delete")) {
       const xml = body.toString("utf8");
       const keys = [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => unescapeXml(match[1] ?? ""));
       const quiet = /<Quiet>true<\/Quiet>/.test(xml);
-      for (const deleted of keys) this.objects.delete(deleted);
+      for (const deleted of keys) {
+        this.objects.delete(deleted);
+        this.modified.delete(deleted);
+      }
       return new HttpResponse(
         `<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${
           quiet ? "" : keys.map((deleted) => `<Deleted><Key>${escapeXml(deleted)}</Key></Deleted>`).join("")
@@ -120,6 +131,40 @@ export class S3StandIn {
       400,
       "NotImplemented",
       `The stand-in does not handle ${request.method} ${url.pathname}${url.search}`,
+    );
+  }
+
+  /**
+   * ListObjectsV2 as S3 answers it: keys in UTF-8 binary order, `prefix`, `start-after`,
+   * `max-keys` (at most `listPageSize`), and an opaque continuation token for the next page.
+   */
+  #list(query: URLSearchParams): Response {
+    const prefix = query.get("prefix") ?? "";
+    const token = query.get("continuation-token");
+    const startAfter = token === null ? (query.get("start-after") ?? "") : Buffer.from(token, "base64url").toString();
+    const maxKeys = Math.min(Number(query.get("max-keys") ?? 1000), this.listPageSize);
+    const urlEncoded = query.get("encoding-type") === "url";
+    const matching = [...this.objects.keys()]
+      .filter((key) => key.startsWith(prefix) && Buffer.compare(Buffer.from(key), Buffer.from(startAfter)) > 0)
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const page = matching.slice(0, maxKeys);
+    const truncated = matching.length > page.length;
+    const name = (value: string) => escapeXml(urlEncoded ? encodeURIComponent(value).replace(/%2F/g, "/") : value);
+    const contents = page.map((key) => {
+      const object = this.objects.get(key) as { body: Buffer };
+      if (!this.modified.has(key)) this.modified.set(key, new Date());
+      return `<Contents><Key>${name(key)}</Key><LastModified>${(this.modified.get(key) as Date).toISOString()}</LastModified><ETag>&quot;${createHash("md5").update(object.body).digest("hex")}&quot;</ETag><Size>${object.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+    });
+    const last = page.at(-1);
+    return new HttpResponse(
+      `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${this.#options.bucket}</Name><Prefix>${name(prefix)}</Prefix>${
+        token === null ? "" : `<ContinuationToken>${token}</ContinuationToken>`
+      }<KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys>${urlEncoded ? "<EncodingType>url</EncodingType>" : ""}<IsTruncated>${truncated}</IsTruncated>${contents.join("")}${
+        truncated && last !== undefined
+          ? `<NextContinuationToken>${Buffer.from(last).toString("base64url")}</NextContinuationToken>`
+          : ""
+      }</ListBucketResult>`,
+      { status: 200, headers: { "content-type": "application/xml" } },
     );
   }
 

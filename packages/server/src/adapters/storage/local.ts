@@ -24,6 +24,8 @@ export function createLocalStorage({ directory, baseUrl, copy = {} }: LocalStora
     if (!keyPattern.test(key)) throw new Error(`Invalid storage key "${key}"`);
     return path.join(directory, key);
   };
+  /** Where the next `listKeys` goes on: after this name; null to start from the first. */
+  let listResumeAfter: string | null = null;
   const storage: Storage = {
     name: `local files in ${directory}`,
     async putFile(key: string, sourcePath: string): Promise<StoredFile> {
@@ -47,14 +49,22 @@ export function createLocalStorage({ directory, baseUrl, copy = {} }: LocalStora
       return new Uint8Array(await readFile(pathOf(key)));
     },
     async listKeys({ olderThan, limit }: { olderThan: Date; limit: number }): Promise<string[]> {
-      const names = await readdir(directory).catch(() => [] as string[]);
+      // In name order, from after the last key an earlier call stopped at (its limit reached), so
+      // successive sweeps walk the whole folder instead of the same first files.
+      const names = (await readdir(directory).catch(() => [] as string[])).sort();
+      const start = listResumeAfter === null ? 0 : names.findIndex((name) => name > (listResumeAfter as string));
       const keys: string[] = [];
-      for (const name of names) {
-        if (keys.length >= limit) break;
+      for (const name of start < 0 ? [] : names.slice(start)) {
         if (!isLocalFileKey(name)) continue;
         const info = await stat(path.join(directory, name)).catch(() => null);
-        if (info?.isFile() && info.mtime < olderThan) keys.push(name);
+        if (!info?.isFile() || info.mtime >= olderThan) continue;
+        keys.push(name);
+        if (keys.length >= limit) {
+          listResumeAfter = name;
+          return keys;
+        }
       }
+      listResumeAfter = null;
       return keys;
     },
     async deleteFiles(keys: string[]): Promise<void> {

@@ -4,6 +4,8 @@ import {
   DeleteObjectsCommand,
   type DeleteObjectsCommandOutput,
   GetObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -90,6 +92,7 @@ const permissionFor = {
   read: "s3:GetObject",
   delete: "s3:DeleteObject",
   sign: "s3:GetObject",
+  list: "s3:ListBucket",
 } as const;
 type Operation = keyof typeof permissionFor;
 
@@ -155,6 +158,13 @@ export function createS3Storage(options: S3StorageOptions): Storage {
       throw fail("sign", `"${key}"`, error);
     }
   }
+
+  /**
+   * Where the next `listKeys` goes on: after the last object key it returned when it stopped at
+   * its limit, so successive sweeps walk the whole bucket instead of the same first page; null to
+   * start from the top (after a listing reached the end).
+   */
+  let listResumeAfter: string | null = null;
 
   const storage: Storage = {
     name: `S3 bucket "${bucket}"${where}`,
@@ -244,6 +254,46 @@ export function createS3Storage(options: S3StorageOptions): Storage {
             : "Try again; the files stay in the bucket until then."
         }`,
       );
+    },
+
+    async listKeys({ olderThan, limit }: { olderThan: Date; limit: number }): Promise<string[]> {
+      // ListObjectsV2 under the prefix, page by page (1000 keys each), from where the last call
+      // stopped. Objects in "folders" below the prefix are not this server's (its keys have no "/").
+      const keys: string[] = [];
+      let continuationToken: string | undefined;
+      const startAfter = listResumeAfter ?? undefined;
+      for (;;) {
+        let page: ListObjectsV2CommandOutput;
+        try {
+          page = await client.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              ...(prefix !== "" && { Prefix: prefix }),
+              ...(continuationToken === undefined
+                ? startAfter !== undefined && { StartAfter: startAfter }
+                : { ContinuationToken: continuationToken }),
+            }),
+          );
+        } catch (error) {
+          throw fail("list", "the files", error);
+        }
+        for (const object of page.Contents ?? []) {
+          const full = object.Key;
+          if (full === undefined || !full.startsWith(prefix)) continue;
+          const key = full.slice(prefix.length);
+          if (key === "" || key.includes("/")) continue;
+          if (object.LastModified === undefined || object.LastModified >= olderThan) continue;
+          keys.push(key);
+          if (keys.length >= limit) {
+            listResumeAfter = full;
+            return keys;
+          }
+        }
+        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+        if (continuationToken === undefined) break;
+      }
+      listResumeAfter = null;
+      return keys;
     },
 
     keyForUrl(url: string): string | null {

@@ -75,6 +75,9 @@ export function createUploadThingStorage(options: UploadThingStorageOptions): St
       logLevel: "None",
     });
 
+  /** Where the next `listKeys` goes on (a listFiles offset), so successive sweeps walk the whole app. */
+  let listResumeOffset = 0;
+
   const storage: Storage = {
     name: `UploadThing (app ${appId})`,
 
@@ -126,6 +129,38 @@ export function createUploadThingStorage(options: UploadThingStorageOptions): St
           });
         }
       }
+    },
+
+    async listKeys({ olderThan, limit }: { olderThan: Date; limit: number }): Promise<string[]> {
+      // Only files this server uploaded: their custom id is one of its keys. Files UploadThing
+      // named (the app's other uploads, or records from before custom ids) are never listed.
+      const keys: string[] = [];
+      let offset = listResumeOffset;
+      for (;;) {
+        let page: Awaited<ReturnType<UTApi["listFiles"]>>;
+        try {
+          page = await utapi.listFiles({ limit: listPageSize, offset });
+        } catch (error) {
+          throw new Error(`Could not list the files of UploadThing app ${appId}: ${apiProblem(error)}`, {
+            cause: error,
+          });
+        }
+        for (const [index, file] of page.files.entries()) {
+          const key = file.customId;
+          if (key === null || !isOpenVKey(key)) continue;
+          if (file.status === "Deletion Pending" || file.status === "Uploading") continue;
+          if (!(file.uploadedAt < olderThan.getTime())) continue;
+          keys.push(key);
+          if (keys.length >= limit) {
+            listResumeOffset = offset + index + 1;
+            return keys;
+          }
+        }
+        if (!page.hasMore || page.files.length === 0) break;
+        offset += page.files.length;
+      }
+      listResumeOffset = 0;
+      return keys;
     },
 
     keyForUrl(url: string): string | null {
@@ -209,6 +244,9 @@ export function createUploadThingStorage(options: UploadThingStorageOptions): St
 
   return storage;
 }
+
+/** Files asked for per listFiles call. */
+const listPageSize = 500;
 
 /** Largest stored file read back (input images, which uploads cap at 10 MiB). */
 const uploadReadMaxBytes = 32 * 1024 * 1024;

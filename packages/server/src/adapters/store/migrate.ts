@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -84,12 +85,56 @@ export async function applyMigrations(
   migrationsDir: string,
   schema = "",
 ): Promise<string[]> {
+  const migrations = readMigrations(migrationsDir);
+  // Most starts find nothing to do (every instance after the first, every restart, a database
+  // copied from a migrated template): one query answers that, without loading the engine (seconds
+  // of WebAssembly work and several connections, which time out on a busy machine).
+  if (await allApplied(factory, migrations)) return [];
   const engine = await openEngine(factory, schema);
   try {
-    const result = await engine.applyMigrations({ migrationsList: readMigrations(migrationsDir), filters: noFilters });
+    const result = await engine.applyMigrations({ migrationsList: migrations, filters: noFilters });
     return result.appliedMigrationNames;
   } finally {
     engine.free();
+  }
+}
+
+/**
+ * Whether the database already records every migration of the folder as applied, with the same
+ * script (Prisma's checksum: SHA-256 of migration.sql), and no migration failed or unfinished. Any
+ * doubt (no bookkeeping table, a failed or edited migration, an unknown one) answers false, and
+ * the engine decides as `prisma migrate deploy` would.
+ */
+async function allApplied(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+  migrations: ReturnType<typeof readMigrations>,
+): Promise<boolean> {
+  const adapter = await factory.connect();
+  try {
+    const table = await adapter.queryRaw({
+      sql: `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS "exists"`,
+      args: [],
+      argTypes: [],
+    });
+    if (table.rows[0]?.[0] !== true) return false;
+    const applied = await adapter.queryRaw({
+      sql: `SELECT "migration_name", "checksum", "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL FROM "_prisma_migrations"`,
+      args: [],
+      argTypes: [],
+    });
+    const recorded = new Map<string, string>();
+    for (const [name, checksum, done] of applied.rows) {
+      if (done !== true) return false; // a failed or half-applied migration: the engine reports it
+      recorded.set(String(name), String(checksum));
+    }
+    return migrations.migrationDirectories.every(
+      ({ path: name, migrationFile: { content } }) =>
+        recorded.get(name) === createHash("sha256").update(content.value).digest("hex"),
+    );
+  } catch {
+    return false;
+  } finally {
+    await adapter.dispose();
   }
 }
 
