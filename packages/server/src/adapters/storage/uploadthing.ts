@@ -38,6 +38,8 @@ export interface UploadThingClient {
   uploadFiles(...args: never[]): Promise<unknown>;
   /** `UTApi.deleteFiles`. */
   deleteFiles(...args: never[]): Promise<unknown>;
+  /** `UTApi.listFiles` (the orphan-file sweep pages through it). */
+  listFiles(...args: never[]): Promise<unknown>;
 }
 
 type UTApiFetch = NonNullable<NonNullable<ConstructorParameters<typeof UTApi>[0]>["fetch"]>;
