@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
-import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { describe, expect, it } from "vitest";
 import { applyMigrations, defaultMigrationsDir, readMigrations } from "../src/adapters/store/migrate.js";
+import { postgresMigrationAdapter } from "../src/adapters/store/postgres.js";
 import { createTestDatabase } from "./helpers.js";
 
 const adminUrl = process.env.OPENV_TEST_DATABASE_URL;
@@ -18,8 +18,9 @@ describe("applyMigrations", () => {
     "applies every migration to an empty PostgreSQL database, records Prisma's checksums, and applies none the second time",
     async () => {
       const database = await createTestDatabase(adminUrl as string, { empty: true });
+      const pool = new pg.Pool({ connectionString: database.url, max: 2 });
       try {
-        const factory = () => new PrismaPg({ connectionString: database.url, max: 2 });
+        const factory = () => postgresMigrationAdapter(pool);
         expect(await applyMigrations(factory(), defaultMigrationsDir())).toEqual(names);
         const client = new pg.Client({ connectionString: database.url });
         await client.connect();
@@ -49,6 +50,7 @@ describe("applyMigrations", () => {
         expect(await applyMigrations(counted, defaultMigrationsDir())).toEqual([]);
         expect(connections).toBe(1);
       } finally {
+        await pool.end();
         await database.drop();
       }
     },

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { applyMigrations, defaultMigrationsDir, readMigrations } from "../../src/adapters/store/migrate.js";
+import { postgresMigrationAdapter } from "../../src/adapters/store/postgres.js";
 
 /**
  * The migrated template database the suites copy their throwaway PostgreSQL databases from
@@ -37,10 +37,12 @@ export async function ensureTemplateDatabase(adminUrl: string): Promise<string> 
       await admin.query(`CREATE DATABASE ${building}`);
       const url = new URL(adminUrl);
       url.pathname = `/${building}`;
-      await applyMigrations(
-        new PrismaPg({ connectionString: url.toString(), max: 2, connectionTimeoutMillis: 60_000 }),
-        defaultMigrationsDir(),
-      );
+      const pool = new pg.Pool({ connectionString: url.toString(), max: 2, connectionTimeoutMillis: 60_000 });
+      try {
+        await applyMigrations(postgresMigrationAdapter(pool), defaultMigrationsDir());
+      } finally {
+        await pool.end();
+      }
       // The engine's connections may outlive it by a moment; a rename needs none left.
       await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [building]);
       await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`);

@@ -29,7 +29,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   };
   const migrationPool = quietPool(config);
   try {
-    await applyMigrations(wholeScripts(migrationPool), options.migrationsDir ?? defaultMigrationsDir());
+    await applyMigrations(postgresMigrationAdapter(migrationPool), options.migrationsDir ?? defaultMigrationsDir());
   } finally {
     await migrationPool.end();
   }
@@ -45,11 +45,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 }
 
 /**
- * The migration adapter: PrismaPg's, except that a migration script runs whole, as one
+ * The migration adapter over `pool`: PrismaPg's, except that a migration script runs whole, as one
  * simple-protocol query (as psql and Prisma's native engine run it). PrismaPg splits a script at
- * every `;`, which cuts a function body (`openv_apply_video_change`) in pieces.
+ * every `;`, which cuts a function body (`openv_apply_video_change`) in pieces. Whoever migrates a
+ * PostgreSQL database (the store at start, the test suites' template) goes through it.
  */
-function wholeScripts(pool: pg.Pool): SqlMigrationAwareDriverAdapterFactory {
+export function postgresMigrationAdapter(pool: pg.Pool): SqlMigrationAwareDriverAdapterFactory {
   const factory = new PrismaPg(pool);
   const whole = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
     adapter.executeScript = async (script: string) => {
