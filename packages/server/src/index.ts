@@ -74,6 +74,7 @@ export type {
   CreditEntryRecord,
   Events,
   IdempotencyRecord,
+  JobUpdateChange,
   ListPosition,
   Logger,
   OutboundFetch,

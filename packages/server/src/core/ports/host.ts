@@ -2,6 +2,7 @@ import type { OutboxRecord } from "./records.js";
 
 // What the host process provides: its logger and the sender of outbound webhooks.
 
+/** Sends one outbound webhook message to the host app (signed); throws when it was not accepted. */
 export interface WebhookSender {
   /** A human-readable name for logs (the endpoint, without secrets). */
   readonly name: string;
