@@ -116,14 +116,7 @@ export class VideoLifecycle {
   }
 
   /** See `JobUpdates.applyJobUpdate`. */
-  applyJobUpdate(
-    videoId: string,
-    attempt: number,
-    job: RunPodJob,
-  ): Promise<{
-    /** Whether the update changed the video. */
-    applied: boolean;
-  }> {
+  applyJobUpdate(videoId: string, attempt: number, job: RunPodJob): ReturnType<JobUpdates["applyJobUpdate"]> {
     return this.#jobs.applyJobUpdate(videoId, attempt, job);
   }
 
@@ -140,13 +133,7 @@ export class VideoLifecycle {
   }
 
   /** See `Deletion.applyUserEvent`. */
-  applyUserEvent(
-    source: string,
-    event: UserEvent,
-  ): Promise<{
-    /** False for a delivery seen before and for an ignored event. */
-    applied: boolean;
-  }> {
+  applyUserEvent(source: string, event: UserEvent): ReturnType<Deletion["applyUserEvent"]> {
     return this.#deletion.applyUserEvent(source, event);
   }
 
