@@ -11,6 +11,7 @@ import {
   root,
   type SpawnedServer,
   spawnServer,
+  testPort,
 } from "../packages/server/test/support/spawn-server.js";
 
 const executablePath = process.env.OPENV_CHROMIUM ?? "/usr/bin/chromium";
@@ -29,7 +30,7 @@ describe.skipIf(!existsSync(executablePath))("the gallery's states in a real bro
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const port = 20_000 + Math.floor(Math.random() * 10_000);
+  const port = testPort();
   const base = `http://127.0.0.1:${port}`;
   const env = () =>
     embeddedEnv({

@@ -4,7 +4,13 @@ import os from "node:os";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embeddedEnv, root, type SpawnedServer, spawnServer } from "../packages/server/test/support/spawn-server.js";
+import {
+  embeddedEnv,
+  root,
+  type SpawnedServer,
+  spawnServer,
+  testPort,
+} from "../packages/server/test/support/spawn-server.js";
 import { findWorkerVenv, startWorkerRunner, type WorkerRunner } from "../packages/server/test/support/worker-runner.js";
 
 const executablePath = process.env.OPENV_CHROMIUM ?? "/usr/bin/chromium";
@@ -23,7 +29,7 @@ describe.skipIf(!existsSync(executablePath) || "skip" in found)("the gallery thr
   let dataDir: string;
   let browser: Browser;
   let page: Page;
-  const port = 30_000 + Math.floor(Math.random() * 10_000);
+  const port = testPort();
   const base = `http://127.0.0.1:${port}`;
 
   beforeAll(async () => {

@@ -10,6 +10,7 @@ import {
   root,
   type SpawnedServer,
   spawnServer,
+  testPort,
 } from "../packages/server/test/support/spawn-server.js";
 
 const executablePath = process.env.OPENV_CHROMIUM ?? "/usr/bin/chromium";
@@ -25,7 +26,7 @@ describe.skipIf(!existsSync(executablePath))("the gallery in a real browser agai
   let dataDir: string;
   let browser: Browser;
   let page: Page;
-  const port = 20_000 + Math.floor(Math.random() * 10_000);
+  const port = testPort();
   const base = `http://127.0.0.1:${port}`;
 
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import type { Video } from "@openv/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "./helpers.js";
 import { RunPodStandIn } from "./support/runpod-stand-in.js";
-import { embeddedEnv, ensureBuilt, root, type SpawnedServer, spawnServer } from "./support/spawn-server.js";
+import { embeddedEnv, ensureBuilt, root, type SpawnedServer, spawnServer, testPort } from "./support/spawn-server.js";
 
 const cli = path.join(root, "packages/server/dist/cli.js");
 const adminUrl = process.env.OPENV_TEST_DATABASE_URL;
@@ -20,7 +20,7 @@ describe("the server killed mid-flight loses no video", () => {
   let dataDir: string;
   let database: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
   let server: SpawnedServer | null = null;
-  const port = 31_000 + Math.floor(Math.random() * 9_000);
+  const port = testPort();
   const base = `http://127.0.0.1:${port}`;
 
   async function start() {

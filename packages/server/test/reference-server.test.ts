@@ -10,7 +10,7 @@ import { settingsFromEnv } from "../src/config-env.js";
 import { createReferenceServer } from "../src/reference-server.js";
 import { readEvents, tableCounts } from "./helpers.js";
 import { RunPodStandIn } from "./support/runpod-stand-in.js";
-import { embeddedEnv, ensureBuilt, root, type SpawnedServer, spawnServer } from "./support/spawn-server.js";
+import { embeddedEnv, ensureBuilt, root, type SpawnedServer, spawnServer, testPort } from "./support/spawn-server.js";
 
 const startScript = path.join(root, "scripts/start.mjs");
 
@@ -30,7 +30,7 @@ async function untilFinished(call: Call, first: Video): Promise<Video> {
 describe("pnpm start: the reference server with no configuration", () => {
   let server: SpawnedServer;
   let dataDir: string;
-  const port = 30_000 + Math.floor(Math.random() * 10_000);
+  const port = testPort();
   const base = `http://127.0.0.1:${port}`;
 
   beforeAll(async () => {
@@ -86,7 +86,7 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
   let standIn: RunPodStandIn;
   let dataDir: string;
   let key: Awaited<ReturnType<typeof generateKeyPair>>;
-  const port = 40_000 + Math.floor(Math.random() * 10_000);
+  const port = testPort();
   const base = `http://127.0.0.1:${port}`;
 
   beforeAll(async () => {

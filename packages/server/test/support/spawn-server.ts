@@ -45,6 +45,16 @@ export async function ensureBuilt(): Promise<void> {
   }
 }
 
+/**
+ * A port for a server a test starts on a port chosen in advance (its PORT and public URL): random
+ * below 32768, outside Linux's ephemeral range (32768–60999), from which the kernel hands out ports
+ * to outgoing connections and to `listen(0)`. A pick inside it can already be in use by the suite's
+ * own database and HTTP connections (EADDRINUSE at start, seen in CI).
+ */
+export function testPort(): number {
+  return 10_000 + Math.floor(Math.random() * 22_000);
+}
+
 export interface SpawnedServer {
   child: ChildProcess;
   /** Everything the process printed so far (stdout and stderr). */
