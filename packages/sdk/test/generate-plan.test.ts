@@ -2,7 +2,7 @@
 // said before they bite, the allowance check, and which refused-request errors went stale.
 import { mochiModelLimits } from "@openv/protocol";
 import { describe, expect, it } from "vitest";
-import { OpenVClientError, type Usage } from "../src/index.js";
+import { OpenVClientError } from "../src/index.js";
 import {
   errorStillApplies,
   type GenerateFields,
@@ -10,23 +10,14 @@ import {
   type PlanContext,
   planGeneration,
 } from "../src/store/generate-plan.js";
-import { model } from "./support/fixtures.js";
+import { creditBalance, model, secondsLeft } from "./support/fixtures.js";
 
-const seconds = (remainingSeconds: number): Usage => ({
-  usedSeconds: 600 - remainingSeconds,
-  limitSeconds: 600,
-  remainingSeconds,
-  credits: null,
-  periodStart: "2026-12-01T00:00:00.000Z",
-  periodEnd: "2027-01-01T00:00:00.000Z",
-});
-const credits = (balance: number): Usage => ({
-  ...seconds(0),
-  limitSeconds: null,
-  remainingSeconds: null,
-  credits: { balance },
-});
-const context: PlanContext = { models: null, usage: seconds(599), imageBytes: null, maxImageBytes: 10 * 1024 * 1024 };
+const context: PlanContext = {
+  models: null,
+  usage: secondsLeft(599),
+  imageBytes: null,
+  maxImageBytes: 10 * 1024 * 1024,
+};
 const fields = (patch: Partial<GenerateFields>): GenerateFields => ({ ...initialFields(1), prompt: "a fox", ...patch });
 const reasons = (patch: Partial<GenerateFields>, extra: Partial<typeof context> = {}) =>
   planGeneration(fields(patch), { ...context, ...extra }).blockers.map((blocker) => blocker.reason);
@@ -75,21 +66,21 @@ describe("planGeneration", () => {
     expect(planGeneration(fields({}), { ...context, usage: null }).allowance).toBe(
       "Checking your remaining video time…",
     );
-    expect(planGeneration(fields({}), { ...context, models: [model("mochi-1")], usage: credits(7) }).allowance).toBe(
-      "This video costs 5 credits; you have 7.",
-    );
+    expect(
+      planGeneration(fields({}), { ...context, models: [model("mochi-1")], usage: creditBalance(7) }).allowance,
+    ).toBe("This video costs 5 credits; you have 7.");
   });
 
   it("blocks what the allowance cannot pay, with the numbers", () => {
-    expect(reasons({ seconds: "2" }, { usage: seconds(1) })).toEqual(["over-quota"]);
+    expect(reasons({ seconds: "2" }, { usage: secondsLeft(1) })).toEqual(["over-quota"]);
     const priced = [model("mochi-1"), model("cheap")].map((m, i) => ({ ...m, cost: { credits: i === 0 ? 5 : 1 } }));
-    const plan = planGeneration(fields({}), { ...context, models: priced, usage: credits(2) });
+    const plan = planGeneration(fields({}), { ...context, models: priced, usage: creditBalance(2) });
     expect(plan.blockers[0]).toEqual({
       reason: "credits",
       message: "Not enough credits: this video costs 5 credits and you have 2. Add credits or choose a cheaper model.",
     });
     expect(
-      planGeneration(fields({ modelId: "cheap" }), { ...context, models: priced, usage: credits(2) }).blockers,
+      planGeneration(fields({ modelId: "cheap" }), { ...context, models: priced, usage: creditBalance(2) }).blockers,
     ).toEqual([]);
   });
 
@@ -103,7 +94,7 @@ describe("planGeneration", () => {
 
 describe("errorStillApplies", () => {
   const error = (code: string) => new OpenVClientError({ code, message: code });
-  const causes = { activeVideos: 3, usage: seconds(1), reconnects: 0 };
+  const causes = { activeVideos: 3, usage: secondsLeft(1), reconnects: 0 };
 
   it('"3 videos queued" clears once one of them finishes', () => {
     expect(errorStillApplies(error("too_many_active_jobs"), causes, causes)).toBe(true);
@@ -111,13 +102,13 @@ describe("errorStillApplies", () => {
   });
 
   it("quota and credits errors clear when the allowance grows; network errors once the connection is back", () => {
-    expect(errorStillApplies(error("quota_exceeded"), causes, { ...causes, usage: seconds(30) })).toBe(false);
+    expect(errorStillApplies(error("quota_exceeded"), causes, { ...causes, usage: secondsLeft(30) })).toBe(false);
     expect(errorStillApplies(error("quota_exceeded"), causes, causes)).toBe(true);
     expect(
       errorStillApplies(
         error("insufficient_credits"),
-        { ...causes, usage: credits(1) },
-        { ...causes, usage: credits(9) },
+        { ...causes, usage: creditBalance(1) },
+        { ...causes, usage: creditBalance(9) },
       ),
     ).toBe(false);
     expect(errorStillApplies(error("network_error"), causes, causes)).toBe(true);

@@ -71,3 +71,21 @@ export const model = (id: string, extra: Partial<Model> = {}): Model => ({
   cost: { credits: 5 },
   ...extra,
 });
+
+/** A period allowance of 600 s with `remainingSeconds` left (no credits). */
+export const secondsLeft = (remainingSeconds: number): Usage => ({
+  usedSeconds: 600 - remainingSeconds,
+  limitSeconds: 600,
+  remainingSeconds,
+  credits: null,
+  periodStart: "2026-12-01T00:00:00.000Z",
+  periodEnd: "2027-01-01T00:00:00.000Z",
+});
+
+/** A credit-billed account holding `balance` credits (no period allowance). */
+export const creditBalance = (balance: number): Usage => ({
+  ...secondsLeft(0),
+  limitSeconds: null,
+  remainingSeconds: null,
+  credits: { balance },
+});
