@@ -46,7 +46,7 @@ export type { ModelDefinition, ResolvedRequest } from "./core/catalog.js";
 export { ModelCatalog, ModelDefinitionSchema, mochiModel } from "./core/catalog.js";
 export type { LifecycleConfig } from "./core/config.js";
 export { defaultLifecycleConfig, quotaPeriod } from "./core/config.js";
-export type { OpenVErrorOptions } from "./core/errors.js";
+export type { NextStep, OpenVErrorOptions } from "./core/errors.js";
 export { isOpenVError, OpenVError } from "./core/errors.js";
 export type {
   LifecycleDependencies,
