@@ -33,6 +33,7 @@ import { Submission, type SubmitVideoRequest, type SubmitVideoResult } from "./s
 import { Terms } from "./terms.js";
 import { Transitions } from "./transitions.js";
 import { Uploads } from "./uploads.js";
+import { FinishWatch } from "./wait.js";
 
 export type { LifecycleDependencies } from "./context.js";
 export { requestFingerprint } from "./idempotency.js";
@@ -165,6 +166,11 @@ export class VideoLifecycle {
   /** See `ChangeFeed.subscribe`. */
   subscribe(userId: string, listener: Parameters<Events["subscribe"]>[1], onMissed?: () => void): () => void {
     return this.#feed.subscribe(userId, listener, onMissed);
+  }
+
+  /** Wait (eta21): watches the user's videos for a finish from now on (see `FinishWatch`); close it when done. */
+  watchFinishes(userId: string): FinishWatch {
+    return new FinishWatch(this.#feed, userId);
   }
 
   /** See `ChangeFeed.presentOutboxMessage`. */

@@ -23,11 +23,13 @@ const allowedHeaders = [
   headers.lastEventId,
   "x-openv-user",
   headers.requestId,
+  headers.prefer, // Wait (eta21)
 ].join(", ");
 /** Response headers a cross-origin client may read. */
 const exposedHeaders = [
   "retry-after",
   headers.idempotentReplayed,
+  headers.preferenceApplied, // Wait (eta21)
   headers.requestId,
   "x-ratelimit-limit",
   "x-ratelimit-remaining",

@@ -21,6 +21,7 @@ import type { Logger, UserEventVerifier } from "../core/ports.js";
 import { bodyText, parseJsonBody } from "./body.js";
 import type { EventStreams } from "./event-streams.js";
 import { serveLocalFile } from "./files.js";
+import { preferredWait } from "./prefer.js";
 import { videoEventStream } from "./sse.js";
 import type { ApiRequest, ApiResponse } from "./types.js";
 import { parseInput } from "./validation.js";
@@ -88,16 +89,35 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
   const generate = async (context: RouteContext, route: string, request: GenerateRequest): Promise<ApiResponse> => {
     const rawKey = context.request.headers[headers.idempotencyKey];
     const key = rawKey === undefined ? undefined : parseInput(IdempotencyKeySchema, rawKey, "header");
-    const result = await lifecycle.submitVideo({
-      userId: context.userId,
-      request,
-      ...(key !== undefined && { idempotency: { key, fingerprint: requestFingerprint(route, context.json()) } }),
-    });
-    return {
-      status: result.status,
-      json: result.body,
-      ...(result.replayed && { headers: { [headers.idempotentReplayed]: "true" } }),
-    };
+    // Wait (eta21): `Prefer: wait=N` watches for the finish from before the submission.
+    const wait = preferredWait(context.request.headers[headers.prefer]);
+    const deadline = Date.now() + (wait ?? 0) * 1000;
+    const watch = wait === null ? null : lifecycle.watchFinishes(context.userId);
+    try {
+      const result = await lifecycle.submitVideo({
+        userId: context.userId,
+        request,
+        ...(key !== undefined && { idempotency: { key, fingerprint: requestFingerprint(route, context.json()) } }),
+      });
+      const replayed = result.replayed ? { [headers.idempotentReplayed]: "true" } : undefined;
+      if (watch && result.status < 300) {
+        const signal = AbortSignal.any(
+          context.request.signal ? [context.request.signal, deps.sseStreams.closing] : [deps.sseStreams.closing],
+        );
+        const finished = await watch.until(result.body.video.id, { deadline, signal, reread: result.replayed });
+        if (finished) {
+          const usage = await lifecycle.usage(context.userId);
+          return {
+            status: 201,
+            json: { ...result.body, video: finished, usage },
+            headers: { ...replayed, [headers.preferenceApplied]: `wait=${wait}` },
+          };
+        }
+      }
+      return { status: result.status, json: result.body, ...(replayed && { headers: replayed }) };
+    } finally {
+      watch?.close();
+    }
   };
   const parseGenerateBody = (json: unknown) => {
     try {
