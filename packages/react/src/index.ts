@@ -19,6 +19,7 @@ export type { TermsGateProps } from "./components/terms-gate.js";
 export { TermsGate } from "./components/terms-gate.js";
 export type { VideoCardProps } from "./components/video-card.js";
 export { VideoCard } from "./components/video-card.js";
+export { VideoTiming } from "./components/video-timing.js"; // Timing (eta21)
 export type { VideoGalleryProps } from "./components/video-gallery.js";
 export { VideoGallery } from "./components/video-gallery.js";
 export type { Connection, ConnectionState } from "./hooks/use-connection.js";
