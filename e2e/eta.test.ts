@@ -29,7 +29,8 @@ describe.skipIf(!hasChromium)("queue position and time left in the gallery", () 
     expect(first.headers.get("preference-applied")).toBe("wait=30");
     expect((await first.json()).video.renderSeconds).toBeGreaterThan(0);
 
-    for (const prompt of ["a red kite", "a blue kite", "a green kite"]) expect((await generate(prompt)).status).toBe(202);
+    for (const prompt of ["a red kite", "a blue kite", "a green kite"])
+      expect((await generate(prompt)).status).toBe(202);
     const newest = page.locator(".openv-card", { hasText: "a green kite" });
     await newest.locator(".openv-queue-position", { hasText: "3rd in line" }).waitFor({ timeout: 2000 });
     expect(await newest.locator(".openv-eta").textContent()).toMatch(/^about \d+ s left$/);

@@ -14,7 +14,6 @@ import {
 import { type ErrorCode, errorStatusByCode } from "./error-codes.js";
 import { ErrorBodySchema } from "./errors.js";
 import { integerSchemas, timestampSchemas } from "./formats.js";
-import { maxPreferWaitSeconds } from "./wire.js";
 import { GenerateRequestSchema, RunPodGenerateRequestSchema } from "./generate.js";
 import { ListModelsResponseSchema } from "./models.js";
 import {
@@ -31,6 +30,7 @@ import {
 } from "./responses.js";
 import { RunPodJobSchema } from "./runpod.js";
 import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
+import { maxPreferWaitSeconds } from "./wire.js";
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */
 export type OpenApiObject = { [key: string]: unknown };

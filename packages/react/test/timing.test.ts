@@ -64,7 +64,11 @@ describe("<VideoTiming> in the card", () => {
       createElement(VideoCard, { video: { ...base, status: "processing", queuePosition: 0, etaSeconds: null } }),
     );
     expect(container.querySelector(".openv-timing")).toBeNull();
-    rerender(createElement(VideoCard, { video: { ...base, status: "completed", url: "https://x/v.mp4", queuePosition: null, etaSeconds: null } }));
+    rerender(
+      createElement(VideoCard, {
+        video: { ...base, status: "completed", url: "https://x/v.mp4", queuePosition: null, etaSeconds: null },
+      }),
+    );
     expect(container.querySelector(".openv-timing")).toBeNull();
     // An older server sends neither field.
     const { queuePosition: _q, etaSeconds: _e, ...old } = base;

@@ -85,7 +85,9 @@ describe("Prefer: wait through the SDK", () => {
       const holding = new AbortController();
       const started = Date.now();
       setTimeout(() => holding.abort(), 300);
-      await expect(client.videos.createAndWait(smallVideo, { signal: holding.signal })).rejects.toBeInstanceOf(AbortError);
+      await expect(client.videos.createAndWait(smallVideo, { signal: holding.signal })).rejects.toBeInstanceOf(
+        AbortError,
+      );
       expect(Date.now() - started).toBeLessThan(3000);
 
       const following = new AbortController();

@@ -105,7 +105,17 @@ describe("Prefer: wait (RFC 7240)", () => {
   });
 
   it("ignores what it cannot read", () => {
-    for (const header of [undefined, "", "wait", "wait=", "wait=abc", "wait=1.5", "wait=-1", "wait=0", "respond-async"]) {
+    for (const header of [
+      undefined,
+      "",
+      "wait",
+      "wait=",
+      "wait=abc",
+      "wait=1.5",
+      "wait=-1",
+      "wait=0",
+      "respond-async",
+    ]) {
       expect(preferredWait(header)).toBeNull();
     }
   });

@@ -45,11 +45,22 @@ describe.each(backends)("queue position and ETA ($name)", ({ adminUrl }) => {
     // The first starts (RunPod says it waited 2 s) and finishes (12 s of rendering).
     await provider.send({ status: "IN_PROGRESS", delayTime: 2000, output: { progress: 0.1 } }, 0);
     await provider.send(
-      { status: "COMPLETED", delayTime: 2000, executionTime: 12_000, output: completedOutput(server, { videoId: ids[0] as string }) },
+      {
+        status: "COMPLETED",
+        delayTime: 2000,
+        executionTime: 12_000,
+        output: completedOutput(server, { videoId: ids[0] as string }),
+      },
       0,
     );
     const first = (await (await server.api(`/videos/${ids[0]}`)).json()).video as Video;
-    expect(first).toMatchObject({ status: "completed", queueSeconds: 2, renderSeconds: 12, queuePosition: null, etaSeconds: null });
+    expect(first).toMatchObject({
+      status: "completed",
+      queueSeconds: 2,
+      renderSeconds: 12,
+      queuePosition: null,
+      etaSeconds: null,
+    });
 
     const after = await listed(server);
     expect(after.slice(0, 4).map((video) => video.queuePosition)).toEqual([3, 2, 1, 0]);
@@ -73,7 +84,9 @@ describe.each(backends)("queue position and ETA ($name)", ({ adminUrl }) => {
     const user = "bob";
     await accepted(server, user);
     const events = await server.api("/videos/events", { user });
-    const done = readEvents(events, (seen) => seen.some((event) => (event.data as Video | null)?.status === "completed"));
+    const done = readEvents(events, (seen) =>
+      seen.some((event) => (event.data as Video | null)?.status === "completed"),
+    );
     const { video } = GenerateResponseSchema.parse(
       await (await server.api("/videos", { method: "POST", json: generateBody, user })).json(),
     );
@@ -81,7 +94,11 @@ describe.each(backends)("queue position and ETA ($name)", ({ adminUrl }) => {
     expect(video).toMatchObject({ queuePosition: 3, queueSeconds: null, renderSeconds: null });
     expect(video.etaSeconds).toBeGreaterThanOrEqual(12);
     await provider.send({ status: "IN_PROGRESS", output: { progress: 0.5 } });
-    await provider.send({ status: "COMPLETED", executionTime: 3000, output: completedOutput(server, { videoId: video.id }) });
+    await provider.send({
+      status: "COMPLETED",
+      executionTime: 3000,
+      output: completedOutput(server, { videoId: video.id }),
+    });
     const frames = (await done).filter((event) => event.event === "video").map((event) => event.data as Video);
     const queued = frames.find((frame) => frame.status === "queued");
     const processing = frames.find((frame) => frame.status === "processing");
@@ -151,7 +168,11 @@ describe.each(bindings)("Prefer: wait on POST /videos (%s binding)", (binding) =
     expect(ignored.status).toBe(202);
     expect(ignored.headers.get("idempotent-replayed")).toBe("true");
 
-    await provider.send({ status: "COMPLETED", executionTime: 1000, output: completedOutput(slow, { videoId: video.id }) });
+    await provider.send({
+      status: "COMPLETED",
+      executionTime: 1000,
+      output: completedOutput(slow, { videoId: video.id }),
+    });
     const replay = await post("wait=5");
     expect(replay.status).toBe(201);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
@@ -176,7 +197,12 @@ describe.each(bindings)("Prefer: wait on POST /videos (%s binding)", (binding) =
     try {
       const controller = new AbortController();
       const request = slow
-        .api("/videos", { method: "POST", json: generateBody, headers: { prefer: "wait=60" }, signal: controller.signal })
+        .api("/videos", {
+          method: "POST",
+          json: generateBody,
+          headers: { prefer: "wait=60" },
+          signal: controller.signal,
+        })
         .catch((error: unknown) => error);
       await new Promise((resolve) => setTimeout(resolve, 300));
       controller.abort();

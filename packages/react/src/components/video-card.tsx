@@ -189,8 +189,8 @@ export function VideoCard({
           <span className="openv-badge" data-status={video.status}>
             {label}
           </span>{" "}
-          {justFinished && <span className="openv-just-finished">Just finished</span>}{" "}
-          <VideoTiming video={video} /> {/* Timing (eta21) */}
+          {justFinished && <span className="openv-just-finished">Just finished</span>} <VideoTiming video={video} />{" "}
+          {/* Timing (eta21) */}
           <span className="openv-card-details">
             {formatSeconds(video.durationSeconds)} · {video.width}×{video.height}
             {video.creditCost !== null && ` · ${formatCredits(video.creditCost)}`}

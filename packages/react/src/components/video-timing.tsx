@@ -31,15 +31,16 @@ export function VideoTiming({ video }: { video: Video }): ReactNode {
   const unfinished = video.status === "queued" || video.status === "processing";
   const eta = unfinished ? (video.etaSeconds ?? null) : null;
   const position = video.status === "queued" ? (video.queuePosition ?? null) : null;
-  // Seconds since this estimate arrived: the countdown between updates.
+  // Seconds since this estimate arrived (each update of the video brings a new one): the countdown.
   const [elapsed, setElapsed] = useState(0);
+  const estimate = eta === null ? null : `${eta}@${video.updatedAt}`;
   useEffect(() => {
     setElapsed(0);
-    if (eta === null) return;
+    if (estimate === null) return;
     const since = Date.now();
     const timer = setInterval(() => setElapsed((Date.now() - since) / 1000), 1000);
     return () => clearInterval(timer);
-  }, [eta, video.updatedAt]);
+  }, [estimate]);
   if (eta === null && position === null) return null;
   return (
     <span className="openv-timing">

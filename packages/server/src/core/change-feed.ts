@@ -68,7 +68,9 @@ export class ChangeFeed {
     const shape = query.updatedSince === undefined ? toVideo : toChange;
     const timed = await this.#timing.annotate(page.map((record) => shape(record)));
     return {
-      videos: await Promise.all(page.map((record, index) => this.present(timed[index] ?? shape(record), record.storageKey))),
+      videos: await Promise.all(
+        page.map((record, index) => this.present(timed[index] ?? shape(record), record.storageKey)),
+      ),
       serverTime,
       nextCursor,
     };

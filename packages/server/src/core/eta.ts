@@ -26,7 +26,9 @@ export function visualTokens(
   const { temporalCompression, patchPixels } = geometry ?? defaultGeometry;
   const latentFrames = Math.floor((Math.max(settings.frames, 1) - 1) / temporalCompression) + 1;
   return (
-    latentFrames * Math.max(1, Math.floor(settings.width / patchPixels)) * Math.max(1, Math.floor(settings.height / patchPixels))
+    latentFrames *
+    Math.max(1, Math.floor(settings.width / patchPixels)) *
+    Math.max(1, Math.floor(settings.height / patchPixels))
   );
 }
 
@@ -47,7 +49,9 @@ export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /**

@@ -48,7 +48,12 @@ export function withJobTiming(
 export function recordedTiming(
   record: VideoRecord,
 ): Pick<Video, "queuePosition" | "etaSeconds" | "queueSeconds" | "renderSeconds"> {
-  return { queuePosition: null, etaSeconds: null, queueSeconds: record.queueSeconds, renderSeconds: record.renderSeconds };
+  return {
+    queuePosition: null,
+    etaSeconds: null,
+    queueSeconds: record.queueSeconds,
+    renderSeconds: record.renderSeconds,
+  };
 }
 
 const unfinished = (change: VideoOrTombstone): change is Video =>

@@ -45,7 +45,10 @@ export class FinishWatch {
    * idempotent replay: its video may have finished before this watch began) the video is read
    * once from the store first.
    */
-  async until(videoId: string, options: { deadline: number; signal?: AbortSignal; reread: boolean }): Promise<Video | null> {
+  async until(
+    videoId: string,
+    options: { deadline: number; signal?: AbortSignal; reread: boolean },
+  ): Promise<Video | null> {
     const { deadline, signal } = options;
     let reread = options.reread;
     for (;;) {

@@ -13,7 +13,7 @@ export function preferredWait(header: string | undefined): number | null {
   for (const preference of header.split(",")) {
     const [head = ""] = preference.split(";");
     const match = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*(?:=\s*(.*?))?\s*$/.exec(head);
-    if (!match || match[1]?.toLowerCase() !== "wait") continue;
+    if (match?.[1]?.toLowerCase() !== "wait") continue;
     const value = /^"?(\d{1,12})"?$/.exec(match[2] ?? "");
     if (!value) return null;
     const seconds = Number(value[1]);
