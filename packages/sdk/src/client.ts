@@ -217,10 +217,9 @@ export class OpenVClient {
       create,
       createAndWait: async (input, options = {}) => {
         const started = Date.now();
-        const { timeoutMs: limit, onProgress } = options;
-        // Wait (issue 21): the server holds the answer for the finish first (not with onProgress).
-        const wait = options.wait ?? (onProgress ? 0 : Math.min(60, limit === undefined ? 60 : (limit / 1000) | 0));
-        const { video } = await create(input, { ...options, wait });
+        // Wait (issue 21): the server holds the answer for the finish first (not with onProgress);
+        // `timeoutMs` still bounds the whole call.
+        const { video } = await create(input, { ...options, wait: options.wait ?? (options.onProgress ? 0 : 60) });
         const left =
           options.timeoutMs === undefined ? undefined : Math.max(0, options.timeoutMs - (Date.now() - started));
         return followVideo(

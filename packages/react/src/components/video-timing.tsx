@@ -3,18 +3,14 @@ import { type ReactNode, useEffect, useState } from "react";
 
 // Timing (issue 21): where an unfinished video stands in line and about how long it has left.
 
-/** "1st", "2nd", "3rd", "4th", … "11th", "12th", "13th", "21st". */
-function ordinal(n: number): string {
-  const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
-  return `${n}${suffix}`;
-}
+/** "1st", "2nd", "3rd", "4th", … "11th", "12th", "13th", "21st" (8–15 of each hundred all take "th"). */
+const ordinal = (n: number): string => `${n}${((n % 100) >> 3 !== 1 && ["th", "st", "nd", "rd"][n % 10]) || "th"}`;
 
 /** "about 40 s left", "about 3 min left"; "almost done" once the estimate has run out. */
-function timeLeft(seconds: number): string {
-  if (seconds < 1) return "almost done";
-  return seconds < 90 ? `about ${Math.ceil(seconds)} s left` : `about ${Math.round(seconds / 60)} min left`;
-}
+const timeLeft = (seconds: number): string =>
+  seconds < 1
+    ? "almost done"
+    : `about ${seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.round(seconds / 60)} min`} left`;
 
 /**
  * An unfinished video's place in line ("3rd in line", while queued) and estimated time left
@@ -45,7 +41,6 @@ export function VideoTiming({ video }: { video: Video }): ReactNode {
   return (
     <span className="openv-timing">
       {position !== null && <span className="openv-queue-position">{ordinal(position + 1)} in line</span>}
-      {position !== null && eta !== null && " · "}
       {eta !== null && <span className="openv-eta">{timeLeft(eta - elapsed)}</span>}
     </span>
   );

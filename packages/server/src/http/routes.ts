@@ -12,6 +12,7 @@ import {
   RunPodGenerateRequestSchema,
   RunPodWebhookQuerySchema,
   requestFromRunPodBody,
+  waitHeaders,
 } from "@openv/protocol";
 import { RunPodJobSchema } from "@openv/protocol/worker";
 import { z } from "zod";
@@ -90,7 +91,7 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
     const rawKey = context.request.headers[headers.idempotencyKey];
     const key = rawKey === undefined ? undefined : parseInput(IdempotencyKeySchema, rawKey, "header");
     // Wait (eta21): `Prefer: wait=N` watches for the finish from before the submission.
-    const wait = preferredWait(context.request.headers[headers.prefer]);
+    const wait = preferredWait(context.request.headers[waitHeaders.prefer]);
     const deadline = Date.now() + (wait ?? 0) * 1000;
     const watch = wait === null ? null : lifecycle.watchFinishes(context.userId);
     try {
@@ -110,7 +111,7 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
           return {
             status: 201,
             json: { ...result.body, video: finished, usage },
-            headers: { ...replayed, [headers.preferenceApplied]: `wait=${wait}` },
+            headers: { ...replayed, [waitHeaders.preferenceApplied]: `wait=${wait}` },
           };
         }
       }
