@@ -122,8 +122,8 @@ export interface CreateVideoOptions extends RequestOptions {
 export interface CreateAndWaitOptions extends CreateVideoOptions {
   /**
    * Inherited from `create`: how long the server holds the submit's answer for the finish before
-   * this call follows the video's events. Default: 60 s (less with a shorter `timeoutMs`); with
-   * `onProgress`, none, so that progress arrives as it happens.
+   * this call follows the video's events (`timeoutMs` still bounds the whole call). Default: 60 s;
+   * with `onProgress`, none, so that progress arrives as it happens.
    */
   wait?: number | undefined;
   /**

@@ -64,7 +64,7 @@ describe("Prefer: wait through the SDK", () => {
     const { client, requests } = countingClient(fast, "quick");
     const done = await client.videos.createAndWait(smallVideo, { timeoutMs: 30_000 });
     expect(done.status).toBe("completed");
-    expect(requests).toEqual(["POST /videos (wait=30)"]);
+    expect(requests).toEqual(["POST /videos (wait=60)"]);
   });
 
   it("createAndWait follows the video's events when the server answers 202 first", async () => {
