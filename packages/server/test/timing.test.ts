@@ -149,6 +149,15 @@ describe.each(bindings)("Prefer: wait on POST /videos (%s binding)", (binding) =
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(replay.headers.get("preference-applied")).toBe("wait=30");
     expect((await replay.json()).video).toMatchObject({ id: body.video.id, status: "completed" });
+
+    // POST /runpod shares the handler, and the wait.
+    const seed = await fast.api("/runpod", {
+      method: "POST",
+      headers: { prefer: "wait=30" },
+      json: { prompt: "waves", frames: 7, input: { positive_prompt: "waves", num_frames: 7, width: 256, height: 256 } },
+    });
+    expect(seed.status).toBe(201);
+    expect(seed.headers.get("preference-applied")).toBe("wait=30");
   });
 
   it("answers the usual 202 once the wait is over, and a replay after the finish 201", async () => {
