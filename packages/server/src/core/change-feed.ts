@@ -1,4 +1,4 @@
-import type { ListVideosResponse, Video, VideoOrTombstone } from "@openv/protocol";
+import { type ListVideosResponse, terminalStatuses, type Video, type VideoOrTombstone } from "@openv/protocol";
 import type { LifecycleContext } from "./context.js";
 import { notFound, OpenVError } from "./errors.js";
 import type { Events, OutboxRecord, VideoChangeEvent, VideoRecord } from "./ports.js";
@@ -129,6 +129,24 @@ export class ChangeFeed {
             this.#ctx.logger.error({ userId, err: error }, "a video change listener threw");
           }
         });
+      },
+      onMissed,
+    );
+  }
+
+  /**
+   * Wait (eta21): calls `listener` with each of the user's videos that finishes (completed or
+   * failed), presented; unfinished changes and tombstones are skipped before any work is done for
+   * them (no timing query, no signing). Returns the function that unsubscribes.
+   */
+  subscribeFinishes(userId: string, listener: (video: Video) => void, onMissed: () => void): () => void {
+    return this.#ctx.deps.events.subscribe(
+      userId,
+      ({ change }) => {
+        if ("deleted" in change || !terminalStatuses.includes(change.status)) return;
+        this.present(change).then(listener, (error: unknown) =>
+          this.#ctx.logger.error({ userId, err: error }, "could not present a finished video"),
+        );
       },
       onMissed,
     );

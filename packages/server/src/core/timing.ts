@@ -105,7 +105,7 @@ export class VideoTiming {
         },
         history,
       );
-      return { ...change, queuePosition: row.queuePosition, etaSeconds };
+      return { ...change, queuePosition: change.status === "queued" ? row.queuedBefore : 0, etaSeconds };
     });
   }
 

@@ -24,11 +24,10 @@ export class FinishWatch {
   constructor(feed: ChangeFeed, userId: string) {
     this.#feed = feed;
     this.#userId = userId;
-    this.#unsubscribe = feed.subscribe(
+    this.#unsubscribe = feed.subscribeFinishes(
       userId,
-      ({ change }) => {
-        if ("deleted" in change || !isFinished(change)) return;
-        this.#finished.set(change.id, change);
+      (video) => {
+        this.#finished.set(video.id, video);
         this.#wake();
       },
       () => {

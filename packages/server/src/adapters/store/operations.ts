@@ -78,14 +78,14 @@ export async function applyJobUpdate(sql: SqlRunner, change: JobUpdateChange): P
 
 // Timing (eta21)
 /**
- * `Store.timingBasis`: one statement. Queue positions count the provider's queued live videos
- * created before each queued video (index `Video(provider, status, createdAt)`); the history is the
+ * `Store.timingBasis`: one statement. It counts the provider's queued live videos created before
+ * each video (index `Video(provider, status, createdAt)`); the history is the
  * latest 50 finished renders of each model asked about (index `Video(model, status, updatedAt)`).
  */
 const timingBasisSql = `
 WITH subject AS (
-  SELECT "id", "provider", "model", "status", "createdAt", "startedAt", "submittedAt"
-  FROM "Video" WHERE "id" = ANY($1::text[]) AND "deletedAt" IS NULL AND "status" IN ('queued', 'processing')
+  SELECT "id", "provider", "model", "createdAt", "startedAt", "submittedAt"
+  FROM "Video" WHERE "id" = ANY($1::text[]) AND "deletedAt" IS NULL
 )
 SELECT
   date_trunc('milliseconds', clock_timestamp()) AS "now",
@@ -93,11 +93,11 @@ SELECT
     'id', s."id",
     'startedAt', s."startedAt",
     'waitingSince', coalesce(s."submittedAt", s."createdAt"),
-    'queuePosition', CASE WHEN s."status" = 'queued' THEN (
+    'queuedBefore', (
       SELECT count(*) FROM "Video" q
       WHERE q."provider" = s."provider" AND q."status" = 'queued' AND q."deletedAt" IS NULL
         AND (q."createdAt" < s."createdAt" OR (q."createdAt" = s."createdAt" AND q."id" < s."id"))
-    ) ELSE 0 END
+    )
   )), '[]'::json) FROM subject s) AS "videos",
   (SELECT coalesce(json_agg(json_build_object(
     'model', h."model", 'frames', h."frames", 'width', h."width", 'height', h."height",
@@ -122,7 +122,7 @@ export async function timingBasis(sql: SqlRunner, videoIds: string[]): Promise<T
       id: String(video.id),
       startedAt: toDate(video.startedAt),
       waitingSince: toDate(video.waitingSince) as Date,
-      queuePosition: Number(video.queuePosition),
+      queuedBefore: Number(video.queuedBefore),
     })),
     history: history.map((sample) => ({
       model: String(sample.model),

@@ -36,15 +36,19 @@ export interface JobUpdateChange {
 export interface TimingBasis {
   /** The database clock. */
   now: Date;
-  /** Each asked-for video that is still queued or processing. */
+  /** Each asked-for video that is not deleted (as it is now: it may have moved on since the change being estimated). */
   videos: {
     id: string;
     /** When its current attempt began rendering, or null. */
     startedAt: Date | null;
     /** When it was handed to the provider (else created): its wait in line starts there. */
     waitingSince: Date;
-    /** Queued: how many queued live videos of its provider were created before it; processing: 0. */
-    queuePosition: number;
+    /**
+     * How many queued live videos of its provider were created before it: its place in line while
+     * it is queued (read whatever its status is now, so a change that says `queued` but was
+     * overtaken by a newer one still gets its place).
+     */
+    queuedBefore: number;
   }[];
   /** The latest finished renders (completed, with `renderSeconds`) of the asked-for videos' models, up to 50 per model. */
   history: {
