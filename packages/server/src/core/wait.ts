@@ -1,6 +1,7 @@
 import { terminalStatuses, type Video } from "@openv/protocol";
 import type { ChangeFeed } from "./change-feed.js";
 import { OpenVError } from "./errors.js";
+import type { SubmitVideoResult } from "./submission.js";
 
 // Wait (issue 21): `Prefer: wait=N` holds a generate answer until the video is finished. Fed by the
 // change feed the SSE route uses (events from this instance or, through LISTEN/NOTIFY, any other),
@@ -46,7 +47,7 @@ export class FinishWatch {
    */
   async until(
     videoId: string,
-    options: { deadline: number; signal?: AbortSignal; reread: boolean },
+    options: { deadline: number; signal?: AbortSignal | undefined; reread: boolean },
   ): Promise<Video | null> {
     const { deadline, signal } = options;
     let reread = options.reread;
@@ -99,5 +100,33 @@ export class FinishWatch {
 
   #wake(): void {
     for (const waiter of [...this.#waiters]) waiter();
+  }
+}
+
+/**
+ * A generate answer held for the finish (`Prefer: wait`): watches the user's videos from before
+ * `submit` runs, then waits up to `seconds` from now (or until `signal` aborts) for the submitted
+ * video to complete or fail. Finished: status 201 with the finished video and `usage()` as it is
+ * then; else the submission's own answer. An idempotent replay honours it too (its video is read
+ * once: it may have finished before this watch began).
+ */
+export async function submitAndWait(
+  feed: ChangeFeed,
+  userId: string,
+  submit: () => Promise<SubmitVideoResult>,
+  usage: () => Promise<SubmitVideoResult["body"]["usage"]>,
+  wait: { seconds: number; signal?: AbortSignal | undefined },
+): Promise<SubmitVideoResult> {
+  const deadline = Date.now() + wait.seconds * 1000;
+  const watch = new FinishWatch(feed, userId);
+  try {
+    const result = await submit();
+    const finished = isFinished(result.body.video)
+      ? result.body.video
+      : await watch.until(result.body.video.id, { deadline, signal: wait.signal, reread: result.replayed });
+    if (!finished) return result;
+    return { ...result, status: 201, body: { ...result.body, video: finished, usage: await usage() } };
+  } finally {
+    watch.close();
   }
 }

@@ -90,35 +90,27 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
   const generate = async (context: RouteContext, route: string, request: GenerateRequest): Promise<ApiResponse> => {
     const rawKey = context.request.headers[headers.idempotencyKey];
     const key = rawKey === undefined ? undefined : parseInput(IdempotencyKeySchema, rawKey, "header");
-    // Wait (eta21): `Prefer: wait=N` watches for the finish from before the submission.
+    const submission = {
+      userId: context.userId,
+      request,
+      ...(key !== undefined && { idempotency: { key, fingerprint: requestFingerprint(route, context.json()) } }),
+    };
+    // Wait (eta21): `Prefer: wait=N` holds the answer until the video is finished (201) or N s pass.
     const wait = preferredWait(context.request.headers[waitHeaders.prefer]);
-    const deadline = Date.now() + (wait ?? 0) * 1000;
-    const watch = wait === null ? null : lifecycle.watchFinishes(context.userId);
-    try {
-      const result = await lifecycle.submitVideo({
-        userId: context.userId,
-        request,
-        ...(key !== undefined && { idempotency: { key, fingerprint: requestFingerprint(route, context.json()) } }),
-      });
-      const replayed = result.replayed ? { [headers.idempotentReplayed]: "true" } : undefined;
-      if (watch && result.status < 300) {
-        const signal = AbortSignal.any(
-          context.request.signal ? [context.request.signal, deps.sseStreams.closing] : [deps.sseStreams.closing],
-        );
-        const finished = await watch.until(result.body.video.id, { deadline, signal, reread: result.replayed });
-        if (finished) {
-          const usage = await lifecycle.usage(context.userId);
-          return {
-            status: 201,
-            json: { ...result.body, video: finished, usage },
-            headers: { ...replayed, [waitHeaders.preferenceApplied]: `wait=${wait}` },
-          };
-        }
-      }
-      return { status: result.status, json: result.body, ...(replayed && { headers: replayed }) };
-    } finally {
-      watch?.close();
-    }
+    const result =
+      wait === null
+        ? await lifecycle.submitVideo(submission)
+        : await lifecycle.submitVideoAndWait(submission, {
+            seconds: wait,
+            signal: AbortSignal.any(
+              context.request.signal ? [context.request.signal, deps.sseStreams.closing] : [deps.sseStreams.closing],
+            ),
+          });
+    const answerHeaders = {
+      ...(result.replayed && { [headers.idempotentReplayed]: "true" }),
+      ...(result.status === 201 && { [waitHeaders.preferenceApplied]: `wait=${wait}` }),
+    };
+    return { status: result.status, json: result.body, headers: answerHeaders };
   };
   const parseGenerateBody = (json: unknown) => {
     try {
