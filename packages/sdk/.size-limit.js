@@ -11,7 +11,9 @@ export default [
   {
     ...entry,
     name: "createClient + watch(): everything a browser downloads, zod/mini validation included",
-    limit: "15000 B",
+    // 15,000 B until v1.1; +70 B (eta21): the Video's four timing fields in the schema and
+    // `Prefer: wait` in create/createAndWait.
+    limit: "15070 B",
   },
   {
     ...entry,
@@ -37,6 +39,7 @@ export default [
     modifyEsbuildConfig: fromSource,
     name: "@openv/react on top of the SDK (React, the SDK, @openv/protocol and zod left out)",
     ignore: ["react", "react-dom", "react/jsx-runtime", "@openv/sdk", "@openv/protocol", "zod"],
-    limit: "8000 B",
+    // 8,000 B until v1.1; +310 B (eta21): <VideoTiming> ("3rd in line · about 40 s left", counting down).
+    limit: "8310 B",
   },
 ];

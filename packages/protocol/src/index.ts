@@ -102,4 +102,4 @@ export {
 } from "./video.js";
 export type { DeletedVideoData, OutboundWebhookEvent, OutboundWebhookEventType } from "./webhooks.js";
 export { DeletedVideoDataSchema, OutboundWebhookEventSchema, outboundWebhookEventTypes } from "./webhooks.js";
-export { headers, sseEvents } from "./wire.js";
+export { headers, maxPreferWaitSeconds, sseEvents, waitHeaders } from "./wire.js";

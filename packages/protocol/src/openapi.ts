@@ -30,6 +30,7 @@ import {
 } from "./responses.js";
 import { RunPodJobSchema } from "./runpod.js";
 import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
+import { maxPreferWaitSeconds } from "./wire.js";
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */
 export type OpenApiObject = { [key: string]: unknown };
@@ -265,6 +266,14 @@ function generateOperation(operationId: string, summary: string, body: Component
           maxLength: IdempotencyKeySchema.maxLength,
         },
       },
+      // Wait (issue 21)
+      {
+        name: "Prefer",
+        in: "header",
+        required: false,
+        description: `RFC 7240 \`wait=N\` (N an integer 1..${maxPreferWaitSeconds}; larger is clamped to ${maxPreferWaitSeconds}): hold the answer until the video is completed or failed, at most N seconds. Finished in time: 201 with \`Preference-Applied\`; else the usual 202. A malformed preference is ignored. Replays of an \`Idempotency-Key\` honour it too.`,
+        schema: { type: "string", pattern: "^\\s*wait\\s*=\\s*\\d+" },
+      },
     ],
     requestBody: jsonBody(body, "What to render; omitted settings take Mochi's defaults."),
     responses: {
@@ -275,6 +284,22 @@ function generateOperation(operationId: string, summary: string, body: Component
         },
         ...rateLimitHeaders,
       }),
+      // Wait (issue 21): `Prefer: wait=N` and the video finished within it.
+      "201": jsonResponse(
+        "The video, finished (completed or failed) within the `Prefer: wait`, and the user's usage now.",
+        ref("GenerateResponse"),
+        {
+          "Preference-Applied": {
+            description: `\`wait=N\`: the wait that was honoured (N clamped to ${maxPreferWaitSeconds}).`,
+            schema: { type: "string", pattern: "^wait=\\d+$" },
+          },
+          "Idempotent-Replayed": {
+            description: "`true` when this answer replays an earlier request with the same key.",
+            schema: { type: "string", enum: ["true"] },
+          },
+          ...rateLimitHeaders,
+        },
+      ),
       ...errorResponses([
         "validation_failed",
         "payload_too_large",

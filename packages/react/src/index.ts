@@ -21,6 +21,7 @@ export type { VideoCardProps } from "./components/video-card.js";
 export { VideoCard } from "./components/video-card.js";
 export type { VideoGalleryProps } from "./components/video-gallery.js";
 export { VideoGallery } from "./components/video-gallery.js";
+export { VideoTiming } from "./components/video-timing.js"; // Timing (eta21)
 export type { Connection, ConnectionState } from "./hooks/use-connection.js";
 export { useConnection } from "./hooks/use-connection.js";
 export type { UseCreditsOptions, UseCreditsResult } from "./hooks/use-credits.js";

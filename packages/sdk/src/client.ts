@@ -23,6 +23,7 @@ import type {
   APIPromise,
   ClientOptions,
   CreateVideoInput,
+  CreateVideoOptions,
   DeleteTarget,
   GenerateResult,
   ListOptions,
@@ -134,7 +135,7 @@ export class OpenVClient {
       return apiPromise(sent, (answer) => answer.upload);
     };
 
-    const create = (input: CreateVideoInput, options: RequestOptions = {}) => {
+    const create = (input: CreateVideoInput, options: CreateVideoOptions = {}) => {
       const sent = (async () => {
         const { image, ...rest } = input;
         const body: GenerateRequest = { ...rest };
@@ -144,10 +145,14 @@ export class OpenVClient {
           method: "POST",
           path: "/videos",
           body,
-          headers: { [protocolHeaders.idempotencyKey]: options.idempotencyKey ?? newIdempotencyKey() },
+          headers: {
+            [protocolHeaders.idempotencyKey]: options.idempotencyKey ?? newIdempotencyKey(),
+            ...(options.wait && { prefer: `wait=${options.wait}` }),
+          },
           schema: GenerateResponseSchema,
           options,
           retryInProgress: true,
+          holdMs: (options.wait ?? 0) * 1000,
         });
         this.#notify([answer.data.video]);
         return answer;
@@ -212,7 +217,9 @@ export class OpenVClient {
       create,
       createAndWait: async (input, options = {}) => {
         const started = Date.now();
-        const { video } = await create(input, options);
+        // Wait (issue 21): the server holds the answer for the finish first (not with onProgress);
+        // `timeoutMs` still bounds the whole call.
+        const { video } = await create(input, { ...options, wait: options.wait ?? (options.onProgress ? 0 : 60) });
         const left =
           options.timeoutMs === undefined ? undefined : Math.max(0, options.timeoutMs - (Date.now() - started));
         return followVideo(

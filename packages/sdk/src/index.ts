@@ -56,6 +56,7 @@ export type {
   ClientOptions,
   CreateAndWaitOptions,
   CreateVideoInput,
+  CreateVideoOptions,
   CreditsOptions,
   DeleteTarget,
   GenerateOptions,

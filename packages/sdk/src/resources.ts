@@ -15,6 +15,7 @@ import type {
   APIPromise,
   CreateAndWaitOptions,
   CreateVideoInput,
+  CreateVideoOptions,
   CreditsOptions,
   DeleteTarget,
   ListOptions,
@@ -41,10 +42,12 @@ export interface VideosResource {
    * const { video, usage } = await client.videos.create({ prompt: "waves at night", frames: 31 });
    * ```
    */
-  create(input: CreateVideoInput, options?: RequestOptions): APIPromise<GenerateResponse>;
+  create(input: CreateVideoInput, options?: CreateVideoOptions): APIPromise<GenerateResponse>;
   /**
-   * Requests a video and resolves once it has completed, following only that video (its events
-   * on the stream, or `GET /videos/:id` while the stream is unavailable), never the library.
+   * Requests a video and resolves once it has completed: the server is asked to hold its answer
+   * until then (`wait`); only if the video is still unfinished after that does it follow that
+   * video (its events on the stream, or `GET /videos/:id` while the stream is unavailable), never
+   * the library.
    *
    * @throws `VideoFailedError` (with the failed `video`), `TimeoutError` after `timeoutMs`,
    * `AbortError`, `NotFoundError` if it is deleted meanwhile, and everything `create` throws.

@@ -105,7 +105,7 @@ describe("the OpenAPI document", () => {
     const document = openApiDocument();
     const generate = document.paths["/videos"]?.post as { responses: Record<string, unknown> };
     expect(Object.keys(generate.responses).sort()).toEqual(
-      ["202", "400", "401", "402", "403", "404", "409", "413", "422", "429", "500", "502", "503"].sort(),
+      ["201", "202", "400", "401", "402", "403", "404", "409", "413", "422", "429", "500", "502", "503"].sort(),
     );
     const forbidden = JSON.stringify(generate.responses["403"]);
     expect(forbidden).toContain("terms_required");

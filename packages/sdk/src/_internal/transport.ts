@@ -59,6 +59,8 @@ export interface Call<T> {
   notIdempotent?: boolean;
   /** Upload progress of the body (bytes). */
   onUploadProgress?: ((progress: UploadProgress) => void) | undefined;
+  /** Ms the server may hold the answer on purpose (`Prefer: wait`): added to the attempt timeout. */
+  holdMs?: number | undefined;
 }
 
 /** Random in [half, full] of an exponentially growing delay: spreads out clients that failed together. */
@@ -195,7 +197,8 @@ export class Transport {
         if (signal?.aborted) throw this.#stopped(signal, call);
         let error: OpenVClientError;
         try {
-          const response = await this.#send(call, signal, this.options.attemptTimeoutMs);
+          const { attemptTimeoutMs } = this.options;
+          const response = await this.#send(call, signal, attemptTimeoutMs && attemptTimeoutMs + (call.holdMs ?? 0));
           const body = await readBody(response);
           if (response.ok) return { data: this.#parse(call, response, body), response };
           error = errorFromResponse(response.status, response.headers, body);

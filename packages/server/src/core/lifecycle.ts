@@ -33,6 +33,7 @@ import { Submission, type SubmitVideoRequest, type SubmitVideoResult } from "./s
 import { Terms } from "./terms.js";
 import { Transitions } from "./transitions.js";
 import { Uploads } from "./uploads.js";
+import { submitAndWait } from "./wait.js";
 
 export type { LifecycleDependencies } from "./context.js";
 export { requestFingerprint } from "./idempotency.js";
@@ -96,6 +97,20 @@ export class VideoLifecycle {
   /** See `Submission.submitVideo`. */
   submitVideo(request: SubmitVideoRequest): Promise<SubmitVideoResult> {
     return this.#submission.submitVideo(request);
+  }
+
+  /** Wait (eta21): `submitVideo` held until the video finishes, at most `wait.seconds` (see `submitAndWait`). */
+  submitVideoAndWait(
+    request: SubmitVideoRequest,
+    wait: { seconds: number; signal?: AbortSignal | undefined },
+  ): Promise<SubmitVideoResult> {
+    return submitAndWait(
+      this.#feed,
+      request.userId,
+      () => this.#submission.submitVideo(request),
+      () => this.#ctx.usage(request.userId),
+      wait,
+    );
   }
 
   /** The provider a video renders on (its registry key, else the server's main provider). */

@@ -23,4 +23,4 @@ export type {
   VideoRecord,
 } from "./ports/records.js";
 export type { CopyRequest, OutboundFetch, OutboundRequestInit, Storage, StoredFile } from "./ports/storage.js";
-export type { JobUpdateChange, Store, StoreTransaction } from "./ports/store.js";
+export type { JobUpdateChange, Store, StoreTransaction, TimingBasis } from "./ports/store.js";

@@ -234,5 +234,9 @@ function newVideoRecord(userId: string, settings: VideoSettings, model: ModelDef
     enhancedPrompt: null,
     inputImageId: null,
     creditCost: null,
+    // Timing (eta21)
+    startedAt: null,
+    queueSeconds: null,
+    renderSeconds: null,
   };
 }

@@ -10,12 +10,13 @@ import type {
   OutboxRecord,
   Store,
   StoreTransaction,
+  TimingBasis,
   UploadRecord,
   UsageEntryRecord,
   VideoPatch,
   VideoRecord,
 } from "../../core/ports.js";
-import { applyJobUpdate, type SqlRunner, selectVideo } from "./operations.js";
+import { applyJobUpdate, type SqlRunner, selectVideo, timingBasis } from "./operations.js";
 
 type Client = InstanceType<typeof PrismaClient>;
 type TransactionClient = Prisma.TransactionClient;
@@ -234,6 +235,11 @@ export class PrismaStore implements Store {
 
   applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null> {
     return applyJobUpdate(this.#sql, change);
+  }
+
+  // Timing (eta21)
+  timingBasis(videoIds: string[]): Promise<TimingBasis> {
+    return timingBasis(this.#sql, videoIds);
   }
 
   async listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]> {
