@@ -44,6 +44,11 @@ export interface LifecycleDependencies {
   outboundWebhooks?: boolean;
   /** Called after a transaction that queued outbox messages has committed (wakes the dispatcher). */
   onOutboxCommitted?: () => void;
+  // Invite-only access (access21):
+  /** The time voucher expiry is judged by. Default the system clock (tests advance their own). */
+  clock?: () => Date;
+  /** Where the routes are mounted (e.g. "/api"), for messages that name a route. Default "/api". */
+  routePrefix?: string;
 }
 
 /**
