@@ -37,6 +37,8 @@ export default [
     modifyEsbuildConfig: fromSource,
     name: "@openv/react on top of the SDK (React, the SDK, @openv/protocol and zod left out)",
     ignore: ["react", "react-dom", "react/jsx-runtime", "@openv/sdk", "@openv/protocol", "zod"],
-    limit: "8000 B",
+    // 8000 → 8600 for invite-only access (access21): <AccessGate> and useAccess measured +570 B.
+    // This check bundles every export; an app that never imports them tree-shakes them away.
+    limit: "8600 B",
   },
 ];

@@ -21,6 +21,6 @@ describe("the browser bundle", () => {
     expect(own?.size).toBeGreaterThan(1000);
     expect(own?.size).toBeLessThanOrEqual(8500);
     expect(store?.size).toBeLessThanOrEqual(5000);
-    expect(react?.size).toBeLessThanOrEqual(8000);
+    expect(react?.size).toBeLessThanOrEqual(8600); // access21: <AccessGate>, useAccess (see .size-limit.js)
   });
 });
