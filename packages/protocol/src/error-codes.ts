@@ -14,8 +14,8 @@ export const errorStatusByCode = {
   terms_required: 403,
   // Invite-only access (access21):
   /**
-   * Invite-only server and the user has not redeemed a voucher yet: `details.role` is `restricted`,
-   * `details.redeemPath` the route to redeem one at.
+   * Invite-only server and the user has not redeemed a voucher yet: `details.role` is `restricted`;
+   * the message names the redeem route under the server's prefix.
    */
   access_restricted: 403,
   /** A voucher that cannot be redeemed; `details.reason` is `unknown`, `expired`, `deactivated` or `used_up`. */

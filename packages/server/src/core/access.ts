@@ -78,10 +78,6 @@ export class Access {
     return this.#ctx.config.access === "invite";
   }
 
-  #redeemPath(): string {
-    return `${this.#ctx.deps.routePrefix ?? "/api"}/access/redeem`;
-  }
-
   /** The user's role as the server applies it: admin by configuration, everyone in open mode, else stored. */
   async role(userId: string): Promise<AccessRole> {
     if (this.#isAdmin(userId)) return "admin";
@@ -110,8 +106,10 @@ export class Access {
     if (role === "user") return;
     throw new OpenVError({
       code: "access_restricted",
-      message: `This server is invite-only: redeem a voucher code with POST ${this.#redeemPath()} (or ask an admin for one) before generating videos or uploading images.`,
-      details: { role: "restricted", redeemPath: this.#redeemPath() },
+      message:
+        "This server is invite-only. Ask an admin for a voucher code and redeem it before generating videos or uploading images.",
+      details: { role: "restricted" },
+      nextStep: { method: "POST", path: "/access/redeem", body: '{"code": "<your code>"}' },
     });
   }
 

@@ -47,8 +47,6 @@ export interface LifecycleDependencies {
   // Invite-only access (access21):
   /** The time voucher expiry is judged by. Default the system clock (tests advance their own). */
   clock?: () => Date;
-  /** Where the routes are mounted (e.g. "/api"), for messages that name a route. Default "/api". */
-  routePrefix?: string;
 }
 
 /**

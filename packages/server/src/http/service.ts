@@ -290,7 +290,6 @@ export class OpenVService {
       logger: host.logger,
       webhookSecret,
       outboundWebhooks: outbox !== null,
-      routePrefix: prefix, // access21
       ...(options.clock && { clock: options.clock }),
       ...(outbox && { onOutboxCommitted: () => outbox.nudge() }),
       webhookUrl: (videoId, attempt) => {
