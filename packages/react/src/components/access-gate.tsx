@@ -97,7 +97,11 @@ export function AccessGate({
           {describeError(redemption.error)}
         </p>
       )}
-      <button type="submit" className="openv-terms-accept" disabled={redemption.isPending || !code.trim()}>
+      <button
+        type="submit"
+        className="openv-terms-accept openv-access-redeem"
+        disabled={redemption.isPending || !code.trim()}
+      >
         {redeemLabel}
       </button>
     </form>
