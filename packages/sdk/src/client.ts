@@ -326,6 +326,8 @@ export class OpenVClient {
   /**
    * @internal Sends one call through this client's transport (retries, auth, typed errors): how the
    * tree-shakable calls outside the class (`getAccess`, `@openv/sdk/admin`) reach the server.
+   *
+   * @hidden
    */
   _send<T>(call: Call<T>): APIPromise<T> {
     return apiPromise(this.#transport.request(call), same);
