@@ -1,6 +1,12 @@
 // Invite-only access (access21): shared/API.md, Additions v1.1 "Invite-only access".
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import type { AccessStatus, ListVouchersResponse, Voucher } from "@openv/protocol";
+import { PrismaPGlite } from "pglite-prisma-adapter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyMigrations, defaultMigrationsDir } from "../src/adapters/store/migrate.js";
 import { voucherKey } from "../src/core/access.js";
 import {
   accepted,
@@ -204,5 +210,32 @@ describe("voucherKey", () => {
   it("compares codes without case, spaces, hyphens or the look-alikes O/0 and I/L/1", () => {
     expect(voucherKey("abcd-efgh-ijkl-mnop")).toBe(voucherKey("ABCD EFGH 1JK1 MN0P"));
     expect(voucherKey("Spring-Party-2026")).toBe("SPR1NGPARTY2026");
+  });
+});
+
+describe("the access migration", () => {
+  it("keeps users who existed before it admitted (role user); rows created after it start restricted", async () => {
+    const before = await mkdtemp(path.join(os.tmpdir(), "openv-migrations-"));
+    const db = await PGlite.create();
+    try {
+      await cp(defaultMigrationsDir(), before, {
+        recursive: true,
+        filter: (source) => !source.includes("20261207100300_access"),
+      });
+      await applyMigrations(new PrismaPGlite(db), before);
+      await db.query(`INSERT INTO "User" ("id") VALUES ('early-bird')`);
+      await applyMigrations(new PrismaPGlite(db), defaultMigrationsDir());
+      await db.query(`INSERT INTO "User" ("id") VALUES ('newcomer')`);
+      const { rows } = await db.query<{ id: string; role: string }>(`SELECT "id", "role" FROM "User" ORDER BY "id"`);
+      expect(rows).toEqual([
+        { id: "early-bird", role: "user" },
+        { id: "newcomer", role: "restricted" },
+      ]);
+      // A stored role is never admin (admins are configuration), and a voucher never passes its uses.
+      await expect(db.query(`UPDATE "User" SET "role" = 'admin'`)).rejects.toThrow(/User_role_known/);
+    } finally {
+      await db.close();
+      await rm(before, { recursive: true, force: true });
+    }
   });
 });
