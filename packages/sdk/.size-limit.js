@@ -39,7 +39,9 @@ export default [
     modifyEsbuildConfig: fromSource,
     name: "@openv/react on top of the SDK (React, the SDK, @openv/protocol and zod left out)",
     ignore: ["react", "react-dom", "react/jsx-runtime", "@openv/sdk", "@openv/protocol", "zod"],
-    // 8,000 B until v1.1; +310 B (eta21): <VideoTiming> ("3rd in line · about 40 s left", counting down).
-    limit: "8310 B",
+    // 8,000 B until v1.1; +310 B (eta21): <VideoTiming> ("3rd in line · about 40 s left", counting down);
+    // +600 B (access21): <AccessGate> and useAccess. This check bundles every export; an app that
+    // never imports them tree-shakes them away.
+    limit: "8910 B",
   },
 ];

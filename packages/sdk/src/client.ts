@@ -17,8 +17,9 @@ import {
   type VideoOrTombstone,
   VideoResponseSchema,
 } from "@openv/protocol";
+import { apiPromise, type Sent } from "./_internal/api-promise.js";
 import { followVideo } from "./_internal/follow-video.js";
-import { type Call, Transport } from "./_internal/transport.js";
+import { type Call, Transport, transportOptions } from "./_internal/transport.js";
 import type {
   APIPromise,
   ClientOptions,
@@ -56,24 +57,6 @@ function newIdempotencyKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-type Sent<T> = Promise<{ data: T; response: Response }>;
-
-/** The data of a sent call, with `.withResponse()` for the response and its request id. */
-function apiPromise<R, T>(sent: Sent<R>, map: (data: R) => T): APIPromise<T> {
-  const data = sent.then((answer) => map(answer.data));
-  return Object.assign(data, {
-    withResponse: () => {
-      // Only the response was asked for: its rejection is the one to report.
-      data.catch(() => {});
-      return sent.then(({ data: body, response }) => ({
-        data: map(body),
-        response,
-        requestId: response.headers.get(protocolHeaders.requestId),
-      }));
-    },
-  });
-}
-
 const same = <T>(data: T) => data;
 
 /**
@@ -100,17 +83,7 @@ export class OpenVClient {
 
   /** @internal Use {@link createClient}. */
   constructor(options: ClientOptions) {
-    this.#transport = new Transport({
-      baseUrl: options.baseUrl,
-      getToken: options.getToken,
-      fetch: options.fetch,
-      headers: options.headers ?? {},
-      maxRetries: options.maxRetries ?? 3,
-      attemptTimeoutMs: options.attemptTimeoutMs ?? options.timeoutMs ?? 30_000,
-      retryDelayMs: options.retryDelayMs ?? 500,
-      maxRetryDelayMs: options.maxRetryDelayMs ?? 8000,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
-    });
+    this.#transport = new Transport(transportOptions(options));
     const send = <T, R = T>(call: Call<T>, map: (data: T) => R) => apiPromise(this.#transport.request(call), map);
     const get = (path: string) => ({ method: "GET" as const, path });
 
@@ -355,6 +328,16 @@ export class OpenVClient {
       },
     };
     return new VideoWatcher(host, options);
+  }
+
+  /**
+   * @internal Sends one call through this client's transport (retries, auth, typed errors): how the
+   * tree-shakable calls outside the class (`getAccess`, `@openv/sdk/admin`) reach the server.
+   *
+   * @hidden
+   */
+  _send<T>(call: Call<T>): APIPromise<T> {
+    return apiPromise(this.#transport.request(call), same);
   }
 
   #notify(changes: VideoOrTombstone[]): void {

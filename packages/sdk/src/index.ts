@@ -1,6 +1,8 @@
 // Every wire type the client takes or returns, so an app needs no second import.
 export type {
   AcceptTermsResponse,
+  AccessRole,
+  AccessStatus,
   CreditEntry,
   CreditsResponse,
   DeletedVideoData,
@@ -18,6 +20,7 @@ export type {
   OutboundWebhookEvent,
   OutboundWebhookEventType,
   QuotaExceededDetails,
+  RedeemVoucherResponse,
   TermsStatus,
   Tombstone,
   Upload,
@@ -27,6 +30,8 @@ export type {
   VideoOrTombstone,
   VideoStatus,
 } from "@openv/protocol";
+// Invite-only access (access21): functions over a client, so apps without it download none of it.
+export { getAccess, redeemAccess } from "./access.js";
 export type { OpenVClient } from "./client.js";
 export { createClient } from "./client.js";
 export type { OpenVClientErrorOptions, OpenVWebhookErrorReason } from "./errors.js";

@@ -67,7 +67,9 @@ export type {
 export { acceptedImageTypes, checkUploadImage, defaultUploadImageLimits, inspectMedia } from "./core/media.js";
 export type { OutboxDispatcherOptions, OutboxPassReport } from "./core/outbox.js";
 export { defaultOutboxDispatcherOptions, OutboxDispatcher, outboxRetryDelay } from "./core/outbox.js";
+// Invite-only access (access21):
 export type {
+  AccessStore,
   Auth,
   AuthRequest,
   CopyRequest,
@@ -85,8 +87,10 @@ export type {
   ProviderImage,
   ProviderSubmission,
   ProviderWebhookRequest,
+  RedeemOutcome,
   Storage,
   Store,
+  StoredAccessRole,
   StoredFile,
   StoreTransaction,
   UploadRecord,
@@ -96,6 +100,7 @@ export type {
   VideoChangeEvent,
   VideoPatch,
   VideoRecord,
+  VoucherRecord,
   WebhookSender,
 } from "./core/ports.js";
 export type { ReconcilePassReport, ReconcilerOptions } from "./core/reconciler.js";

@@ -110,9 +110,15 @@ describe("the OpenAPI document", () => {
     const forbidden = JSON.stringify(generate.responses["403"]);
     expect(forbidden).toContain("terms_required");
     expect(forbidden).toContain("quota_exceeded");
+    expect(forbidden).toContain("access_restricted"); // access21
     expect(JSON.stringify(generate.responses["402"])).toContain("insufficient_credits");
     expect(Object.keys(document.paths).sort()).toEqual(
       [
+        // Invite-only access (access21):
+        "/access",
+        "/access/redeem",
+        "/admin/vouchers",
+        "/admin/vouchers/{code}",
         "/admin/credits",
         "/credits",
         "/files/{key}",

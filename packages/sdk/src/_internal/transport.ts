@@ -7,6 +7,7 @@ import {
   TimeoutError,
   UnauthorizedError,
 } from "../errors.js";
+import type { ClientOptions } from "../options.js";
 import { abortErrorFrom, linkSignals, sleep } from "./abort.js";
 import { errorFromResponse, termsRequiredWithPath } from "./http-error.js";
 import { sendWithProgress, type UploadProgress } from "./upload-progress.js";
@@ -14,6 +15,21 @@ import { sendWithProgress, type UploadProgress } from "./upload-progress.js";
 /** A zod schema, as far as the transport uses one. */
 export interface Schema<T> {
   safeParse(data: unknown): { success: true; data: T } | { success: false; error: { message: string } };
+}
+
+/** The transport a client's options describe, defaults filled in (shared by `createClient` and `createAdminClient`). */
+export function transportOptions(options: ClientOptions): TransportOptions {
+  return {
+    baseUrl: options.baseUrl,
+    getToken: options.getToken,
+    fetch: options.fetch,
+    headers: options.headers ?? {},
+    maxRetries: options.maxRetries ?? 3,
+    attemptTimeoutMs: options.attemptTimeoutMs ?? options.timeoutMs ?? 30_000,
+    retryDelayMs: options.retryDelayMs ?? 500,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 8000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+  };
 }
 
 export interface TransportOptions {

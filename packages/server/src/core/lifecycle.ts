@@ -1,16 +1,22 @@
 import type {
   AcceptTermsResponse,
+  AccessStatus,
+  CreateVoucherRequest,
   CreditsResponse,
   GrantCreditsRequest,
   GrantCreditsResponse,
   ListModelsResponse,
   ListVideosResponse,
+  ListVouchersResponse,
+  RedeemVoucherResponse,
   TermsStatus,
   UploadResponse,
   Usage,
   Video,
+  Voucher,
 } from "@openv/protocol";
 import type { RunPodJob } from "@openv/protocol/worker";
+import { Access } from "./access.js";
 import { CreditAccounts } from "./billing.js";
 import { withModelLimitIssues } from "./catalog.js";
 import { ChangeFeed } from "./change-feed.js";
@@ -61,6 +67,7 @@ export class VideoLifecycle {
   readonly #terms: Terms;
   readonly #uploads: Uploads;
   readonly #credits: CreditAccounts;
+  readonly #access: Access;
 
   constructor(deps: LifecycleDependencies) {
     const ctx = new LifecycleContext(deps);
@@ -69,8 +76,10 @@ export class VideoLifecycle {
     const submitter = new ProviderSubmitter(ctx, transitions);
     this.#ctx = ctx;
     this.#feed = feed;
-    this.#uploads = new Uploads(ctx);
+    this.#access = new Access(ctx);
+    this.#uploads = new Uploads(ctx, this.#access);
     this.#submission = new Submission(ctx, {
+      access: this.#access,
       feed,
       keys: new IdempotencyKeys(ctx, feed),
       submitter,
@@ -227,5 +236,32 @@ export class VideoLifecycle {
   /** See `Terms.acceptTerms`. */
   acceptTerms(userId: string, version: string): Promise<AcceptTermsResponse> {
     return this.#terms.acceptTerms(userId, version);
+  }
+
+  // ── Invite-only access (access21) ───────────────────────────────────────────────────────────
+
+  /** See `Access.status`. */
+  accessStatus(userId: string): Promise<AccessStatus> {
+    return this.#access.status(userId);
+  }
+
+  /** See `Access.redeem`. */
+  redeemVoucher(userId: string, code: string): Promise<RedeemVoucherResponse> {
+    return this.#access.redeem(userId, code);
+  }
+
+  /** See `Access.createVoucher`. */
+  createVoucher(actorId: string, request: CreateVoucherRequest): Promise<Voucher> {
+    return this.#access.createVoucher(actorId, request);
+  }
+
+  /** See `Access.listVouchers`. */
+  listVouchers(actorId: string): Promise<ListVouchersResponse> {
+    return this.#access.listVouchers(actorId);
+  }
+
+  /** See `Access.deactivateVoucher`. */
+  deactivateVoucher(actorId: string, code: string): Promise<void> {
+    return this.#access.deactivateVoucher(actorId, code);
   }
 }

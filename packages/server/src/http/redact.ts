@@ -21,8 +21,10 @@ const credentialParameters = new Set([
   "x-goog-credential",
 ]);
 
-/** `url` (a path with an optional query, or an absolute URL) with credential parameters redacted. */
-export function redactUrl(url: string): string {
+/** `url` (a path with an optional query, or an absolute URL) with credential parameters (and voucher codes) redacted. */
+export function redactUrl(given: string): string {
+  // Invite-only access (access21): a voucher code in the path (DELETE /admin/vouchers/:code) is a capability.
+  const url = given.replace(/(\/admin\/vouchers\/)[^/?#]+/, "$1[redacted]");
   const queryStart = url.indexOf("?");
   if (queryStart === -1) return url;
   const hashStart = url.indexOf("#", queryStart);

@@ -19,6 +19,7 @@ import { z } from "zod";
 import { notFound, OpenVError } from "../core/errors.js";
 import { requestFingerprint, type VideoLifecycle } from "../core/lifecycle.js";
 import type { Logger, UserEventVerifier } from "../core/ports.js";
+import { accessRoutes } from "./access-routes.js";
 import { bodyText, parseJsonBody } from "./body.js";
 import type { EventStreams } from "./event-streams.js";
 import { serveLocalFile } from "./files.js";
@@ -261,6 +262,8 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       },
     },
   ];
+
+  routes.push(...accessRoutes(lifecycle)); // Invite-only access (access21)
 
   const { userEvents, openApiDocument, filesDir } = deps;
   if (userEvents) {

@@ -1,3 +1,4 @@
+import type { AccessStore, AccessStoreTransaction } from "./access.js";
 import type {
   CreditEntryRecord,
   IdempotencyRecord,
@@ -62,7 +63,7 @@ export interface TimingBasis {
 }
 
 /** Operations inside one database transaction. Plain data access: the rules live in the core. */
-export interface StoreTransaction {
+export interface StoreTransaction extends AccessStoreTransaction {
   /** Creates the user row if needed and locks it until the transaction ends (serialises a user's submissions). */
   lockUser(userId: string): Promise<void>;
   /**
@@ -116,7 +117,7 @@ export interface StoreTransaction {
 }
 
 /** The database: videos, usage, terms acceptances, idempotency records, users and webhook deliveries. */
-export interface Store {
+export interface Store extends AccessStore {
   /** A human-readable name for logs, e.g. where the database is. */
   readonly name: string;
   /** Runs `work` in one database transaction: committed when it resolves, rolled back when it throws. */
