@@ -29,7 +29,7 @@ import {
   VideoResponseSchema,
 } from "./responses.js";
 import { RunPodJobSchema } from "./runpod.js";
-import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
+import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoSpriteSchema, VideoStatusSchema } from "./video.js"; // posters21
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */
 export type OpenApiObject = { [key: string]: unknown };
@@ -111,6 +111,7 @@ const requestComponents = {
 const responseComponents = {
   VideoStatus: VideoStatusSchema,
   Video: VideoSchema,
+  VideoSprite: VideoSpriteSchema, // posters21
   Tombstone: TombstoneSchema,
   VideoOrTombstone: VideoOrTombstoneSchema,
   VideoResponse: VideoResponseSchema,

@@ -20,6 +20,29 @@ export const VideoErrorSchema = z.object({
   message: z.string(),
 });
 
+// posters21: the scrub-preview sprite sheet of a completed video.
+/**
+ * A sprite sheet of a completed video: `columns × rows` frames of `frameWidth × frameHeight` pixels,
+ * left to right then top to bottom, one every `interval` seconds from the start (the last row may
+ * end in blank cells). Frame `i` sits at (`(i % columns) × frameWidth`, `⌊i / columns⌋ × frameHeight`).
+ */
+export const VideoSpriteSchema = z.object({
+  /** The image (JPEG), in the same storage as the video; signed like `url` where storage is private. */
+  url: z.string(),
+  /** Frames per row. */
+  columns: integer().check(z.gte(1)),
+  /** Rows of frames. */
+  rows: integer().check(z.gte(1)),
+  /** Width of one frame in pixels. */
+  frameWidth: integer().check(z.gte(1)),
+  /** Height of one frame in pixels. */
+  frameHeight: integer().check(z.gte(1)),
+  /** Seconds of video between two frames of the sheet. */
+  interval: z.number().check(z.gt(0)),
+});
+/** A completed video's scrub-preview sprite sheet (see {@link VideoSpriteSchema}). */
+export type VideoSprite = z.infer<typeof VideoSpriteSchema>;
+
 /** A requested video and where it stands: the `Video` object of the contract. */
 export const VideoSchema = z.object({
   /** Server-generated, opaque. */
@@ -66,6 +89,11 @@ export const VideoSchema = z.object({
   imageId: z.nullable(z.string()),
   /** Credits charged for it under the credits policy (refunded if it fails); null under the seconds policy. */
   creditCost: z.nullable(integer()),
+  // posters21: derived from the MP4 after completion; null until then, and when derivation failed or is off.
+  /** A still of the completed video (JPEG, its size or at most 640 px wide), for `<video poster>`; else null. */
+  posterUrl: z.nullable(z.string()),
+  /** The completed video's scrub-preview sprite sheet; else null. */
+  sprite: z.nullable(VideoSpriteSchema),
   /** When it was requested (ISO-8601). */
   createdAt: timestamp(),
   /** When it last changed (ISO-8601). */

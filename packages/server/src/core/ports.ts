@@ -5,6 +5,7 @@
 export type { Auth, AuthRequest, UserEvent, UserEventVerifier } from "./ports/auth.js";
 export type { Events, VideoChangeEvent } from "./ports/events.js";
 export type { Logger, WebhookSender } from "./ports/host.js";
+export type { DerivedImage, DerivedPreviews, PreviewExtractor, PreviewSource } from "./ports/previews.js"; // posters21
 export type {
   PromptEnhancer,
   Provider,
@@ -20,6 +21,7 @@ export type {
   UploadRecord,
   UsageEntryRecord,
   VideoPatch,
+  VideoPreviewFields, // posters21
   VideoRecord,
 } from "./ports/records.js";
 export type { CopyRequest, OutboundFetch, OutboundRequestInit, Storage, StoredFile } from "./ports/storage.js";

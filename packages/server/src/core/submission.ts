@@ -6,6 +6,7 @@ import type { LifecycleContext } from "./context.js";
 import { isOpenVError, OpenVError, UnansweredVideoError } from "./errors.js";
 import type { IdempotencyKeys } from "./idempotency.js";
 import type { StoreTransaction, UploadRecord, VideoRecord } from "./ports.js";
+import { noPreviews } from "./previews.js"; // posters21
 import type { ProviderSubmitter } from "./provider-submit.js";
 import type { Uploads } from "./uploads.js";
 import { toVideo } from "./video-shape.js";
@@ -233,5 +234,6 @@ function newVideoRecord(userId: string, settings: VideoSettings, model: ModelDef
     enhancedPrompt: null,
     inputImageId: null,
     creditCost: null,
+    ...noPreviews, // posters21
   };
 }

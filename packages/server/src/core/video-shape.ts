@@ -1,5 +1,6 @@
 import type { CreditEntry, Tombstone, Upload, Video, VideoOrTombstone } from "@openv/protocol";
 import type { CreditEntryRecord, ListPosition, UploadRecord, VideoRecord } from "./ports.js";
+import { toSprite } from "./previews.js"; // posters21
 
 /** The wire shape of a stored video (shared/API.md, "The Video object"). */
 export function toVideo(record: VideoRecord): Video {
@@ -27,6 +28,8 @@ export function toVideo(record: VideoRecord): Video {
     enhancedPrompt: record.enhancedPrompt,
     imageId: record.inputImageId,
     creditCost: record.creditCost,
+    posterUrl: record.posterUrl, // posters21
+    sprite: toSprite(record), // posters21
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
   };

@@ -1,4 +1,4 @@
-import type { JobUpdateChange, VideoRecord } from "../../core/ports.js";
+import type { JobUpdateChange, VideoPreviewFields, VideoRecord } from "../../core/ports.js";
 
 // The store's hot-path operations as plain SQL over the driver itself (a `pg` Pool, or the PGlite
 // instance), one round trip each. Why not Prisma for these: the bench's store-overhead tool
@@ -46,6 +46,25 @@ export function videoFromRow(row: Record<string, unknown>): VideoRecord {
     enhancedPrompt: (row.enhancedPrompt as string | null) ?? null,
     inputImageId: (row.inputImageId as string | null) ?? null,
     creditCost: row.creditCost === null || row.creditCost === undefined ? null : Number(row.creditCost),
+    ...previewFieldsFromRow(row), // posters21
+  };
+}
+
+const numberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+const stringOrNull = (value: unknown): string | null => (value as string | null | undefined) ?? null;
+
+/** posters21: the preview columns of a `"Video"` row. */
+function previewFieldsFromRow(row: Record<string, unknown>): VideoPreviewFields {
+  return {
+    posterKey: stringOrNull(row.posterKey),
+    posterUrl: stringOrNull(row.posterUrl),
+    spriteKey: stringOrNull(row.spriteKey),
+    spriteUrl: stringOrNull(row.spriteUrl),
+    spriteColumns: numberOrNull(row.spriteColumns),
+    spriteRows: numberOrNull(row.spriteRows),
+    spriteFrameWidth: numberOrNull(row.spriteFrameWidth),
+    spriteFrameHeight: numberOrNull(row.spriteFrameHeight),
+    spriteInterval: numberOrNull(row.spriteInterval),
   };
 }
 

@@ -66,7 +66,40 @@ export interface VideoRecord {
   inputImageId: string | null;
   /** Credits charged under the credits policy; null under the monthly-seconds policy. */
   creditCost: number | null;
+  // posters21: derived after completion (core/previews.ts); all null until then.
+  /** The poster's storage key, or null. */
+  posterKey: string | null;
+  /** Where the storage serves the poster (as stored; private storage signs it on read), or null. */
+  posterUrl: string | null;
+  /** The sprite sheet's storage key, or null. */
+  spriteKey: string | null;
+  /** Where the storage serves the sprite sheet (as stored), or null. */
+  spriteUrl: string | null;
+  /** Frames per row of the sprite sheet, or null. */
+  spriteColumns: number | null;
+  /** Rows of the sprite sheet, or null. */
+  spriteRows: number | null;
+  /** Width of one sprite frame in pixels, or null. */
+  spriteFrameWidth: number | null;
+  /** Height of one sprite frame in pixels, or null. */
+  spriteFrameHeight: number | null;
+  /** Seconds between two sprite frames, or null. */
+  spriteInterval: number | null;
 }
+
+/** The preview fields of a video (posters21): all set together, or all null. */
+export type VideoPreviewFields = Pick<
+  VideoRecord,
+  | "posterKey"
+  | "posterUrl"
+  | "spriteKey"
+  | "spriteUrl"
+  | "spriteColumns"
+  | "spriteRows"
+  | "spriteFrameWidth"
+  | "spriteFrameHeight"
+  | "spriteInterval"
+>;
 
 /** The fields of a video that change after creation, and the new `updatedAt`. */
 export type VideoPatch = Partial<
@@ -85,10 +118,11 @@ export type VideoPatch = Partial<
     | "submittedAt"
     | "changeSeq"
   >
-> & {
-  /** The video's `updatedAt` after the change: the `changeClock` time, or unchanged for a change users cannot see. */
-  updatedAt: Date;
-};
+> &
+  Partial<VideoPreviewFields> & {
+    /** The video's `updatedAt` after the change: the `changeClock` time, or unchanged for a change users cannot see. */
+    updatedAt: Date;
+  };
 
 /** One line of the usage ledger: seconds charged for a video, or refunded. */
 export interface UsageEntryRecord {

@@ -201,6 +201,18 @@ export interface Store {
     id: string,
     outcome: { delivered: true } | { delivered: false; error: string; retryAt: Date | null },
   ): Promise<void>;
+  /**
+   * posters21: claims up to `limit` live completed videos without previews (among `videoIds` when
+   * given) that have been tried fewer than `maxAttempts` times and not in the last `retryAfterMs`;
+   * counts the attempt and stamps the claim (database clock). Rows another instance is claiming are
+   * skipped. Newest change first. Changes nothing a user sees.
+   */
+  claimPreviewWork(options: {
+    videoIds: string[] | null;
+    retryAfterMs: number;
+    maxAttempts: number;
+    limit: number;
+  }): Promise<VideoRecord[]>;
   /** Closes the database connection. */
   close(): Promise<void>;
 }

@@ -1,0 +1,212 @@
+import { readdir } from "node:fs/promises";
+import { GenerateResponseSchema, type Video } from "@openv/protocol";
+import { imageSize } from "image-size";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createFfmpegPreviewExtractor } from "../src/adapters/media/ffmpeg-previews.js";
+import { createS3Storage } from "../src/adapters/storage/s3.js";
+import type { PreviewExtractor } from "../src/core/ports.js";
+import { accepted, backends, startTestServer, type TestServer, type TestServerOptions } from "./helpers.js";
+import { S3StandIn } from "./support/s3-stand-in.js";
+
+// posters21: posters and scrub sprites, derived from each completed video by the local preview
+// provider's real MP4 (ffmpeg), on local files and on private S3 storage (a stand-in behind msw).
+
+const credentials = { accessKeyId: "AKIAOPENVTEST0000001", secretAccessKey: "openv/test+secret/key/0123456789abcdef" };
+const bucket = "openv-previews";
+const endpoint = "https://s3.previews.example";
+const region = "eu-west-1";
+const s3 = new S3StandIn({ bucket, region, ...credentials, style: "path", origin: endpoint });
+
+const network = setupServer();
+beforeAll(() =>
+  network.listen({
+    onUnhandledRequest: (request, print) => {
+      if (new URL(request.url).hostname !== "127.0.0.1") print.error();
+    },
+  }),
+);
+afterAll(() => network.close());
+beforeEach(() => {
+  s3.objects.clear();
+  s3.requests.length = 0;
+  network.use(...s3.handlers());
+});
+afterEach(() => network.resetHandlers());
+
+/** 31 frames of 512×256: a 10 × 4 sheet of 160×80 frames, one every 1/30 s. */
+const body = { prompt: "a lighthouse at dusk, waves rolling in", frames: 31, width: 512, height: 256 };
+
+const read = async (server: TestServer, id: string) =>
+  ((await (await server.api(`/videos/${id}`)).json()) as { video: Video }).video;
+
+/** Requests a video from the local preview provider and waits for it to complete (and its previews to settle). */
+async function completedVideo(server: TestServer): Promise<Video> {
+  await accepted(server);
+  const response = await server.api("/videos", { method: "POST", json: body });
+  expect(response.status).toBe(202);
+  const { video } = GenerateResponseSchema.parse(await response.json());
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const current = await read(server, video.id);
+    if (current.status === "completed") {
+      await server.openv.lifecycle.previewsIdle();
+      return read(server, video.id);
+    }
+    expect(current.status).not.toBe("failed");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the preview video did not complete");
+}
+
+/** Downloads an image and reads its real format and size from its bytes. */
+async function downloadImage(url: string) {
+  const response = await fetch(url);
+  expect(response.status).toBe(200);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return { contentType: response.headers.get("content-type"), ...imageSize(bytes), head: [...bytes.subarray(0, 3)] };
+}
+
+/** An extractor that fails its first `failures` calls, then runs ffmpeg. */
+function flakyExtractor(failures: number): PreviewExtractor & { calls: number } {
+  const ffmpeg = createFfmpegPreviewExtractor();
+  return {
+    name: "flaky",
+    calls: 0,
+    async extract(source) {
+      this.calls++;
+      if (this.calls <= failures) throw new Error("ffmpeg exited with 1: simulated decode error");
+      return ffmpeg.extract(source);
+    },
+  };
+}
+
+describe.each(backends)("posters and sprites ($name)", ({ adminUrl }) => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  const start = (options: TestServerOptions = {}) => startTestServer({ adminUrl, previews: true, ...options });
+
+  it("a completed video gets a JPEG poster and a sprite sheet beside it, both decodable at the stated sizes; deleting the video deletes them", async () => {
+    server = await start();
+    const video = await completedVideo(server);
+
+    expect(video.posterUrl).toMatch(new RegExp(`/api/files/${video.id}-0-poster\\.jpg$`));
+    expect(video.sprite).toEqual({
+      url: expect.stringMatching(new RegExp(`/api/files/${video.id}-0-sprite\\.jpg$`)),
+      columns: 10,
+      rows: 4,
+      frameWidth: 160,
+      frameHeight: 80,
+      interval: 1 / 30,
+    });
+    const poster = await downloadImage(video.posterUrl ?? "");
+    expect(poster).toMatchObject({ contentType: "image/jpeg", type: "jpg", width: 512, height: 256 });
+    expect(poster.head).toEqual([0xff, 0xd8, 0xff]);
+    const sprite = await downloadImage(video.sprite?.url ?? "");
+    expect(sprite).toMatchObject({ contentType: "image/jpeg", type: "jpg", width: 10 * 160, height: 4 * 80 });
+
+    // The list and the change feed carry them too (the previews were a change of their own).
+    const list = (await (await server.api("/videos")).json()) as { videos: Video[] };
+    expect(list.videos[0]?.posterUrl).toBe(video.posterUrl);
+
+    expect((await server.api(`/videos/${video.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await fetch(video.posterUrl ?? "")).status).toBe(404);
+    expect((await fetch(video.sprite?.url ?? "")).status).toBe(404);
+  });
+
+  it("on private S3 storage the poster and sprite are objects beside the video, handed out signed on every read, and deleted with it", async () => {
+    const storage = createS3Storage({ bucket, region, endpoint, forcePathStyle: true, credentials, prefix: "v/" });
+    server = await start({ storage });
+    const video = await completedVideo(server);
+
+    expect([...s3.objects.keys()].sort()).toEqual(
+      [`v/${video.id}-0.mp4`, `v/${video.id}-0-poster.jpg`, `v/${video.id}-0-sprite.jpg`].sort(),
+    );
+    expect(s3.objects.get(`v/${video.id}-0-poster.jpg`)?.contentType).toBe("image/jpeg");
+    for (const url of [video.posterUrl, video.sprite?.url]) {
+      expect(url).toMatch(/[?&]X-Amz-Signature=[0-9a-f]{64}(&|$)/);
+      expect(await downloadImage(url ?? "")).toMatchObject({ type: "jpg" });
+    }
+    // The database keeps the plain URLs.
+    const stored = await server.openv.adapters.store.getVideo("alice", video.id);
+    expect(stored?.posterUrl).toBe(`${endpoint}/${bucket}/v/${video.id}-0-poster.jpg`);
+
+    expect((await server.api(`/videos/${video.id}`, { method: "DELETE" })).status).toBe(204);
+    expect([...s3.objects.keys()]).toEqual([]);
+  });
+
+  it("a failed extraction still completes the video (fields null, a log line); the reconciler derives them later, and gives up after maxAttempts", async () => {
+    const extractor = flakyExtractor(1);
+    const logs: { msg: string; [field: string]: unknown }[] = [];
+    server = await start({
+      previews: { extractor, retryAfterMs: 0, maxAttempts: 3 },
+      onLog: (line) => logs.push(line),
+    });
+    const video = await completedVideo(server);
+    expect(video).toMatchObject({ status: "completed", posterUrl: null, sprite: null });
+    expect(extractor.calls).toBe(1);
+    const warning = logs.find((line) => line.msg.startsWith("could not derive the video's poster"));
+    expect(warning).toMatchObject({ videoId: video.id, problem: "ffmpeg exited with 1: simulated decode error" });
+    expect(JSON.stringify(warning)).not.toMatch(/token=|X-Amz-Signature/);
+
+    await server.openv.reconciler.runOnce();
+    expect(extractor.calls).toBe(2);
+    const after = await read(server, video.id);
+    expect(after.posterUrl).toMatch(/-0-poster\.jpg$/);
+    expect(after.sprite?.columns).toBe(10);
+    // Done: later passes leave it alone.
+    await server.openv.reconciler.runOnce();
+    expect(extractor.calls).toBe(2);
+  });
+
+  it("the reconciler backfills completed videos that have no previews, a bounded batch per pass, and stops trying after maxAttempts", async () => {
+    const extractor = flakyExtractor(Number.POSITIVE_INFINITY);
+    server = await start({
+      previews: { extractor, retryAfterMs: 0, maxAttempts: 2 },
+      reconciler: { previewBatchSize: 1, intervalMs: 60_000 },
+    });
+    const first = await completedVideo(server);
+    const second = await completedVideo(server);
+    expect(extractor.calls).toBe(2);
+    // One a pass: each pass derives at most previewBatchSize videos.
+    await server.openv.reconciler.runOnce();
+    expect(extractor.calls).toBe(3);
+    await server.openv.reconciler.runOnce();
+    expect(extractor.calls).toBe(4);
+    // Both have had their 2 attempts: nothing more is tried.
+    await server.openv.reconciler.runOnce();
+    expect(extractor.calls).toBe(4);
+    for (const id of [first.id, second.id]) expect((await read(server, id)).posterUrl).toBeNull();
+  });
+
+  it("with previews off the fields stay null and nothing but the video is stored", async () => {
+    server = await start({ previews: false });
+    const video = await completedVideo(server);
+    expect(video).toMatchObject({ posterUrl: null, sprite: null });
+    await server.openv.reconciler.runOnce();
+    expect((await read(server, video.id)).posterUrl).toBeNull();
+  });
+});
+
+describe("createFfmpegPreviewExtractor", () => {
+  it("kills ffmpeg past its time limit and says so", async () => {
+    const extractor = createFfmpegPreviewExtractor({ timeoutMs: 1 });
+    const { writeFile } = await import("node:fs/promises");
+    await expect(
+      extractor.extract({
+        // A growing file ffmpeg cannot finish in 1 ms.
+        writeTo: (file) => writeFile(file, new Uint8Array(4 * 1024 * 1024)),
+        width: 256,
+        height: 144,
+        frames: 31,
+        fps: 30,
+      }),
+    ).rejects.toThrow(/longer than 1 ms and was stopped|ffmpeg exited/);
+    // Its temporary folder is gone.
+    const { tmpdir } = await import("node:os");
+    expect((await readdir(tmpdir())).filter((name) => name.startsWith("openv-previews-"))).toEqual([]);
+  });
+});
