@@ -21,11 +21,19 @@ describe.skipIf(!hasChromium)("posters and sprite scrubbing in a real browser", 
       body: JSON.stringify({ prompt: "a kite over a windy beach", frames: 31, width: 512, height: 256 }),
     });
     expect(created.status).toBe(202);
+    const { video } = (await created.json()) as { video: { id: string } };
+    // The previews are a change of their own, a moment after the completion.
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      const current = (await (await fetch(`${base}/api/videos/${video.id}`)).json()) as {
+        video: { posterUrl: string | null };
+      };
+      if (current.video.posterUrl) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
 
     await page.goto(base);
-    // The card's player gets its poster once the previews are derived (a live change after completion).
     const player = page.locator('.openv-card[data-status="completed"] video[poster]');
-    await player.waitFor({ timeout: 60_000 });
+    await player.waitFor({ timeout: 30_000 });
     const poster = (await player.getAttribute("poster")) ?? "";
     expect(await player.getAttribute("preload")).toBe("none");
     // Nothing of the video was loaded, yet the poster is a real image the browser decoded.

@@ -15,6 +15,14 @@ describe("reference server settings from the environment", () => {
     expect(() => settingsFromEnv({ OPENV_MAX_EVENT_STREAMS_PER_USER: "0" })).toThrow(/at least 1/);
   });
 
+  // posters21
+  it("OPENV_PREVIEWS=off turns posters and sprites off; unset or on leaves them on; anything else is refused", () => {
+    expect(openvOptionsFromSettings(settingsFromEnv({})).previews).toBeUndefined();
+    expect(openvOptionsFromSettings(settingsFromEnv({ OPENV_PREVIEWS: "on" })).previews).toBeUndefined();
+    expect(openvOptionsFromSettings(settingsFromEnv({ OPENV_PREVIEWS: "off" })).previews).toBe(false);
+    expect(() => settingsFromEnv({ OPENV_PREVIEWS: "no" })).toThrow(/OPENV_PREVIEWS must be "on" or "off"/);
+  });
+
   it("reads Clerk, RunPod and UploadThing", () => {
     const { services } = settingsFromEnv({
       CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----",

@@ -84,7 +84,8 @@ export function SpriteScrubber({ sprite, durationSeconds, label = "Preview frame
           style={{
             width: sprite.frameWidth,
             height: sprite.frameHeight,
-            left: `${((frame + 0.5) / frames) * 100}%`,
+            // Under the pointer, but kept inside the player at either end.
+            left: `clamp(${sprite.frameWidth / 2}px, ${((frame + 0.5) / frames) * 100}%, calc(100% - ${sprite.frameWidth / 2}px))`,
             backgroundImage: `url(${JSON.stringify(sprite.url)})`,
             backgroundPosition: spriteFramePosition(sprite, frame),
           }}
