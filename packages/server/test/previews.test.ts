@@ -1,13 +1,26 @@
-import { readdir } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { GenerateResponseSchema, type Video } from "@openv/protocol";
 import { imageSize } from "image-size";
+import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createFfmpegPreviewExtractor, previewSettingsFor } from "../src/adapters/media/ffmpeg-previews.js";
 import { createS3Storage } from "../src/adapters/storage/s3.js";
 import type { PreviewExtractor } from "../src/core/ports.js";
-import { accepted, backends, readEvents, startTestServer, type TestServer, type TestServerOptions } from "./helpers.js";
+import {
+  accepted,
+  backends,
+  completedOutput,
+  generateBody,
+  readEvents,
+  ScriptedProvider,
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+} from "./helpers.js";
 import { S3StandIn } from "./support/s3-stand-in.js";
+import { tinyMp4 } from "./support/tiny-mp4.js";
 
 // posters21: posters and scrub sprites, derived from each completed video by the local preview
 // provider's real MP4 (ffmpeg), on local files and on private S3 storage (a stand-in behind msw).
@@ -209,22 +222,93 @@ describe.each(backends)("posters and sprites ($name)", ({ adminUrl }) => {
   });
 });
 
-describe("createFfmpegPreviewExtractor", () => {
-  it("kills ffmpeg past its time limit and says so", async () => {
-    const extractor = createFfmpegPreviewExtractor({ timeoutMs: 1 });
-    const { writeFile } = await import("node:fs/promises");
-    await expect(
-      extractor.extract({
-        // A growing file ffmpeg cannot finish in 1 ms.
-        writeTo: (file) => writeFile(file, new Uint8Array(4 * 1024 * 1024)),
-        width: 256,
-        height: 144,
-        frames: 31,
-        fps: 30,
+describe("posters and sprites on UploadThing storage", () => {
+  const appId = "openvtestapp";
+  const token = Buffer.from(JSON.stringify({ apiKey: "sk_live_test", appId, regions: ["sea1"] })).toString("base64");
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    vi.restoreAllMocks();
+  });
+
+  it("the MP4 is read back from the app's CDN, the poster and sprite are uploaded beside it under the server's keys, and deleted with the video", async () => {
+    // uploadthing 7.7 warns about its own deprecated fields on every upload (pingdotgg/uploadthing#1224).
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const files = new Map<string, { bytes: Buffer; type: string }>();
+    const deleted: string[] = [];
+    network.use(
+      http.put("https://sea1.ingest.uploadthing.com/:fileKey", async ({ request, params }) => {
+        const file = (await request.formData()).get("file") as File;
+        const customId = new URL(request.url).searchParams.get("x-ut-custom-id") ?? String(params.fileKey);
+        files.set(customId, { bytes: Buffer.from(await file.arrayBuffer()), type: file.type });
+        return HttpResponse.json({
+          url: `https://utfs.io/f/${params.fileKey}`,
+          appUrl: `https://utfs.io/a/${appId}/${params.fileKey}`,
+          ufsUrl: `https://${appId}.ufs.sh/f/${params.fileKey}`,
+          fileHash: "abc",
+        });
       }),
-    ).rejects.toThrow(/longer than 1 ms and was stopped|ffmpeg exited/);
-    // Its temporary folder is gone.
-    const { tmpdir } = await import("node:os");
-    expect((await readdir(tmpdir())).filter((name) => name.startsWith("openv-previews-"))).toEqual([]);
+      http.get(`https://${appId}.ufs.sh/f/:key`, ({ params }) => {
+        const file = files.get(String(params.key));
+        return file
+          ? HttpResponse.arrayBuffer(new Uint8Array(file.bytes).buffer, { headers: { "content-type": file.type } })
+          : new HttpResponse(null, { status: 404 });
+      }),
+      http.post("https://api.uploadthing.com/v6/deleteFiles", async ({ request }) => {
+        deleted.push(...(((await request.json()) as { customIds?: string[] }).customIds ?? []));
+        return HttpResponse.json({ success: true, deletedCount: 1 });
+      }),
+    );
+    const provider = new ScriptedProvider();
+    server = await startTestServer({ provider, uploadthing: { token }, previews: true });
+    await accepted(server);
+    const { video } = GenerateResponseSchema.parse(
+      await (await server.api("/videos", { method: "POST", json: generateBody })).json(),
+    );
+    // The worker stores its MP4 at the attempt's key, then reports completion.
+    const stored = await server.openv.adapters.storage.putBytes(`${video.id}-0.mp4`, await tinyMp4(), "video/mp4");
+    const completion = { ...completedOutput(server, { videoId: video.id }), url: stored.url, key: stored.key };
+    expect((await provider.send({ status: "COMPLETED", output: completion })).status).toBe(200);
+    await server.openv.lifecycle.previewsIdle();
+
+    const done = await read(server, video.id);
+    expect(done.posterUrl).toBe(`https://${appId}.ufs.sh/f/${video.id}-0-poster.jpg`);
+    expect(done.sprite?.url).toBe(`https://${appId}.ufs.sh/f/${video.id}-0-sprite.jpg`);
+    const poster = files.get(`${video.id}-0-poster.jpg`);
+    expect(poster?.type).toBe("image/jpeg");
+    expect(imageSize(new Uint8Array(poster?.bytes ?? []))).toMatchObject({ type: "jpg", width: 256, height: 256 });
+
+    expect((await server.api(`/videos/${video.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(deleted).toEqual(
+      expect.arrayContaining([`${video.id}-0.mp4`, `${video.id}-0-poster.jpg`, `${video.id}-0-sprite.jpg`]),
+    );
+  });
+});
+
+describe("createFfmpegPreviewExtractor", () => {
+  const source = async (bytes: Uint8Array) => ({
+    writeTo: (file: string) => writeFile(file, bytes),
+    width: 64,
+    height: 64,
+    frames: 7,
+    fps: 30,
+  });
+  const leftovers = async () => (await readdir(tmpdir())).filter((name) => name.startsWith("openv-previews-"));
+
+  it("kills ffmpeg past its time limit and says so, leaving no temporary files", async () => {
+    const before = await leftovers();
+    const extractor = createFfmpegPreviewExtractor({ timeoutMs: 1 });
+    await expect(extractor.extract(await source(await tinyMp4()))).rejects.toThrow(
+      "ffmpeg took longer than 1 ms and was stopped",
+    );
+    expect(await leftovers()).toEqual(before);
+  });
+
+  it("a file that is not a video fails with ffmpeg's reason", async () => {
+    const extractor = createFfmpegPreviewExtractor();
+    await expect(extractor.extract(await source(new TextEncoder().encode("not a video")))).rejects.toThrow(
+      /^ffmpeg exited with 1: .*Invalid data/,
+    );
   });
 });
