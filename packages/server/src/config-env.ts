@@ -45,9 +45,7 @@ const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   OPENV_PREVIEW_STEP_MS: positiveInt("OPENV_PREVIEW_STEP_MS").default(300),
   /** posters21: `off` turns posters and scrub sprites off. */
-  OPENV_PREVIEWS: emptyAsUnset(
-    z.enum(["on", "off"], { error: 'OPENV_PREVIEWS must be "on" or "off"' }).default("on"),
-  ),
+  OPENV_PREVIEWS: emptyAsUnset(z.enum(["on", "off"], { error: 'OPENV_PREVIEWS must be "on" or "off"' }).default("on")),
   /** Reconciler timing (operational knobs; the defaults suit RunPod, see core/reconciler.ts). */
   OPENV_RECONCILE_INTERVAL_MS: positiveInt("OPENV_RECONCILE_INTERVAL_MS").min(10).optional(),
   OPENV_RECONCILE_SILENT_MS: positiveInt("OPENV_RECONCILE_SILENT_MS").optional(),

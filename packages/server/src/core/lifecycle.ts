@@ -141,6 +141,11 @@ export class VideoLifecycle {
     return this.#previews.idle();
   }
 
+  /** See `Previews.stop`. */
+  stopPreviews(): Promise<void> {
+    return this.#previews.stop();
+  }
+
   // ── Deletion and identity-provider events ───────────────────────────────────────────────────
 
   /** See `Deletion.deleteVideos`. */

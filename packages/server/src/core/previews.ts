@@ -156,9 +156,18 @@ export class Previews {
     this.#pump();
   }
 
-  /** Resolves once no derivation queued by `afterCompletion` is waiting or running (tests, shutdown). */
+  /** Resolves once no derivation queued by `afterCompletion` is waiting or running (tests). */
   async idle(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  /**
+   * For shutdown: drops the derivations not started (the reconciler's backfill does them later, on
+   * any instance) and waits for those running.
+   */
+  async stop(): Promise<void> {
+    this.#waiting.length = 0;
+    await this.idle();
   }
 
   /**

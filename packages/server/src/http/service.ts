@@ -348,7 +348,7 @@ export class OpenVService {
   /** Ends the event streams and stops the reconciler and the outbox dispatcher, finishing the passes in flight. */
   async stop(): Promise<void> {
     this.#sseStreams.closeAll();
-    await Promise.all([this.reconciler.stop(), this.outbox?.stop(), this.lifecycle.previewsIdle()]);
+    await Promise.all([this.reconciler.stop(), this.outbox?.stop(), this.lifecycle.stopPreviews()]);
   }
 
   /** Closes the adapters (provider, events, database). Call after `stop()`. */
