@@ -55,19 +55,24 @@ const body = { prompt: "a lighthouse at dusk, waves rolling in", frames: 31, wid
 const read = async (server: TestServer, id: string) =>
   ((await (await server.api(`/videos/${id}`)).json()) as { video: Video }).video;
 
-/** Requests a video from the local preview provider and waits for it to complete (and its previews to settle). */
-async function completedVideo(server: TestServer): Promise<Video> {
+/**
+ * Requests a video from the local preview provider and waits for it to complete and for its
+ * previews to settle: `settled` says when (default: it has a poster). The webhook that completed
+ * it queues the derivation just after the completion commits, so a read may see it completed first.
+ */
+async function completedVideo(
+  server: TestServer,
+  settled: (video: Video) => boolean = (video) => video.posterUrl !== null,
+): Promise<Video> {
   await accepted(server);
   const response = await server.api("/videos", { method: "POST", json: body });
   expect(response.status).toBe(202);
   const { video } = GenerateResponseSchema.parse(await response.json());
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
+    await server.openv.lifecycle.previewsIdle();
     const current = await read(server, video.id);
-    if (current.status === "completed") {
-      await server.openv.lifecycle.previewsIdle();
-      return read(server, video.id);
-    }
+    if (current.status === "completed" && settled(current)) return current;
     expect(current.status).not.toBe("failed");
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -185,13 +190,16 @@ describe.each(backends)("posters and sprites ($name)", ({ adminUrl }) => {
       onLog: (line) => logs.push(line),
     });
     extractor.failing = true;
-    const first = await completedVideo(server);
+    /** Settled once the derivation of the video failed and was logged. */
+    const failedOnce = (video: Video) =>
+      logs.some((line) => line.msg.startsWith("could not derive") && line.videoId === video.id);
+    const first = await completedVideo(server, failedOnce);
     expect(first).toMatchObject({ status: "completed", posterUrl: null, sprite: null });
     expect(extractor.calls).toBe(1);
     const warning = logs.find((line) => line.msg.startsWith("could not derive the video's poster"));
     expect(warning).toMatchObject({ videoId: first.id, problem: "ffmpeg exited with 1: simulated decode error" });
     expect(JSON.stringify(warning)).not.toMatch(/token=|X-Amz-Signature/);
-    const second = await completedVideo(server);
+    const second = await completedVideo(server, failedOnce);
     expect(extractor.calls).toBe(2);
 
     // One video a pass (previewBatchSize 1), newest first; each has 2 attempts in all.
@@ -204,7 +212,7 @@ describe.each(backends)("posters and sprites ($name)", ({ adminUrl }) => {
     for (const id of [first.id, second.id]) expect((await read(server, id)).posterUrl).toBeNull();
 
     // A video whose first try failed gets its previews from the reconciler once extraction works.
-    const third = await completedVideo(server);
+    const third = await completedVideo(server, failedOnce);
     expect(third.posterUrl).toBeNull();
     extractor.failing = false;
     await server.openv.reconciler.runOnce();
