@@ -11,7 +11,8 @@ export default [
   {
     ...entry,
     name: "createClient + watch(): everything a browser downloads, zod/mini validation included",
-    limit: "15000 B",
+    // posters21: +10 B for Video.posterUrl and Video.sprite in the protocol schema (15,007 B measured).
+    limit: "15010 B",
   },
   {
     ...entry,
@@ -37,6 +38,7 @@ export default [
     modifyEsbuildConfig: fromSource,
     name: "@openv/react on top of the SDK (React, the SDK, @openv/protocol and zod left out)",
     ignore: ["react", "react-dom", "react/jsx-runtime", "@openv/sdk", "@openv/protocol", "zod"],
-    limit: "8000 B",
+    // posters21: +600 B for <VideoCard>'s sprite scrubber (pointer, drag and keyboard slider; 8,588 B measured).
+    limit: "8600 B",
   },
 ];

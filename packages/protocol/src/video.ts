@@ -29,16 +29,16 @@ export const VideoErrorSchema = z.object({
 export const VideoSpriteSchema = z.object({
   /** The image (JPEG), in the same storage as the video; signed like `url` where storage is private. */
   url: z.string(),
-  /** Frames per row. */
-  columns: integer().check(z.gte(1)),
+  /** Frames per row (at least 1; as are `rows`, `frameWidth` and `frameHeight`). */
+  columns: integer(),
   /** Rows of frames. */
-  rows: integer().check(z.gte(1)),
+  rows: integer(),
   /** Width of one frame in pixels. */
-  frameWidth: integer().check(z.gte(1)),
+  frameWidth: integer(),
   /** Height of one frame in pixels. */
-  frameHeight: integer().check(z.gte(1)),
-  /** Seconds of video between two frames of the sheet. */
-  interval: z.number().check(z.gt(0)),
+  frameHeight: integer(),
+  /** Seconds of video between two frames of the sheet (more than 0). */
+  interval: z.number(),
 });
 /** A completed video's scrub-preview sprite sheet (see {@link VideoSpriteSchema}). */
 export type VideoSprite = z.infer<typeof VideoSpriteSchema>;

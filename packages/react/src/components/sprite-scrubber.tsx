@@ -1,5 +1,5 @@
 import type { VideoSprite } from "@openv/protocol";
-import { type KeyboardEvent, type PointerEvent, type ReactNode, useState } from "react";
+import { type PointerEvent, type ReactNode, useState } from "react";
 
 // posters21: scrubbing a completed video's sprite sheet (see `Video.sprite`).
 
@@ -13,50 +13,26 @@ export interface SpriteScrubberProps {
   label?: string;
 }
 
-/** How many cells of the sheet hold frames of a video `durationSeconds` long (the rest are blank). */
-export function spriteFrameCount(sprite: VideoSprite, durationSeconds: number): number {
-  const cells = sprite.columns * sprite.rows;
-  return Math.min(cells, Math.max(1, Math.round(durationSeconds / sprite.interval)));
-}
-
-/** The CSS `background-position` that shows frame `frame` of the sheet in a frame-sized box. */
-export function spriteFramePosition(sprite: VideoSprite, frame: number): string {
-  const x = (frame % sprite.columns) * sprite.frameWidth;
-  const y = Math.floor(frame / sprite.columns) * sprite.frameHeight;
-  return `${x === 0 ? 0 : -x}px ${y === 0 ? 0 : -y}px`;
-}
+/** Frames a key moves the slider by; Home and End are handled apart. */
+const steps: Record<string, number> = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 };
 
 /**
- * A strip over the bottom of a video that previews its frames from the sprite sheet: moving the
- * pointer (or dragging a finger) along it shows the frame at that point in a small box above it.
- * It is a slider too: focus it and use the arrow keys, Home and End.
+ * A strip over the top of a video that previews its frames from the sprite sheet: moving the
+ * pointer (or dragging a finger) along it shows the frame at that point in a small box below it,
+ * by CSS `background-position` on the sheet. It is a slider too: arrow keys, Home and End.
  */
 export function SpriteScrubber({ sprite, durationSeconds, label = "Preview frames" }: SpriteScrubberProps): ReactNode {
-  const frames = spriteFrameCount(sprite, durationSeconds);
+  const { url, columns, rows, frameWidth, frameHeight, interval } = sprite;
+  // The cells that hold frames (the last row may end in blank ones).
+  const frames = Math.min(columns * rows, Math.max(1, Math.round(durationSeconds / interval)));
   const [frame, setFrame] = useState<number | null>(null);
-
-  const frameAt = (event: PointerEvent<HTMLDivElement>) => {
+  const show = (next: number) => setFrame(Math.min(frames - 1, Math.max(0, next)));
+  const follow = (event: PointerEvent<HTMLDivElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
-    const fraction = box.width > 0 ? (event.clientX - box.left) / box.width : 0;
-    return Math.min(frames - 1, Math.max(0, Math.floor(fraction * frames)));
+    show(Math.floor(((event.clientX - box.left) / (box.width || 1)) * frames));
   };
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    const current = frame ?? 0;
-    const next =
-      event.key === "ArrowRight" || event.key === "ArrowUp"
-        ? current + 1
-        : event.key === "ArrowLeft" || event.key === "ArrowDown"
-          ? current - 1
-          : event.key === "Home"
-            ? 0
-            : event.key === "End"
-              ? frames - 1
-              : null;
-    if (next === null) return;
-    event.preventDefault();
-    setFrame(Math.min(frames - 1, Math.max(0, next)));
-  };
-  const seconds = ((frame ?? 0) * sprite.interval).toFixed(1);
+  const seconds = `${((frame ?? 0) * interval).toFixed(1)} s`;
+  const half = frameWidth / 2;
 
   return (
     <div
@@ -67,30 +43,37 @@ export function SpriteScrubber({ sprite, durationSeconds, label = "Preview frame
       aria-valuemin={0}
       aria-valuemax={frames - 1}
       aria-valuenow={frame ?? 0}
-      aria-valuetext={`${seconds} s`}
-      onPointerMove={(event) => setFrame(frameAt(event))}
+      aria-valuetext={seconds}
+      onPointerMove={follow}
       onPointerDown={(event) => {
         event.currentTarget.setPointerCapture?.(event.pointerId);
-        setFrame(frameAt(event));
+        follow(event);
       }}
       onPointerLeave={() => setFrame(null)}
-      onKeyDown={onKeyDown}
       onBlur={() => setFrame(null)}
+      onKeyDown={(event) => {
+        const step = steps[event.key];
+        const next =
+          step !== undefined ? (frame ?? 0) + step : event.key === "Home" ? 0 : event.key === "End" ? frames : null;
+        if (next === null) return;
+        event.preventDefault();
+        show(next);
+      }}
     >
       {frame !== null && (
         <div
           className="openv-scrub-frame"
           data-frame={frame}
           style={{
-            width: sprite.frameWidth,
-            height: sprite.frameHeight,
+            width: frameWidth,
+            height: frameHeight,
             // Under the pointer, but kept inside the player at either end.
-            left: `clamp(${sprite.frameWidth / 2}px, ${((frame + 0.5) / frames) * 100}%, calc(100% - ${sprite.frameWidth / 2}px))`,
-            backgroundImage: `url(${JSON.stringify(sprite.url)})`,
-            backgroundPosition: spriteFramePosition(sprite, frame),
+            left: `clamp(${half}px, ${((frame + 0.5) / frames) * 100}%, calc(100% - ${half}px))`,
+            backgroundImage: `url(${JSON.stringify(url)})`,
+            backgroundPosition: `${-(frame % columns) * frameWidth}px ${-Math.floor(frame / columns) * frameHeight}px`,
           }}
         >
-          <span className="openv-scrub-time">{seconds} s</span>
+          <span className="openv-scrub-time">{seconds}</span>
         </div>
       )}
     </div>
