@@ -313,6 +313,12 @@ describe("createFfmpegPreviewExtractor", () => {
     expect(await leftovers()).toEqual(before);
   });
 
+  it("a storage read that stalls fails within its time limit", async () => {
+    const extractor = createFfmpegPreviewExtractor({ readTimeoutMs: 50 });
+    const stalled = { ...(await source(new Uint8Array())), writeTo: () => new Promise<void>(() => {}) };
+    await expect(extractor.extract(stalled)).rejects.toThrow("reading the video from storage took longer than 50 ms");
+  });
+
   it("a file that is not a video fails with ffmpeg's reason", async () => {
     const extractor = createFfmpegPreviewExtractor();
     await expect(extractor.extract(await source(new TextEncoder().encode("not a video")))).rejects.toThrow(

@@ -109,7 +109,7 @@ export interface PreviewOptions {
   extractor: PreviewExtractor | null;
   /**
    * A failed or interrupted derivation is tried again this long after it was claimed (also the
-   * claim's lease: longer than the extractor's own time limit). Default 2 minutes.
+   * claim's lease: longer than the extractor's own time limits, 2.5 minutes for ffmpeg's). Default 5 minutes.
    */
   retryAfterMs?: number;
   /** Derivation attempts per video before it is left without previews. Default 3. */
@@ -139,7 +139,7 @@ export class Previews {
     this.#ctx = ctx;
     this.#feed = feed;
     this.#extractor = options.extractor;
-    this.#retryAfterMs = options.retryAfterMs ?? 2 * 60_000;
+    this.#retryAfterMs = options.retryAfterMs ?? 5 * 60_000;
     this.#maxAttempts = options.maxAttempts ?? 3;
     this.#concurrency = options.concurrency ?? 2;
   }

@@ -15,6 +15,8 @@ export interface FfmpegPreviewOptions {
   ffmpegPath?: string | undefined;
   /** ffmpeg is killed (SIGKILL) after this long and the derivation fails. Default 30 000 ms. */
   timeoutMs?: number | undefined;
+  /** Reading the video from storage into a temporary file may take this long. Default 120 000 ms. */
+  readTimeoutMs?: number | undefined;
   /** Widest poster in pixels (a narrower video keeps its width). Default 640. */
   posterMaxWidth?: number | undefined;
   /** Width of one sprite frame at most, in pixels. Default 160. */
@@ -59,12 +61,14 @@ export function previewLayout(
  * A `PreviewExtractor` running ffmpeg once per video: one decode pass split into the poster (the
  * middle frame, the video's size or at most `posterMaxWidth` wide) and a sprite sheet (every
  * `step`-th frame, at most `maxSpriteFrames`, `frameMaxWidth` wide, `spriteColumns` a row), both
- * JPEG. Bounded: one thread, killed after `timeoutMs`, outputs read back only up to 8 MiB; the
- * video is streamed to a temporary file, never held in memory.
+ * JPEG. Bounded: the storage read within `readTimeoutMs`, ffmpeg on one thread and killed after
+ * `timeoutMs`, outputs read back only up to 8 MiB; the video is streamed to a temporary file, never
+ * held in memory.
  */
 export function createFfmpegPreviewExtractor(options: FfmpegPreviewOptions = {}): PreviewExtractor {
   const ffmpeg = resolveFfmpegPath(options.ffmpegPath);
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const readTimeoutMs = options.readTimeoutMs ?? 120_000;
   const limits = {
     posterMaxWidth: options.posterMaxWidth ?? 640,
     frameMaxWidth: options.frameMaxWidth ?? 160,
@@ -81,7 +85,7 @@ export function createFfmpegPreviewExtractor(options: FfmpegPreviewOptions = {})
         const input = path.join(folder, "video.mp4");
         const posterFile = path.join(folder, "poster.jpg");
         const spriteFile = path.join(folder, "sprite.jpg");
-        await source.writeTo(input);
+        await withinTime(source.writeTo(input), readTimeoutMs, "reading the video from storage");
         const filter = [
           "[0:v]split=2[forPoster][forSprite]",
           `[forPoster]select='gte(n\\,${layout.posterFrame})',scale=${layout.poster.width}:${layout.poster.height}[poster]`,
@@ -137,6 +141,19 @@ export function createFfmpegPreviewExtractor(options: FfmpegPreviewOptions = {})
       }
     },
   };
+}
+
+/** `work`, or a rejection naming `what` once `ms` have passed (a stalled storage read frees its slot). */
+async function withinTime<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** An ffmpeg output: at most `maxImageBytes`, and a JPEG whose size can be read. */
