@@ -11,8 +11,10 @@ export default [
   {
     ...entry,
     name: "createClient + watch(): everything a browser downloads, zod/mini validation included",
-    // 15,000 B until v1.1; +70 B (eta21): the Video's four timing fields in the schema and
-    // `Prefer: wait` in create/createAndWait.
+    // 15,000 B until v1.1 (the client 1.0 issue's figure). v1.1's Video fields and calls, each
+    // measured: +70 B (eta21) the four timing fields and `Prefer: wait` in create/createAndWait;
+    // +10 B (posters21) posterUrl and sprite; access21's calls are functions an app imports only
+    // if it uses them (+0 here).
     limit: "15100 B",
   },
   {
@@ -39,9 +41,10 @@ export default [
     modifyEsbuildConfig: fromSource,
     name: "@openv/react on top of the SDK (React, the SDK, @openv/protocol and zod left out)",
     ignore: ["react", "react-dom", "react/jsx-runtime", "@openv/sdk", "@openv/protocol", "zod"],
-    // 8,000 B until v1.1; +310 B (eta21): <VideoTiming> ("3rd in line · about 40 s left", counting down);
-    // +600 B (access21): <AccessGate> and useAccess. This check bundles every export; an app that
-    // never imports them tree-shakes them away.
-    limit: "8910 B",
+    // 8,000 B until v1.1; +310 B (eta21): <VideoTiming> ("3rd in line · about 40 s left", counting
+    // down); +600 B (access21): <AccessGate> and useAccess; +600 B (posters21): <VideoCard>'s sprite
+    // scrubber (pointer, drag and keyboard slider). This check bundles every export; an app that
+    // never imports a component tree-shakes it away.
+    limit: "9510 B",
   },
 ];

@@ -108,7 +108,7 @@ export {
   VideoEventDataSchema,
   VideoResponseSchema,
 } from "./responses.js";
-export type { Tombstone, Video, VideoOrTombstone, VideoStatus } from "./video.js";
+export type { Tombstone, Video, VideoOrTombstone, VideoSprite, VideoStatus } from "./video.js";
 export {
   isTombstone,
   statusRank,
@@ -117,6 +117,7 @@ export {
   VideoErrorSchema,
   VideoOrTombstoneSchema,
   VideoSchema,
+  VideoSpriteSchema, // posters21
   VideoStatusSchema,
 } from "./video.js";
 export type { DeletedVideoData, OutboundWebhookEvent, OutboundWebhookEventType } from "./webhooks.js";

@@ -37,7 +37,7 @@ import {
   VideoResponseSchema,
 } from "./responses.js";
 import { RunPodJobSchema } from "./runpod.js";
-import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
+import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoSpriteSchema, VideoStatusSchema } from "./video.js";
 import { maxPreferWaitSeconds } from "./wire.js";
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */
@@ -123,6 +123,7 @@ const requestComponents = {
 const responseComponents = {
   VideoStatus: VideoStatusSchema,
   Video: VideoSchema,
+  VideoSprite: VideoSpriteSchema, // posters21
   Tombstone: TombstoneSchema,
   VideoOrTombstone: VideoOrTombstoneSchema,
   VideoResponse: VideoResponseSchema,

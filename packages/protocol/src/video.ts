@@ -20,6 +20,29 @@ export const VideoErrorSchema = z.object({
   message: z.string(),
 });
 
+// posters21: the scrub-preview sprite sheet of a completed video.
+/**
+ * A sprite sheet of a completed video: `columns × rows` frames of `frameWidth × frameHeight` pixels,
+ * left to right then top to bottom, one every `interval` seconds from the start (the last row may
+ * end in blank cells). Frame `i` sits at (`(i % columns) × frameWidth`, `⌊i / columns⌋ × frameHeight`).
+ */
+export const VideoSpriteSchema = z.object({
+  /** The image (JPEG), in the same storage as the video; signed like `url` where storage is private. */
+  url: z.string(),
+  /** Frames per row (at least 1; as are `rows`, `frameWidth` and `frameHeight`). */
+  columns: integer(),
+  /** Rows of frames. */
+  rows: integer(),
+  /** Width of one frame in pixels. */
+  frameWidth: integer(),
+  /** Height of one frame in pixels. */
+  frameHeight: integer(),
+  /** Seconds of video between two frames of the sheet (more than 0). */
+  interval: z.number(),
+});
+/** A completed video's scrub-preview sprite sheet (see {@link VideoSpriteSchema}). */
+export type VideoSprite = z.infer<typeof VideoSpriteSchema>;
+
 /** A requested video and where it stands: the `Video` object of the contract. */
 export const VideoSchema = z.object({
   /** Server-generated, opaque. */
@@ -83,6 +106,11 @@ export const VideoSchema = z.object({
   queueSeconds: z.optional(z.nullable(z.number().check(z.gte(0)))),
   /** Seconds the worker rendered it (the provider's figure, else measured); null until it finishes. */
   renderSeconds: z.optional(z.nullable(z.number().check(z.gte(0)))),
+  // posters21: derived from the MP4 after completion; null until then, and when derivation failed or is off.
+  /** A still of the completed video (JPEG, its size or at most 640 px wide), for `<video poster>`; else null. */
+  posterUrl: z.nullable(z.string()),
+  /** The completed video's scrub-preview sprite sheet; else null. */
+  sprite: z.nullable(VideoSpriteSchema),
   /** When it was requested (ISO-8601). */
   createdAt: timestamp(),
   /** When it last changed (ISO-8601). */

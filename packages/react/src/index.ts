@@ -18,6 +18,8 @@ export type { ConnectionStatusProps } from "./components/connection-status.js";
 export { ConnectionStatus } from "./components/connection-status.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
 export { GenerateForm } from "./components/generate-form.js";
+export type { SpriteScrubberProps } from "./components/sprite-scrubber.js"; // posters21
+export { SpriteScrubber } from "./components/sprite-scrubber.js"; // posters21
 export type { TermsGateProps } from "./components/terms-gate.js";
 export { TermsGate } from "./components/terms-gate.js";
 export type { VideoCardProps } from "./components/video-card.js";

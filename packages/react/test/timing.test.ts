@@ -5,38 +5,16 @@ import type { Video } from "@openv/protocol";
 import { act, cleanup, render, screen } from "@testing-library/react";
 import { createElement } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { video } from "../../sdk/test/support/fixtures.js";
 import { VideoCard } from "../src/index.js";
 
-const base: Video = {
-  id: "vid_1",
-  jobId: null,
-  userId: "alice",
+const base: Video = video("vid_1", "queued", 1_700_000_000_000, {
   prompt: "a lighthouse at dusk",
-  negativePrompt: null,
-  model: "mochi-1",
-  status: "queued",
-  progress: null,
-  url: null,
-  frames: 31,
-  fps: 30,
-  durationSeconds: 31 / 30,
-  width: 848,
-  height: 480,
-  seed: null,
-  steps: 64,
-  cfg: 4.5,
-  error: null,
-  retryCount: 0,
-  enhancedPrompt: null,
-  imageId: null,
-  creditCost: null,
   queuePosition: 2,
   etaSeconds: 40,
   queueSeconds: null,
   renderSeconds: null,
-  createdAt: "2026-12-07T00:00:00.000Z",
-  updatedAt: "2026-12-07T00:00:00.000Z",
-};
+});
 
 afterEach(() => {
   cleanup();

@@ -29,6 +29,8 @@ const video: Video = {
   enhancedPrompt: null,
   imageId: null,
   creditCost: null,
+  posterUrl: null, // posters21
+  sprite: null, // posters21
   createdAt: "2026-11-22T10:00:00.000Z",
   updatedAt: "2026-11-22T10:01:00.000Z",
 };

@@ -44,6 +44,8 @@ const EnvSchema = z.object({
   MAX_ACTIVE_JOBS: positiveInt("MAX_ACTIVE_JOBS").min(1).default(defaultLifecycleConfig.maxActiveJobs),
   NODE_ENV: z.string().optional(),
   OPENV_PREVIEW_STEP_MS: positiveInt("OPENV_PREVIEW_STEP_MS").default(300),
+  /** posters21: `off` turns posters and scrub sprites off. */
+  OPENV_PREVIEWS: emptyAsUnset(z.enum(["on", "off"], { error: 'OPENV_PREVIEWS must be "on" or "off"' }).default("on")),
   /** Reconciler timing (operational knobs; the defaults suit RunPod, see core/reconciler.ts). */
   OPENV_RECONCILE_INTERVAL_MS: positiveInt("OPENV_RECONCILE_INTERVAL_MS").min(10).optional(),
   OPENV_RECONCILE_SILENT_MS: positiveInt("OPENV_RECONCILE_SILENT_MS").optional(),
@@ -190,6 +192,8 @@ export interface ReferenceServerSettings {
   webhookSecret: string | undefined;
   /** The local preview provider's delay per simulated step in ms (OPENV_PREVIEW_STEP_MS). Default 300. */
   previewStepDelayMs: number;
+  /** posters21: whether posters and scrub sprites are derived (OPENV_PREVIEWS=on|off). Default true. */
+  previews: boolean;
   /** Reconciler timing overrides. */
   reconciler: Partial<ReconcilerOptions>;
   /**
@@ -254,6 +258,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings
     dataDir: values.OPENV_DATA_DIR,
     webhookSecret: values.OPENV_WEBHOOK_SECRET,
     previewStepDelayMs: values.OPENV_PREVIEW_STEP_MS,
+    previews: values.OPENV_PREVIEWS !== "off", // posters21
     webRoot: values.OPENV_WEB_ROOT,
     outputAllowedHosts: allowedHostsFromEnv(values.OPENV_OUTPUT_ALLOWED_HOSTS),
     maxEventStreamsPerUser: values.OPENV_MAX_EVENT_STREAMS_PER_USER,
@@ -440,6 +445,7 @@ export function openvOptionsFromSettings(settings: ReferenceServerSettings): Ope
     config: settings.config,
     ...(settings.models && { models: settings.models }),
     previewStepDelayMs: settings.previewStepDelayMs,
+    ...(!settings.previews && { previews: false }), // posters21
     ...settings.services,
     reconciler: settings.reconciler,
     generateRateLimit: settings.generateRateLimit,

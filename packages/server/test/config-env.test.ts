@@ -26,6 +26,14 @@ describe("reference server settings from the environment", () => {
     expect(() => settingsFromEnv({ OPENV_ACCESS: "closed" })).toThrow(/OPENV_ACCESS must be "open" or "invite"/);
   });
 
+  // posters21
+  it("OPENV_PREVIEWS=off turns posters and sprites off; unset or on leaves them on; anything else is refused", () => {
+    expect(openvOptionsFromSettings(settingsFromEnv({})).previews).toBeUndefined();
+    expect(openvOptionsFromSettings(settingsFromEnv({ OPENV_PREVIEWS: "on" })).previews).toBeUndefined();
+    expect(openvOptionsFromSettings(settingsFromEnv({ OPENV_PREVIEWS: "off" })).previews).toBe(false);
+    expect(() => settingsFromEnv({ OPENV_PREVIEWS: "no" })).toThrow(/OPENV_PREVIEWS must be "on" or "off"/);
+  });
+
   it("reads Clerk, RunPod and UploadThing", () => {
     const { services } = settingsFromEnv({
       CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----",

@@ -130,6 +130,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     reconciler: false,
     // Likewise the outbox dispatcher: tests deliver outbound webhooks with `openv.outbox.runOnce()`.
     outbox: false,
+    // posters21: likewise previews (an extra change after each completion); test/previews.test.ts turns them on.
+    previews: false,
     ...serviceOptions,
     ...(database && { databaseUrl: database.url }),
   };

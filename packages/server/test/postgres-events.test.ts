@@ -46,6 +46,8 @@ function video(overrides: Partial<Video> = {}): Video {
     enhancedPrompt: null,
     imageId: null,
     creditCost: null,
+    posterUrl: null, // posters21
+    sprite: null, // posters21
     createdAt: "2025-01-01T12:00:00.000Z",
     updatedAt: "2025-01-01T12:00:05.000Z",
     ...overrides,

@@ -1,6 +1,7 @@
 import type { Video, VideoStatus } from "@openv/protocol";
 import { formatCredits, formatSeconds, percent } from "@openv/sdk/store";
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { SpriteScrubber } from "./sprite-scrubber.js"; // posters21
 import { VideoTiming } from "./video-timing.js"; // Timing (eta21)
 
 /** Props of {@link VideoCard}. */
@@ -64,17 +65,22 @@ function Media({ video }: { video: Video }): ReactNode {
   switch (video.status) {
     case "completed":
       return video.url ? (
-        // biome-ignore lint/a11y/useMediaCaption: generated videos have no speech to caption
-        <video
-          className="openv-video"
-          src={video.url}
-          controls
-          playsInline
-          preload="metadata"
-          width={video.width}
-          height={video.height}
-          aria-label={`Video: ${video.prompt}`}
-        />
+        <div className="openv-player">
+          {/* biome-ignore lint/a11y/useMediaCaption: generated videos have no speech to caption */}
+          <video
+            className="openv-video"
+            src={video.url}
+            controls
+            playsInline
+            // posters21: the poster shows before play, and nothing is downloaded until then.
+            poster={video.posterUrl ?? undefined}
+            preload={video.posterUrl ? "none" : "metadata"}
+            width={video.width}
+            height={video.height}
+            aria-label={`Video: ${video.prompt}`}
+          />
+          {video.sprite && <SpriteScrubber sprite={video.sprite} durationSeconds={video.durationSeconds} />}
+        </div>
       ) : (
         <p className="openv-card-placeholder">The video has no file.</p>
       );

@@ -38,6 +38,8 @@ export async function startRealServer(options: RealServerOptions = {}): Promise<
     dataDir: null,
     generateRateLimit: false,
     reconciler: false,
+    // posters21: no posters or sprites (an extra change after each completion) in these suites.
+    previews: false,
     previewStepDelayMs: options.previewStepDelayMs ?? 5,
     ...(options.provider && { provider: options.provider }),
     ...(options.config && { config: options.config }),

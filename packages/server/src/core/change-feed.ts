@@ -2,6 +2,7 @@ import { type ListVideosResponse, terminalStatuses, type Video, type VideoOrTomb
 import type { LifecycleContext } from "./context.js";
 import { notFound, OpenVError } from "./errors.js";
 import type { Events, OutboxRecord, VideoChangeEvent, VideoRecord } from "./ports.js";
+import { signPreviewUrls } from "./previews.js"; // posters21
 import { VideoTiming } from "./timing.js";
 import { decodeCursor, encodeCursor, toChange, toVideo } from "./video-shape.js";
 
@@ -174,7 +175,8 @@ export class ChangeFeed {
     const key = storageKey === undefined ? storage.keyForUrl(change.url) : storageKey;
     if (key === null) return change;
     try {
-      return { ...change, url: await this.#ctx.fileUrl(key, change.url) };
+      const signed = { ...change, url: await this.#ctx.fileUrl(key, change.url) };
+      return await signPreviewUrls(this.#ctx, signed); // posters21
     } catch (error) {
       // The rest of the video is still worth answering; its stored URL is what is left to give.
       logger.error({ videoId: change.id, key, err: error }, "could not sign the video's URL");

@@ -3,7 +3,18 @@ import { AccountStatus } from "./accounts.js";
 import { type BillingPolicy, billingPolicy } from "./billing.js";
 import { ModelCatalog as DefaultCatalog, type ModelCatalog } from "./catalog.js";
 import type { LifecycleConfig } from "./config.js";
-import type { Events, Logger, OutboundFetch, PromptEnhancer, Provider, Storage, Store, VideoRecord } from "./ports.js";
+import type {
+  Events,
+  Logger,
+  OutboundFetch,
+  PreviewExtractor,
+  PromptEnhancer,
+  Provider,
+  Storage,
+  Store,
+  VideoRecord,
+} from "./ports.js";
+import type { PreviewOptions } from "./previews.js"; // posters21
 
 /** What a `VideoLifecycle` works with: the adapters, the rules and the webhook signing. */
 export interface LifecycleDependencies {
@@ -47,6 +58,13 @@ export interface LifecycleDependencies {
   // Invite-only access (access21):
   /** The time voucher expiry is judged by. Default the system clock (tests advance their own). */
   clock?: () => Date;
+  /**
+   * posters21: derives each completed video's poster and scrub sprite (core/previews.ts); null or
+   * absent: none are derived and `posterUrl`/`sprite` stay null.
+   */
+  previews?: PreviewExtractor | null;
+  /** posters21: retry timing of preview derivation (see `PreviewOptions`). */
+  previewRetry?: Omit<PreviewOptions, "extractor">;
 }
 
 /**

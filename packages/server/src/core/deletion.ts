@@ -3,6 +3,7 @@ import type { ChangeFeed } from "./change-feed.js";
 import type { LifecycleContext } from "./context.js";
 import { attemptOutputKeys } from "./output-keys.js";
 import type { UserEvent, VideoRecord } from "./ports.js";
+import { previewKeys } from "./previews.js"; // posters21
 import type { Transitions } from "./transitions.js";
 
 /**
@@ -52,6 +53,7 @@ export class Deletion {
         deleted.flatMap((video) => [
           ...(video.storageKey ? [video.storageKey] : []),
           ...attemptOutputKeys(video.id, video.retryCount),
+          ...previewKeys(video.id, video.retryCount), // posters21: poster and sprite of any attempt
         ]),
       ),
     ]);

@@ -3,6 +3,8 @@ import type { Logger, Storage, Store, VideoRecord } from "./ports.js";
 
 /** `vid_<16 base64url>-<attempt>[-<suffix>].mp4`: a video attempt's output (see output-keys.ts). */
 const outputKeyPattern = /^(vid_[A-Za-z0-9_-]{16})-(\d{1,6})(?:-[A-Za-z0-9]{1,32})?\.mp4$/;
+/** posters21: `vid_<16 base64url>-<attempt>-poster|sprite.jpg|webp`: a video's derived preview. */
+const previewKeyPattern = /^(vid_[A-Za-z0-9_-]{16})-\d{1,6}-(?:poster|sprite)\.(?:jpg|webp)$/;
 /** `upl_<id>.<ext>`: an uploaded image. */
 const uploadKeyPattern = /^upl_[A-Za-z0-9_-]{1,100}\.(?:png|jpg|webp)$/;
 
@@ -21,7 +23,7 @@ export function isOutputReferenced(key: string, video: VideoRecord | undefined):
 }
 
 /**
- * Deletes files of this server's naming (video outputs, uploads) that no record points at any more
+ * Deletes files of this server's naming (video outputs, uploads, previews) that no record points at any more
  * and that are older than `olderThan` (so a file being written now is never taken): what a crash
  * between a delete's commit and its file deletion, or a worker's extra upload, leaves behind.
  * Files of other names are never touched. Returns the keys deleted.
@@ -36,13 +38,24 @@ export async function sweepOrphanFiles(deps: {
   if (!storage.listKeys) return [];
   const keys = await storage.listKeys({ olderThan, limit: 1000 });
   const outputs = keys.filter((key) => outputKeyPattern.test(key));
+  const previews = keys.filter((key) => previewKeyPattern.test(key)); // posters21
   const uploads = keys.filter((key) => uploadKeyPattern.test(key));
-  const videoIds = [...new Set(outputs.map((key) => outputKeyPattern.exec(key)?.[1] as string))];
+  const videoIds = [
+    ...new Set([
+      ...outputs.map((key) => outputKeyPattern.exec(key)?.[1] as string),
+      ...previews.map((key) => previewKeyPattern.exec(key)?.[1] as string), // posters21
+    ]),
+  ];
   const videos = new Map((await store.videosByIds(videoIds)).map((video) => [video.id, video]));
   const liveUploads = new Set(await store.existingUploadKeys(uploads));
   const orphans = [
     ...outputs.filter((key) => !isOutputReferenced(key, videos.get(outputKeyPattern.exec(key)?.[1] as string))),
     ...uploads.filter((key) => !liveUploads.has(key)),
+    // posters21: a preview is kept while its live video records it.
+    ...previews.filter((key) => {
+      const video = videos.get(previewKeyPattern.exec(key)?.[1] as string);
+      return !video || video.deletedAt !== null || (video.posterKey !== key && video.spriteKey !== key);
+    }),
   ];
   if (orphans.length === 0) return [];
   await storage.deleteFiles(orphans);

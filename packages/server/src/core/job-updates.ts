@@ -5,6 +5,7 @@ import { classifyFailure, readCompletion, readProgress } from "./failure.js";
 import { acceptsUpdate, type TransitionResult } from "./job-rules.js";
 import { attemptOutputKey, isAttemptOutputKey } from "./output-keys.js";
 import type { ProviderWebhookRequest, StoredFile, VideoRecord } from "./ports.js";
+import type { Previews } from "./previews.js"; // posters21
 import type { ProviderSubmitter } from "./provider-submit.js";
 import { withJobTiming } from "./timing.js";
 import type { Transitions } from "./transitions.js";
@@ -34,10 +35,13 @@ export class JobUpdates {
   readonly #transitions: Transitions;
   readonly #submitter: ProviderSubmitter;
 
-  constructor(ctx: LifecycleContext, transitions: Transitions, submitter: ProviderSubmitter) {
+  readonly #previews: Previews | null; // posters21
+
+  constructor(ctx: LifecycleContext, transitions: Transitions, submitter: ProviderSubmitter, previews?: Previews) {
     this.#ctx = ctx;
     this.#transitions = transitions;
     this.#submitter = submitter;
+    this.#previews = previews ?? null; // posters21
   }
 
   /**
@@ -165,6 +169,8 @@ export class JobUpdates {
       if (current?.storageKey !== copied.key) await this.#ctx.deleteFiles([copied.key]);
     }
     if (updated && resubmit) await this.#submitter.submit(updated, { initial: false });
+    // posters21: the poster and sprite are derived in the background; this answer does not wait.
+    if (updated?.status === "completed") this.#previews?.afterCompletion(updated);
     return { applied: updated !== null };
   }
 

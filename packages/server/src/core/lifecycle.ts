@@ -34,6 +34,7 @@ import type {
   VideoChangeEvent,
   VideoRecord,
 } from "./ports.js";
+import { Previews } from "./previews.js"; // posters21
 import { ProviderSubmitter } from "./provider-submit.js";
 import { Submission, type SubmitVideoRequest, type SubmitVideoResult } from "./submission.js";
 import { Terms } from "./terms.js";
@@ -68,6 +69,7 @@ export class VideoLifecycle {
   readonly #uploads: Uploads;
   readonly #credits: CreditAccounts;
   readonly #access: Access;
+  readonly #previews: Previews; // posters21
 
   constructor(deps: LifecycleDependencies) {
     const ctx = new LifecycleContext(deps);
@@ -85,7 +87,9 @@ export class VideoLifecycle {
       submitter,
       uploads: this.#uploads,
     });
-    this.#jobs = new JobUpdates(ctx, transitions, submitter);
+    // posters21
+    this.#previews = new Previews(ctx, feed, { ...deps.previewRetry, extractor: deps.previews ?? null });
+    this.#jobs = new JobUpdates(ctx, transitions, submitter, this.#previews);
     this.#deletion = new Deletion(ctx, feed, transitions);
     this.#terms = new Terms(ctx);
     this.#credits = new CreditAccounts(ctx);
@@ -147,6 +151,23 @@ export class VideoLifecycle {
   /** See `JobUpdates.reconcileVideo`. */
   reconcileVideo(video: VideoRecord, timing: ReconcileTiming): Promise<ReconcileOutcome> {
     return this.#jobs.reconcileVideo(video, timing);
+  }
+
+  // ── Previews (posters21) ────────────────────────────────────────────────────────────────────
+
+  /** See `Previews.backfill`: the reconciler's bounded batch per pass. */
+  backfillPreviews(limit: number): Promise<number> {
+    return this.#previews.backfill(limit);
+  }
+
+  /** See `Previews.idle`. */
+  previewsIdle(): Promise<void> {
+    return this.#previews.idle();
+  }
+
+  /** See `Previews.stop`. */
+  stopPreviews(): Promise<void> {
+    return this.#previews.stop();
   }
 
   // ── Deletion and identity-provider events ───────────────────────────────────────────────────

@@ -7,6 +7,7 @@ export type { AccessStore, RedeemOutcome, StoredAccessRole, VoucherRecord } from
 export type { Auth, AuthRequest, UserEvent, UserEventVerifier } from "./ports/auth.js";
 export type { Events, VideoChangeEvent } from "./ports/events.js";
 export type { Logger, WebhookSender } from "./ports/host.js";
+export type { DerivedImage, DerivedPreviews, PreviewExtractor, PreviewSource } from "./ports/previews.js"; // posters21
 export type {
   PromptEnhancer,
   Provider,
@@ -22,6 +23,7 @@ export type {
   UploadRecord,
   UsageEntryRecord,
   VideoPatch,
+  VideoPreviewFields, // posters21
   VideoRecord,
 } from "./ports/records.js";
 export type { CopyRequest, OutboundFetch, OutboundRequestInit, Storage, StoredFile } from "./ports/storage.js";

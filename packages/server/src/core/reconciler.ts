@@ -37,6 +37,11 @@ export interface ReconcilerOptions {
    * once they are this old, so a file being written is never taken. Default 1 hour.
    */
   orphanFileAgeMs: number;
+  /**
+   * posters21: completed videos without a poster and sprite (a failed derivation, or videos older
+   * than previews) derived per pass, one after another. 0 turns the backfill off. Default 4.
+   */
+  previewBatchSize: number;
 }
 
 /** The default timing, as documented on each `ReconcilerOptions` field. */
@@ -51,6 +56,7 @@ export const defaultReconcilerOptions: ReconcilerOptions = {
   sweepEveryMs: 10 * 60_000,
   deliveryRetentionMs: 30 * 24 * 60 * 60_000,
   orphanFileAgeMs: 60 * 60_000,
+  previewBatchSize: 4, // posters21
 };
 
 /** What one reconcile pass did. */
@@ -126,6 +132,7 @@ export class Reconciler {
   async runOnce(): Promise<ReconcilePassReport> {
     const { silentMs, claimMs, batchSize, concurrency } = this.options;
     await this.#sweep();
+    await this.#backfillPreviews(); // posters21
     const videos = await this.#store.claimSilentVideos(silentMs, claimMs, batchSize);
     const report: ReconcilePassReport = { claimed: videos.length, outcomes: {} };
     if (videos.length === 0) return report;
@@ -160,6 +167,14 @@ export class Reconciler {
     const changed = (report.outcomes.updated ?? 0) + (report.outcomes.failed ?? 0) + (report.outcomes.submitted ?? 0);
     if (changed > 0 || report.outcomes.error) this.#logger.info(report, "reconcile pass");
     return report;
+  }
+
+  /** posters21: derives a bounded batch of missing previews; a failure waits for the next pass. */
+  async #backfillPreviews(): Promise<void> {
+    if (this.options.previewBatchSize <= 0) return;
+    await this.#lifecycle.backfillPreviews(this.options.previewBatchSize).catch((error: unknown) => {
+      this.#logger.warn({ err: error }, "could not backfill video previews; the next pass tries again");
+    });
   }
 
   async #sweep(): Promise<void> {

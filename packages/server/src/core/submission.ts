@@ -7,6 +7,7 @@ import type { LifecycleContext } from "./context.js";
 import { isOpenVError, OpenVError, UnansweredVideoError } from "./errors.js";
 import type { IdempotencyKeys } from "./idempotency.js";
 import type { StoreTransaction, UploadRecord, VideoRecord } from "./ports.js";
+import { noPreviews } from "./previews.js"; // posters21
 import type { ProviderSubmitter } from "./provider-submit.js";
 import type { Uploads } from "./uploads.js";
 import { toVideo } from "./video-shape.js";
@@ -243,5 +244,6 @@ function newVideoRecord(userId: string, settings: VideoSettings, model: ModelDef
     startedAt: null,
     queueSeconds: null,
     renderSeconds: null,
+    ...noPreviews, // posters21
   };
 }

@@ -1,5 +1,6 @@
 import type { CreditEntry, Tombstone, Upload, Video, VideoOrTombstone } from "@openv/protocol";
 import type { CreditEntryRecord, ListPosition, UploadRecord, VideoRecord } from "./ports.js";
+import { toSprite } from "./previews.js"; // posters21
 import { recordedTiming } from "./timing.js";
 
 /** The wire shape of a stored video (shared/API.md, "The Video object"). */
@@ -29,6 +30,8 @@ export function toVideo(record: VideoRecord): Video {
     imageId: record.inputImageId,
     creditCost: record.creditCost,
     ...recordedTiming(record), // Timing (eta21)
+    posterUrl: record.posterUrl, // posters21
+    sprite: toSprite(record), // posters21
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
   };

@@ -9,6 +9,7 @@ import {
   resolveAdapters,
   type ServiceOptions,
 } from "../adapters/defaults.js";
+import { type PreviewSettings, previewSettingsFor } from "../adapters/media/ffmpeg-previews.js"; // posters21
 import { createGuardedFetch } from "../adapters/net/guarded-fetch.js";
 import { ModelCatalog, type ModelDefinition } from "../core/catalog.js";
 import { defaultLifecycleConfig, type LifecycleConfig } from "../core/config.js";
@@ -16,6 +17,7 @@ import { isOpenVError } from "../core/errors.js";
 import { VideoLifecycle } from "../core/lifecycle.js";
 import { OutboxDispatcher, type OutboxDispatcherOptions } from "../core/outbox.js";
 import type { Logger, OutboxRecord } from "../core/ports.js";
+import { previewDependencies } from "../core/previews.js"; // posters21
 import { Reconciler, type ReconcilerOptions } from "../core/reconciler.js";
 import { webhookToken } from "../core/webhook-token.js";
 import { Cors, type CorsOptions } from "./cors.js";
@@ -89,6 +91,13 @@ export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOpt
    * the loop off (tests that drive it with `service.outbox.runOnce()`).
    */
   outbox?: Partial<OutboxDispatcherOptions> | false;
+  /**
+   * posters21: derive a poster (`posterUrl`) and a scrub sprite sheet (`sprite`) from each completed
+   * video, stored beside it. `false` turns it off (the fields stay null); an object sets the ffmpeg
+   * extractor's limits and the retry timing, or replaces ffmpeg (`extractor`). Default: on, with ffmpeg.
+   * @example previews: { timeoutMs: 10_000 }
+   */
+  previews?: boolean | PreviewSettings | undefined;
   /** Serve the OpenAPI 3.1 document of these routes at `<prefix>/openapi.json`. Default true. */
   openapi?: boolean;
   // Invite-only access (access21):
@@ -291,6 +300,7 @@ export class OpenVService {
       webhookSecret,
       outboundWebhooks: outbox !== null,
       ...(options.clock && { clock: options.clock }),
+      ...previewDependencies(previewSettingsFor(options.previews)), // posters21
       ...(outbox && { onOutboxCommitted: () => outbox.nudge() }),
       webhookUrl: (videoId, attempt) => {
         const query = new URLSearchParams({ video: videoId, attempt: String(attempt) });
@@ -356,7 +366,7 @@ export class OpenVService {
   /** Ends the event streams and stops the reconciler and the outbox dispatcher, finishing the passes in flight. */
   async stop(): Promise<void> {
     this.#sseStreams.closeAll();
-    await Promise.all([this.reconciler.stop(), this.outbox?.stop()]);
+    await Promise.all([this.reconciler.stop(), this.outbox?.stop(), this.lifecycle.stopPreviews()]);
   }
 
   /** Closes the adapters (provider, events, database). Call after `stop()`. */

@@ -48,6 +48,10 @@ export function createLocalStorage({ directory, baseUrl, copy = {} }: LocalStora
     async readBytes(key: string): Promise<Uint8Array> {
       return new Uint8Array(await readFile(pathOf(key)));
     },
+    // posters21
+    async readToFile(key: string, targetPath: string): Promise<void> {
+      await copyFile(pathOf(key), targetPath);
+    },
     async listKeys({ olderThan, limit }: { olderThan: Date; limit: number }): Promise<string[]> {
       // In name order, from after the last key an earlier call stopped at (its limit reached), so
       // successive sweeps walk the whole folder instead of the same first files.

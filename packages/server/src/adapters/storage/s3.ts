@@ -1,5 +1,7 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import {
   DeleteObjectsCommand,
   type DeleteObjectsCommandOutput,
@@ -215,6 +217,18 @@ export function createS3Storage(options: S3StorageOptions): Storage {
         const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
         if (!answer.Body) throw new Error("the answer had no body");
         return await answer.Body.transformToByteArray();
+      } catch (error) {
+        throw fail("read", `"${key}"`, error);
+      }
+    },
+
+    // posters21: the object's body streamed to disk, never held whole in memory.
+    async readToFile(key: string, targetPath: string): Promise<void> {
+      const Key = objectKey(key);
+      try {
+        const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
+        if (!answer.Body) throw new Error("the answer had no body");
+        await pipeline(answer.Body as Readable, createWriteStream(targetPath));
       } catch (error) {
         throw fail("read", `"${key}"`, error);
       }

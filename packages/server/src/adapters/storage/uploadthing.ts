@@ -1,5 +1,5 @@
 import { openAsBlob } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { UTApi, UTFile } from "uploadthing/server";
@@ -215,6 +215,17 @@ export function createUploadThingStorage(options: UploadThingStorageOptions): St
       const response = await readFetch(url, { signal: AbortSignal.timeout(60_000) });
       if (!response.ok) throw new Error(`Could not read "${key}" from UploadThing: HTTP ${response.status}.`);
       return new Uint8Array(await response.arrayBuffer());
+    },
+
+    // posters21: streamed through the guarded fetcher into a temporary file, then moved into place.
+    async readToFile(key: string, targetPath: string): Promise<void> {
+      const url = `https://${appId}.ufs.sh/f/${encodeURIComponent(key)}`;
+      const download = await downloadToTempFile(url, downloadOptionsFor(copy, undefined, "video/mp4"));
+      try {
+        await copyFile(download.path, targetPath);
+      } finally {
+        await download.cleanup();
+      }
     },
 
     async copyFromUrl(key: string, url: string, contentType: string, request?: CopyRequest): Promise<StoredFile> {

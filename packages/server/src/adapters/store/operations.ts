@@ -1,4 +1,4 @@
-import type { JobUpdateChange, TimingBasis, VideoRecord } from "../../core/ports.js";
+import type { JobUpdateChange, TimingBasis, VideoPreviewFields, VideoRecord } from "../../core/ports.js";
 
 // The store's hot-path operations as plain SQL over the driver itself (a `pg` Pool, or the PGlite
 // instance), one round trip each. Why not Prisma for these: the bench's store-overhead tool
@@ -52,6 +52,24 @@ export function videoFromRow(row: Record<string, unknown>): VideoRecord {
     startedAt: toDate(row.startedAt),
     queueSeconds: toNumber(row.queueSeconds),
     renderSeconds: toNumber(row.renderSeconds),
+    ...previewFieldsFromRow(row), // posters21
+  };
+}
+
+const stringOrNull = (value: unknown): string | null => (value as string | null | undefined) ?? null;
+
+/** posters21: the preview columns of a `"Video"` row. */
+function previewFieldsFromRow(row: Record<string, unknown>): VideoPreviewFields {
+  return {
+    posterKey: stringOrNull(row.posterKey),
+    posterUrl: stringOrNull(row.posterUrl),
+    spriteKey: stringOrNull(row.spriteKey),
+    spriteUrl: stringOrNull(row.spriteUrl),
+    spriteColumns: toNumber(row.spriteColumns),
+    spriteRows: toNumber(row.spriteRows),
+    spriteFrameWidth: toNumber(row.spriteFrameWidth),
+    spriteFrameHeight: toNumber(row.spriteFrameHeight),
+    spriteInterval: toNumber(row.spriteInterval),
   };
 }
 

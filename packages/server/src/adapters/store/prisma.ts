@@ -28,7 +28,8 @@ type TransactionClient = Prisma.TransactionClient;
 
 function toRecord(row: VideoRow): VideoRecord {
   // claimedUntil is the reconciler's bookkeeping, not part of the video.
-  const { claimedUntil: _claim, ...video } = row;
+  // posters21: so are the preview derivation's attempt count and claim.
+  const { claimedUntil: _claim, previewAttempts: _attempts, previewClaimedAt: _previewClaim, ...video } = row;
   return { ...video, seed: video.seed === null ? null : Number(video.seed), changeSeq: Number(video.changeSeq) };
 }
 
@@ -358,6 +359,38 @@ export class PrismaStore implements Store {
     const rows = await this.client.video.findMany({
       where: { id: { in: claimed.map((row) => row.id) } },
       orderBy: { providerSeenAt: "asc" },
+    });
+    return rows.map(toRecord);
+  }
+
+  // posters21
+  async claimPreviewWork(options: {
+    videoIds: string[] | null;
+    retryAfterMs: number;
+    maxAttempts: number;
+    limit: number;
+  }): Promise<VideoRecord[]> {
+    const { videoIds, retryAfterMs, maxAttempts, limit } = options;
+    const among = videoIds === null ? Prisma.empty : Prisma.sql`AND "id" = ANY(${videoIds}::text[])`;
+    const claimed = await this.client.$queryRaw<{ id: string }[]>`
+      WITH due AS (
+        SELECT "id" FROM "Video"
+        WHERE "status" = 'completed' AND "deletedAt" IS NULL AND "posterKey" IS NULL AND "storageKey" IS NOT NULL
+          AND "previewAttempts" < ${maxAttempts}::int
+          AND ("previewClaimedAt" IS NULL
+            OR "previewClaimedAt" < ${dueClockSql} - make_interval(secs => ${retryAfterMs / 1000}::double precision))
+          ${among}
+        ORDER BY "updatedAt" DESC
+        LIMIT ${limit}::int
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE "Video" AS v SET "previewClaimedAt" = ${clockSql}, "previewAttempts" = v."previewAttempts" + 1
+      FROM due WHERE v."id" = due."id"
+      RETURNING v."id"`;
+    if (claimed.length === 0) return [];
+    const rows = await this.client.video.findMany({
+      where: { id: { in: claimed.map((row) => row.id) } },
+      orderBy: { updatedAt: "desc" },
     });
     return rows.map(toRecord);
   }

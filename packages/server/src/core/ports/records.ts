@@ -73,7 +73,40 @@ export interface VideoRecord {
   queueSeconds: number | null;
   /** Seconds the worker rendered (the provider's figure, else measured), once finished; else null. */
   renderSeconds: number | null;
+  // posters21: derived after completion (core/previews.ts); all null until then.
+  /** The poster's storage key, or null. */
+  posterKey: string | null;
+  /** Where the storage serves the poster (as stored; private storage signs it on read), or null. */
+  posterUrl: string | null;
+  /** The sprite sheet's storage key, or null. */
+  spriteKey: string | null;
+  /** Where the storage serves the sprite sheet (as stored), or null. */
+  spriteUrl: string | null;
+  /** Frames per row of the sprite sheet, or null. */
+  spriteColumns: number | null;
+  /** Rows of the sprite sheet, or null. */
+  spriteRows: number | null;
+  /** Width of one sprite frame in pixels, or null. */
+  spriteFrameWidth: number | null;
+  /** Height of one sprite frame in pixels, or null. */
+  spriteFrameHeight: number | null;
+  /** Seconds between two sprite frames, or null. */
+  spriteInterval: number | null;
 }
+
+/** The preview fields of a video (posters21): all set together, or all null. */
+export type VideoPreviewFields = Pick<
+  VideoRecord,
+  | "posterKey"
+  | "posterUrl"
+  | "spriteKey"
+  | "spriteUrl"
+  | "spriteColumns"
+  | "spriteRows"
+  | "spriteFrameWidth"
+  | "spriteFrameHeight"
+  | "spriteInterval"
+>;
 
 /** The fields of a video that change after creation, and the new `updatedAt`. */
 export type VideoPatch = Partial<
@@ -96,10 +129,11 @@ export type VideoPatch = Partial<
     | "queueSeconds"
     | "renderSeconds"
   >
-> & {
-  /** The video's `updatedAt` after the change: the `changeClock` time, or unchanged for a change users cannot see. */
-  updatedAt: Date;
-};
+> &
+  Partial<VideoPreviewFields> & {
+    /** The video's `updatedAt` after the change: the `changeClock` time, or unchanged for a change users cannot see. */
+    updatedAt: Date;
+  };
 
 /** One line of the usage ledger: seconds charged for a video, or refunded. */
 export interface UsageEntryRecord {

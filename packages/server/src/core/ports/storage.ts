@@ -49,6 +49,12 @@ export interface Storage {
   /** The bytes stored under `key`. Throws when there is no such file. */
   readBytes(key: string): Promise<Uint8Array>;
   /**
+   * posters21: streams the file stored under `key` to `targetPath` (a video for preview
+   * extraction) without holding it in memory. Throws when there is no such file. Absent: callers
+   * fall back to `readBytes`.
+   */
+  readToFile?(key: string, targetPath: string): Promise<void>;
+  /**
    * A URL that serves `key` now, for storage whose files are private: a fresh signed URL that
    * expires. Absent for storage whose stored URLs are public and permanent (they are used as stored).
    */

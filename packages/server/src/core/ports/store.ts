@@ -235,6 +235,18 @@ export interface Store extends AccessStore {
   // Timing (eta21)
   /** The basis of the ETA of these videos (see `TimingBasis`), in one round trip. */
   timingBasis(videoIds: string[]): Promise<TimingBasis>;
+  /**
+   * posters21: claims up to `limit` live completed videos without previews (among `videoIds` when
+   * given) that have been tried fewer than `maxAttempts` times and not in the last `retryAfterMs`;
+   * counts the attempt and stamps the claim (database clock). Rows another instance is claiming are
+   * skipped. Newest change first. Changes nothing a user sees.
+   */
+  claimPreviewWork(options: {
+    videoIds: string[] | null;
+    retryAfterMs: number;
+    maxAttempts: number;
+    limit: number;
+  }): Promise<VideoRecord[]>;
   /** Closes the database connection. */
   close(): Promise<void>;
 }
