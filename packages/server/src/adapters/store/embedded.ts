@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Store } from "../../core/ports.js";
 import { applyMigrations, defaultMigrationsDir } from "./migrate.js";
+import { keepMigratedImage, migratedImage } from "./migrated-image.js";
 import { PrismaStore } from "./prisma.js";
 
 /** Settings of `createEmbeddedStore`. */
@@ -14,29 +15,23 @@ export interface EmbeddedStoreOptions {
   migrationsDir?: string;
 }
 
-/**
- * Per migrations folder, the files of a fresh in-memory database with those migrations applied
- * (PGlite's `dumpDataDir`), taken from the first in-memory store of the process. Later in-memory
- * stores start from a copy of it, so PGlite's initdb and the schema engine (about 1.5 s of CPU
- * together) run once per process instead of once per store. Stores with a `dataDir` never use it.
- */
-const migratedImages = new Map<string, Promise<Blob>>();
-
-/** A new in-memory PGlite with the migrations of `migrationsDir` applied. */
-async function openMigratedInMemory(migrationsDir: string): Promise<PGlite> {
-  const image = await migratedImages.get(migrationsDir)?.catch(() => null);
+/** A new in-memory PGlite with the migrations applied (see ./migrated-image.ts). */
+async function openMigratedInMemory(migrationsDir: string | undefined): Promise<PGlite> {
+  const folder = migrationsDir ?? defaultMigrationsDir();
+  const image = await migratedImage(migrationsDir)?.catch(() => null);
   if (image) {
-    // Finds every migration applied (and would apply one added to the folder since the image).
-    return migrated(await PGlite.create({ loadDataDir: image }), migrationsDir);
+    // Finds every migration applied (and applies any added to the folder since the image).
+    return migrated(await PGlite.create({ loadDataDir: image }), folder);
   }
   let settle: { resolve(image: Blob): void; reject(error: unknown): void } | undefined;
-  const made = new Promise<Blob>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
-  made.catch(() => migratedImages.delete(migrationsDir)); // the next store tries again
-  migratedImages.set(migrationsDir, made);
+  keepMigratedImage(
+    migrationsDir,
+    new Promise<Blob>((resolve, reject) => {
+      settle = { resolve, reject };
+    }),
+  );
   try {
-    const db = await migrated(await PGlite.create(), migrationsDir);
+    const db = await migrated(await PGlite.create(), folder);
     settle?.resolve(await db.dumpDataDir("none"));
     return db;
   } catch (error) {
@@ -65,10 +60,9 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions = {}): P
     dbDir = path.join(options.dataDir, "pglite");
     mkdirSync(dbDir, { recursive: true });
   }
-  const migrationsDir = options.migrationsDir ?? defaultMigrationsDir();
   const db = dbDir
-    ? await migrated(await PGlite.create(dbDir), migrationsDir)
-    : await openMigratedInMemory(migrationsDir);
+    ? await migrated(await PGlite.create(dbDir), options.migrationsDir ?? defaultMigrationsDir())
+    : await openMigratedInMemory(options.migrationsDir);
   return new PrismaStore({
     name: dbDir ? `embedded PostgreSQL (PGlite) in ${dbDir}` : "embedded PostgreSQL (PGlite) in memory",
     adapter: new PrismaPGlite(db),
