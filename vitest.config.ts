@@ -10,7 +10,10 @@ export default defineConfig({
     // this long; a passing test is not slowed.
     testTimeout: 120_000,
     // Migrates, once per run, the template the suites' throwaway PostgreSQL databases are copied from.
+    // And makes the image every in-memory embedded database starts from, which this hands to
+    // each test process.
     globalSetup: ["packages/server/test/support/global-setup.ts"],
+    setupFiles: ["packages/server/test/support/embedded-image-setup.ts"],
     hookTimeout: 180_000,
     // Two cores: files run two at a time; each opens its own databases.
     maxWorkers: 2,

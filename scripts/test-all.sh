@@ -5,11 +5,36 @@
 # PostgreSQL server) on Node 24 LTS, a subset of them on Node 22 (the other line `engines` claims:
 # the runtime-facing suites on PGlite, listed below), a
 # bounded schemathesis run of the reference server against its own OpenAPI document
-# (scripts/api-fuzz.sh) and worker-mochi's pytest suite.
+# (scripts/api-fuzz.sh) and worker-mochi's pytest suite. Steps that need nothing of each other run
+# two at a time (`lanes`), one per core of the CI machine; schemathesis, bounded in time rather
+# than in cases, runs alone so that it tries as many cases as before.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n\033[1m▶ %s\033[0m\n' "$*"; }
+# Runs its arguments (command lines) at once: the first in the foreground, its output shown as it
+# comes; each other one in the background, its output kept and shown (with how long it took) once
+# the first is done. Fails if any failed. The CI machine has two cores: two lanes, each serial
+# inside, keep both busy.
+lanes() {
+  local dir i first_status=0 failed=0 pids=() status seconds
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/openv-lanes-XXXXXX")"
+  for ((i = 2; i <= $#; i++)); do
+    ( start=$SECONDS; code=0; bash -euo pipefail -c "${!i}" || code=$?
+      echo "$code $((SECONDS - start))" >"$dir/$i.status"; exit "$code" ) >"$dir/$i.log" 2>&1 &
+    pids[i]=$!
+  done
+  bash -euo pipefail -c "$1" || first_status=$?
+  [ "$first_status" = 0 ] || failed=1
+  for ((i = 2; i <= $#; i++)); do
+    wait "${pids[i]}" || failed=1
+    read -r status seconds <"$dir/$i.status" || { status=1; seconds="?"; }
+    printf '\n\033[1m── meanwhile: %s (%s s, exit %s)\033[0m\n' "${!i}" "$seconds" "$status"
+    cat "$dir/$i.log"
+  done
+  rm -rf "$dir"
+  return "$failed"
+}
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # ── PostgreSQL server (Debian's package), a throwaway cluster under .ci-cache ────────────────────
@@ -61,21 +86,22 @@ step "TypeScript steps run on Node $(node --version) (pnpm $(pnpm --version))"
 # ── TypeScript ───────────────────────────────────────────────────────────────────────────────────
 step "lint and format check (biome)"
 pnpm lint
-step "build (the Prisma client first) and type-check the packages"
+step "build (the Prisma client first)"
 pnpm build
-pnpm typecheck
-step "package checks (engines, publint --strict, attw, tarball contents, a strict host), the docs check, the OpenAPI lint (Redocly) and the API reference (TypeDoc)"
-pnpm check:packages
-pnpm check:docs
-pnpm check:openapi
-pnpm run docs  # `run`: a bare `pnpm docs` is pnpm's own command (it opens the npm page)
+# Neither needs the other: two lanes, one per core. `run`: a bare `pnpm docs` is pnpm's own command
+# (it opens the npm page).
+step "type checks beside the package checks (engines, publint --strict, attw, tarball contents, a strict host), the docs check, the OpenAPI lint (Redocly) and the API reference (TypeDoc)"
+lanes "pnpm typecheck" "pnpm check:packages && pnpm check:docs && pnpm check:openapi && pnpm run docs"
 # The worker end-to-end test (packages/server/test/worker-mochi-e2e.test.ts) runs the real
 # worker-mochi behind the server, so its virtualenv must exist before the TypeScript suites.
 step "worker-mochi virtualenv (created once, then reused from the cache)"
 OPENV_WORKER_VENV="$(bash worker-mochi/scripts/venv.sh | tail -n 1)"
 export OPENV_WORKER_VENV
-step "TypeScript test suites on Node $(node --version) (PGlite and PostgreSQL)"
-pnpm test
+# worker-mochi's own CI (ruff, pytest, the GPU check's CPU dry run: a fixed amount of work, not
+# bounded in time) runs beside them: the suites spend much of their time waiting on servers,
+# browsers and timers, and it fills that time instead of running after them.
+step "TypeScript test suites on Node $(node --version) (PGlite and PostgreSQL), beside worker-mochi's tests (Python)"
+lanes "pnpm test" "bash worker-mochi/scripts/ci.sh"
 step "TypeScript test suites on Node $("$NODE22_BIN/node" --version): the runtime-facing ones, on PGlite"
 # What differs between Node lines is the runtime: fetch/undici, streams, http, crypto, fs, WASM. So
 # Node 22 runs every suite of the SDK, React and the protocol, and the server's suites that exercise
@@ -91,7 +117,3 @@ node22_suites=(
 PATH="$NODE22_BIN:$PATH" OPENV_TEST_DATABASE_URL="" pnpm vitest run "${node22_suites[@]}" --exclude '**/webhook-storm.server.test.ts'
 step "the HTTP API against its OpenAPI document (schemathesis; exceptions in scripts/api-fuzz.toml)"
 bash scripts/api-fuzz.sh
-
-# ── worker-mochi (Python) ────────────────────────────────────────────────────────────────────────
-step "worker-mochi tests (Python)"
-bash worker-mochi/scripts/ci.sh

@@ -79,6 +79,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** The migrated template database on OPENV_TEST_DATABASE_URL's server, or "" without one. */
     openvTemplateDatabase: string;
+    /** The file of the migrated in-memory embedded database image (support/embedded-image.ts). */
+    openvEmbeddedImage: string;
   }
 }
 

@@ -3,6 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { describe, expect, it } from "vitest";
+import { createEmbeddedStore } from "../src/adapters/store/embedded.js";
 import { applyMigrations, defaultMigrationsDir, readMigrations } from "../src/adapters/store/migrate.js";
 import { postgresMigrationAdapter } from "../src/adapters/store/postgres.js";
 import { createTestDatabase } from "./helpers.js";
@@ -69,6 +70,32 @@ describe("applyMigrations", () => {
       );
     } finally {
       await db.close();
+    }
+  });
+
+  it("gives every in-memory embedded store its own migrated database, also those copied from the first one's", async () => {
+    type Raw = {
+      client: { $queryRawUnsafe<T>(sql: string): Promise<T>; $executeRawUnsafe(sql: string): Promise<number> };
+    };
+    const stores = [await createEmbeddedStore(), await createEmbeddedStore(), await createEmbeddedStore()];
+    try {
+      const [first, second, third] = stores.map((store) => (store as unknown as Raw).client);
+      await first?.$executeRawUnsafe(`INSERT INTO "User" (id) VALUES ('only-in-the-first')`);
+      await second?.$executeRawUnsafe(`INSERT INTO "User" (id) VALUES ('only-in-the-second')`);
+      for (const [client, expected] of [
+        [first, ["only-in-the-first"]],
+        [second, ["only-in-the-second"]],
+        [third, []],
+      ] as const) {
+        const users = await client?.$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM "User" ORDER BY id`);
+        expect(users?.map((user) => user.id)).toEqual(expected);
+        const applied = await client?.$queryRawUnsafe<{ migration_name: string }[]>(
+          `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY 1`,
+        );
+        expect(applied?.map((row) => row.migration_name)).toEqual(names);
+      }
+    } finally {
+      for (const store of stores) await store.close();
     }
   });
 });

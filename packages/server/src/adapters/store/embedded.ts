@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Store } from "../../core/ports.js";
 import { applyMigrations, defaultMigrationsDir } from "./migrate.js";
+import { keepMigratedImage, migratedImage } from "./migrated-image.js";
 import { PrismaStore } from "./prisma.js";
 
 /** Settings of `createEmbeddedStore`. */
@@ -12,6 +13,41 @@ export interface EmbeddedStoreOptions {
   dataDir?: string;
   /** The folder of SQL migrations to apply at start. Default: the ones shipped with the package. */
   migrationsDir?: string;
+}
+
+/** A new in-memory PGlite with the migrations applied (see ./migrated-image.ts). */
+async function openMigratedInMemory(migrationsDir: string | undefined): Promise<PGlite> {
+  const folder = migrationsDir ?? defaultMigrationsDir();
+  const image = await migratedImage(migrationsDir)?.catch(() => null);
+  if (image) {
+    // Finds every migration applied (and applies any added to the folder since the image).
+    return migrated(await PGlite.create({ loadDataDir: image }), folder);
+  }
+  let settle: { resolve(image: Blob): void; reject(error: unknown): void } | undefined;
+  keepMigratedImage(
+    migrationsDir,
+    new Promise<Blob>((resolve, reject) => {
+      settle = { resolve, reject };
+    }),
+  );
+  try {
+    const db = await migrated(await PGlite.create(), folder);
+    settle?.resolve(await db.dumpDataDir("none"));
+    return db;
+  } catch (error) {
+    settle?.reject(error);
+    throw error;
+  }
+}
+
+async function migrated(db: PGlite, migrationsDir: string): Promise<PGlite> {
+  try {
+    await applyMigrations(new PrismaPGlite(db), migrationsDir);
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
 }
 
 /**
@@ -24,13 +60,9 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions = {}): P
     dbDir = path.join(options.dataDir, "pglite");
     mkdirSync(dbDir, { recursive: true });
   }
-  const db = await PGlite.create(dbDir);
-  try {
-    await applyMigrations(new PrismaPGlite(db), options.migrationsDir ?? defaultMigrationsDir());
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
+  const db = dbDir
+    ? await migrated(await PGlite.create(dbDir), options.migrationsDir ?? defaultMigrationsDir())
+    : await openMigratedInMemory(options.migrationsDir);
   return new PrismaStore({
     name: dbDir ? `embedded PostgreSQL (PGlite) in ${dbDir}` : "embedded PostgreSQL (PGlite) in memory",
     adapter: new PrismaPGlite(db),
