@@ -89,6 +89,19 @@ export {
   VideoEventDataSchema,
   VideoResponseSchema,
 } from "./responses.js";
+// Remix and share links (issue 21)
+export type { RemixRequest } from "./remix.js";
+export { RemixRequestSchema } from "./remix.js";
+export type { CreatedShare, CreateShareRequest, ListSharesResponse, Share } from "./shares.js";
+export {
+  CreatedShareSchema,
+  CreateShareRequestSchema,
+  defaultShareExpiresInSeconds,
+  ListSharesResponseSchema,
+  maxShareExpiresInSeconds,
+  minShareExpiresInSeconds,
+  ShareSchema,
+} from "./shares.js";
 export type { Tombstone, Video, VideoOrTombstone, VideoStatus } from "./video.js";
 export {
   isTombstone,

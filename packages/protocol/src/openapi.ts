@@ -28,7 +28,10 @@ import {
   UsageSchema,
   VideoResponseSchema,
 } from "./responses.js";
+import { remixAndSharePaths } from "./openapi-shares.js"; // Remix and share links (issue 21)
+import { RemixRequestSchema } from "./remix.js"; // Remix (issue 21)
 import { RunPodJobSchema } from "./runpod.js";
+import { CreatedShareSchema, CreateShareRequestSchema, ListSharesResponseSchema } from "./shares.js"; // Share links (issue 21)
 import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */
@@ -106,6 +109,9 @@ const requestComponents = {
   AcceptTermsRequest: AcceptTermsRequestSchema,
   GrantCreditsRequest: GrantCreditsRequestSchema,
   RunPodJob: RunPodJobSchema,
+  // Remix and share links (issue 21)
+  RemixRequest: RemixRequestSchema,
+  CreateShareRequest: CreateShareRequestSchema,
 } satisfies Record<string, z.core.$ZodType>;
 
 const responseComponents = {
@@ -127,6 +133,9 @@ const responseComponents = {
   UploadResponse: UploadResponseSchema,
   WebhookReceived: WebhookReceivedSchema,
   ErrorBody: ErrorBodySchema,
+  // Share links (issue 21)
+  CreatedShare: CreatedShareSchema,
+  ListSharesResponse: ListSharesResponseSchema,
 } satisfies Record<string, z.core.$ZodType>;
 
 type ComponentName = keyof typeof requestComponents | keyof typeof responseComponents;
@@ -674,6 +683,18 @@ function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument[
       },
     };
   }
+  // Remix and share links (issue 21)
+  Object.assign(
+    paths,
+    remixAndSharePaths({
+      jsonResponse,
+      errorResponses,
+      requestIdHeader,
+      generate: generateOperation("remixVideo", "Remix a video", "GenerateRequest"),
+      idParameter,
+      authErrors,
+    }),
+  );
   paths["/openapi.json"] = {
     get: {
       operationId: "getOpenApiDocument",
@@ -727,6 +748,7 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDo
       { name: "videos", description: "Ask for videos, follow them live (SSE), list, get and delete them." },
       { name: "account", description: "The user's terms of use, usage, credits and the models they may pick." },
       { name: "files", description: "Stored videos and uploads served by this server (local storage only)." },
+      { name: "shares", description: "Share links: a video anyone with the URL may watch, until revoked or expired." },
       { name: "webhooks", description: "Callbacks from providers and Clerk, and worker uploads: not for apps." },
       { name: "service", description: "Health and this document." },
     ],

@@ -66,6 +66,9 @@ export const VideoSchema = z.object({
   imageId: z.nullable(z.string()),
   /** Credits charged for it under the credits policy (refunded if it fails); null under the seconds policy. */
   creditCost: z.nullable(integer()),
+  // Remix (issue 21)
+  /** The video this one was remixed from (`POST /api/videos/:id/remix`); null for a fresh request. */
+  remixOf: z.nullable(z.string()),
   /** When it was requested (ISO-8601). */
   createdAt: timestamp(),
   /** When it last changed (ISO-8601). */

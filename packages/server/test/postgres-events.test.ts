@@ -46,6 +46,7 @@ function video(overrides: Partial<Video> = {}): Video {
     enhancedPrompt: null,
     imageId: null,
     creditCost: null,
+    remixOf: null,
     createdAt: "2025-01-01T12:00:00.000Z",
     updatedAt: "2025-01-01T12:00:05.000Z",
     ...overrides,

@@ -29,6 +29,7 @@ import type {
   VideoRecord,
 } from "./ports.js";
 import { ProviderSubmitter } from "./provider-submit.js";
+import { Remix, type RemixVideoRequest } from "./remix.js"; // Remix (issue 21)
 import { Submission, type SubmitVideoRequest, type SubmitVideoResult } from "./submission.js";
 import { Terms } from "./terms.js";
 import { Transitions } from "./transitions.js";
@@ -38,6 +39,7 @@ export type { LifecycleDependencies } from "./context.js";
 export { requestFingerprint } from "./idempotency.js";
 export type { ReconcileOutcome, ReconcileTiming } from "./job-updates.js";
 export { workerInputFor } from "./provider-submit.js";
+export type { RemixVideoRequest } from "./remix.js"; // Remix (issue 21)
 export { newVideoId, type SubmitVideoRequest, type SubmitVideoResult } from "./submission.js";
 
 /**
@@ -60,6 +62,7 @@ export class VideoLifecycle {
   readonly #terms: Terms;
   readonly #uploads: Uploads;
   readonly #credits: CreditAccounts;
+  readonly #remix: Remix; // Remix (issue 21)
 
   constructor(deps: LifecycleDependencies) {
     const ctx = new LifecycleContext(deps);
@@ -79,6 +82,7 @@ export class VideoLifecycle {
     this.#deletion = new Deletion(ctx, feed, transitions);
     this.#terms = new Terms(ctx);
     this.#credits = new CreditAccounts(ctx);
+    this.#remix = new Remix(ctx, this.#submission); // Remix (issue 21)
   }
 
   /** The rules this lifecycle enforces. */
@@ -96,6 +100,11 @@ export class VideoLifecycle {
   /** See `Submission.submitVideo`. */
   submitVideo(request: SubmitVideoRequest): Promise<SubmitVideoResult> {
     return this.#submission.submitVideo(request);
+  }
+
+  /** Remix (issue 21): see `Remix.remixVideo`. */
+  remixVideo(request: RemixVideoRequest): Promise<SubmitVideoResult> {
+    return this.#remix.remixVideo(request);
   }
 
   /** The provider a video renders on (its registry key, else the server's main provider). */

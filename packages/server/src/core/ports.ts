@@ -22,5 +22,6 @@ export type {
   VideoPatch,
   VideoRecord,
 } from "./ports/records.js";
+export type { ShareRecord, ShareStore } from "./ports/shares.js"; // Share links (issue 21)
 export type { CopyRequest, OutboundFetch, OutboundRequestInit, Storage, StoredFile } from "./ports/storage.js";
 export type { JobUpdateChange, Store, StoreTransaction } from "./ports/store.js";

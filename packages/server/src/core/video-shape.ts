@@ -27,6 +27,7 @@ export function toVideo(record: VideoRecord): Video {
     enhancedPrompt: record.enhancedPrompt,
     imageId: record.inputImageId,
     creditCost: record.creditCost,
+    remixOf: record.remixOf, // Remix (issue 21)
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
   };

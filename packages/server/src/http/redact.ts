@@ -21,8 +21,15 @@ const credentialParameters = new Set([
   "x-goog-credential",
 ]);
 
+/**
+ * Share links (issue 21): the token is a path segment (`/share/<token>` and `/share/<token>/video.mp4`),
+ * so the path is redacted too.
+ */
+const sharePath = /\/share\/[^/?#]+/g;
+
 /** `url` (a path with an optional query, or an absolute URL) with credential parameters redacted. */
-export function redactUrl(url: string): string {
+export function redactUrl(rawUrl: string): string {
+  const url = redactSharePath(rawUrl);
   const queryStart = url.indexOf("?");
   if (queryStart === -1) return url;
   const hashStart = url.indexOf("#", queryStart);
@@ -42,6 +49,14 @@ export function redactUrl(url: string): string {
     })
     .join("&");
   return `${url.slice(0, queryStart)}?${redacted}`;
+}
+
+/** `url` with the token of a share-link path replaced (issue 21); the query is left to `redactUrl`. */
+function redactSharePath(url: string): string {
+  const queryStart = url.search(/[?#]/);
+  const pathPart = queryStart === -1 ? url : url.slice(0, queryStart);
+  const redacted = pathPart.replace(sharePath, "/share/[redacted]");
+  return queryStart === -1 ? redacted : `${redacted}${url.slice(queryStart)}`;
 }
 
 /** The request fields a log line keeps: Fastify's default `req` serializer, with the URL redacted. */
