@@ -19,7 +19,7 @@ describe("error messages name what to do", () => {
         HttpResponse.json(
           errorBody(
             "terms_required",
-            "Accept the terms of use (version 2.0.0) with POST /terms/accept before generating videos.",
+            'Accept the terms of use (version 2.0.0) before generating videos: POST /api/terms/accept with {"version":"2.0.0"}.',
             {
               version: "2.0.0",
             },

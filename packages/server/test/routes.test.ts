@@ -71,13 +71,17 @@ describe.each(bindings)("routes and error codes of shared/API.md (%s binding)", 
     expect((await (await server.api("/terms/check", { user: "tina" })).json()).accepted).toBe(true);
   });
 
-  it("403 terms_required before terms are accepted, with the version", async () => {
+  it("403 terms_required before terms are accepted, with the version and the route under the mount prefix", async () => {
     const error = await expectError(
       await server.api("/videos", { method: "POST", user: "newbie", json: generateBody }),
       403,
       "terms_required",
     );
     expect(error.details).toEqual({ version: "1.0.0" });
+    // The core does not know where the host mounted the routes; the message still names the real one.
+    expect(error.message).toBe(
+      'Accept the terms of use (version 1.0.0) before generating videos: POST /api/terms/accept with {"version":"1.0.0"}.',
+    );
   });
 
   it("generate, get, list, 409 too_many_active_jobs, 403 quota_exceeded, delete with refund", async () => {

@@ -14,6 +14,19 @@ export interface OpenVErrorOptions {
   retryAfterSeconds?: number;
   /** The methods the path takes (sent as `Allow` with `method_not_allowed`). */
   allow?: readonly string[];
+  /**
+   * The route that resolves the error, relative to the API's mount point (e.g. `POST
+   * /terms/accept`). The core does not know where a host mounted the routes: the HTTP layer adds
+   * the route, with its prefix, to the message (`messageWithPrefix`).
+   */
+  nextStep?: NextStep;
+}
+
+/** A route that resolves an error: method, path under the mount point, and the body it takes (JSON text), if any. */
+export interface NextStep {
+  method: string;
+  path: string;
+  body?: string;
 }
 
 /** The one server-side error type: a contract code, a message that says what to do, and details. */
@@ -28,8 +41,10 @@ export class OpenVError extends Error {
   readonly retryAfterSeconds: number | undefined;
   /** The methods the path takes (sent as `Allow`), or undefined. */
   readonly allow: readonly string[] | undefined;
+  /** The route that resolves the error, relative to the mount point, or undefined. */
+  readonly nextStep: NextStep | undefined;
 
-  constructor({ code, message, details, cause, retryAfterSeconds, allow }: OpenVErrorOptions) {
+  constructor({ code, message, details, cause, retryAfterSeconds, allow, nextStep }: OpenVErrorOptions) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = "OpenVError";
     this.code = code;
@@ -37,10 +52,18 @@ export class OpenVError extends Error {
     this.details = details;
     this.retryAfterSeconds = retryAfterSeconds;
     this.allow = allow;
+    this.nextStep = nextStep;
   }
 
-  /** The error as the JSON body of an error answer (protocol `ErrorBody`). */
-  toBody(): {
+  /** The message, ending with its next step's route under `prefix` (the routes' mount point, "" for none). */
+  messageWithPrefix(prefix: string): string {
+    if (this.nextStep === undefined) return this.message;
+    const { method, path, body } = this.nextStep;
+    return `${this.message.replace(/\.$/, "")}: ${method} ${prefix}${path}${body === undefined ? "" : ` with ${body}`}.`;
+  }
+
+  /** The error as the JSON body of an error answer (protocol `ErrorBody`), its next step under `prefix`. */
+  toBody(prefix = ""): {
     /** The error. */
     error: {
       /** The error code. */
@@ -52,7 +75,11 @@ export class OpenVError extends Error {
     };
   } {
     return {
-      error: { code: this.code, message: this.message, ...(this.details && { details: this.details }) },
+      error: {
+        code: this.code,
+        message: this.messageWithPrefix(prefix),
+        ...(this.details && { details: this.details }),
+      },
     };
   }
 }

@@ -164,8 +164,9 @@ export class Submission {
     if (!(await tx.hasAcceptedTerms(userId, termsVersion))) {
       throw new OpenVError({
         code: "terms_required",
-        message: `Accept the terms of use (version ${termsVersion}) with POST /terms/accept before generating videos.`,
+        message: `Accept the terms of use (version ${termsVersion}) before generating videos.`,
         details: { version: termsVersion },
+        nextStep: { method: "POST", path: "/terms/accept", body: JSON.stringify({ version: termsVersion }) },
       });
     }
     const active = await tx.countActiveVideos(userId);

@@ -437,7 +437,7 @@ export class OpenVService {
     if (openvError.allow) errorHeaders.allow = openvError.allow.join(", ");
     return {
       status: openvError.status,
-      json: openvError.toBody(),
+      json: openvError.toBody(this.prefix),
       ...(Object.keys(errorHeaders).length > 0 && { headers: errorHeaders }),
     };
   }
