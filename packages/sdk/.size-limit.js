@@ -11,7 +11,7 @@ export default [
   {
     ...entry,
     name: "createClient + watch(): everything a browser downloads, zod/mini validation included",
-    limit: "15000 B",
+    limit: "15160 B", // 15,000 before issue 21: remix and share links (see its report)
   },
   {
     ...entry,

@@ -92,16 +92,15 @@ export {
 // Remix and share links (issue 21)
 export type { RemixRequest } from "./remix.js";
 export { RemixRequestSchema } from "./remix.js";
-export type { CreatedShare, CreateShareRequest, ListSharesResponse, Share } from "./shares.js";
+export type { CreateShareRequest } from "./share-request.js";
 export {
-  CreatedShareSchema,
   CreateShareRequestSchema,
   defaultShareExpiresInSeconds,
-  ListSharesResponseSchema,
   maxShareExpiresInSeconds,
   minShareExpiresInSeconds,
-  ShareSchema,
-} from "./shares.js";
+} from "./share-request.js";
+export type { CreatedShare, ListSharesResponse, Share } from "./shares.js";
+export { CreatedShareSchema, ListSharesResponseSchema, ShareSchema } from "./shares.js";
 export type { Tombstone, Video, VideoOrTombstone, VideoStatus } from "./video.js";
 export {
   isTombstone,

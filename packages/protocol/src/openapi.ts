@@ -31,7 +31,8 @@ import {
 import { remixAndSharePaths } from "./openapi-shares.js"; // Remix and share links (issue 21)
 import { RemixRequestSchema } from "./remix.js"; // Remix (issue 21)
 import { RunPodJobSchema } from "./runpod.js";
-import { CreatedShareSchema, CreateShareRequestSchema, ListSharesResponseSchema } from "./shares.js"; // Share links (issue 21)
+import { CreateShareRequestSchema } from "./share-request.js"; // Share links (issue 21)
+import { CreatedShareSchema, ListSharesResponseSchema } from "./shares.js"; // Share links (issue 21)
 import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */

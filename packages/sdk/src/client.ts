@@ -1,12 +1,15 @@
 import {
   AcceptTermsResponseSchema,
+  CreatedShareSchema,
   CreditsResponseSchema,
   DeleteVideosResponseSchema,
   type GenerateRequest,
+  type RemixRequest,
   GenerateResponseSchema,
   GrantCreditsResponseSchema,
   ListLiveVideosResponseSchema,
   ListModelsResponseSchema,
+  ListSharesResponseSchema,
   ListVideosResponseSchema,
   headers as protocolHeaders,
   TermsStatusSchema,
@@ -35,6 +38,7 @@ import type {
 import type {
   CreditsResource,
   ModelsResource,
+  SharesResource,
   TermsResource,
   UploadsResource,
   UsageResource,
@@ -96,6 +100,8 @@ export class OpenVClient {
   readonly credits: CreditsResource;
   /** The model catalog. */
   readonly models: ModelsResource;
+  /** Share links (issue 21): URLs that play one video without an account. */
+  readonly shares: SharesResource;
 
   /** @internal Use {@link createClient}. */
   constructor(options: ClientOptions) {
@@ -134,15 +140,16 @@ export class OpenVClient {
       return apiPromise(sent, (answer) => answer.upload);
     };
 
-    const create = (input: CreateVideoInput, options: RequestOptions = {}) => {
+    // Remix (issue 21) sends its changes the same way, to the source's `/remix`.
+    const create = (input: CreateVideoInput | RemixRequest, options: RequestOptions = {}, path = "/videos") => {
       const sent = (async () => {
-        const { image, ...rest } = input;
+        const { image, ...rest } = input as CreateVideoInput;
         const body: GenerateRequest = { ...rest };
         if (typeof image === "string") body.image = image;
         else if (image) body.image = (await upload(image, options)).id;
         const answer = await this.#transport.request({
           method: "POST",
-          path: "/videos",
+          path,
           body,
           headers: { [protocolHeaders.idempotencyKey]: options.idempotencyKey ?? newIdempotencyKey() },
           schema: GenerateResponseSchema,
@@ -154,6 +161,7 @@ export class OpenVClient {
       })();
       return apiPromise(sent, same);
     };
+    const videoPath = (id: string) => `/videos/${encodeURIComponent(id)}`;
 
     const list = (options: ListOptions & { updatedSince?: number | undefined } = {}) => {
       const { updatedSince, limit } = options;
@@ -239,6 +247,30 @@ export class OpenVClient {
         ),
       list: list as VideosResource["list"],
       delete: remove,
+      remix: (id, changes = {}, options) => create(changes, options, `${videoPath(id)}/remix`),
+    };
+    // Share links (issue 21).
+    this.shares = {
+      create: (videoId, input = {}, options) =>
+        send(
+          { method: "POST", path: `${videoPath(videoId)}/shares`, body: input, schema: CreatedShareSchema, options },
+          same,
+        ),
+      list: (videoId, options) =>
+        send(
+          { ...get(`${videoPath(videoId)}/shares`), schema: ListSharesResponseSchema, options },
+          (answer) => answer.shares,
+        ),
+      revoke: (videoId, shareId, options) =>
+        send(
+          {
+            method: "DELETE",
+            path: `${videoPath(videoId)}/shares/${encodeURIComponent(shareId)}`,
+            schema: { safeParse: () => ({ success: true, data: undefined }) },
+            options,
+          },
+          same,
+        ),
     };
     this.uploads = { create: upload };
     this.terms = {

@@ -1,6 +1,8 @@
 // Every wire type the client takes or returns, so an app needs no second import.
 export type {
   AcceptTermsResponse,
+  CreatedShare,
+  CreateShareRequest,
   CreditEntry,
   CreditsResponse,
   DeletedVideoData,
@@ -18,6 +20,8 @@ export type {
   OutboundWebhookEvent,
   OutboundWebhookEventType,
   QuotaExceededDetails,
+  RemixRequest,
+  Share,
   TermsStatus,
   Tombstone,
   Upload,
@@ -74,6 +78,7 @@ export type {
 export type {
   CreditsResource,
   ModelsResource,
+  SharesResource,
   TermsResource,
   UploadsResource,
   UsageResource,

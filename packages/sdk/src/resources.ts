@@ -1,10 +1,14 @@
 import type {
   AcceptTermsResponse,
+  CreatedShare,
+  CreateShareRequest,
   CreditsResponse,
   GenerateResponse,
   GrantCreditsRequest,
   GrantCreditsResponse,
   Model,
+  RemixRequest,
+  Share,
   TermsStatus,
   Upload,
   Usage,
@@ -90,6 +94,47 @@ export interface VideosResource {
    * ```
    */
   delete(target: DeleteTarget, options?: RequestOptions): APIPromise<string[]>;
+  /**
+   * Remixes one of the user's completed videos (`POST /videos/:id/remix`): a new video with the
+   * source's settings (prompt, negative prompt, frames, size, seed, steps, cfg, model, input image)
+   * and `changes` applied; its `remixOf` names the source. Charged, limited and idempotent exactly
+   * like `create` (an `Idempotency-Key` on every call, the same on retries); watchers show it at once.
+   *
+   * @throws `NotFoundError` when the source is not the user's or was deleted, `ConflictError`
+   * (`video_not_completed`) when it has not completed, and everything `create` throws.
+   *
+   * @example
+   * ```ts
+   * const { video } = await client.videos.remix(source.id, { prompt: "the same fox, at night", seed: 7 });
+   * ```
+   */
+  remix(id: string, changes?: RemixRequest, options?: RequestOptions): APIPromise<GenerateResponse>;
+}
+
+/** `client.shares`: share links, URLs that play one video with no account until revoked or expired. */
+export interface SharesResource {
+  /**
+   * Makes a share link to one of the user's completed videos (`POST /videos/:id/shares`). The
+   * answer's `url` is shown this once (the server keeps only its hash); anyone holding it can watch
+   * the video until `expiresAt` (default 7 days; `expiresInSeconds` 60 s to 90 days), a revoke, or
+   * the video's deletion.
+   *
+   * @throws `NotFoundError` for a video that is not the user's, `ConflictError` (`video_not_completed`).
+   *
+   * @example
+   * ```ts
+   * const { url } = await client.shares.create(video.id, { expiresInSeconds: 24 * 3600 });
+   * ```
+   */
+  create(videoId: string, input?: CreateShareRequest, options?: RequestOptions): APIPromise<CreatedShare>;
+  /** The video's links that still work, newest first, without their URLs (`GET /videos/:id/shares`). */
+  list(videoId: string, options?: RequestOptions): APIPromise<Share[]>;
+  /**
+   * Revokes a link (`DELETE /videos/:id/shares/:shareId`): it stops working at once.
+   *
+   * @throws `NotFoundError` when the user has no such link.
+   */
+  revoke(videoId: string, shareId: string, options?: RequestOptions): APIPromise<void>;
 }
 
 /** `client.uploads`: input images for image-to-video models. */

@@ -29,6 +29,7 @@ const video: Video = {
   enhancedPrompt: null,
   imageId: null,
   creditCost: null,
+  remixOf: null,
   createdAt: "2026-11-22T10:00:00.000Z",
   updatedAt: "2026-11-22T10:01:00.000Z",
 };

@@ -25,6 +25,7 @@ export function video(id: string, status: VideoStatus, at: number, extra: Partia
     enhancedPrompt: null,
     imageId: null,
     creditCost: null,
+    remixOf: null,
     createdAt: new Date(1_700_000_000_000).toISOString(),
     updatedAt: new Date(at).toISOString(),
     ...extra,
