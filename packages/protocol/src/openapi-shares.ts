@@ -42,7 +42,8 @@ export function remixAndSharePaths(helpers: OperationHelpers): Record<string, Re
   const noStore = {
     "Cache-Control": { description: "Always `no-store`: nothing outlives a revoke or the expiry.", schema: { type: "string" } },
   };
-  const gone = errorResponses(["not_found"]);
+  // Public routes: no auth errors, but the database may be unreachable (503).
+  const publicErrors = errorResponses(["not_found", "service_unavailable"]);
   return {
     "/videos/{id}/remix": {
       post: {
@@ -125,6 +126,7 @@ export function remixAndSharePaths(helpers: OperationHelpers): Record<string, Re
             headers: { ...requestIdHeader, ...noStore },
             content: { "text/html": { schema: { type: "string" } } },
           },
+          ...publicErrors,
           "404": {
             description: "The link was revoked, has expired, or its video was deleted.",
             headers: { ...requestIdHeader, ...noStore },
@@ -161,7 +163,7 @@ export function remixAndSharePaths(helpers: OperationHelpers): Record<string, Re
             content: { "video/mp4": { schema: { type: "string", format: "binary" } } },
           },
           "416": { description: "The range starts past the end of the file.", headers: requestIdHeader },
-          ...gone,
+          ...publicErrors,
         },
       },
     },
