@@ -37,6 +37,6 @@ export default [
     modifyEsbuildConfig: fromSource,
     name: "@openv/react on top of the SDK (React, the SDK, @openv/protocol and zod left out)",
     ignore: ["react", "react-dom", "react/jsx-runtime", "@openv/sdk", "@openv/protocol", "zod"],
-    limit: "8000 B",
+    limit: "8880 B", // 8,000 before issue 21: the card's Remix action, <ShareButton> and useRemix (see its report)
   },
 ];

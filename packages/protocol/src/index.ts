@@ -58,6 +58,9 @@ export type { ListModelsResponse, Model, ModelLimits } from "./models.js";
 export { ListModelsResponseSchema, ModelLimitsSchema, ModelSchema } from "./models.js";
 export type { OpenApiDocument, OpenApiDocumentOptions, OpenApiObject } from "./openapi.js";
 export { openApiDocument } from "./openapi.js";
+// Remix and share links (issue 21)
+export type { RemixRequest } from "./remix.js";
+export { RemixRequestSchema } from "./remix.js";
 export type {
   AcceptTermsResponse,
   CreditEntry,
@@ -89,9 +92,6 @@ export {
   VideoEventDataSchema,
   VideoResponseSchema,
 } from "./responses.js";
-// Remix and share links (issue 21)
-export type { RemixRequest } from "./remix.js";
-export { RemixRequestSchema } from "./remix.js";
 export type { CreateShareRequest } from "./share-request.js";
 export {
   CreateShareRequestSchema,

@@ -40,7 +40,10 @@ export function remixAndSharePaths(helpers: OperationHelpers): Record<string, Re
     schema: { type: "string", minLength: 1, maxLength: 200 },
   };
   const noStore = {
-    "Cache-Control": { description: "Always `no-store`: nothing outlives a revoke or the expiry.", schema: { type: "string" } },
+    "Cache-Control": {
+      description: "Always `no-store`: nothing outlives a revoke or the expiry.",
+      schema: { type: "string" },
+    },
   };
   // Public routes: no auth errors, but the database may be unreachable (503).
   const publicErrors = errorResponses(["not_found", "service_unavailable"]);

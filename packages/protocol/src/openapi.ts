@@ -16,6 +16,8 @@ import { ErrorBodySchema } from "./errors.js";
 import { integerSchemas, timestampSchemas } from "./formats.js";
 import { GenerateRequestSchema, RunPodGenerateRequestSchema } from "./generate.js";
 import { ListModelsResponseSchema } from "./models.js";
+import { remixAndSharePaths } from "./openapi-shares.js"; // Remix and share links (issue 21)
+import { RemixRequestSchema } from "./remix.js"; // Remix (issue 21)
 import {
   AcceptTermsResponseSchema,
   CreditsResponseSchema,
@@ -28,8 +30,6 @@ import {
   UsageSchema,
   VideoResponseSchema,
 } from "./responses.js";
-import { remixAndSharePaths } from "./openapi-shares.js"; // Remix and share links (issue 21)
-import { RemixRequestSchema } from "./remix.js"; // Remix (issue 21)
 import { RunPodJobSchema } from "./runpod.js";
 import { CreateShareRequestSchema } from "./share-request.js"; // Share links (issue 21)
 import { CreatedShareSchema, ListSharesResponseSchema } from "./shares.js"; // Share links (issue 21)

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { GenerateRequestSchema } from "./generate.js";
 
 // Remix (issue 21): a new video from one of the caller's completed videos, with some settings changed.

@@ -21,6 +21,6 @@ describe("the browser bundle", () => {
     expect(own?.size).toBeGreaterThan(1000);
     expect(own?.size).toBeLessThanOrEqual(8500);
     expect(store?.size).toBeLessThanOrEqual(5000);
-    expect(react?.size).toBeLessThanOrEqual(8000);
+    expect(react?.size).toBeLessThanOrEqual(8880); // 8,000 before remix and share links (issue 21)
   });
 });

@@ -37,7 +37,10 @@ describe.each(bindings)("share links on the %s binding", (binding) => {
   const open = (url: string, headers: Record<string, string> = {}) => fetch(url, { headers });
 
   it("makes a link whose page plays the video without an account, with Open Graph tags and a strict CSP", async () => {
-    const video = await completedVideo(server, provider, { ...generateBody, prompt: 'a fox <script>alert("x")</script> & co' });
+    const video = await completedVideo(server, provider, {
+      ...generateBody,
+      prompt: 'a fox <script>alert("x")</script> & co',
+    });
     const created = await share(video.id);
     expect(created.status).toBe(201);
     const { url, id, expiresAt } = created.body;

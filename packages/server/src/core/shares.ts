@@ -119,7 +119,8 @@ export class Shares {
     const gone = () =>
       new OpenVError({
         code: "not_found",
-        message: "This share link does not exist, was revoked, has expired, or its video was deleted. Ask its owner for a new one.",
+        message:
+          "This share link does not exist, was revoked, has expired, or its video was deleted. Ask its owner for a new one.",
       });
     if (!tokenPattern.test(token)) throw gone();
     const found = await this.#deps.store.findShareByTokenHash(shareTokenHash(token));

@@ -154,7 +154,11 @@ async function shareVideo(
       const { start, end } = ranges[0] as parseRange.Range;
       return {
         status: 206,
-        headers: { ...common, "content-length": String(end - start + 1), "content-range": `bytes ${start}-${end}/${size}` },
+        headers: {
+          ...common,
+          "content-length": String(end - start + 1),
+          "content-range": `bytes ${start}-${end}/${size}`,
+        },
         bytes: bytes.subarray(start, end + 1),
       };
     }

@@ -17,7 +17,11 @@ export async function completedVideo(
   const response = await server.api("/videos", { method: "POST", user, json: body });
   if (response.status !== 202) throw new Error(`generate answered ${response.status}: ${await response.text()}`);
   const { video } = (await response.json()) as { video: Video };
-  const stored = await server.openv.adapters.storage.putBytes(attemptOutputKey(video.id, 0), await tinyMp4(), "video/mp4");
+  const stored = await server.openv.adapters.storage.putBytes(
+    attemptOutputKey(video.id, 0),
+    await tinyMp4(),
+    "video/mp4",
+  );
   const output = { ...completedOutput(server, { videoId: video.id }), url: stored.url };
   const update = await provider.send({ status: "COMPLETED", output });
   if (update.status !== 200) throw new Error(`webhook answered ${update.status}`);
