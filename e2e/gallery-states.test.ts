@@ -1,21 +1,7 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  embeddedEnv,
-  ensureBuilt,
-  root,
-  type SpawnedServer,
-  spawnServer,
-  testPort,
-} from "../packages/server/test/support/spawn-server.js";
-
-const executablePath = process.env.OPENV_CHROMIUM ?? "/usr/bin/chromium";
-const artifacts = path.join(root, "test-artifacts/e2e");
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { hasChromium, useGallery } from "./support.js";
 
 /**
  * Every state the gallery explains, in headless Chromium against `pnpm start` with a host app's
@@ -24,44 +10,13 @@ const artifacts = path.join(root, "test-artifacts/e2e");
  * phone's width, each screenshotted into test-artifacts/e2e/, and axe (WCAG 2 A/AA) on the page in
  * light, dark and mobile: no serious or critical violation, the result printed.
  */
-describe.skipIf(!existsSync(executablePath))("the gallery's states in a real browser", () => {
-  let server: SpawnedServer | undefined;
-  let dataDir: string;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const port = testPort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = () =>
-    embeddedEnv({
-      PORT: String(port),
-      OPENV_DATA_DIR: dataDir,
-      OPENV_PREVIEW_STEP_MS: "0",
-      MONTHLY_LIMIT_SECONDS: "60",
-    });
-
-  beforeAll(async () => {
-    await ensureBuilt();
-    await mkdir(artifacts, { recursive: true });
-    dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-e2e-states-"));
-    server = await spawnServer(path.join(root, "scripts/start.mjs"), env(), port, 180_000);
-    browser = await chromium.launch({
-      executablePath,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.on("pageerror", (error) => process.stderr.write(`[page error] ${error.message}\n`));
-  }, 15 * 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+describe.skipIf(!hasChromium)("the gallery's states in a real browser", () => {
+  const gallery = useGallery({
+    name: "states",
+    env: { OPENV_PREVIEW_STEP_MS: "0", MONTHLY_LIMIT_SECONDS: "60" },
   });
-
-  const shot = (target: Page, name: string) =>
-    target.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+  const { base } = gallery;
+  const shot = (target: Page, name: string) => gallery.shot(name, target);
 
   /** Runs axe (WCAG 2 A and AA rules), prints every violation, and returns the serious or critical ones. */
   const axe = async (target: Page, label: string) => {
@@ -77,6 +32,7 @@ describe.skipIf(!existsSync(executablePath))("the gallery's states in a real bro
   };
 
   it("empty studio: says what to write, counts characters, explains a length the browser refuses; axe passes", async () => {
+    const { page } = gallery;
     await page.goto(base);
     await page.locator(".openv-terms-accept").click();
     await page.locator('.openv-gallery[data-state="empty"]').waitFor();
@@ -109,6 +65,7 @@ describe.skipIf(!existsSync(executablePath))("the gallery's states in a real bro
   }, 120_000);
 
   it("a host app's instant render still shows progress: queued bar, then Just finished", async () => {
+    const { page } = gallery;
     await page.locator(".openv-prompt").fill("a paper boat on a pond");
     await page.locator(".openv-submit").click();
     const card = page.locator(".openv-card").first();
@@ -121,8 +78,9 @@ describe.skipIf(!existsSync(executablePath))("the gallery's states in a real bro
   }, 60_000);
 
   it("offline: a banner, a human error, and automatic recovery when the browser is back", async () => {
+    const { page } = gallery;
     await page.locator('.openv-connection[data-state="live"], .openv-connection[data-state="polling"]').waitFor();
-    await context.setOffline(true);
+    await gallery.context.setOffline(true);
     await page.locator('.openv-connection[data-state="offline"]').waitFor();
     expect(await page.locator(".openv-connection").textContent()).toMatch(/^You're offline\./);
     await page.locator(".openv-prompt").fill("a lighthouse in a storm");
@@ -133,7 +91,7 @@ describe.skipIf(!existsSync(executablePath))("the gallery's states in a real bro
     expect(await error.textContent()).not.toMatch(/Failed to fetch|<no response>/);
     await shot(page, "offline");
 
-    await context.setOffline(false);
+    await gallery.context.setOffline(false);
     await page.locator('.openv-connection[data-state="recovered"]').waitFor({ timeout: 30_000 });
     // The error went with its cause.
     await error.waitFor({ state: "detached", timeout: 10_000 });
@@ -141,16 +99,18 @@ describe.skipIf(!existsSync(executablePath))("the gallery's states in a real bro
   }, 120_000);
 
   it("the server goes away: reconnecting, then recovered by itself when it is back", async () => {
-    await server?.stop();
+    const { page } = gallery;
+    await gallery.stopServer();
     await page.locator('.openv-connection[data-state="reconnecting"]').waitFor({ timeout: 60_000 });
     expect(await page.locator(".openv-connection").textContent()).toMatch(/Reconnecting…/);
     await shot(page, "reconnecting");
-    server = await spawnServer(path.join(root, "scripts/start.mjs"), env(), port, 180_000);
+    await gallery.startServer();
     await page.locator('.openv-connection[data-state="recovered"]').waitFor({ timeout: 90_000 });
     await shot(page, "reconnected");
   }, 300_000);
 
   it("dark mode (the system's, and the override) and a phone's width; axe passes in both", async () => {
+    const { page } = gallery;
     await page.emulateMedia({ colorScheme: "dark" });
     await page.locator('.openv-connection[data-state="live"], .openv-connection[data-state="polling"]').waitFor({
       timeout: 30_000,
@@ -174,7 +134,7 @@ describe.skipIf(!existsSync(executablePath))("the gallery's states in a real bro
     await page.emulateMedia({ colorScheme: "light" });
 
     // axe needs a page of a context (not browser.newPage()).
-    const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phoneContext = await gallery.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     const phone = await phoneContext.newPage();
     await phone.goto(base);
     await phone.locator(".openv-gallery .openv-card").first().waitFor({ timeout: 30_000 });

@@ -1,66 +1,22 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  embeddedEnv,
-  ensureBuilt,
-  root,
-  type SpawnedServer,
-  spawnServer,
-  testPort,
-} from "../packages/server/test/support/spawn-server.js";
-
-const executablePath = process.env.OPENV_CHROMIUM ?? "/usr/bin/chromium";
-const artifacts = path.join(root, "test-artifacts/e2e");
+import { describe, expect, it } from "vitest";
+import { hasChromium, playVideo, useGallery } from "./support.js";
 
 /**
  * What a newcomer sees after `pnpm start`: the reference server serving the react-gallery build at
  * /, driven in headless Chromium (Debian's package through playwright-core). `.ci/run` installs
  * Chromium; on a machine without it this suite is skipped.
  */
-describe.skipIf(!existsSync(executablePath))("the gallery in a real browser against pnpm start", () => {
-  let server: SpawnedServer | undefined;
-  let dataDir: string;
-  let browser: Browser;
-  let page: Page;
-  const port = testPort();
-  const base = `http://127.0.0.1:${port}`;
-
-  beforeAll(async () => {
-    // A build the sources call for happens here (one at a time), not inside the start timeout.
-    await ensureBuilt();
-    await mkdir(artifacts, { recursive: true });
-    dataDir = await mkdtemp(path.join(os.tmpdir(), "openv-e2e-"));
-    // Slow enough steps that the progress bar is seen moving; a 3-second monthly quota.
-    const env = embeddedEnv({
-      PORT: String(port),
-      OPENV_DATA_DIR: dataDir,
-      OPENV_PREVIEW_STEP_MS: "250",
-      MONTHLY_LIMIT_SECONDS: "3",
-    });
-    server = await spawnServer(path.join(root, "scripts/start.mjs"), env, port, 180_000);
-    browser = await chromium.launch({
-      executablePath,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("pageerror", (error) => {
-      process.stderr.write(`[page error] ${error.message}\n`);
-    });
-  }, 15 * 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+describe.skipIf(!hasChromium)("the gallery in a real browser against pnpm start", () => {
+  // Slow enough steps that the progress bar is seen moving; a 3-second monthly quota.
+  const gallery = useGallery({
+    name: "gallery",
+    env: { OPENV_PREVIEW_STEP_MS: "250", MONTHLY_LIMIT_SECONDS: "3" },
   });
-
-  const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+  const { base } = gallery;
+  const shot = (name: string) => gallery.shot(name);
 
   it("accept terms → generate → progress bar moves → the video plays → delete", async () => {
+    const { page } = gallery;
     await page.goto(base);
     // The terms gate blocks the form until the current version is accepted.
     await page.locator(".openv-terms-accept").waitFor();
@@ -100,15 +56,7 @@ describe.skipIf(!existsSync(executablePath))("the gallery in a real browser agai
     // The finished video plays inline: its data loads and its length is frames / fps.
     const video = page.locator('.openv-card[data-status="completed"] video');
     await video.waitFor({ timeout: 30_000 });
-    const media = await video.evaluate(async (element: HTMLVideoElement) => {
-      element.muted = true;
-      await element.play().catch(() => {});
-      const started = Date.now();
-      while (element.readyState < 2 && Date.now() - started < 10_000) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return { readyState: element.readyState, duration: element.duration };
-    });
+    const media = await playVideo(video);
     expect(media.readyState).toBeGreaterThanOrEqual(2);
     expect(media.duration).toBeCloseTo(frames / 30, 1);
     await shot("gallery-completed");
