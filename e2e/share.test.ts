@@ -1,4 +1,3 @@
-import type { Video } from "@openv/protocol";
 import { describe, expect, it } from "vitest";
 import { hasChromium, playVideo, useGallery } from "./support.js";
 
@@ -42,7 +41,7 @@ describe.skipIf(!hasChromium)("share links and remix in a real browser", () => {
     await page.getByText("a paper kite over the dunes at night", { exact: true }).waitFor({ timeout: 30_000 });
     const videos = await page.evaluate(async () => {
       const response = await fetch("/api/videos");
-      return ((await response.json()) as { videos: Video[] }).videos;
+      return ((await response.json()) as { videos: { prompt: string; remixOf: string | null }[] }).videos;
     });
     expect(videos.find((video) => video.prompt === "a paper kite over the dunes at night")?.remixOf).toBe(sourceId);
   }, 180_000);
