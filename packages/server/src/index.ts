@@ -52,6 +52,7 @@ export type {
   LifecycleDependencies,
   ReconcileOutcome,
   ReconcileTiming,
+  RemixVideoRequest, // Remix (issue 21)
   SubmitVideoRequest,
   SubmitVideoResult,
 } from "./core/lifecycle.js";
@@ -85,6 +86,8 @@ export type {
   ProviderImage,
   ProviderSubmission,
   ProviderWebhookRequest,
+  ShareRecord, // Share links (issue 21)
+  ShareStore, // Share links (issue 21)
   Storage,
   Store,
   StoredFile,
