@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/store.ts"],
+  entry: ["src/index.ts", "src/store.ts", "src/admin.ts"],
   format: ["esm", "cjs"],
   // `@internal` members (constructors, the watcher's host) stay out of the published types.
   dts: { compilerOptions: { stripInternal: true } },

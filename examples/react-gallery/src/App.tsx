@@ -1,4 +1,12 @@
-import { formatSeconds, GenerateForm, OpenVProvider, TermsGate, useUsage, VideoGallery } from "@openv/react";
+import {
+  AccessGate,
+  formatSeconds,
+  GenerateForm,
+  OpenVProvider,
+  TermsGate,
+  useUsage,
+  VideoGallery,
+} from "@openv/react";
 import type { OpenVClient } from "@openv/sdk";
 import { useEffect, useState } from "react";
 
@@ -69,7 +77,7 @@ const terms = (
   </>
 );
 
-/** The whole page: header with the quota, then the studio behind the terms gate. */
+/** The whole page: header with the quota, then the studio behind the access and terms gates. */
 export function App({ client }: { client: OpenVClient }) {
   return (
     <OpenVProvider client={client}>
@@ -90,18 +98,21 @@ export function App({ client }: { client: OpenVClient }) {
           <h1>Turn a sentence into a video</h1>
           <p>Describe a scene, pick a length, and watch it render. Finished videos play right here.</p>
         </section>
-        <TermsGate terms={terms} title="Before you start">
-          <div className="app-studio">
-            <div className="app-compose">
-              <h2>New video</h2>
-              <GenerateForm />
+        {/* Invite-only servers (OPENV_ACCESS=invite) ask for a voucher code first; open ones pass straight through. */}
+        <AccessGate>
+          <TermsGate terms={terms} title="Before you start">
+            <div className="app-studio">
+              <div className="app-compose">
+                <h2>New video</h2>
+                <GenerateForm />
+              </div>
+              <div className="app-library">
+                <h2>Your videos</h2>
+                <VideoGallery />
+              </div>
             </div>
-            <div className="app-library">
-              <h2>Your videos</h2>
-              <VideoGallery />
-            </div>
-          </div>
-        </TermsGate>
+          </TermsGate>
+        </AccessGate>
       </main>
       <footer className="app-footer">
         Built with <code>@openv/react</code> and <code>@openv/sdk</code>.

@@ -12,6 +12,14 @@ export const errorStatusByCode = {
   forbidden: 403,
   /** The current terms version is not accepted; `details.version` names it. */
   terms_required: 403,
+  // Invite-only access (access21):
+  /**
+   * Invite-only server and the user has not redeemed a voucher yet: `details.role` is `restricted`;
+   * the message names the redeem route under the server's prefix.
+   */
+  access_restricted: 403,
+  /** A voucher that cannot be redeemed; `details.reason` is `unknown`, `expired`, `deactivated` or `used_up`. */
+  voucher_invalid: 400,
   /** The period's seconds would be exceeded; `details` is {@link QuotaExceededDetails}. */
   quota_exceeded: 403,
   /** No such resource for this user (other users' videos are 404 too). */

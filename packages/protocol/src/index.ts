@@ -1,5 +1,24 @@
 // The public contract: every request, response and event shape of the OpenV HTTP API. The RunPod
 // worker's job and output shapes are the server's business, not an app's: `@openv/protocol/worker`.
+// Invite-only access (access21):
+export type {
+  AccessRole,
+  AccessStatus,
+  ListVouchersResponse,
+  RedeemVoucherResponse,
+  Voucher,
+  VoucherRefusalReason,
+} from "./access.js";
+export {
+  AccessRoleSchema,
+  AccessStatusSchema,
+  ListVouchersResponseSchema,
+  RedeemVoucherResponseSchema,
+  VoucherRefusalReasonSchema,
+  VoucherSchema,
+} from "./access.js";
+export type { CreateVoucherRequest, RedeemVoucherRequest } from "./access-requests.js";
+export { CreateVoucherRequestSchema, RedeemVoucherRequestSchema, VoucherCodeSchema } from "./access-requests.js";
 export type {
   AcceptTermsRequest,
   DeleteVideosRequest,
@@ -114,4 +133,4 @@ export {
 } from "./video.js";
 export type { DeletedVideoData, OutboundWebhookEvent, OutboundWebhookEventType } from "./webhooks.js";
 export { DeletedVideoDataSchema, OutboundWebhookEventSchema, outboundWebhookEventTypes } from "./webhooks.js";
-export { headers, sseEvents } from "./wire.js";
+export { headers, maxPreferWaitSeconds, sseEvents, waitHeaders } from "./wire.js";

@@ -1,4 +1,12 @@
 import { z } from "zod";
+// Invite-only access (access21):
+import {
+  AccessStatusSchema,
+  ListVouchersResponseSchema,
+  RedeemVoucherResponseSchema,
+  VoucherSchema,
+} from "./access.js";
+import { CreateVoucherRequestSchema, RedeemVoucherRequestSchema } from "./access-requests.js";
 import {
   AcceptTermsRequestSchema,
   CreditsQuerySchema,
@@ -34,6 +42,7 @@ import { RunPodJobSchema } from "./runpod.js";
 import { CreateShareRequestSchema } from "./share-request.js"; // Share links (issue 21)
 import { CreatedShareSchema, ListSharesResponseSchema } from "./shares.js"; // Share links (issue 21)
 import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoStatusSchema } from "./video.js";
+import { maxPreferWaitSeconds } from "./wire.js";
 
 /** A JSON object of the document: an OpenAPI object or a JSON Schema. */
 export type OpenApiObject = { [key: string]: unknown };
@@ -113,6 +122,9 @@ const requestComponents = {
   // Remix and share links (issue 21)
   RemixRequest: RemixRequestSchema,
   CreateShareRequest: CreateShareRequestSchema,
+  // Invite-only access (access21):
+  RedeemVoucherRequest: RedeemVoucherRequestSchema,
+  CreateVoucherRequest: CreateVoucherRequestSchema,
 } satisfies Record<string, z.core.$ZodType>;
 
 const responseComponents = {
@@ -137,6 +149,11 @@ const responseComponents = {
   // Share links (issue 21)
   CreatedShare: CreatedShareSchema,
   ListSharesResponse: ListSharesResponseSchema,
+  // Invite-only access (access21):
+  AccessStatus: AccessStatusSchema,
+  RedeemVoucherResponse: RedeemVoucherResponseSchema,
+  Voucher: VoucherSchema,
+  ListVouchersResponse: ListVouchersResponseSchema,
 } satisfies Record<string, z.core.$ZodType>;
 
 type ComponentName = keyof typeof requestComponents | keyof typeof responseComponents;
@@ -261,7 +278,7 @@ function generateOperation(operationId: string, summary: string, body: Component
     operationId,
     summary,
     description:
-      "Checks, in order: auth, body (against the chosen model's limits), terms, active jobs, then the billing policy: the monthly seconds (403 `quota_exceeded`) or the model's price in credits (402 `insufficient_credits`). Then stores the video `queued`, charges it and submits it to the provider; a provider refusal is refunded and answered 502. With an `Idempotency-Key`, the same user, key and body within 24 h replay the first answer and charge once.",
+      "Checks, in order: auth, body (against the chosen model's limits), access (403 `access_restricted` on an invite-only server until the user redeems a voucher), terms, active jobs, then the billing policy: the monthly seconds (403 `quota_exceeded`) or the model's price in credits (402 `insufficient_credits`). Then stores the video `queued`, charges it and submits it to the provider; a provider refusal is refunded and answered 502. With an `Idempotency-Key`, the same user, key and body within 24 h replay the first answer and charge once.",
     tags: ["videos"],
     parameters: [
       {
@@ -275,6 +292,14 @@ function generateOperation(operationId: string, summary: string, body: Component
           maxLength: IdempotencyKeySchema.maxLength,
         },
       },
+      // Wait (issue 21)
+      {
+        name: "Prefer",
+        in: "header",
+        required: false,
+        description: `RFC 7240 \`wait=N\` (N an integer 1..${maxPreferWaitSeconds}; larger is clamped to ${maxPreferWaitSeconds}): hold the answer until the video is completed or failed, at most N seconds. Finished in time: 201 with \`Preference-Applied\`; else the usual 202. A malformed preference is ignored. Replays of an \`Idempotency-Key\` honour it too.`,
+        schema: { type: "string", pattern: "^\\s*wait\\s*=\\s*\\d+" },
+      },
     ],
     requestBody: jsonBody(body, "What to render; omitted settings take Mochi's defaults."),
     responses: {
@@ -285,10 +310,27 @@ function generateOperation(operationId: string, summary: string, body: Component
         },
         ...rateLimitHeaders,
       }),
+      // Wait (issue 21): `Prefer: wait=N` and the video finished within it.
+      "201": jsonResponse(
+        "The video, finished (completed or failed) within the `Prefer: wait`, and the user's usage now.",
+        ref("GenerateResponse"),
+        {
+          "Preference-Applied": {
+            description: `\`wait=N\`: the wait that was honoured (N clamped to ${maxPreferWaitSeconds}).`,
+            schema: { type: "string", pattern: "^wait=\\d+$" },
+          },
+          "Idempotent-Replayed": {
+            description: "`true` when this answer replays an earlier request with the same key.",
+            schema: { type: "string", enum: ["true"] },
+          },
+          ...rateLimitHeaders,
+        },
+      ),
       ...errorResponses([
         "validation_failed",
         "payload_too_large",
         ...authErrors,
+        "access_restricted",
         "terms_required",
         "quota_exceeded",
         "insufficient_credits",
@@ -521,8 +563,74 @@ function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument[
             "payload_too_large",
             "unsupported_media_type",
             ...authErrors,
+            "access_restricted",
             "rate_limited",
           ]),
+        },
+      },
+    },
+    // Invite-only access (access21):
+    "/access": {
+      get: {
+        operationId: "getAccess",
+        summary: "The user's role (restricted, user or admin) and the voucher that admitted them",
+        tags: ["account"],
+        responses: { "200": jsonResponse("The access status.", ref("AccessStatus")), ...errorResponses(authErrors) },
+      },
+    },
+    "/access/redeem": {
+      post: {
+        operationId: "redeemVoucher",
+        summary: "Redeem a voucher code: a restricted user becomes a user",
+        description:
+          "Case, spaces, hyphens and the look-alikes O/0, I/L/1 do not matter. Redeeming again (the same code, or any code once admitted) changes nothing and counts no use; admins are admitted without one. A code that cannot be redeemed is 400 `voucher_invalid` with `details.reason` `unknown`, `expired`, `deactivated` or `used_up`. Counts against the generate rate limits.",
+        tags: ["account"],
+        requestBody: jsonBody("RedeemVoucherRequest", "The code."),
+        responses: {
+          "200": jsonResponse("The user's role now.", ref("RedeemVoucherResponse"), rateLimitHeaders),
+          ...errorResponses([
+            "validation_failed",
+            "voucher_invalid",
+            "payload_too_large",
+            ...authErrors,
+            "rate_limited",
+          ]),
+        },
+      },
+    },
+    "/admin/vouchers": {
+      post: {
+        operationId: "createVoucher",
+        summary: "Issue a voucher code (admins only)",
+        tags: ["account"],
+        description: "A chosen code already issued (in any spelling that compares equal) is 400 `validation_failed`.",
+        requestBody: jsonBody("CreateVoucherRequest", "The code (default: generated), its lifetime and uses."),
+        responses: {
+          "201": jsonResponse("The voucher.", ref("Voucher")),
+          ...errorResponses(["validation_failed", "payload_too_large", ...authErrors, "forbidden"]),
+        },
+      },
+      get: {
+        operationId: "listVouchers",
+        summary: "Every voucher, newest first (admins only)",
+        tags: ["account"],
+        responses: {
+          "200": jsonResponse("The vouchers.", ref("ListVouchersResponse")),
+          ...errorResponses([...authErrors, "forbidden"]),
+        },
+      },
+    },
+    "/admin/vouchers/{code}": {
+      delete: {
+        operationId: "deactivateVoucher",
+        summary: "Deactivate a voucher (admins only); users it admitted stay admitted",
+        tags: ["account"],
+        parameters: [
+          { name: "code", in: "path", required: true, schema: { type: "string", minLength: 1, maxLength: 64 } },
+        ],
+        responses: {
+          "204": { description: "Deactivated (also when it already was).", headers: requestIdHeader },
+          ...errorResponses(["validation_failed", ...authErrors, "forbidden", "not_found"]),
         },
       },
     },

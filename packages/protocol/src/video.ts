@@ -67,8 +67,28 @@ export const VideoSchema = z.object({
   /** Credits charged for it under the credits policy (refunded if it fails); null under the seconds policy. */
   creditCost: z.nullable(integer()),
   // Remix (issue 21)
-  /** The video this one was remixed from (`POST /api/videos/:id/remix`); null for a fresh request. */
-  remixOf: z.nullable(z.string()),
+  /**
+   * The video this one was remixed from (`POST /api/videos/:id/remix`); null for a fresh request.
+   * Absent from servers before v1.1.
+   */
+  remixOf: z.optional(z.nullable(z.string())),
+  // Timing (issue 21): where an unfinished video stands in line and how long it should take.
+  /**
+   * Unfinished videos: how many of the provider's queued jobs on this server are ahead of it (0:
+   * next, or already rendering), or the provider's own figure where it gives one; null when there
+   * is no basis (finished videos, a provider this server cannot see into). Absent from servers
+   * before v1.1.
+   */
+  queuePosition: z.optional(z.nullable(integer().check(z.gte(0)))),
+  /**
+   * Unfinished videos: estimated seconds until it is finished, from this server's history of
+   * renders of the same model and size and the worker's progress; null when there is no basis.
+   */
+  etaSeconds: z.optional(z.nullable(z.number().check(z.gte(0)))),
+  /** Seconds the current attempt waited for a worker (the provider's figure, else measured); null until known. */
+  queueSeconds: z.optional(z.nullable(z.number().check(z.gte(0)))),
+  /** Seconds the worker rendered it (the provider's figure, else measured); null until it finishes. */
+  renderSeconds: z.optional(z.nullable(z.number().check(z.gte(0)))),
   /** When it was requested (ISO-8601). */
   createdAt: timestamp(),
   /** When it last changed (ISO-8601). */

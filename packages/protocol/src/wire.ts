@@ -21,3 +21,16 @@ export const headers = {
   /** Answer: the request's id in the server's logs. */
   requestId: "x-request-id",
 } as const;
+
+// Wait (issue 21): RFC 7240 preferences on generate requests. Apart from `headers`, so that a
+// client bundle that does not name them does not carry them.
+/** Header names of `Prefer: wait` (shared/API.md, "Wait"). */
+export const waitHeaders = {
+  /** Request: `wait=N` (1..60 s) holds a generate answer until the video is finished or N seconds pass. */
+  prefer: "prefer",
+  /** Answer: `wait=N` on a 201 that honoured `Prefer: wait`. */
+  preferenceApplied: "preference-applied",
+} as const;
+
+/** The longest `Prefer: wait=N` a server honours, in seconds; a larger N is clamped to it. */
+export const maxPreferWaitSeconds = 60;

@@ -11,6 +11,9 @@ export type {
 export { formatSeconds } from "@openv/sdk/store";
 export type { MutationOptions, MutationResult, MutationStatus } from "./_internal/use-mutation.js";
 export type { QueryOptions } from "./_internal/use-store-part.js";
+// Invite-only access (access21):
+export type { AccessGateProps } from "./components/access-gate.js";
+export { AccessGate } from "./components/access-gate.js";
 export type { ConnectionStatusProps } from "./components/connection-status.js";
 export { ConnectionStatus } from "./components/connection-status.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
@@ -26,6 +29,9 @@ export type { VideoCardProps } from "./components/video-card.js";
 export { VideoCard } from "./components/video-card.js";
 export type { VideoGalleryProps } from "./components/video-gallery.js";
 export { VideoGallery } from "./components/video-gallery.js";
+export { VideoTiming } from "./components/video-timing.js"; // Timing (eta21)
+export type { UseAccessResult } from "./hooks/use-access.js";
+export { useAccess } from "./hooks/use-access.js";
 export type { Connection, ConnectionState } from "./hooks/use-connection.js";
 export { useConnection } from "./hooks/use-connection.js";
 export type { UseCreditsOptions, UseCreditsResult } from "./hooks/use-credits.js";

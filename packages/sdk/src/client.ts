@@ -1,6 +1,5 @@
 import {
   AcceptTermsResponseSchema,
-  CreatedShareSchema,
   CreditsResponseSchema,
   DeleteVideosResponseSchema,
   type GenerateRequest,
@@ -8,7 +7,6 @@ import {
   GrantCreditsResponseSchema,
   ListLiveVideosResponseSchema,
   ListModelsResponseSchema,
-  ListSharesResponseSchema,
   ListVideosResponseSchema,
   headers as protocolHeaders,
   type RemixRequest,
@@ -20,12 +18,14 @@ import {
   type VideoOrTombstone,
   VideoResponseSchema,
 } from "@openv/protocol";
+import { apiPromise, type Sent } from "./_internal/api-promise.js";
 import { followVideo } from "./_internal/follow-video.js";
-import { type Call, Transport } from "./_internal/transport.js";
+import { type Call, Transport, transportOptions } from "./_internal/transport.js";
 import type {
   APIPromise,
   ClientOptions,
   CreateVideoInput,
+  CreateVideoOptions,
   DeleteTarget,
   GenerateResult,
   ListOptions,
@@ -38,7 +38,6 @@ import type {
 import type {
   CreditsResource,
   ModelsResource,
-  SharesResource,
   TermsResource,
   UploadsResource,
   UsageResource,
@@ -57,24 +56,6 @@ function newIdempotencyKey(): string {
   // randomUUID exists only in secure contexts (https, localhost); getRandomValues everywhere.
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-type Sent<T> = Promise<{ data: T; response: Response }>;
-
-/** The data of a sent call, with `.withResponse()` for the response and its request id. */
-function apiPromise<R, T>(sent: Sent<R>, map: (data: R) => T): APIPromise<T> {
-  const data = sent.then((answer) => map(answer.data));
-  return Object.assign(data, {
-    withResponse: () => {
-      // Only the response was asked for: its rejection is the one to report.
-      data.catch(() => {});
-      return sent.then(({ data: body, response }) => ({
-        data: map(body),
-        response,
-        requestId: response.headers.get(protocolHeaders.requestId),
-      }));
-    },
-  });
 }
 
 const same = <T>(data: T) => data;
@@ -100,22 +81,10 @@ export class OpenVClient {
   readonly credits: CreditsResource;
   /** The model catalog. */
   readonly models: ModelsResource;
-  /** Share links (issue 21): URLs that play one video without an account. */
-  readonly shares: SharesResource;
 
   /** @internal Use {@link createClient}. */
   constructor(options: ClientOptions) {
-    this.#transport = new Transport({
-      baseUrl: options.baseUrl,
-      getToken: options.getToken,
-      fetch: options.fetch,
-      headers: options.headers ?? {},
-      maxRetries: options.maxRetries ?? 3,
-      attemptTimeoutMs: options.attemptTimeoutMs ?? options.timeoutMs ?? 30_000,
-      retryDelayMs: options.retryDelayMs ?? 500,
-      maxRetryDelayMs: options.maxRetryDelayMs ?? 8000,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
-    });
+    this.#transport = new Transport(transportOptions(options));
     const send = <T, R = T>(call: Call<T>, map: (data: T) => R) => apiPromise(this.#transport.request(call), map);
     const get = (path: string) => ({ method: "GET" as const, path });
 
@@ -141,7 +110,7 @@ export class OpenVClient {
     };
 
     // Remix (issue 21) sends its changes the same way, to the source's `/remix`.
-    const create = (input: CreateVideoInput | RemixRequest, options: RequestOptions = {}, path = "/videos") => {
+    const create = (input: CreateVideoInput | RemixRequest, options: CreateVideoOptions = {}, path = "/videos") => {
       const sent = (async () => {
         const { image, ...rest } = input as CreateVideoInput;
         const body: GenerateRequest = { ...rest };
@@ -151,10 +120,14 @@ export class OpenVClient {
           method: "POST",
           path,
           body,
-          headers: { [protocolHeaders.idempotencyKey]: options.idempotencyKey ?? newIdempotencyKey() },
+          headers: {
+            [protocolHeaders.idempotencyKey]: options.idempotencyKey ?? newIdempotencyKey(),
+            ...(options.wait && { prefer: `wait=${options.wait}` }),
+          },
           schema: GenerateResponseSchema,
           options,
           retryInProgress: true,
+          holdMs: (options.wait ?? 0) * 1000,
         });
         this.#notify([answer.data.video]);
         return answer;
@@ -220,7 +193,9 @@ export class OpenVClient {
       create,
       createAndWait: async (input, options = {}) => {
         const started = Date.now();
-        const { video } = await create(input, options);
+        // Wait (issue 21): the server holds the answer for the finish first (not with onProgress);
+        // `timeoutMs` still bounds the whole call.
+        const { video } = await create(input, { ...options, wait: options.wait ?? (options.onProgress ? 0 : 60) });
         const left =
           options.timeoutMs === undefined ? undefined : Math.max(0, options.timeoutMs - (Date.now() - started));
         return followVideo(
@@ -249,29 +224,7 @@ export class OpenVClient {
       delete: remove,
       remix: (id, changes = {}, options) => create(changes, options, `${videoPath(id)}/remix`),
     };
-    // Share links (issue 21).
-    this.shares = {
-      create: (videoId, input = {}, options) =>
-        send(
-          { method: "POST", path: `${videoPath(videoId)}/shares`, body: input, schema: CreatedShareSchema, options },
-          same,
-        ),
-      list: (videoId, options) =>
-        send(
-          { ...get(`${videoPath(videoId)}/shares`), schema: ListSharesResponseSchema, options },
-          (answer) => answer.shares,
-        ),
-      revoke: (videoId, shareId, options) =>
-        send(
-          {
-            method: "DELETE",
-            path: `${videoPath(videoId)}/shares/${encodeURIComponent(shareId)}`,
-            schema: { safeParse: () => ({ success: true, data: undefined }) },
-            options,
-          },
-          same,
-        ),
-    };
+
     this.uploads = { create: upload };
     this.terms = {
       get: (options) => send({ ...get("/terms/check"), schema: TermsStatusSchema, options }, same),
@@ -380,6 +333,16 @@ export class OpenVClient {
       },
     };
     return new VideoWatcher(host, options);
+  }
+
+  /**
+   * @internal Sends one call through this client's transport (retries, auth, typed errors): how the
+   * tree-shakable calls outside the class (`getAccess`, `@openv/sdk/admin`) reach the server.
+   *
+   * @hidden
+   */
+  _send<T>(call: Call<T>): APIPromise<T> {
+    return apiPromise(this.#transport.request(call), same);
   }
 
   #notify(changes: VideoOrTombstone[]): void {

@@ -1,6 +1,8 @@
 // Every wire type the client takes or returns, so an app needs no second import.
 export type {
   AcceptTermsResponse,
+  AccessRole,
+  AccessStatus,
   CreatedShare,
   CreateShareRequest,
   CreditEntry,
@@ -20,6 +22,7 @@ export type {
   OutboundWebhookEvent,
   OutboundWebhookEventType,
   QuotaExceededDetails,
+  RedeemVoucherResponse,
   RemixRequest,
   Share,
   TermsStatus,
@@ -31,6 +34,8 @@ export type {
   VideoOrTombstone,
   VideoStatus,
 } from "@openv/protocol";
+// Invite-only access (access21): functions over a client, so apps without it download none of it.
+export { getAccess, redeemAccess } from "./access.js";
 export type { OpenVClient } from "./client.js";
 export { createClient } from "./client.js";
 export type { OpenVClientErrorOptions, OpenVWebhookErrorReason } from "./errors.js";
@@ -60,6 +65,7 @@ export type {
   ClientOptions,
   CreateAndWaitOptions,
   CreateVideoInput,
+  CreateVideoOptions,
   CreditsOptions,
   DeleteTarget,
   GenerateOptions,
@@ -78,12 +84,13 @@ export type {
 export type {
   CreditsResource,
   ModelsResource,
-  SharesResource,
   TermsResource,
   UploadsResource,
   UsageResource,
   VideosResource,
 } from "./resources.js";
+// Share links (issue 21): functions over a client, like access.
+export { createShare, listShares, revokeShare } from "./shares.js";
 export type {
   VideoWatcher,
   WaitOptions,

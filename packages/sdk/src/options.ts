@@ -107,8 +107,25 @@ export interface CreateVideoInput extends Omit<GenerateRequest, "image"> {
   image?: string | Blob | undefined;
 }
 
+// Wait (issue 21)
+/** Options of `videos.create`. */
+export interface CreateVideoOptions extends RequestOptions {
+  /**
+   * Seconds (1–60; the server clamps more to 60) the server may hold its answer until the video is
+   * completed or failed (`Prefer: wait=N`): finished in time, the answer (status 201) carries the
+   * finished video; else the usual queued one. The call's attempt timeout grows by as much.
+   */
+  wait?: number | undefined;
+}
+
 /** Options of `videos.createAndWait`. */
-export interface CreateAndWaitOptions extends RequestOptions {
+export interface CreateAndWaitOptions extends CreateVideoOptions {
+  /**
+   * Inherited from `create`: how long the server holds the submit's answer for the finish before
+   * this call follows the video's events (`timeoutMs` still bounds the whole call). Default: 60 s;
+   * with `onProgress`, none, so that progress arrives as it happens.
+   */
+  wait?: number | undefined;
   /**
    * Called with the video each time it moves on: queued, processing (with `progress` when the
    * provider reports it), and the terminal state.

@@ -1,14 +1,11 @@
 import type {
   AcceptTermsResponse,
-  CreatedShare,
-  CreateShareRequest,
   CreditsResponse,
   GenerateResponse,
   GrantCreditsRequest,
   GrantCreditsResponse,
   Model,
   RemixRequest,
-  Share,
   TermsStatus,
   Upload,
   Usage,
@@ -19,6 +16,7 @@ import type {
   APIPromise,
   CreateAndWaitOptions,
   CreateVideoInput,
+  CreateVideoOptions,
   CreditsOptions,
   DeleteTarget,
   ListOptions,
@@ -45,10 +43,12 @@ export interface VideosResource {
    * const { video, usage } = await client.videos.create({ prompt: "waves at night", frames: 31 });
    * ```
    */
-  create(input: CreateVideoInput, options?: RequestOptions): APIPromise<GenerateResponse>;
+  create(input: CreateVideoInput, options?: CreateVideoOptions): APIPromise<GenerateResponse>;
   /**
-   * Requests a video and resolves once it has completed, following only that video (its events
-   * on the stream, or `GET /videos/:id` while the stream is unavailable), never the library.
+   * Requests a video and resolves once it has completed: the server is asked to hold its answer
+   * until then (`wait`); only if the video is still unfinished after that does it follow that
+   * video (its events on the stream, or `GET /videos/:id` while the stream is unavailable), never
+   * the library.
    *
    * @throws `VideoFailedError` (with the failed `video`), `TimeoutError` after `timeoutMs`,
    * `AbortError`, `NotFoundError` if it is deleted meanwhile, and everything `create` throws.
@@ -109,32 +109,6 @@ export interface VideosResource {
    * ```
    */
   remix(id: string, changes?: RemixRequest, options?: RequestOptions): APIPromise<GenerateResponse>;
-}
-
-/** `client.shares`: share links, URLs that play one video with no account until revoked or expired. */
-export interface SharesResource {
-  /**
-   * Makes a share link to one of the user's completed videos (`POST /videos/:id/shares`). The
-   * answer's `url` is shown this once (the server keeps only its hash); anyone holding it can watch
-   * the video until `expiresAt` (default 7 days; `expiresInSeconds` 60 s to 90 days), a revoke, or
-   * the video's deletion.
-   *
-   * @throws `NotFoundError` for a video that is not the user's, `ConflictError` (`video_not_completed`).
-   *
-   * @example
-   * ```ts
-   * const { url } = await client.shares.create(video.id, { expiresInSeconds: 24 * 3600 });
-   * ```
-   */
-  create(videoId: string, input?: CreateShareRequest, options?: RequestOptions): APIPromise<CreatedShare>;
-  /** The video's links that still work, newest first, without their URLs (`GET /videos/:id/shares`). */
-  list(videoId: string, options?: RequestOptions): APIPromise<Share[]>;
-  /**
-   * Revokes a link (`DELETE /videos/:id/shares/:shareId`): it stops working at once.
-   *
-   * @throws `NotFoundError` when the user has no such link.
-   */
-  revoke(videoId: string, shareId: string, options?: RequestOptions): APIPromise<void>;
 }
 
 /** `client.uploads`: input images for image-to-video models. */

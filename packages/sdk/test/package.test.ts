@@ -15,12 +15,9 @@ describe("the browser bundle", () => {
     const checks = JSON.parse(stdout) as { name: string; passed: boolean; size: number }[];
     expect(checks.length).toBe(4);
     for (const check of checks) expect(check, check.name).toMatchObject({ passed: true });
-    const [everything, own, store, react] = checks;
-    // The issue's figure: createClient + watch(), validation included, at most 15,000 bytes.
-    expect(everything?.size).toBeLessThanOrEqual(15_160); // 15,000 before remix and share links (issue 21)
+    // The budgets themselves live once, in .size-limit.js (with why each grew); this only checks the
+    // measure is real: the SDK's own code is not an empty bundle.
+    const own = checks[1];
     expect(own?.size).toBeGreaterThan(1000);
-    expect(own?.size).toBeLessThanOrEqual(8500);
-    expect(store?.size).toBeLessThanOrEqual(5000);
-    expect(react?.size).toBeLessThanOrEqual(8880); // 8,000 before remix and share links (issue 21)
   });
 });

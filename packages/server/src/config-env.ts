@@ -54,6 +54,10 @@ const EnvSchema = z.object({
     .enum(["seconds", "credits"], { error: 'OPENV_BILLING must be "seconds" or "credits"' })
     .default(defaultLifecycleConfig.billing),
   OPENV_ADMIN_USER_IDS: optionalText,
+  /** Invite-only access (access21): `invite` admits users only once they redeem a voucher. */
+  OPENV_ACCESS: emptyAsUnset(
+    z.enum(["open", "invite"], { error: 'OPENV_ACCESS must be "open" or "invite"' }).default("open"),
+  ),
   OPENV_MODELS_FILE: optionalText,
   OPENAI_API_KEY: optionalText,
   OPENV_OPENAI_MODEL: optionalText,
@@ -279,6 +283,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ReferenceServerSettings
         .split(",")
         .map((id) => id.trim())
         .filter(Boolean),
+      access: values.OPENV_ACCESS, // access21
     },
     services: servicesFrom(values),
     models: values.OPENV_MODELS_FILE ? readModelsFile(values.OPENV_MODELS_FILE) : undefined,

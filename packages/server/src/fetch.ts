@@ -201,6 +201,7 @@ export function createOpenVHandler(options: OpenVHandlerOptions = {}): OpenVHand
       query: url.searchParams,
       body,
       ip: clientAddress(context?.clientAddress, headers["x-forwarded-for"], options.trustProxy ?? false),
+      signal: request.signal, // Wait (eta21): a runtime that aborts it on disconnect ends the wait
     };
     return toResponse(request, await service.handle(apiRequest, match));
   };

@@ -46,7 +46,7 @@ export type { ModelDefinition, ResolvedRequest } from "./core/catalog.js";
 export { ModelCatalog, ModelDefinitionSchema, mochiModel } from "./core/catalog.js";
 export type { LifecycleConfig } from "./core/config.js";
 export { defaultLifecycleConfig, quotaPeriod } from "./core/config.js";
-export type { OpenVErrorOptions } from "./core/errors.js";
+export type { NextStep, OpenVErrorOptions } from "./core/errors.js";
 export { isOpenVError, OpenVError } from "./core/errors.js";
 export type {
   LifecycleDependencies,
@@ -68,7 +68,9 @@ export type {
 export { acceptedImageTypes, checkUploadImage, defaultUploadImageLimits, inspectMedia } from "./core/media.js";
 export type { OutboxDispatcherOptions, OutboxPassReport } from "./core/outbox.js";
 export { defaultOutboxDispatcherOptions, OutboxDispatcher, outboxRetryDelay } from "./core/outbox.js";
+// Invite-only access (access21):
 export type {
+  AccessStore,
   Auth,
   AuthRequest,
   CopyRequest,
@@ -86,10 +88,12 @@ export type {
   ProviderImage,
   ProviderSubmission,
   ProviderWebhookRequest,
+  RedeemOutcome,
   ShareRecord, // Share links (issue 21)
   ShareStore, // Share links (issue 21)
   Storage,
   Store,
+  StoredAccessRole,
   StoredFile,
   StoreTransaction,
   UploadRecord,
@@ -99,6 +103,7 @@ export type {
   VideoChangeEvent,
   VideoPatch,
   VideoRecord,
+  VoucherRecord,
   WebhookSender,
 } from "./core/ports.js";
 export type { ReconcilePassReport, ReconcilerOptions } from "./core/reconciler.js";

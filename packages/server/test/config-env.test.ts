@@ -15,6 +15,17 @@ describe("reference server settings from the environment", () => {
     expect(() => settingsFromEnv({ OPENV_MAX_EVENT_STREAMS_PER_USER: "0" })).toThrow(/at least 1/);
   });
 
+  // Invite-only access (access21)
+  it("OPENV_ACCESS: open by default, invite on request, anything else refused; admins from OPENV_ADMIN_USER_IDS", () => {
+    expect(openvOptionsFromSettings(settingsFromEnv({})).config?.access).toBe("open");
+    const invite = settingsFromEnv({ OPENV_ACCESS: "invite", OPENV_ADMIN_USER_IDS: "user_a, user_b" });
+    expect(openvOptionsFromSettings(invite).config).toMatchObject({
+      access: "invite",
+      adminUserIds: ["user_a", "user_b"],
+    });
+    expect(() => settingsFromEnv({ OPENV_ACCESS: "closed" })).toThrow(/OPENV_ACCESS must be "open" or "invite"/);
+  });
+
   it("reads Clerk, RunPod and UploadThing", () => {
     const { services } = settingsFromEnv({
       CLERK_JWT_KEY: "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----",

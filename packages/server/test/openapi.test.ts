@@ -105,14 +105,20 @@ describe("the OpenAPI document", () => {
     const document = openApiDocument();
     const generate = document.paths["/videos"]?.post as { responses: Record<string, unknown> };
     expect(Object.keys(generate.responses).sort()).toEqual(
-      ["202", "400", "401", "402", "403", "404", "409", "413", "422", "429", "500", "502", "503"].sort(),
+      ["201", "202", "400", "401", "402", "403", "404", "409", "413", "422", "429", "500", "502", "503"].sort(),
     );
     const forbidden = JSON.stringify(generate.responses["403"]);
     expect(forbidden).toContain("terms_required");
     expect(forbidden).toContain("quota_exceeded");
+    expect(forbidden).toContain("access_restricted"); // access21
     expect(JSON.stringify(generate.responses["402"])).toContain("insufficient_credits");
     expect(Object.keys(document.paths).sort()).toEqual(
       [
+        // Invite-only access (access21):
+        "/access",
+        "/access/redeem",
+        "/admin/vouchers",
+        "/admin/vouchers/{code}",
         "/admin/credits",
         "/credits",
         "/files/{key}",

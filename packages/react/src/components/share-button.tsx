@@ -1,4 +1,4 @@
-import type { CreatedShare } from "@openv/sdk";
+import { type CreatedShare, createShare, revokeShare } from "@openv/sdk";
 import { describeError } from "@openv/sdk/store";
 import { type ReactNode, useId, useState } from "react";
 import { useMutation } from "../_internal/use-mutation.js";
@@ -13,7 +13,7 @@ export interface ShareButtonProps {
 }
 
 /**
- * "Share": makes a share link (`client.shares.create`) that plays the video for anyone, no account
+ * "Share": makes a share link (`createShare` of `@openv/sdk`) that plays the video for anyone, no account
  * needed, until it expires or is revoked; then shows the URL (selectable, for copying by hand), a
  * "Copy link" button (the clipboard) and "Stop sharing" (revokes it at once). Needs `<OpenVProvider>`.
  *
@@ -27,9 +27,9 @@ export function ShareButton({ videoId, expiresInSeconds }: ShareButtonProps): Re
   const fieldId = useId();
   const [copied, setCopied] = useState<"yes" | "no" | null>(null);
   const create = useMutation(() =>
-    client.shares.create(videoId, expiresInSeconds === undefined ? {} : { expiresInSeconds }),
+    createShare(client, videoId, expiresInSeconds === undefined ? {} : { expiresInSeconds }),
   );
-  const revoke = useMutation((share: CreatedShare) => client.shares.revoke(videoId, share.id), {
+  const revoke = useMutation((share: CreatedShare) => revokeShare(client, videoId, share.id), {
     onSuccess: () => {
       create.reset();
       setCopied(null);

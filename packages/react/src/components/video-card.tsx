@@ -2,6 +2,7 @@ import type { Video, VideoStatus } from "@openv/protocol";
 import { formatCredits, formatSeconds, percent } from "@openv/sdk/store";
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { RemixShareActions } from "./remix-share-actions.js"; // Remix and share links (issue 21)
+import { VideoTiming } from "./video-timing.js"; // Timing (eta21)
 
 /** Props of {@link VideoCard}. */
 export interface VideoCardProps {
@@ -189,7 +190,8 @@ export function VideoCard({
           <span className="openv-badge" data-status={video.status}>
             {label}
           </span>{" "}
-          {justFinished && <span className="openv-just-finished">Just finished</span>}{" "}
+          {justFinished && <span className="openv-just-finished">Just finished</span>} <VideoTiming video={video} />{" "}
+          {/* Timing (eta21) */}
           <span className="openv-card-details">
             {formatSeconds(video.durationSeconds)} · {video.width}×{video.height}
             {video.creditCost !== null && ` · ${formatCredits(video.creditCost)}`}

@@ -66,6 +66,8 @@ export function followVideo(host: FollowHost, first: Video, options: FollowOptio
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     see(first);
+    // Finished already (the server held the answer for it): nothing to follow.
+    if (signal.aborted) return;
     void (async () => {
       try {
         await streamVideo(host, first.id, signal, see);

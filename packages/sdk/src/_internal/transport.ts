@@ -7,6 +7,7 @@ import {
   TimeoutError,
   UnauthorizedError,
 } from "../errors.js";
+import type { ClientOptions } from "../options.js";
 import { abortErrorFrom, linkSignals, sleep } from "./abort.js";
 import { errorFromResponse, termsRequiredWithPath } from "./http-error.js";
 import { sendWithProgress, type UploadProgress } from "./upload-progress.js";
@@ -14,6 +15,21 @@ import { sendWithProgress, type UploadProgress } from "./upload-progress.js";
 /** A zod schema, as far as the transport uses one. */
 export interface Schema<T> {
   safeParse(data: unknown): { success: true; data: T } | { success: false; error: { message: string } };
+}
+
+/** The transport a client's options describe, defaults filled in (shared by `createClient` and `createAdminClient`). */
+export function transportOptions(options: ClientOptions): TransportOptions {
+  return {
+    baseUrl: options.baseUrl,
+    getToken: options.getToken,
+    fetch: options.fetch,
+    headers: options.headers ?? {},
+    maxRetries: options.maxRetries ?? 3,
+    attemptTimeoutMs: options.attemptTimeoutMs ?? options.timeoutMs ?? 30_000,
+    retryDelayMs: options.retryDelayMs ?? 500,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 8000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+  };
 }
 
 export interface TransportOptions {
@@ -59,6 +75,8 @@ export interface Call<T> {
   notIdempotent?: boolean;
   /** Upload progress of the body (bytes). */
   onUploadProgress?: ((progress: UploadProgress) => void) | undefined;
+  /** Ms the server may hold the answer on purpose (`Prefer: wait`): added to the attempt timeout. */
+  holdMs?: number | undefined;
 }
 
 /** Random in [half, full] of an exponentially growing delay: spreads out clients that failed together. */
@@ -195,7 +213,8 @@ export class Transport {
         if (signal?.aborted) throw this.#stopped(signal, call);
         let error: OpenVClientError;
         try {
-          const response = await this.#send(call, signal, this.options.attemptTimeoutMs);
+          const { attemptTimeoutMs } = this.options;
+          const response = await this.#send(call, signal, attemptTimeoutMs && attemptTimeoutMs + (call.holdMs ?? 0));
           const body = await readBody(response);
           if (response.ok) return { data: this.#parse(call, response, body), response };
           error = errorFromResponse(response.status, response.headers, body);

@@ -1,7 +1,8 @@
-import type { ListVideosResponse, Video, VideoOrTombstone } from "@openv/protocol";
+import { type ListVideosResponse, terminalStatuses, type Video, type VideoOrTombstone } from "@openv/protocol";
 import type { LifecycleContext } from "./context.js";
 import { notFound, OpenVError } from "./errors.js";
 import type { Events, OutboxRecord, VideoChangeEvent, VideoRecord } from "./ports.js";
+import { VideoTiming } from "./timing.js";
 import { decodeCursor, encodeCursor, toChange, toVideo } from "./video-shape.js";
 
 /**
@@ -13,9 +14,12 @@ export class ChangeFeed {
   readonly #ctx: LifecycleContext;
   /** A delivered change as presented, shared by the subscribers it fans out to (see `subscribe`). */
   readonly #presentedChanges = new WeakMap<VideoChangeEvent, Promise<VideoChangeEvent>>();
+  /** Timing (eta21): queue positions and ETAs of unfinished videos, added as they are read. */
+  readonly #timing: VideoTiming;
 
   constructor(ctx: LifecycleContext) {
     this.#ctx = ctx;
+    this.#timing = new VideoTiming(ctx);
   }
 
   /**
@@ -26,7 +30,8 @@ export class ChangeFeed {
   async getVideo(userId: string, videoId: string): Promise<Video> {
     const video = await this.#ctx.deps.store.getVideo(userId, videoId);
     if (!video || video.deletedAt) throw notFound();
-    return this.present(toVideo(video), video.storageKey);
+    const [timed] = await this.#timing.annotate([toVideo(video)]);
+    return this.present(timed as Video, video.storageKey);
   }
 
   /**
@@ -61,8 +66,11 @@ export class ChangeFeed {
         ? encodeCursor({ at: query.updatedSince === undefined ? last.createdAt : last.updatedAt, id: last.id })
         : null;
     const shape = query.updatedSince === undefined ? toVideo : toChange;
+    const timed = await this.#timing.annotate(page.map((record) => shape(record)));
     return {
-      videos: await Promise.all(page.map((record) => this.present(shape(record), record.storageKey))),
+      videos: await Promise.all(
+        page.map((record, index) => this.present(timed[index] ?? shape(record), record.storageKey)),
+      ),
       serverTime,
       nextCursor,
     };
@@ -81,8 +89,10 @@ export class ChangeFeed {
     const after = updatedAfter === undefined ? null : new Date(updatedAfter);
     for (let seq = afterSeq; ; ) {
       const page = await this.#ctx.deps.store.listChangesAfterSeq(userId, seq, after, 200);
-      for (const record of page) {
-        yield { seq: record.changeSeq, change: await this.present(toChange(record), record.storageKey) };
+      const timed = await this.#timing.annotate(page.map(toChange));
+      for (const [index, record] of page.entries()) {
+        const change = timed[index] ?? toChange(record);
+        yield { seq: record.changeSeq, change: await this.present(change, record.storageKey) };
         seq = record.changeSeq;
       }
       if (page.length < 200) return;
@@ -97,15 +107,18 @@ export class ChangeFeed {
    * Changes still reach each listener in the order they arrived.
    */
   subscribe(userId: string, listener: Parameters<Events["subscribe"]>[1], onMissed?: () => void): () => void {
-    const { events, storage } = this.#ctx.deps;
-    if (!storage.signedUrl) return events.subscribe(userId, listener, onMissed);
+    const { events } = this.#ctx.deps;
     let delivered = Promise.resolve();
     return events.subscribe(
       userId,
       (event) => {
         let presented = this.#presentedChanges.get(event);
         if (!presented) {
-          presented = this.present(event.change).then((change) => ({ seq: event.seq, change }));
+          // Timing (eta21): an unfinished video's frame carries its queue position and ETA as of now.
+          presented = this.#timing
+            .annotate([event.change])
+            .then(([timed]) => this.present(timed ?? event.change))
+            .then((change) => ({ seq: event.seq, change }));
           this.#presentedChanges.set(event, presented);
         }
         const ready = presented;
@@ -116,6 +129,24 @@ export class ChangeFeed {
             this.#ctx.logger.error({ userId, err: error }, "a video change listener threw");
           }
         });
+      },
+      onMissed,
+    );
+  }
+
+  /**
+   * Wait (eta21): calls `listener` with each of the user's videos that finishes (completed or
+   * failed), presented; unfinished changes and tombstones are skipped before any work is done for
+   * them (no timing query, no signing). Returns the function that unsubscribes.
+   */
+  subscribeFinishes(userId: string, listener: (video: Video) => void, onMissed: () => void): () => void {
+    return this.#ctx.deps.events.subscribe(
+      userId,
+      ({ change }) => {
+        if ("deleted" in change || !terminalStatuses.includes(change.status)) return;
+        this.present(change).then(listener, (error: unknown) =>
+          this.#ctx.logger.error({ userId, err: error }, "could not present a finished video"),
+        );
       },
       onMissed,
     );
@@ -153,7 +184,8 @@ export class ChangeFeed {
 
   /** A generate answer (new or replayed) as users read it: its video presented. */
   async presentAnswer<T extends { body: { video: Video } }>(result: T): Promise<T> {
-    return { ...result, body: { ...result.body, video: await this.present(result.body.video) } };
+    const [timed] = await this.#timing.annotate([result.body.video]);
+    return { ...result, body: { ...result.body, video: await this.present(timed ?? result.body.video) } };
   }
 
   /**

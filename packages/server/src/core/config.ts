@@ -19,8 +19,13 @@ export interface LifecycleConfig {
    * balance, each model's price in the catalog). Default `seconds`.
    */
   billing: "seconds" | "credits";
-  /** Users who may grant credits (`POST /admin/credits`). Default none. */
+  /** Users who may grant credits (`POST /admin/credits`) and manage vouchers (`/admin/vouchers`). Default none. */
   adminUserIds: readonly string[];
+  /**
+   * Invite-only access (access21): `open` admits everyone; `invite` makes new users `restricted`
+   * (no generate, remix or uploads) until they redeem a voucher an admin issued. Default `open`.
+   */
+  access: "open" | "invite";
 }
 
 /** The default rules, as documented on each `LifecycleConfig` field. */
@@ -34,6 +39,7 @@ export const defaultLifecycleConfig: LifecycleConfig = {
   idempotencyTtlMs: 24 * 60 * 60 * 1000,
   billing: "seconds",
   adminUserIds: [],
+  access: "open",
 };
 
 /** The quota period containing `now`: the configured range while inside it, else the UTC month. */

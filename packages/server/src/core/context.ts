@@ -44,6 +44,9 @@ export interface LifecycleDependencies {
   outboundWebhooks?: boolean;
   /** Called after a transaction that queued outbox messages has committed (wakes the dispatcher). */
   onOutboxCommitted?: () => void;
+  // Invite-only access (access21):
+  /** The time voucher expiry is judged by. Default the system clock (tests advance their own). */
+  clock?: () => Date;
 }
 
 /**

@@ -24,8 +24,11 @@ export interface OpenVErrorOptions {
 
 /** A route that resolves an error: method, path under the mount point, and the body it takes (JSON text), if any. */
 export interface NextStep {
+  /** The HTTP method, e.g. "POST". */
   method: string;
+  /** The path under the routes' mount point, e.g. "/terms/accept". */
   path: string;
+  /** The JSON body the route takes, as text, e.g. `{"version":"1.0.0"}`. */
   body?: string;
 }
 

@@ -45,6 +45,10 @@ export function failureTransition(
         retryCount: video.retryCount + 1,
         errorCode: null,
         errorMessage: null,
+        // Timing (eta21): the next attempt's wait and render are its own.
+        startedAt: null,
+        queueSeconds: null,
+        renderSeconds: null,
       },
     };
   }

@@ -2,10 +2,11 @@ import type { RunPodJob, WorkerOutput } from "@openv/protocol/worker";
 import type { LifecycleContext } from "./context.js";
 import { OpenVError } from "./errors.js";
 import { classifyFailure, readCompletion, readProgress } from "./failure.js";
-import { acceptsUpdate } from "./job-rules.js";
+import { acceptsUpdate, type TransitionResult } from "./job-rules.js";
 import { attemptOutputKey, isAttemptOutputKey } from "./output-keys.js";
 import type { ProviderWebhookRequest, StoredFile, VideoRecord } from "./ports.js";
 import type { ProviderSubmitter } from "./provider-submit.js";
+import { withJobTiming } from "./timing.js";
 import type { Transitions } from "./transitions.js";
 import { verifyWebhookToken } from "./webhook-token.js";
 
@@ -84,7 +85,7 @@ export class JobUpdates {
         : null;
     let resubmit = false;
     let orphanKey: string | null = null;
-    const updated = await this.#transitions.transition(videoId, (video) => {
+    const decide = (video: VideoRecord): TransitionResult | null => {
       // Decided again when the video changed before the decision could be applied.
       resubmit = false;
       orphanKey = null;
@@ -109,7 +110,12 @@ export class JobUpdates {
         case "IN_PROGRESS": {
           const reported = readProgress(job.output);
           const progress = reported === null ? video.progress : Math.max(reported, video.progress ?? 0);
-          if (video.status === "processing" && progress === video.progress && video.jobId !== null) {
+          if (
+            video.status === "processing" &&
+            progress === video.progress &&
+            video.jobId !== null &&
+            video.startedAt !== null // Timing (eta21): the first report of an attempt starts its clock
+          ) {
             return { patch: {}, quiet: true };
           }
           return { patch: { jobId, status: "processing", progress } };
@@ -147,7 +153,11 @@ export class JobUpdates {
           return failure;
         }
       }
-    });
+    };
+    // Timing (eta21): the decision with the queue and render seconds it implies.
+    const updated = await this.#transitions.transition(videoId, (video) =>
+      withJobTiming(video, job, decide(video), Date.now()),
+    );
     if (orphanKey) await this.#ctx.deleteFiles([orphanKey]);
     if (copied && updated?.storageKey !== copied.key) {
       // Another delivery of the same completion won the race with its own copy: drop ours.

@@ -1,16 +1,22 @@
 import type {
   AcceptTermsResponse,
+  AccessStatus,
+  CreateVoucherRequest,
   CreditsResponse,
   GrantCreditsRequest,
   GrantCreditsResponse,
   ListModelsResponse,
   ListVideosResponse,
+  ListVouchersResponse,
+  RedeemVoucherResponse,
   TermsStatus,
   UploadResponse,
   Usage,
   Video,
+  Voucher,
 } from "@openv/protocol";
 import type { RunPodJob } from "@openv/protocol/worker";
+import { Access } from "./access.js";
 import { CreditAccounts } from "./billing.js";
 import { withModelLimitIssues } from "./catalog.js";
 import { ChangeFeed } from "./change-feed.js";
@@ -34,6 +40,7 @@ import { Submission, type SubmitVideoRequest, type SubmitVideoResult } from "./s
 import { Terms } from "./terms.js";
 import { Transitions } from "./transitions.js";
 import { Uploads } from "./uploads.js";
+import { submitAndWait } from "./wait.js";
 
 export type { LifecycleDependencies } from "./context.js";
 export { requestFingerprint } from "./idempotency.js";
@@ -63,6 +70,7 @@ export class VideoLifecycle {
   readonly #uploads: Uploads;
   readonly #credits: CreditAccounts;
   readonly #remix: Remix; // Remix (issue 21)
+  readonly #access: Access;
 
   constructor(deps: LifecycleDependencies) {
     const ctx = new LifecycleContext(deps);
@@ -71,8 +79,10 @@ export class VideoLifecycle {
     const submitter = new ProviderSubmitter(ctx, transitions);
     this.#ctx = ctx;
     this.#feed = feed;
-    this.#uploads = new Uploads(ctx);
+    this.#access = new Access(ctx);
+    this.#uploads = new Uploads(ctx, this.#access);
     this.#submission = new Submission(ctx, {
+      access: this.#access,
       feed,
       keys: new IdempotencyKeys(ctx, feed),
       submitter,
@@ -105,6 +115,20 @@ export class VideoLifecycle {
   /** Remix (issue 21): see `Remix.remixVideo`. */
   remixVideo(request: RemixVideoRequest): Promise<SubmitVideoResult> {
     return this.#remix.remixVideo(request);
+  }
+
+  /** Wait (eta21): `submitVideo` held until the video finishes, at most `wait.seconds` (see `submitAndWait`). */
+  submitVideoAndWait(
+    request: SubmitVideoRequest,
+    wait: { seconds: number; signal?: AbortSignal | undefined },
+  ): Promise<SubmitVideoResult> {
+    return submitAndWait(
+      this.#feed,
+      request.userId,
+      () => this.#submission.submitVideo(request),
+      () => this.#ctx.usage(request.userId),
+      wait,
+    );
   }
 
   /** The provider a video renders on (its registry key, else the server's main provider). */
@@ -221,5 +245,32 @@ export class VideoLifecycle {
   /** See `Terms.acceptTerms`. */
   acceptTerms(userId: string, version: string): Promise<AcceptTermsResponse> {
     return this.#terms.acceptTerms(userId, version);
+  }
+
+  // ── Invite-only access (access21) ───────────────────────────────────────────────────────────
+
+  /** See `Access.status`. */
+  accessStatus(userId: string): Promise<AccessStatus> {
+    return this.#access.status(userId);
+  }
+
+  /** See `Access.redeem`. */
+  redeemVoucher(userId: string, code: string): Promise<RedeemVoucherResponse> {
+    return this.#access.redeem(userId, code);
+  }
+
+  /** See `Access.createVoucher`. */
+  createVoucher(actorId: string, request: CreateVoucherRequest): Promise<Voucher> {
+    return this.#access.createVoucher(actorId, request);
+  }
+
+  /** See `Access.listVouchers`. */
+  listVouchers(actorId: string): Promise<ListVouchersResponse> {
+    return this.#access.listVouchers(actorId);
+  }
+
+  /** See `Access.deactivateVoucher`. */
+  deactivateVoucher(actorId: string, code: string): Promise<void> {
+    return this.#access.deactivateVoucher(actorId, code);
   }
 }

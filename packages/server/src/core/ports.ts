@@ -2,6 +2,8 @@
 // implement them under src/adapters/<port>/; the core never imports an adapter
 // (shared/CONVENTIONS.md §1–2).
 
+// Invite-only access (access21):
+export type { AccessStore, RedeemOutcome, StoredAccessRole, VoucherRecord } from "./ports/access.js";
 export type { Auth, AuthRequest, UserEvent, UserEventVerifier } from "./ports/auth.js";
 export type { Events, VideoChangeEvent } from "./ports/events.js";
 export type { Logger, WebhookSender } from "./ports/host.js";
@@ -24,4 +26,4 @@ export type {
 } from "./ports/records.js";
 export type { ShareRecord, ShareStore } from "./ports/shares.js"; // Share links (issue 21)
 export type { CopyRequest, OutboundFetch, OutboundRequestInit, Storage, StoredFile } from "./ports/storage.js";
-export type { JobUpdateChange, Store, StoreTransaction } from "./ports/store.js";
+export type { JobUpdateChange, Store, StoreTransaction, TimingBasis } from "./ports/store.js";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { durationSeconds, type GenerateRequest, type GenerateResponse, type VideoSettings } from "@openv/protocol";
+import type { Access } from "./access.js";
 import type { ModelDefinition } from "./catalog.js";
 import type { ChangeFeed } from "./change-feed.js";
 import type { LifecycleContext } from "./context.js";
@@ -51,12 +52,14 @@ export class Submission {
   readonly #keys: IdempotencyKeys;
   readonly #submitter: ProviderSubmitter;
   readonly #uploads: Uploads;
+  readonly #access: Access;
 
   constructor(
     ctx: LifecycleContext,
-    parts: { feed: ChangeFeed; keys: IdempotencyKeys; submitter: ProviderSubmitter; uploads: Uploads },
+    parts: { access: Access; feed: ChangeFeed; keys: IdempotencyKeys; submitter: ProviderSubmitter; uploads: Uploads },
   ) {
     this.#ctx = ctx;
+    this.#access = parts.access;
     this.#feed = parts.feed;
     this.#keys = parts.keys;
     this.#submitter = parts.submitter;
@@ -68,7 +71,7 @@ export class Submission {
    * seconds and creates the video, then hands it to the provider. With an `Idempotency-Key` a repeated
    * request gets the first one's answer.
    *
-   * @throws `OpenVError` `terms_required`, `too_many_active_jobs`, `quota_exceeded`, `idempotency_conflict`,
+   * @throws `OpenVError` `access_restricted`, `terms_required`, `too_many_active_jobs`, `quota_exceeded`, `idempotency_conflict`,
    * `idempotency_in_progress`, `not_found` for a key whose video was deleted, or `provider_unavailable`
    * when the provider refused the job (nothing is charged); `UnansweredVideoError` when the request
    * failed once its video was (or may have been) stored: its key then answers with that video.
@@ -156,11 +159,13 @@ export class Submission {
   }
 
   /**
-   * The checks of shared/API.md in order, under the user's lock: terms, then active jobs. The
+   * The checks of shared/API.md in order, under the user's lock: access, terms, then active jobs. The
    * billing policy's charge (quota or credits) follows once the video exists.
    */
   async #admit(tx: StoreTransaction, userId: string): Promise<void> {
     const { termsVersion, maxActiveJobs } = this.#ctx.config;
+    // Invite-only access (access21): a restricted user first redeems a voucher.
+    await this.#access.assertAdmitted(userId, tx);
     if (!(await tx.hasAcceptedTerms(userId, termsVersion))) {
       throw new OpenVError({
         code: "terms_required",
@@ -238,5 +243,9 @@ function newVideoRecord(userId: string, settings: VideoSettings, model: ModelDef
     inputImageId: null,
     creditCost: null,
     remixOf: null, // Remix (issue 21)
+    // Timing (eta21)
+    startedAt: null,
+    queueSeconds: null,
+    renderSeconds: null,
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { UploadResponse } from "@openv/protocol";
+import type { Access } from "./access.js";
 import type { LifecycleContext } from "./context.js";
 import { OpenVError } from "./errors.js";
 import { checkUploadImage } from "./media.js";
@@ -14,20 +15,24 @@ function extensionOf(contentType: string): string {
 /** Uploads: the input images of image-to-video requests, stored and looked up (never fetched). */
 export class Uploads {
   readonly #ctx: LifecycleContext;
+  readonly #access: Access;
 
-  constructor(ctx: LifecycleContext) {
+  constructor(ctx: LifecycleContext, access: Access) {
     this.#ctx = ctx;
+    this.#access = access;
   }
 
   /**
    * Stores an input image for image-to-video requests. The kind and size come from the bytes
    * (magic numbers and the image header), never from a file name or a content type.
    *
-   * @throws `OpenVError` `validation_failed` or `payload_too_large` for anything but a PNG, JPEG or
+   * @throws `OpenVError` `access_restricted` for a restricted user of an invite-only server;
+   * `validation_failed` or `payload_too_large` for anything but a PNG, JPEG or
    * WebP image of at most 10 MB with sides the checks accept.
    */
   async createUpload(userId: string, bytes: Uint8Array): Promise<UploadResponse> {
     const { store, storage, logger } = this.#ctx.deps;
+    await this.#access.assertAdmitted(userId); // Invite-only access (access21)
     const image = await checkUploadImage(bytes);
     const id = `upl_${randomBytes(12).toString("base64url")}`;
     const stored = await storage.putBytes(`${id}.${extensionOf(image.contentType)}`, bytes, image.contentType);

@@ -1,5 +1,6 @@
 import type { CreditEntry, Tombstone, Upload, Video, VideoOrTombstone } from "@openv/protocol";
 import type { CreditEntryRecord, ListPosition, UploadRecord, VideoRecord } from "./ports.js";
+import { recordedTiming } from "./timing.js";
 
 /** The wire shape of a stored video (shared/API.md, "The Video object"). */
 export function toVideo(record: VideoRecord): Video {
@@ -28,6 +29,7 @@ export function toVideo(record: VideoRecord): Video {
     imageId: record.inputImageId,
     creditCost: record.creditCost,
     remixOf: record.remixOf, // Remix (issue 21)
+    ...recordedTiming(record), // Timing (eta21)
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
   };

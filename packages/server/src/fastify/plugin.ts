@@ -81,7 +81,7 @@ function splitUrl(service: OpenVService, request: FastifyRequest): { path: strin
   return { path: pathname.slice(service.prefix.length) || "/", search };
 }
 
-function toApiRequest(service: OpenVService, request: FastifyRequest): ApiRequest {
+function toApiRequest(service: OpenVService, request: FastifyRequest, reply?: FastifyReply): ApiRequest {
   const { path, search } = splitUrl(service, request);
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -97,7 +97,17 @@ function toApiRequest(service: OpenVService, request: FastifyRequest): ApiReques
     ip: request.ip,
     requestId: request.id,
     log: request.log,
+    ...(reply && { signal: clientGone(reply) }), // Wait (eta21)
   };
+}
+
+/** Aborts when the connection closes before the answer is written (the client went away). */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 /** Whether the request has a body that has not (all) been read. */
@@ -261,7 +271,7 @@ const openvPlugin: FastifyPluginAsync<OpenVPluginOptions> = async (app, options)
         ),
       );
       const handler = async (request: FastifyRequest, reply: FastifyReply) =>
-        send(request, reply, await service.handle(toApiRequest(service, request), matches.get(request)));
+        send(request, reply, await service.handle(toApiRequest(service, request, reply), matches.get(request)));
       // Request log lines of these routes carry the URL without its capabilities (webhook tokens).
       const logSerializers = { req: redactedRequest };
       api.route({ method: methods, url: "/", handler, logSerializers });

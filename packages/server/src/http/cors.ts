@@ -1,4 +1,4 @@
-import { headers } from "@openv/protocol";
+import { headers, waitHeaders } from "@openv/protocol";
 
 /** Which browser origins may call the API from another origin. */
 export interface CorsOptions {
@@ -23,11 +23,13 @@ const allowedHeaders = [
   headers.lastEventId,
   "x-openv-user",
   headers.requestId,
+  waitHeaders.prefer, // Wait (eta21)
 ].join(", ");
 /** Response headers a cross-origin client may read. */
 const exposedHeaders = [
   "retry-after",
   headers.idempotentReplayed,
+  waitHeaders.preferenceApplied, // Wait (eta21)
   headers.requestId,
   "x-ratelimit-limit",
   "x-ratelimit-remaining",

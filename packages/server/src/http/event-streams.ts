@@ -45,8 +45,16 @@ export class EventStreams {
     if (streams.size === 0) this.#byUser.delete(userId);
   }
 
+  readonly #closing = new AbortController();
+
+  /** Wait (eta21): aborts once the server stops (`closeAll`), ending every `Prefer: wait` early. */
+  get closing(): AbortSignal {
+    return this.#closing.signal;
+  }
+
   /** Ends every open stream. */
   closeAll(): void {
+    this.#closing.abort();
     for (const streams of [...this.#byUser.values()]) for (const close of [...streams]) close();
   }
 }

@@ -27,9 +27,13 @@ const credentialParameters = new Set([
  */
 const sharePath = /\/share\/[^/?#]+/g;
 
-/** `url` (a path with an optional query, or an absolute URL) with credential parameters redacted. */
-export function redactUrl(rawUrl: string): string {
-  const url = redactSharePath(rawUrl);
+/**
+ * `url` (a path with an optional query, or an absolute URL) with credential parameters (and voucher
+ * codes and share-link tokens in the path) redacted.
+ */
+export function redactUrl(given: string): string {
+  // Invite-only access (access21): a voucher code in the path (DELETE /admin/vouchers/:code) is a capability.
+  const url = redactSharePath(given.replace(/(\/admin\/vouchers\/)[^/?#]+/, "$1[redacted]"));
   const queryStart = url.indexOf("?");
   if (queryStart === -1) return url;
   const hashStart = url.indexOf("#", queryStart);

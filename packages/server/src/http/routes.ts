@@ -12,15 +12,18 @@ import {
   RunPodGenerateRequestSchema,
   RunPodWebhookQuerySchema,
   requestFromRunPodBody,
+  waitHeaders,
 } from "@openv/protocol";
 import { RunPodJobSchema } from "@openv/protocol/worker";
 import { z } from "zod";
 import { notFound, OpenVError } from "../core/errors.js";
 import { requestFingerprint, type VideoLifecycle } from "../core/lifecycle.js";
 import type { Logger, UserEventVerifier } from "../core/ports.js";
+import { accessRoutes } from "./access-routes.js";
 import { bodyText, parseJsonBody } from "./body.js";
 import type { EventStreams } from "./event-streams.js";
 import { serveLocalFile } from "./files.js";
+import { preferredWait } from "./prefer.js";
 import { videoEventStream } from "./sse.js";
 import type { ApiRequest, ApiResponse } from "./types.js";
 import { parseInput } from "./validation.js";
@@ -88,16 +91,27 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
   const generate = async (context: RouteContext, route: string, request: GenerateRequest): Promise<ApiResponse> => {
     const rawKey = context.request.headers[headers.idempotencyKey];
     const key = rawKey === undefined ? undefined : parseInput(IdempotencyKeySchema, rawKey, "header");
-    const result = await lifecycle.submitVideo({
+    const submission = {
       userId: context.userId,
       request,
       ...(key !== undefined && { idempotency: { key, fingerprint: requestFingerprint(route, context.json()) } }),
-    });
-    return {
-      status: result.status,
-      json: result.body,
-      ...(result.replayed && { headers: { [headers.idempotentReplayed]: "true" } }),
     };
+    // Wait (eta21): `Prefer: wait=N` holds the answer until the video is finished (201) or N s pass.
+    const wait = preferredWait(context.request.headers[waitHeaders.prefer]);
+    const result =
+      wait === null
+        ? await lifecycle.submitVideo(submission)
+        : await lifecycle.submitVideoAndWait(submission, {
+            seconds: wait,
+            signal: AbortSignal.any(
+              context.request.signal ? [context.request.signal, deps.sseStreams.closing] : [deps.sseStreams.closing],
+            ),
+          });
+    const answerHeaders = {
+      ...(result.replayed && { [headers.idempotentReplayed]: "true" }),
+      ...(result.status === 201 && { [waitHeaders.preferenceApplied]: `wait=${wait}` }),
+    };
+    return { status: result.status, json: result.body, headers: answerHeaders };
   };
   const parseGenerateBody = (json: unknown) => {
     try {
@@ -248,6 +262,8 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
       },
     },
   ];
+
+  routes.push(...accessRoutes(lifecycle)); // Invite-only access (access21)
 
   const { userEvents, openApiDocument, filesDir } = deps;
   if (userEvents) {

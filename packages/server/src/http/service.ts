@@ -93,6 +93,16 @@ export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOpt
   outbox?: Partial<OutboxDispatcherOptions> | false;
   /** Serve the OpenAPI 3.1 document of these routes at `<prefix>/openapi.json`. Default true. */
   openapi?: boolean;
+  // Invite-only access (access21):
+  /**
+   * `invite` makes new users `restricted`: generate, remix and uploads answer 403
+   * `access_restricted` until they redeem a voucher an admin (`config.adminUserIds`) issued
+   * (`POST /admin/vouchers`). Same as `config.access`; the reference server reads OPENV_ACCESS.
+   * Default `open`.
+   */
+  access?: "open" | "invite" | undefined;
+  /** The time voucher expiry is judged by. Default the system clock (tests pass one they advance). */
+  clock?: () => Date;
   /**
    * The models users may ask for (`GET /models`), each with its limits, price in credits and the
    * provider registry key it renders on. The first is the default. Default: Mochi 1 on the main provider.
@@ -211,7 +221,14 @@ export class OpenVService {
         throw new Error("OpenV needs `publicUrl`: the origin users and the video provider reach this server at.");
       return url.replace(/\/$/, "");
     };
-    const config: LifecycleConfig = { ...defaultLifecycleConfig, ...options.config };
+    const config: LifecycleConfig = {
+      ...defaultLifecycleConfig,
+      ...options.config,
+      ...(options.access !== undefined && { access: options.access }), // access21
+    };
+    if (config.access !== "open" && config.access !== "invite") {
+      throw new Error(`OpenV's access must be "open" or "invite" (got ${JSON.stringify(config.access)}).`);
+    }
     // Before any database opens, so a bad allow-list entry stops the start at once.
     const outboundFetch = createGuardedFetch({ allowedHosts: options.outputAllowedHosts, logger: host.logger });
     const webhookSecret = options.webhookSecret ?? loadOrCreateWebhookSecret(dataDir);
@@ -280,6 +297,7 @@ export class OpenVService {
       logger: host.logger,
       webhookSecret,
       outboundWebhooks: outbox !== null,
+      ...(options.clock && { clock: options.clock }),
       ...(outbox && { onOutboxCommitted: () => outbox.nudge() }),
       webhookUrl: (videoId, attempt) => {
         const query = new URLSearchParams({ video: videoId, attempt: String(attempt) });

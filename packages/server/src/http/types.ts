@@ -18,6 +18,8 @@ export interface ApiRequest {
   requestId: string;
   /** A logger bound to this request, when the binding has one. */
   log?: Logger;
+  /** Aborts when the client goes away before the answer (`Prefer: wait` stops waiting), when the binding can tell. */
+  signal?: AbortSignal;
 }
 
 /** Where a server-sent event stream writes; a binding makes one over its response. */

@@ -1,4 +1,4 @@
-import type { JobUpdateChange, VideoRecord } from "../../core/ports.js";
+import type { JobUpdateChange, TimingBasis, VideoRecord } from "../../core/ports.js";
 
 // The store's hot-path operations as plain SQL over the driver itself (a `pg` Pool, or the PGlite
 // instance), one round trip each. Why not Prisma for these: the bench's store-overhead tool
@@ -11,6 +11,8 @@ export type SqlRunner = (text: string, params: unknown[]) => Promise<Record<stri
 
 const toDate = (value: unknown): Date | null =>
   value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value));
+
+const toNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /** A `"Video"` row as a driver returns it (bigints as strings or bigints, times as Dates). */
 export function videoFromRow(row: Record<string, unknown>): VideoRecord {
@@ -47,6 +49,10 @@ export function videoFromRow(row: Record<string, unknown>): VideoRecord {
     inputImageId: (row.inputImageId as string | null) ?? null,
     creditCost: row.creditCost === null || row.creditCost === undefined ? null : Number(row.creditCost),
     remixOf: (row.remixOf as string | null) ?? null, // Remix (issue 21)
+    // Timing (eta21)
+    startedAt: toDate(row.startedAt),
+    queueSeconds: toNumber(row.queueSeconds),
+    renderSeconds: toNumber(row.renderSeconds),
   };
 }
 
@@ -69,4 +75,63 @@ export async function applyJobUpdate(sql: SqlRunner, change: JobUpdateChange): P
     change.outbox === null ? null : JSON.stringify(change.outbox),
   ]);
   return row ? videoFromRow(row) : null;
+}
+
+// Timing (eta21)
+/**
+ * `Store.timingBasis`: one statement. It counts the provider's queued live videos created before
+ * each video (index `Video(provider, status, createdAt)`); the history is the
+ * latest 50 finished renders of each model asked about (index `Video(model, status, updatedAt)`).
+ */
+const timingBasisSql = `
+WITH subject AS (
+  SELECT "id", "provider", "model", "createdAt", "startedAt", "submittedAt"
+  FROM "Video" WHERE "id" = ANY($1::text[]) AND "deletedAt" IS NULL
+)
+SELECT
+  date_trunc('milliseconds', clock_timestamp()) AS "now",
+  (SELECT coalesce(json_agg(json_build_object(
+    'id', s."id",
+    'startedAt', s."startedAt",
+    'waitingSince', coalesce(s."submittedAt", s."createdAt"),
+    'queuedBefore', (
+      SELECT count(*) FROM "Video" q
+      WHERE q."provider" = s."provider" AND q."status" = 'queued' AND q."deletedAt" IS NULL
+        AND (q."createdAt" < s."createdAt" OR (q."createdAt" = s."createdAt" AND q."id" < s."id"))
+    )
+  )), '[]'::json) FROM subject s) AS "videos",
+  (SELECT coalesce(json_agg(json_build_object(
+    'model', h."model", 'frames', h."frames", 'width', h."width", 'height', h."height",
+    'renderSeconds', h."renderSeconds", 'queueSeconds', h."queueSeconds"
+  )), '[]'::json)
+  FROM (SELECT DISTINCT "model" FROM subject) m
+  CROSS JOIN LATERAL (
+    SELECT "model", "frames", "width", "height", "renderSeconds", "queueSeconds" FROM "Video"
+    WHERE "model" = m."model" AND "status" = 'completed' AND "renderSeconds" IS NOT NULL
+    ORDER BY "updatedAt" DESC LIMIT 50
+  ) h) AS "history"`;
+
+const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value);
+
+export async function timingBasis(sql: SqlRunner, videoIds: string[]): Promise<TimingBasis> {
+  const [row] = await sql(timingBasisSql, [videoIds]);
+  const videos = (parseJson(row?.videos) ?? []) as Record<string, unknown>[];
+  const history = (parseJson(row?.history) ?? []) as Record<string, unknown>[];
+  return {
+    now: toDate(row?.now) ?? new Date(),
+    videos: videos.map((video) => ({
+      id: String(video.id),
+      startedAt: toDate(video.startedAt),
+      waitingSince: toDate(video.waitingSince) as Date,
+      queuedBefore: Number(video.queuedBefore),
+    })),
+    history: history.map((sample) => ({
+      model: String(sample.model),
+      frames: Number(sample.frames),
+      width: Number(sample.width),
+      height: Number(sample.height),
+      renderSeconds: Number(sample.renderSeconds),
+      queueSeconds: toNumber(sample.queueSeconds),
+    })),
+  };
 }

@@ -8,14 +8,20 @@ import type {
   JobUpdateChange,
   ListPosition,
   OutboxRecord,
+  RedeemOutcome,
   Store,
+  StoredAccessRole,
   StoreTransaction,
+  TimingBasis,
   UploadRecord,
   UsageEntryRecord,
   VideoPatch,
   VideoRecord,
+  VoucherRecord,
 } from "../../core/ports.js";
-import { applyJobUpdate, type SqlRunner, selectVideo } from "./operations.js";
+// Invite-only access (access21):
+import * as access from "./access.js";
+import { applyJobUpdate, type SqlRunner, selectVideo, timingBasis } from "./operations.js";
 import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
 
 type Client = InstanceType<typeof PrismaClient>;
@@ -165,6 +171,11 @@ class PrismaStoreTransaction implements StoreTransaction {
   async enqueueOutbox(message: Pick<OutboxRecord, "id" | "eventType" | "payload" | "nextAttemptAt">): Promise<void> {
     await this.db.outboxMessage.create({ data: { ...message, payload: message.payload as Prisma.InputJsonValue } });
   }
+
+  // Invite-only access (access21):
+  accessRole(userId: string): Promise<StoredAccessRole> {
+    return access.accessRole(this.db, userId);
+  }
 }
 
 /** Creates the user's row if it does not exist yet (users arrive with their first request). */
@@ -246,6 +257,11 @@ export class PrismaStore implements Store {
 
   applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null> {
     return applyJobUpdate(this.#sql, change);
+  }
+
+  // Timing (eta21)
+  timingBasis(videoIds: string[]): Promise<TimingBasis> {
+    return timingBasis(this.#sql, videoIds);
   }
 
   async listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]> {
@@ -501,6 +517,31 @@ export class PrismaStore implements Store {
             }),
       },
     });
+  }
+
+  // Invite-only access (access21): see adapters/store/access.ts.
+  accessRole(userId: string): Promise<StoredAccessRole> {
+    return access.accessRole(this.client, userId);
+  }
+
+  latestRedemption(userId: string): Promise<{ code: string; redeemedAt: Date } | null> {
+    return access.latestRedemption(this.client, userId);
+  }
+
+  redeemVoucher(userId: string, key: string, now: Date): Promise<RedeemOutcome> {
+    return access.redeemVoucher(this.client, userId, key, now);
+  }
+
+  insertVoucher(voucher: VoucherRecord): Promise<boolean> {
+    return access.insertVoucher(this.client, voucher);
+  }
+
+  listVouchers(): Promise<VoucherRecord[]> {
+    return access.listVouchers(this.client);
+  }
+
+  deactivateVoucher(key: string, at: Date): Promise<boolean> {
+    return access.deactivateVoucher(this.client, key, at);
   }
 
   async close(): Promise<void> {

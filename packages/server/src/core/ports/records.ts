@@ -68,6 +68,13 @@ export interface VideoRecord {
   creditCost: number | null;
   /** Remix (issue 21): the video this one was remixed from; null for a fresh request. */
   remixOf: string | null;
+  // Timing (eta21)
+  /** When the current attempt began rendering (the provider reported it in progress); else null. */
+  startedAt: Date | null;
+  /** Seconds the current attempt waited for a worker (the provider's figure, else measured); else null. */
+  queueSeconds: number | null;
+  /** Seconds the worker rendered (the provider's figure, else measured), once finished; else null. */
+  renderSeconds: number | null;
 }
 
 /** The fields of a video that change after creation, and the new `updatedAt`. */
@@ -86,6 +93,10 @@ export type VideoPatch = Partial<
     | "deletedAt"
     | "submittedAt"
     | "changeSeq"
+    // Timing (eta21)
+    | "startedAt"
+    | "queueSeconds"
+    | "renderSeconds"
   >
 > & {
   /** The video's `updatedAt` after the change: the `changeClock` time, or unchanged for a change users cannot see. */

@@ -1,3 +1,4 @@
+import type { AccessStore, AccessStoreTransaction } from "./access.js";
 import type {
   CreditEntryRecord,
   IdempotencyRecord,
@@ -32,8 +33,38 @@ export interface JobUpdateChange {
   outbox: Pick<OutboxRecord, "id" | "eventType" | "payload"> | null;
 }
 
+// Timing (eta21)
+/** What the ETA of unfinished videos is estimated from, read in one round trip (`Store.timingBasis`). */
+export interface TimingBasis {
+  /** The database clock. */
+  now: Date;
+  /** Each asked-for video that is not deleted (as it is now: it may have moved on since the change being estimated). */
+  videos: {
+    id: string;
+    /** When its current attempt began rendering, or null. */
+    startedAt: Date | null;
+    /** When it was handed to the provider (else created): its wait in line starts there. */
+    waitingSince: Date;
+    /**
+     * How many queued live videos of its provider were created before it: its place in line while
+     * it is queued (read whatever its status is now, so a change that says `queued` but was
+     * overtaken by a newer one still gets its place).
+     */
+    queuedBefore: number;
+  }[];
+  /** The latest finished renders (completed, with `renderSeconds`) of the asked-for videos' models, up to 50 per model. */
+  history: {
+    model: string;
+    frames: number;
+    width: number;
+    height: number;
+    renderSeconds: number;
+    queueSeconds: number | null;
+  }[];
+}
+
 /** Operations inside one database transaction. Plain data access: the rules live in the core. */
-export interface StoreTransaction {
+export interface StoreTransaction extends AccessStoreTransaction {
   /** Creates the user row if needed and locks it until the transaction ends (serialises a user's submissions). */
   lockUser(userId: string): Promise<void>;
   /**
@@ -87,7 +118,7 @@ export interface StoreTransaction {
 }
 
 /** The database: videos, usage, terms acceptances, idempotency records, users and webhook deliveries. */
-export interface Store extends ShareStore /* share links (issue 21) */ {
+export interface Store extends AccessStore, ShareStore /* share links (issue 21) */ {
   /** A human-readable name for logs, e.g. where the database is. */
   readonly name: string;
   /** Runs `work` in one database transaction: committed when it resolves, rolled back when it throws. */
@@ -202,6 +233,9 @@ export interface Store extends ShareStore /* share links (issue 21) */ {
     id: string,
     outcome: { delivered: true } | { delivered: false; error: string; retryAt: Date | null },
   ): Promise<void>;
+  // Timing (eta21)
+  /** The basis of the ETA of these videos (see `TimingBasis`), in one round trip. */
+  timingBasis(videoIds: string[]): Promise<TimingBasis>;
   /** Closes the database connection. */
   close(): Promise<void>;
 }
