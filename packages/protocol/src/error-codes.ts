@@ -42,6 +42,9 @@ export const errorStatusByCode = {
   terms_version_mismatch: 409,
   /** The user already has the most videos queued or processing; `details.active`, `details.limit`. */
   too_many_active_jobs: 409,
+  // Remix (issue 21)
+  /** The video is not `completed` yet (or failed): it cannot be remixed. `details.status` says where it stands. */
+  video_not_completed: 409,
   /** Too many requests; see `Retry-After`. */
   rate_limited: 429,
   /** A bug or an unexpected failure on the server; it is logged. */

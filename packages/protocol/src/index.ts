@@ -77,6 +77,9 @@ export type { ListModelsResponse, Model, ModelLimits } from "./models.js";
 export { ListModelsResponseSchema, ModelLimitsSchema, ModelSchema } from "./models.js";
 export type { OpenApiDocument, OpenApiDocumentOptions, OpenApiObject } from "./openapi.js";
 export { openApiDocument } from "./openapi.js";
+// Remix and share links (issue 21)
+export type { RemixRequest } from "./remix.js";
+export { RemixRequestSchema } from "./remix.js";
 export type {
   AcceptTermsResponse,
   CreditEntry,
@@ -108,6 +111,15 @@ export {
   VideoEventDataSchema,
   VideoResponseSchema,
 } from "./responses.js";
+export type { CreateShareRequest } from "./share-request.js";
+export {
+  CreateShareRequestSchema,
+  defaultShareExpiresInSeconds,
+  maxShareExpiresInSeconds,
+  minShareExpiresInSeconds,
+} from "./share-request.js";
+export type { CreatedShare, ListSharesResponse, Share } from "./shares.js";
+export { CreatedShareSchema, ListSharesResponseSchema, ShareSchema } from "./shares.js";
 export type { Tombstone, Video, VideoOrTombstone, VideoSprite, VideoStatus } from "./video.js";
 export {
   isTombstone,

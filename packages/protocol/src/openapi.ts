@@ -24,6 +24,8 @@ import { ErrorBodySchema } from "./errors.js";
 import { integerSchemas, timestampSchemas } from "./formats.js";
 import { GenerateRequestSchema, RunPodGenerateRequestSchema } from "./generate.js";
 import { ListModelsResponseSchema } from "./models.js";
+import { remixAndSharePaths } from "./openapi-shares.js"; // Remix and share links (issue 21)
+import { RemixRequestSchema } from "./remix.js"; // Remix (issue 21)
 import {
   AcceptTermsResponseSchema,
   CreditsResponseSchema,
@@ -37,6 +39,8 @@ import {
   VideoResponseSchema,
 } from "./responses.js";
 import { RunPodJobSchema } from "./runpod.js";
+import { CreateShareRequestSchema } from "./share-request.js"; // Share links (issue 21)
+import { CreatedShareSchema, ListSharesResponseSchema } from "./shares.js"; // Share links (issue 21)
 import { TombstoneSchema, VideoOrTombstoneSchema, VideoSchema, VideoSpriteSchema, VideoStatusSchema } from "./video.js";
 import { maxPreferWaitSeconds } from "./wire.js";
 
@@ -115,6 +119,9 @@ const requestComponents = {
   AcceptTermsRequest: AcceptTermsRequestSchema,
   GrantCreditsRequest: GrantCreditsRequestSchema,
   RunPodJob: RunPodJobSchema,
+  // Remix and share links (issue 21)
+  RemixRequest: RemixRequestSchema,
+  CreateShareRequest: CreateShareRequestSchema,
   // Invite-only access (access21):
   RedeemVoucherRequest: RedeemVoucherRequestSchema,
   CreateVoucherRequest: CreateVoucherRequestSchema,
@@ -140,6 +147,9 @@ const responseComponents = {
   UploadResponse: UploadResponseSchema,
   WebhookReceived: WebhookReceivedSchema,
   ErrorBody: ErrorBodySchema,
+  // Share links (issue 21)
+  CreatedShare: CreatedShareSchema,
+  ListSharesResponse: ListSharesResponseSchema,
   // Invite-only access (access21):
   AccessStatus: AccessStatusSchema,
   RedeemVoucherResponse: RedeemVoucherResponseSchema,
@@ -783,6 +793,18 @@ function buildPaths(options: Required<OpenApiDocumentOptions>): OpenApiDocument[
       },
     };
   }
+  // Remix and share links (issue 21)
+  Object.assign(
+    paths,
+    remixAndSharePaths({
+      jsonResponse,
+      errorResponses,
+      requestIdHeader,
+      generate: generateOperation("remixVideo", "Remix a video", "GenerateRequest"),
+      idParameter,
+      authErrors,
+    }),
+  );
   paths["/openapi.json"] = {
     get: {
       operationId: "getOpenApiDocument",
@@ -836,6 +858,7 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDo
       { name: "videos", description: "Ask for videos, follow them live (SSE), list, get and delete them." },
       { name: "account", description: "The user's terms of use, usage, credits and the models they may pick." },
       { name: "files", description: "Stored videos and uploads served by this server (local storage only)." },
+      { name: "shares", description: "Share links: a video anyone with the URL may watch, until revoked or expired." },
       { name: "webhooks", description: "Callbacks from providers and Clerk, and worker uploads: not for apps." },
       { name: "service", description: "Health and this document." },
     ],

@@ -89,6 +89,12 @@ export const VideoSchema = z.object({
   imageId: z.nullable(z.string()),
   /** Credits charged for it under the credits policy (refunded if it fails); null under the seconds policy. */
   creditCost: z.nullable(integer()),
+  // Remix (issue 21)
+  /**
+   * The video this one was remixed from (`POST /api/videos/:id/remix`); null for a fresh request.
+   * Absent from servers before v1.1.
+   */
+  remixOf: z.optional(z.nullable(z.string())),
   // Timing (issue 21): where an unfinished video stands in line and how long it should take.
   /**
    * Unfinished videos: how many of the provider's queued jobs on this server are ahead of it (0:

@@ -18,6 +18,11 @@ export type { ConnectionStatusProps } from "./components/connection-status.js";
 export { ConnectionStatus } from "./components/connection-status.js";
 export type { GenerateFormProps } from "./components/generate-form.js";
 export { GenerateForm } from "./components/generate-form.js";
+// Remix and share links (issue 21)
+export type { RemixActionProps } from "./components/remix-action.js";
+export { RemixAction } from "./components/remix-action.js";
+export type { ShareButtonProps } from "./components/share-button.js";
+export { ShareButton } from "./components/share-button.js";
 export type { SpriteScrubberProps } from "./components/sprite-scrubber.js"; // posters21
 export { SpriteScrubber } from "./components/sprite-scrubber.js"; // posters21
 export type { TermsGateProps } from "./components/terms-gate.js";
@@ -39,6 +44,8 @@ export type { GenerateVariables, UseGenerateOptions, UseGenerateResult } from ".
 export { useGenerate } from "./hooks/use-generate.js";
 export type { UseModelsOptions, UseModelsResult } from "./hooks/use-models.js";
 export { useModels } from "./hooks/use-models.js";
+export type { RemixVariables } from "./hooks/use-remix.js"; // Remix (issue 21)
+export { useRemix } from "./hooks/use-remix.js";
 export type {
   AcceptTermsVariables,
   UseAcceptTermsResult,

@@ -95,6 +95,11 @@ export function OpenVProvider(props: OpenVProviderProps): ReactNode {
   return <OpenVContext.Provider value={store}>{children}</OpenVContext.Provider>;
 }
 
+/** @internal The provider's state, or null outside a provider (issue 21: the card's actions, which render without one too). */
+export function useOptionalOpenVStore(): OpenVStore | null {
+  return useContext(OpenVContext);
+}
+
 /** The provider's state; throws a helpful error outside a provider. */
 export function useOpenVStore(): OpenVStore {
   const store = useContext(OpenVContext);

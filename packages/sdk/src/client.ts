@@ -9,6 +9,7 @@ import {
   ListModelsResponseSchema,
   ListVideosResponseSchema,
   headers as protocolHeaders,
+  type RemixRequest,
   TermsStatusSchema,
   type Upload,
   UploadResponseSchema,
@@ -108,15 +109,16 @@ export class OpenVClient {
       return apiPromise(sent, (answer) => answer.upload);
     };
 
-    const create = (input: CreateVideoInput, options: CreateVideoOptions = {}) => {
+    // Remix (issue 21) sends its changes the same way, to the source's `/remix`.
+    const create = (input: CreateVideoInput | RemixRequest, options: CreateVideoOptions = {}, path = "/videos") => {
       const sent = (async () => {
-        const { image, ...rest } = input;
+        const { image, ...rest } = input as CreateVideoInput;
         const body: GenerateRequest = { ...rest };
         if (typeof image === "string") body.image = image;
         else if (image) body.image = (await upload(image, options)).id;
         const answer = await this.#transport.request({
           method: "POST",
-          path: "/videos",
+          path,
           body,
           headers: {
             [protocolHeaders.idempotencyKey]: options.idempotencyKey ?? newIdempotencyKey(),
@@ -132,6 +134,7 @@ export class OpenVClient {
       })();
       return apiPromise(sent, same);
     };
+    const videoPath = (id: string) => `/videos/${encodeURIComponent(id)}`;
 
     const list = (options: ListOptions & { updatedSince?: number | undefined } = {}) => {
       const { updatedSince, limit } = options;
@@ -219,7 +222,9 @@ export class OpenVClient {
         ),
       list: list as VideosResource["list"],
       delete: remove,
+      remix: (id, changes = {}, options) => create(changes, options, `${videoPath(id)}/remix`),
     };
+
     this.uploads = { create: upload };
     this.terms = {
       get: (options) => send({ ...get("/terms/check"), schema: TermsStatusSchema, options }, same),

@@ -3,6 +3,8 @@ export type {
   AcceptTermsResponse,
   AccessRole,
   AccessStatus,
+  CreatedShare,
+  CreateShareRequest,
   CreditEntry,
   CreditsResponse,
   DeletedVideoData,
@@ -21,6 +23,8 @@ export type {
   OutboundWebhookEventType,
   QuotaExceededDetails,
   RedeemVoucherResponse,
+  RemixRequest,
+  Share,
   TermsStatus,
   Tombstone,
   Upload,
@@ -85,6 +89,8 @@ export type {
   UsageResource,
   VideosResource,
 } from "./resources.js";
+// Share links (issue 21): functions over a client, like access.
+export { createShare, listShares, revokeShare } from "./shares.js";
 export type {
   VideoWatcher,
   WaitOptions,

@@ -5,6 +5,7 @@ import type {
   GrantCreditsRequest,
   GrantCreditsResponse,
   Model,
+  RemixRequest,
   TermsStatus,
   Upload,
   Usage,
@@ -93,6 +94,21 @@ export interface VideosResource {
    * ```
    */
   delete(target: DeleteTarget, options?: RequestOptions): APIPromise<string[]>;
+  /**
+   * Remixes one of the user's completed videos (`POST /videos/:id/remix`): a new video with the
+   * source's settings (prompt, negative prompt, frames, size, seed, steps, cfg, model, input image)
+   * and `changes` applied; its `remixOf` names the source. Charged, limited and idempotent exactly
+   * like `create` (an `Idempotency-Key` on every call, the same on retries); watchers show it at once.
+   *
+   * @throws `NotFoundError` when the source is not the user's or was deleted, `ConflictError`
+   * (`video_not_completed`) when it has not completed, and everything `create` throws.
+   *
+   * @example
+   * ```ts
+   * const { video } = await client.videos.remix(source.id, { prompt: "the same fox, at night", seed: 7 });
+   * ```
+   */
+  remix(id: string, changes?: RemixRequest, options?: RequestOptions): APIPromise<GenerateResponse>;
 }
 
 /** `client.uploads`: input images for image-to-video models. */

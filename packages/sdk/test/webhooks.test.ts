@@ -31,6 +31,7 @@ const video: Video = {
   creditCost: null,
   posterUrl: null, // posters21
   sprite: null, // posters21
+  remixOf: null,
   createdAt: "2026-11-22T10:00:00.000Z",
   updatedAt: "2026-11-22T10:01:00.000Z",
 };

@@ -123,6 +123,7 @@ function toResponse(request: Request, response: ApiResponse): Response {
     const stream = Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream<Uint8Array>;
     return new Response(stream, init);
   }
+  if (response.bytes) return new Response(new Blob([response.bytes as Uint8Array<ArrayBuffer>]), init); // share links (issue 21)
   if (response.json === undefined) return new Response(null, init);
   headers.set("content-type", "application/json; charset=utf-8");
   return new Response(JSON.stringify(response.json), init);

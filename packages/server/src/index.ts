@@ -52,6 +52,7 @@ export type {
   LifecycleDependencies,
   ReconcileOutcome,
   ReconcileTiming,
+  RemixVideoRequest, // Remix (issue 21)
   SubmitVideoRequest,
   SubmitVideoResult,
 } from "./core/lifecycle.js";
@@ -88,6 +89,8 @@ export type {
   ProviderSubmission,
   ProviderWebhookRequest,
   RedeemOutcome,
+  ShareRecord, // Share links (issue 21)
+  ShareStore, // Share links (issue 21)
   Storage,
   Store,
   StoredAccessRole,

@@ -135,6 +135,12 @@ describe("the OpenAPI document", () => {
         "/videos/events",
         "/videos/{id}",
         "/webhooks/clerk",
+        // Remix and share links (issue 21)
+        "/videos/{id}/remix",
+        "/videos/{id}/shares",
+        "/videos/{id}/shares/{shareId}",
+        "/share/{token}",
+        "/share/{token}/video.mp4",
       ].sort(),
     );
     // Public routes opt out of the default security; the rest inherit it.

@@ -48,6 +48,7 @@ function video(overrides: Partial<Video> = {}): Video {
     creditCost: null,
     posterUrl: null, // posters21
     sprite: null, // posters21
+    remixOf: null,
     createdAt: "2025-01-01T12:00:00.000Z",
     updatedAt: "2025-01-01T12:00:05.000Z",
     ...overrides,

@@ -1,6 +1,7 @@
 import type { Video, VideoStatus } from "@openv/protocol";
 import { formatCredits, formatSeconds, percent } from "@openv/sdk/store";
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { RemixShareActions } from "./remix-share-actions.js"; // Remix and share links (issue 21)
 import { SpriteScrubber } from "./sprite-scrubber.js"; // posters21
 import { VideoTiming } from "./video-timing.js"; // Timing (eta21)
 
@@ -209,6 +210,7 @@ export function VideoCard({
             Download
           </a>
         )}
+        <RemixShareActions video={video} />
         {onDelete &&
           (confirming ? (
             <fieldset className="openv-confirm" onKeyDown={onConfirmKeyDown}>

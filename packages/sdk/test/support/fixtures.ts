@@ -27,6 +27,7 @@ export function video(id: string, status: VideoStatus, at: number, extra: Partia
     creditCost: null,
     posterUrl: null, // posters21
     sprite: null, // posters21
+    remixOf: null,
     createdAt: new Date(1_700_000_000_000).toISOString(),
     updatedAt: new Date(at).toISOString(),
     ...extra,

@@ -36,6 +36,7 @@ import type {
 } from "./ports.js";
 import { Previews } from "./previews.js"; // posters21
 import { ProviderSubmitter } from "./provider-submit.js";
+import { Remix, type RemixVideoRequest } from "./remix.js"; // Remix (issue 21)
 import { Submission, type SubmitVideoRequest, type SubmitVideoResult } from "./submission.js";
 import { Terms } from "./terms.js";
 import { Transitions } from "./transitions.js";
@@ -46,6 +47,7 @@ export type { LifecycleDependencies } from "./context.js";
 export { requestFingerprint } from "./idempotency.js";
 export type { ReconcileOutcome, ReconcileTiming } from "./job-updates.js";
 export { workerInputFor } from "./provider-submit.js";
+export type { RemixVideoRequest } from "./remix.js"; // Remix (issue 21)
 export { newVideoId, type SubmitVideoRequest, type SubmitVideoResult } from "./submission.js";
 
 /**
@@ -68,6 +70,7 @@ export class VideoLifecycle {
   readonly #terms: Terms;
   readonly #uploads: Uploads;
   readonly #credits: CreditAccounts;
+  readonly #remix: Remix; // Remix (issue 21)
   readonly #access: Access;
   readonly #previews: Previews; // posters21
 
@@ -93,6 +96,7 @@ export class VideoLifecycle {
     this.#deletion = new Deletion(ctx, feed, transitions);
     this.#terms = new Terms(ctx);
     this.#credits = new CreditAccounts(ctx);
+    this.#remix = new Remix(ctx, this.#submission); // Remix (issue 21)
   }
 
   /** The rules this lifecycle enforces. */
@@ -110,6 +114,11 @@ export class VideoLifecycle {
   /** See `Submission.submitVideo`. */
   submitVideo(request: SubmitVideoRequest): Promise<SubmitVideoResult> {
     return this.#submission.submitVideo(request);
+  }
+
+  /** Remix (issue 21): see `Remix.remixVideo`. */
+  remixVideo(request: RemixVideoRequest): Promise<SubmitVideoResult> {
+    return this.#remix.remixVideo(request);
   }
 
   /** Wait (eta21): `submitVideo` held until the video finishes, at most `wait.seconds` (see `submitAndWait`). */

@@ -26,5 +26,6 @@ export type {
   VideoPreviewFields, // posters21
   VideoRecord,
 } from "./ports/records.js";
+export type { ShareRecord, ShareStore } from "./ports/shares.js"; // Share links (issue 21)
 export type { CopyRequest, OutboundFetch, OutboundRequestInit, Storage, StoredFile } from "./ports/storage.js";
 export type { JobUpdateChange, Store, StoreTransaction, TimingBasis } from "./ports/store.js";

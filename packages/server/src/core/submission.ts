@@ -25,6 +25,8 @@ export interface SubmitVideoRequest {
     /** A hash of the request (see `requestFingerprint`), to tell a retry from a different request. */
     fingerprint: string;
   };
+  /** Remix (issue 21): the source video's id, when this request remixes one (see remix.ts). */
+  remixOf?: string;
 }
 
 /** The answer to a video request: a new one, or a replay for a repeated `Idempotency-Key`. */
@@ -99,6 +101,7 @@ export class Submission {
         enhancedPrompt,
         inputImageId: image?.id ?? null,
         creditCost: billing.priceOf(model),
+        remixOf: request.remixOf ?? null, // Remix (issue 21)
       };
       await tx.insertVideo(video);
       await billing.charge(tx, video, now);
@@ -240,6 +243,7 @@ function newVideoRecord(userId: string, settings: VideoSettings, model: ModelDef
     enhancedPrompt: null,
     inputImageId: null,
     creditCost: null,
+    remixOf: null, // Remix (issue 21)
     // Timing (eta21)
     startedAt: null,
     queueSeconds: null,

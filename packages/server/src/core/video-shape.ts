@@ -29,6 +29,7 @@ export function toVideo(record: VideoRecord): Video {
     enhancedPrompt: record.enhancedPrompt,
     imageId: record.inputImageId,
     creditCost: record.creditCost,
+    remixOf: record.remixOf, // Remix (issue 21)
     ...recordedTiming(record), // Timing (eta21)
     posterUrl: record.posterUrl, // posters21
     sprite: toSprite(record), // posters21

@@ -134,6 +134,8 @@ function send(request: FastifyRequest, reply: FastifyReply, response: ApiRespons
   if (response.file) {
     return reply.send(createReadStream(response.file.path, { start: response.file.start, end: response.file.end }));
   }
+  if (response.bytes)
+    return reply.send(Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.byteLength)); // share links (issue 21)
   return reply.send(response.json);
 }
 

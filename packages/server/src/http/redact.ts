@@ -21,10 +21,19 @@ const credentialParameters = new Set([
   "x-goog-credential",
 ]);
 
-/** `url` (a path with an optional query, or an absolute URL) with credential parameters (and voucher codes) redacted. */
+/**
+ * Share links (issue 21): the token is a path segment (`/share/<token>` and `/share/<token>/video.mp4`),
+ * so the path is redacted too.
+ */
+const sharePath = /\/share\/[^/?#]+/g;
+
+/**
+ * `url` (a path with an optional query, or an absolute URL) with credential parameters (and voucher
+ * codes and share-link tokens in the path) redacted.
+ */
 export function redactUrl(given: string): string {
   // Invite-only access (access21): a voucher code in the path (DELETE /admin/vouchers/:code) is a capability.
-  const url = given.replace(/(\/admin\/vouchers\/)[^/?#]+/, "$1[redacted]");
+  const url = redactSharePath(given.replace(/(\/admin\/vouchers\/)[^/?#]+/, "$1[redacted]"));
   const queryStart = url.indexOf("?");
   if (queryStart === -1) return url;
   const hashStart = url.indexOf("#", queryStart);
@@ -44,6 +53,14 @@ export function redactUrl(given: string): string {
     })
     .join("&");
   return `${url.slice(0, queryStart)}?${redacted}`;
+}
+
+/** `url` with the token of a share-link path replaced (issue 21); the query is left to `redactUrl`. */
+function redactSharePath(url: string): string {
+  const queryStart = url.search(/[?#]/);
+  const pathPart = queryStart === -1 ? url : url.slice(0, queryStart);
+  const redacted = pathPart.replace(sharePath, "/share/[redacted]");
+  return queryStart === -1 ? redacted : `${redacted}${url.slice(queryStart)}`;
 }
 
 /** The request fields a log line keeps: Fastify's default `req` serializer, with the URL redacted. */

@@ -19,6 +19,7 @@ import { OutboxDispatcher, type OutboxDispatcherOptions } from "../core/outbox.j
 import type { Logger, OutboxRecord } from "../core/ports.js";
 import { previewDependencies } from "../core/previews.js"; // posters21
 import { Reconciler, type ReconcilerOptions } from "../core/reconciler.js";
+import { Shares } from "../core/shares.js"; // Share links (issue 21)
 import { webhookToken } from "../core/webhook-token.js";
 import { Cors, type CorsOptions } from "./cors.js";
 import { payloadTooLarge, toOpenVError } from "./errors.js";
@@ -26,6 +27,7 @@ import { EventStreams } from "./event-streams.js";
 import { GenerateRateLimiter, type GenerateRateLimits } from "./rate-limit.js";
 import { decodeParams, noRouteError, type RouteMatch, Router } from "./router.js";
 import { apiRoutes, lazyJson, type Route } from "./routes.js";
+import { shareRoutes } from "./share-routes.js"; // Remix and share links (issue 21)
 import type { ApiRequest, ApiResponse } from "./types.js";
 import { workerUploadRoute, workerUploadsFor } from "./worker-upload-route.js";
 
@@ -115,6 +117,11 @@ export interface OpenVOptions extends Partial<Adapters>, ServiceOptions, CorsOpt
    * provider registry key it renders on. The first is the default. Default: Mochi 1 on the main provider.
    */
   models?: ModelDefinition[];
+  /** Share links (issue 21). */
+  shares?: {
+    /** The clock links expire by, in Unix ms (tests advance it). Default `Date.now`. */
+    now?: () => number;
+  };
 }
 
 /** What a binding tells the service about its host. */
@@ -334,6 +341,18 @@ export class OpenVService {
         ssePingMs: options.ssePingMs ?? 15_000,
         sseStreams,
         log: host.logger,
+      }),
+      // Remix and share links (issue 21)
+      ...shareRoutes({
+        lifecycle,
+        shares: new Shares({
+          store: adapters.store,
+          logger: host.logger,
+          shareUrl: (token) => `${publicUrl()}${prefix}/share/${token}`,
+          now: options.shares?.now,
+        }),
+        storage: adapters.storage,
+        filesDir: servesLocalFiles ? filesDir : null,
       }),
     ];
     return new OpenVService({

@@ -60,4 +60,6 @@ export interface ApiResponse {
   };
   /** An event stream as the body. */
   events?: EventStreamSource;
+  /** Share links (issue 21): bytes in memory as the body (an HTML page, a proxied file's range). */
+  bytes?: Uint8Array;
 }

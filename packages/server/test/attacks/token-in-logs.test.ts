@@ -54,7 +54,7 @@ describe.each(["fastify", "fetch"] as const)("attack: capabilities read from the
   });
   afterAll(() => host.close());
 
-  it("a whole video's life at log level trace leaves no webhook token, signature or session in the log", async () => {
+  it("a whole video's life at log level trace leaves no webhook token, share token, signature or session in the log", async () => {
     const api = (pathname: string, init: RequestInit = {}) =>
       fetch(`${host.origin}/api${pathname}`, {
         ...init,
@@ -72,7 +72,16 @@ describe.each(["fastify", "fetch"] as const)("attack: capabilities read from the
       const read = (await (await api(`/videos/${video.id}`)).json()) as { video: Video };
       return read.video.status === "completed" ? read.video : undefined;
     });
+    // Share links (issue 21): the token is a path segment; opening the page and the MP4 logs neither.
+    const share = (await (await api(`/videos/${video.id}/shares`, { method: "POST", body: "{}" })).json()) as {
+      url: string;
+    };
+    const shareToken = share.url.split("/").at(-1) as string;
+    expect((await fetch(share.url)).status).toBe(200);
+    expect((await fetch(`${share.url}/video.mp4`, { headers: { range: "bytes=0-99" } })).status).toBe(206);
     const log = captured.text();
+    expect(log).not.toContain(shareToken);
+    if (binding === "fastify") expect(log).toContain("/api/share/[redacted]/video.mp4");
     // The local provider reported through the webhook route: Fastify logged that request…
     if (binding === "fastify") expect(log).toContain("/runpod/webhook");
     // …without its token.

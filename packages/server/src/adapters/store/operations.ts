@@ -48,6 +48,7 @@ export function videoFromRow(row: Record<string, unknown>): VideoRecord {
     enhancedPrompt: (row.enhancedPrompt as string | null) ?? null,
     inputImageId: (row.inputImageId as string | null) ?? null,
     creditCost: row.creditCost === null || row.creditCost === undefined ? null : Number(row.creditCost),
+    remixOf: (row.remixOf as string | null) ?? null, // Remix (issue 21)
     // Timing (eta21)
     startedAt: toDate(row.startedAt),
     queueSeconds: toNumber(row.queueSeconds),

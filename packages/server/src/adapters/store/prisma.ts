@@ -22,6 +22,7 @@ import type {
 // Invite-only access (access21):
 import * as access from "./access.js";
 import { applyJobUpdate, type SqlRunner, selectVideo, timingBasis } from "./operations.js";
+import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
 
 type Client = InstanceType<typeof PrismaClient>;
 type TransactionClient = Prisma.TransactionClient;
@@ -223,12 +224,23 @@ export class PrismaStore implements Store {
   readonly client: Client;
   readonly #onClose: (() => Promise<void>) | undefined;
   readonly #sql: SqlRunner;
+  // Share links (issue 21): plain SQL in shares.ts.
+  readonly insertShare: Store["insertShare"];
+  readonly listLiveShares: Store["listLiveShares"];
+  readonly revokeShare: Store["revokeShare"];
+  readonly findShareByTokenHash: Store["findShareByTokenHash"];
 
   constructor({ name, adapter, onClose, sql }: PrismaStoreOptions) {
     this.name = name;
     this.client = new PrismaClient({ adapter });
     this.#onClose = onClose;
     this.#sql = sql ?? ((text, params) => this.client.$queryRawUnsafe(text, ...params));
+    ({
+      insertShare: this.insertShare,
+      listLiveShares: this.listLiveShares,
+      revokeShare: this.revokeShare,
+      findShareByTokenHash: this.findShareByTokenHash,
+    } = sqlShareStore(this.#sql));
   }
 
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {

@@ -66,6 +66,8 @@ export interface VideoRecord {
   inputImageId: string | null;
   /** Credits charged under the credits policy; null under the monthly-seconds policy. */
   creditCost: number | null;
+  /** Remix (issue 21): the video this one was remixed from; null for a fresh request. */
+  remixOf: string | null;
   // Timing (eta21)
   /** When the current attempt began rendering (the provider reported it in progress); else null. */
   startedAt: Date | null;

@@ -9,6 +9,7 @@ import type {
   VideoPatch,
   VideoRecord,
 } from "./records.js";
+import type { ShareStore } from "./shares.js"; // Share links (issue 21)
 
 // The database, as the core uses it.
 
@@ -117,7 +118,7 @@ export interface StoreTransaction extends AccessStoreTransaction {
 }
 
 /** The database: videos, usage, terms acceptances, idempotency records, users and webhook deliveries. */
-export interface Store extends AccessStore {
+export interface Store extends AccessStore, ShareStore /* share links (issue 21) */ {
   /** A human-readable name for logs, e.g. where the database is. */
   readonly name: string;
   /** Runs `work` in one database transaction: committed when it resolves, rolled back when it throws. */
