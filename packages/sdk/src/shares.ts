@@ -4,8 +4,8 @@ import {
   type CreatedShare,
   CreatedShareSchema,
   type CreateShareRequest,
+  type ListSharesResponse,
   ListSharesResponseSchema,
-  type Share,
 } from "@openv/protocol";
 import type { OpenVClient } from "./client.js";
 import type { APIPromise, RequestOptions } from "./options.js";
@@ -46,7 +46,7 @@ export function listShares(
   client: OpenVClient,
   videoId: string,
   options?: RequestOptions,
-): APIPromise<{ shares: Share[] }> {
+): APIPromise<ListSharesResponse> {
   return client._send({ method: "GET", path: sharesPath(videoId), schema: ListSharesResponseSchema, options });
 }
 

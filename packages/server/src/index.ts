@@ -12,6 +12,8 @@ export { createTemplateEnhancer, imageToVideoCues, textToVideoCues } from "./ada
 export { createMemoryEvents } from "./adapters/events/memory.js";
 export type { PostgresEventsOptions } from "./adapters/events/postgres.js";
 export { createPostgresEvents } from "./adapters/events/postgres.js";
+export type { FfmpegPreviewOptions, PreviewSettings } from "./adapters/media/ffmpeg-previews.js";
+export { createFfmpegPreviewExtractor } from "./adapters/media/ffmpeg-previews.js";
 export type { AllowedHost } from "./adapters/net/address-policy.js";
 export type { GuardedFetchOptions, ResolvedAddress, Resolver } from "./adapters/net/guarded-fetch.js";
 export { createGuardedFetch, guardedFetchDefaults, OutboundFetchError } from "./adapters/net/guarded-fetch.js";
@@ -75,6 +77,8 @@ export type {
   AuthRequest,
   CopyRequest,
   CreditEntryRecord,
+  DerivedImage,
+  DerivedPreviews,
   Events,
   IdempotencyRecord,
   JobUpdateChange,
@@ -83,6 +87,8 @@ export type {
   OutboundFetch,
   OutboundRequestInit,
   OutboxRecord,
+  PreviewExtractor,
+  PreviewSource,
   PromptEnhancer,
   Provider,
   ProviderImage,
@@ -96,16 +102,19 @@ export type {
   StoredAccessRole,
   StoredFile,
   StoreTransaction,
+  TimingBasis,
   UploadRecord,
   UsageEntryRecord,
   UserEvent,
   UserEventVerifier,
   VideoChangeEvent,
   VideoPatch,
+  VideoPreviewFields,
   VideoRecord,
   VoucherRecord,
   WebhookSender,
 } from "./core/ports.js";
+export type { PreviewOptions } from "./core/previews.js";
 export type { ReconcilePassReport, ReconcilerOptions } from "./core/reconciler.js";
 export { defaultReconcilerOptions, Reconciler } from "./core/reconciler.js";
 export { webhookToken } from "./core/webhook-token.js";

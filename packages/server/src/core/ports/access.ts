@@ -25,12 +25,20 @@ export interface VoucherRecord {
 
 /** What `AccessStore.redeemVoucher` did. */
 export type RedeemOutcome =
-  /** The voucher's use was counted and the user is now `user`. */
-  | { kind: "redeemed" }
-  /** Nothing changed: the user had redeemed this code before, or was already `user`. */
-  | { kind: "already" }
-  /** Nothing changed: the voucher cannot be redeemed as it stands (null: no such voucher). */
-  | { kind: "refused"; voucher: VoucherRecord | null };
+  | {
+      /** The voucher's use was counted and the user is now `user`. */
+      kind: "redeemed";
+    }
+  | {
+      /** Nothing changed: the user had redeemed this code before, or was already `user`. */
+      kind: "already";
+    }
+  | {
+      /** Nothing changed: the voucher cannot be redeemed as it stands. */
+      kind: "refused";
+      /** The voucher as it stands, or null when there is no such voucher. */
+      voucher: VoucherRecord | null;
+    };
 
 /** Operations of invite-only access inside a transaction. */
 export interface AccessStoreTransaction {

@@ -32,10 +32,15 @@ export interface DerivedPreviews {
   poster: DerivedImage;
   /** `columns × rows` frames of `frameWidth × frameHeight`, one every `interval` seconds. */
   sprite: DerivedImage & {
+    /** Frames per row. */
     columns: number;
+    /** Rows of frames. */
     rows: number;
+    /** Width of one frame in pixels. */
     frameWidth: number;
+    /** Height of one frame in pixels. */
     frameHeight: number;
+    /** Seconds of video between two frames. */
     interval: number;
   };
 }

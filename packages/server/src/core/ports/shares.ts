@@ -32,5 +32,10 @@ export interface ShareStore {
    */
   revokeShare(userId: string, videoId: string, shareId: string, at: Date): Promise<boolean>;
   /** The link whose token hashes to `tokenHash`, with its video (deleted ones too), or null. */
-  findShareByTokenHash(tokenHash: string): Promise<{ share: ShareRecord; video: VideoRecord } | null>;
+  findShareByTokenHash(tokenHash: string): Promise<{
+    /** The share link. */
+    share: ShareRecord;
+    /** The video it shares. */
+    video: VideoRecord;
+  } | null>;
 }

@@ -40,6 +40,7 @@ export interface TimingBasis {
   now: Date;
   /** Each asked-for video that is not deleted (as it is now: it may have moved on since the change being estimated). */
   videos: {
+    /** The video's id. */
     id: string;
     /** When its current attempt began rendering, or null. */
     startedAt: Date | null;
@@ -54,11 +55,17 @@ export interface TimingBasis {
   }[];
   /** The latest finished renders (completed, with `renderSeconds`) of the asked-for videos' models, up to 50 per model. */
   history: {
+    /** The model that rendered it. */
     model: string;
+    /** Its frames. */
     frames: number;
+    /** Its width in pixels. */
     width: number;
+    /** Its height in pixels. */
     height: number;
+    /** Seconds the worker rendered it. */
     renderSeconds: number;
+    /** Seconds it waited for a worker, or null when unknown. */
     queueSeconds: number | null;
   }[];
 }
