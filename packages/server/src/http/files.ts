@@ -42,30 +42,51 @@ export async function serveLocalFile(
     return { status: 304, headers: common };
   }
   const type = contentTypes[path.extname(key).toLowerCase()] ?? "application/octet-stream";
-  const rangeHeader = requestHeaders.range;
-  if (rangeHeader !== undefined) {
-    const ranges = parseRange(info.size, rangeHeader, { combine: true });
-    if (ranges === -1) {
-      return { status: 416, headers: { ...common, "content-range": `bytes */${info.size}` } };
-    }
-    // A malformed header is ignored (the whole file), as are several ranges at once.
-    if (ranges !== -2 && ranges.type === "bytes" && ranges.length === 1) {
-      const { start, end } = ranges[0] as parseRange.Range;
-      return {
-        status: 206,
-        headers: {
-          ...common,
-          "content-type": type,
-          "content-length": String(end - start + 1),
-          "content-range": `bytes ${start}-${end}/${info.size}`,
-        },
-        file: { path: filePath, start, end },
-      };
-    }
+  const range = byteRange(info.size, requestHeaders.range);
+  if (range === "unsatisfiable") return { status: 416, headers: { ...common, ...range416(info.size) } };
+  if (range !== null) {
+    return {
+      status: 206,
+      headers: { ...common, "content-type": type, ...range206(range, info.size) },
+      file: { path: filePath, ...range },
+    };
   }
   return {
     status: 200,
     headers: { ...common, "content-type": type, "content-length": String(info.size) },
     file: { path: filePath, start: 0, end: Math.max(info.size - 1, 0) },
   };
+}
+
+/** One byte range of a body, both ends included. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * What a `Range` header asks of a body of `size` bytes: one range; `"unsatisfiable"` (416) when
+ * it starts past the end; null (the whole body) without a header, for a malformed one, and for
+ * several ranges at once (players ask for one).
+ */
+export function byteRange(size: number, header: string | undefined): ByteRange | "unsatisfiable" | null {
+  if (header === undefined) return null;
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -1) return "unsatisfiable";
+  if (ranges === -2 || ranges.type !== "bytes" || ranges.length !== 1) return null;
+  const { start, end } = ranges[0] as parseRange.Range;
+  return { start, end };
+}
+
+/** The headers of a 206 answer carrying `range` of a body of `size` bytes. */
+export function range206(range: ByteRange, size: number): Record<string, string> {
+  return {
+    "content-length": String(range.end - range.start + 1),
+    "content-range": `bytes ${range.start}-${range.end}/${size}`,
+  };
+}
+
+/** The header of a 416 answer for a body of `size` bytes. */
+export function range416(size: number): Record<string, string> {
+  return { "content-range": `bytes */${size}` };
 }

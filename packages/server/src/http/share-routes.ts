@@ -1,11 +1,10 @@
 import { CreateShareRequestSchema, headers, IdempotencyKeySchema, RemixRequestSchema } from "@openv/protocol";
-import parseRange from "range-parser";
 import { z } from "zod";
 import { isOpenVError, notFound } from "../core/errors.js";
 import { requestFingerprint, type VideoLifecycle } from "../core/lifecycle.js";
 import type { Storage } from "../core/ports.js";
 import type { OpenedShare, Shares } from "../core/shares.js";
-import { serveLocalFile } from "./files.js";
+import { byteRange, range206, range416, serveLocalFile } from "./files.js";
 import type { Route, RouteContext } from "./routes.js";
 import { goneSharePageHtml, posterOf, sharePageHeaders, sharePageHtml } from "./share-page.js";
 import type { ApiResponse } from "./types.js";
@@ -146,22 +145,14 @@ async function shareVideo(
   const bytes = await deps.storage.readBytes(key);
   const size = bytes.byteLength;
   const common = { ...noStore, "accept-ranges": "bytes", "content-type": "video/mp4" };
-  const rangeHeader = rangeOnly.range;
-  if (rangeHeader !== undefined) {
-    const ranges = parseRange(size, rangeHeader, { combine: true });
-    if (ranges === -1) return { status: 416, headers: { ...common, "content-range": `bytes */${size}` } };
-    if (ranges !== -2 && ranges.type === "bytes" && ranges.length === 1) {
-      const { start, end } = ranges[0] as parseRange.Range;
-      return {
-        status: 206,
-        headers: {
-          ...common,
-          "content-length": String(end - start + 1),
-          "content-range": `bytes ${start}-${end}/${size}`,
-        },
-        bytes: bytes.subarray(start, end + 1),
-      };
-    }
+  const range = byteRange(size, rangeOnly.range);
+  if (range === "unsatisfiable") return { status: 416, headers: { ...common, ...range416(size) } };
+  if (range !== null) {
+    return {
+      status: 206,
+      headers: { ...common, ...range206(range, size) },
+      bytes: bytes.subarray(range.start, range.end + 1),
+    };
   }
   return { status: 200, headers: { ...common, "content-length": String(size) }, bytes };
 }
