@@ -35,6 +35,9 @@ export const backends: { name: string; adminUrl: string | null }[] = [
     : []),
 ];
 
+/** Every binding on every database: for suites whose subject spans both (routes that write). */
+export const bindingsOnBackends = bindings.flatMap((binding) => backends.map((backend) => ({ binding, ...backend })));
+
 /**
  * A new database on the PostgreSQL server, dropped by the returned function: a copy of the
  * migrated template of this run (test/support/global-setup.ts), so a server opening it finds its
