@@ -22,6 +22,7 @@ import type {
 // Invite-only access (access21):
 import * as access from "./access.js";
 import { applyJobUpdate, type SqlRunner, selectVideo, timingBasis } from "./operations.js";
+import { claimPreviewWork } from "./previews.js"; // posters21
 import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
 
 type Client = InstanceType<typeof PrismaClient>;
@@ -375,36 +376,9 @@ export class PrismaStore implements Store {
     return rows.map(toRecord);
   }
 
-  // posters21
-  async claimPreviewWork(options: {
-    videoIds: string[] | null;
-    retryAfterMs: number;
-    maxAttempts: number;
-    limit: number;
-  }): Promise<VideoRecord[]> {
-    const { videoIds, retryAfterMs, maxAttempts, limit } = options;
-    const among = videoIds === null ? Prisma.empty : Prisma.sql`AND "id" = ANY(${videoIds}::text[])`;
-    const claimed = await this.client.$queryRaw<{ id: string }[]>`
-      WITH due AS (
-        SELECT "id" FROM "Video"
-        WHERE "status" = 'completed' AND "deletedAt" IS NULL AND "posterKey" IS NULL AND "storageKey" IS NOT NULL
-          AND "previewAttempts" < ${maxAttempts}::int
-          AND ("previewClaimedAt" IS NULL
-            OR "previewClaimedAt" < ${dueClockSql} - make_interval(secs => ${retryAfterMs / 1000}::double precision))
-          ${among}
-        ORDER BY "updatedAt" DESC
-        LIMIT ${limit}::int
-        FOR UPDATE SKIP LOCKED
-      )
-      UPDATE "Video" AS v SET "previewClaimedAt" = ${clockSql}, "previewAttempts" = v."previewAttempts" + 1
-      FROM due WHERE v."id" = due."id"
-      RETURNING v."id"`;
-    if (claimed.length === 0) return [];
-    const rows = await this.client.video.findMany({
-      where: { id: { in: claimed.map((row) => row.id) } },
-      orderBy: { updatedAt: "desc" },
-    });
-    return rows.map(toRecord);
+  // posters21: one statement in previews.ts.
+  claimPreviewWork(options: Parameters<Store["claimPreviewWork"]>[0]): Promise<VideoRecord[]> {
+    return claimPreviewWork(this.#sql, options);
   }
 
   async renewClaims(videoIds: string[], holdForMs: number): Promise<void> {

@@ -1,0 +1,34 @@
+import type { Store, VideoRecord } from "../../core/ports.js";
+import { type SqlRunner, videoFromRow } from "./operations.js";
+
+// The store's preview-derivation claim (posters21) as one SQL statement over the driver.
+
+/**
+ * `Store.claimPreviewWork`: one statement that picks the due completed videos without previews
+ * (skipping rows another instance holds), counts the attempt, stamps the claim with the database
+ * clock, and returns the claimed videos, newest change first.
+ */
+export async function claimPreviewWork(
+  sql: SqlRunner,
+  { videoIds, retryAfterMs, maxAttempts, limit }: Parameters<Store["claimPreviewWork"]>[0],
+): Promise<VideoRecord[]> {
+  const rows = await sql(
+    `WITH due AS (
+       SELECT "id" FROM "Video"
+       WHERE "status" = 'completed' AND "deletedAt" IS NULL AND "posterKey" IS NULL AND "storageKey" IS NOT NULL
+         AND "previewAttempts" < $1::int
+         AND ("previewClaimedAt" IS NULL
+           OR "previewClaimedAt" < clock_timestamp() - make_interval(secs => $2::double precision))
+         AND ($4::text[] IS NULL OR "id" = ANY($4::text[]))
+       ORDER BY "updatedAt" DESC
+       LIMIT $3::int
+       FOR UPDATE SKIP LOCKED
+     )
+     UPDATE "Video" AS v
+     SET "previewClaimedAt" = date_trunc('milliseconds', clock_timestamp()), "previewAttempts" = v."previewAttempts" + 1
+     FROM due WHERE v."id" = due."id"
+     RETURNING v.*`,
+    [maxAttempts, retryAfterMs / 1000, limit, videoIds],
+  );
+  return rows.map(videoFromRow).sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime());
+}
