@@ -159,6 +159,21 @@ describe.each(bindings)("Prefer: wait on POST /videos (%s binding)", (binding) =
     expect(seed.headers.get("preference-applied")).toBe("wait=30");
   });
 
+  it("a remix waits too: 201 with the finished remix, naming its source", async () => {
+    const made = await fast.api("/videos", { method: "POST", json: generateBody, headers: { prefer: "wait=30" } });
+    expect(made.status).toBe(201);
+    const source = GenerateResponseSchema.parse(await made.json()).video;
+    const response = await fast.api(`/videos/${source.id}/remix`, {
+      method: "POST",
+      json: { prompt: "the same, at night" },
+      headers: { prefer: "wait=30" },
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("preference-applied")).toBe("wait=30");
+    const remixed = GenerateResponseSchema.parse(await response.json()).video;
+    expect(remixed).toMatchObject({ status: "completed", remixOf: source.id, prompt: "the same, at night" });
+  });
+
   it("answers the usual 202 once the wait is over, and a replay after the finish 201", async () => {
     const key = `wait-slow-${binding}`;
     const post = (prefer: string) =>

@@ -121,6 +121,20 @@ export class VideoLifecycle {
     return this.#remix.remixVideo(request);
   }
 
+  /** `remixVideo` held until the new video finishes, at most `wait.seconds` (see `submitAndWait`). */
+  remixVideoAndWait(
+    request: RemixVideoRequest,
+    wait: { seconds: number; signal?: AbortSignal | undefined },
+  ): Promise<SubmitVideoResult> {
+    return submitAndWait(
+      this.#feed,
+      request.userId,
+      () => this.#remix.remixVideo(request),
+      () => this.#ctx.usage(request.userId),
+      wait,
+    );
+  }
+
   /** Wait (eta21): `submitVideo` held until the video finishes, at most `wait.seconds` (see `submitAndWait`). */
   submitVideoAndWait(
     request: SubmitVideoRequest,

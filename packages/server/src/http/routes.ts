@@ -17,7 +17,12 @@ import {
 import { RunPodJobSchema } from "@openv/protocol/worker";
 import { z } from "zod";
 import { notFound, OpenVError } from "../core/errors.js";
-import { requestFingerprint, type VideoLifecycle } from "../core/lifecycle.js";
+import {
+  requestFingerprint,
+  type SubmitVideoRequest,
+  type SubmitVideoResult,
+  type VideoLifecycle,
+} from "../core/lifecycle.js";
 import type { Logger, UserEventVerifier } from "../core/ports.js";
 import { accessRoutes } from "./access-routes.js";
 import { bodyText, parseJsonBody } from "./body.js";
@@ -84,35 +89,51 @@ const IdParamsSchema = z.object({ id: z.string().min(1).max(200) });
 
 const ok = (json: unknown, status = 200): ApiResponse => ({ status, json });
 
+/** How long a generate-like request may hold its answer (`Prefer: wait=N`), and what ends the wait early. */
+export interface SubmissionWait {
+  seconds: number;
+  signal: AbortSignal;
+}
+
+/**
+ * The answer of a route that makes a video (generate, remix): its `Idempotency-Key` parsed and
+ * fingerprinted with the route's name and body, `Prefer: wait=N` honoured (201 with
+ * `Preference-Applied` once the video finished within N s, else 202; the wait ends with the client
+ * or the server), and `Idempotent-Replayed` on a replay.
+ */
+export async function submissionAnswer(
+  deps: Pick<RouteDependencies, "sseStreams">,
+  context: RouteContext,
+  fingerprinted: { route: string; body: unknown },
+  submit: (
+    idempotency: SubmitVideoRequest["idempotency"],
+    wait: SubmissionWait | undefined,
+  ) => Promise<SubmitVideoResult>,
+): Promise<ApiResponse> {
+  const rawKey = context.request.headers[headers.idempotencyKey];
+  const key = rawKey === undefined ? undefined : parseInput(IdempotencyKeySchema, rawKey, "header");
+  const idempotency =
+    key === undefined ? undefined : { key, fingerprint: requestFingerprint(fingerprinted.route, fingerprinted.body) };
+  const seconds = preferredWait(context.request.headers[waitHeaders.prefer]);
+  const { closing } = deps.sseStreams;
+  const signal = context.request.signal ? AbortSignal.any([context.request.signal, closing]) : closing;
+  const result = await submit(idempotency, seconds === null ? undefined : { seconds, signal });
+  const answerHeaders = {
+    ...(result.replayed && { [headers.idempotentReplayed]: "true" }),
+    ...(result.status === 201 && { [waitHeaders.preferenceApplied]: `wait=${seconds}` }),
+  };
+  return { status: result.status, json: result.body, headers: answerHeaders };
+}
+
 /** The routes of shared/API.md. Each parses, authorizes, calls the core and shapes the answer. */
 export function apiRoutes(deps: RouteDependencies): Route[] {
   const { lifecycle } = deps;
 
-  const generate = async (context: RouteContext, route: string, request: GenerateRequest): Promise<ApiResponse> => {
-    const rawKey = context.request.headers[headers.idempotencyKey];
-    const key = rawKey === undefined ? undefined : parseInput(IdempotencyKeySchema, rawKey, "header");
-    const submission = {
-      userId: context.userId,
-      request,
-      ...(key !== undefined && { idempotency: { key, fingerprint: requestFingerprint(route, context.json()) } }),
-    };
-    // Wait (eta21): `Prefer: wait=N` holds the answer until the video is finished (201) or N s pass.
-    const wait = preferredWait(context.request.headers[waitHeaders.prefer]);
-    const result =
-      wait === null
-        ? await lifecycle.submitVideo(submission)
-        : await lifecycle.submitVideoAndWait(submission, {
-            seconds: wait,
-            signal: AbortSignal.any(
-              context.request.signal ? [context.request.signal, deps.sseStreams.closing] : [deps.sseStreams.closing],
-            ),
-          });
-    const answerHeaders = {
-      ...(result.replayed && { [headers.idempotentReplayed]: "true" }),
-      ...(result.status === 201 && { [waitHeaders.preferenceApplied]: `wait=${wait}` }),
-    };
-    return { status: result.status, json: result.body, headers: answerHeaders };
-  };
+  const generate = (context: RouteContext, route: string, request: GenerateRequest): Promise<ApiResponse> =>
+    submissionAnswer(deps, context, { route, body: context.json() }, (idempotency, wait) => {
+      const submission = { userId: context.userId, request, ...(idempotency && { idempotency }) };
+      return wait === undefined ? lifecycle.submitVideo(submission) : lifecycle.submitVideoAndWait(submission, wait);
+    });
   const parseGenerateBody = (json: unknown) => {
     try {
       return parseInput(GenerateRequestSchema, json, "body");

@@ -353,6 +353,7 @@ export class OpenVService {
         }),
         storage: adapters.storage,
         filesDir: servesLocalFiles ? filesDir : null,
+        sseStreams,
       }),
     ];
     return new OpenVService({

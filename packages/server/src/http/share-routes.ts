@@ -1,11 +1,13 @@
-import { CreateShareRequestSchema, headers, IdempotencyKeySchema, RemixRequestSchema } from "@openv/protocol";
+import { CreateShareRequestSchema, RemixRequestSchema } from "@openv/protocol";
 import { z } from "zod";
 import { isOpenVError, notFound } from "../core/errors.js";
-import { requestFingerprint, type VideoLifecycle } from "../core/lifecycle.js";
+import type { VideoLifecycle } from "../core/lifecycle.js";
 import type { Storage } from "../core/ports.js";
 import type { OpenedShare, Shares } from "../core/shares.js";
+import type { EventStreams } from "./event-streams.js";
 import { byteRange, range206, range416, serveLocalFile } from "./files.js";
 import type { Route, RouteContext } from "./routes.js";
+import { submissionAnswer } from "./routes.js";
 import { goneSharePageHtml, posterOf, sharePageHeaders, sharePageHtml } from "./share-page.js";
 import type { ApiResponse } from "./types.js";
 import { parseInput } from "./validation.js";
@@ -21,6 +23,8 @@ export interface ShareRouteDependencies {
   storage: Storage;
   /** The folder local storage serves files from; null when storage is remote. */
   filesDir: string | null;
+  /** The open event streams, whose `closing` signal also ends a remix's `Prefer: wait`. */
+  sseStreams: EventStreams;
 }
 
 const IdParamsSchema = z.object({ id: z.string().min(1).max(200) });
@@ -44,21 +48,11 @@ export function shareRoutes(deps: ShareRouteDependencies): Route[] {
       handle: async (context) => {
         const sourceId = videoId(context);
         const changes = parseInput(RemixRequestSchema, bodyOrEmpty(context), "body");
-        const rawKey = context.request.headers[headers.idempotencyKey];
-        const key = rawKey === undefined ? undefined : parseInput(IdempotencyKeySchema, rawKey, "header");
-        const result = await lifecycle.remixVideo({
-          userId: context.userId,
-          sourceId,
-          changes,
-          ...(key !== undefined && {
-            idempotency: { key, fingerprint: requestFingerprint(`remix:${sourceId}`, bodyOrEmpty(context)) },
-          }),
+        const fingerprinted = { route: `remix:${sourceId}`, body: bodyOrEmpty(context) };
+        return submissionAnswer(deps, context, fingerprinted, (idempotency, wait) => {
+          const request = { userId: context.userId, sourceId, changes, ...(idempotency && { idempotency }) };
+          return wait === undefined ? lifecycle.remixVideo(request) : lifecycle.remixVideoAndWait(request, wait);
         });
-        return {
-          status: result.status,
-          json: result.body,
-          ...(result.replayed && { headers: { [headers.idempotentReplayed]: "true" } }),
-        };
       },
     },
     {
