@@ -10,7 +10,7 @@ import { createS3Storage } from "../src/adapters/storage/s3.js";
 import type { PreviewExtractor } from "../src/core/ports.js";
 import {
   accepted,
-  backends,
+  bindingsOnBackends,
   completedOutput,
   generateBody,
   readEvents,
@@ -102,13 +102,13 @@ function switchableExtractor(): PreviewExtractor & { calls: number; failing: boo
   };
 }
 
-describe.each(backends)("posters and sprites ($name)", ({ adminUrl }) => {
+describe.each(bindingsOnBackends)("posters and sprites ($binding binding, $name)", ({ binding, adminUrl }) => {
   let server: TestServer | undefined;
   afterEach(async () => {
     await server?.close();
     server = undefined;
   });
-  const start = (options: TestServerOptions = {}) => startTestServer({ adminUrl, previews: true, ...options });
+  const start = (options: TestServerOptions = {}) => startTestServer({ binding, adminUrl, previews: true, ...options });
 
   it("a completed video gets a JPEG poster and a sprite sheet beside it, both decodable at the stated sizes; deleting the video deletes them", async () => {
     server = await start();
