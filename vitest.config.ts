@@ -23,6 +23,5 @@ export default defineConfig({
       include: ["packages/*/test/**/*.test-d.ts"],
       tsconfig: "./tsconfig.typetests.json",
     },
-    reporters: process.env.CI ? ["default"] : ["default"],
   },
 });
