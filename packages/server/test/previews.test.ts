@@ -1,5 +1,6 @@
-import { readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import path from "node:path";
 import { GenerateResponseSchema, type Video } from "@openv/protocol";
 import { imageSize } from "image-size";
 import { HttpResponse, http } from "msw";
@@ -304,15 +305,18 @@ describe("createFfmpegPreviewExtractor", () => {
     frames: 7,
     fps: 30,
   });
-  const leftovers = async () => (await readdir(tmpdir())).filter((name) => name.startsWith("openv-previews-"));
-
   it("kills ffmpeg past its time limit and says so, leaving no temporary files", async () => {
-    const before = await leftovers();
-    const extractor = createFfmpegPreviewExtractor({ timeoutMs: 1 });
-    await expect(extractor.extract(await source(await tinyMp4()))).rejects.toThrow(
-      "ffmpeg took longer than 1 ms and was stopped",
-    );
-    expect(await leftovers()).toEqual(before);
+    // Its own temp folder: other suites (and servers they start) derive previews in the OS one meanwhile.
+    const tempDir = await mkdtemp(path.join(tmpdir(), "openv-previews-test-"));
+    try {
+      const extractor = createFfmpegPreviewExtractor({ timeoutMs: 1, tempDir });
+      await expect(extractor.extract(await source(await tinyMp4()))).rejects.toThrow(
+        "ffmpeg took longer than 1 ms and was stopped",
+      );
+      expect(await readdir(tempDir)).toEqual([]);
+    } finally {
+      await rm(tempDir, { recursive: true, force: true });
+    }
   });
 
   it("a storage read that stalls fails within its time limit", async () => {

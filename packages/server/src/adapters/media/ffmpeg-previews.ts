@@ -25,6 +25,8 @@ export interface FfmpegPreviewOptions {
   maxSpriteFrames?: number | undefined;
   /** Frames per sprite row at most. Default 10. */
   spriteColumns?: number | undefined;
+  /** Where each derivation's temporary folder is made (and removed). Default the OS temp dir. */
+  tempDir?: string | undefined;
 }
 
 /** Largest image read back (a 640-px JPEG is ~50 KB, a 1600×450 sheet ~150 KB). */
@@ -80,7 +82,7 @@ export function createFfmpegPreviewExtractor(options: FfmpegPreviewOptions = {})
     name: `ffmpeg at ${ffmpeg}`,
     async extract(source: PreviewSource): Promise<DerivedPreviews> {
       const layout = previewLayout(source, limits);
-      const folder = await mkdtemp(path.join(os.tmpdir(), "openv-previews-"));
+      const folder = await mkdtemp(path.join(options.tempDir ?? os.tmpdir(), "openv-previews-"));
       try {
         const input = path.join(folder, "video.mp4");
         const posterFile = path.join(folder, "poster.jpg");
