@@ -15,12 +15,16 @@ import type {
   TimingBasis,
   UploadRecord,
   UsageEntryRecord,
+  VideoDeletion,
+  VideoPage,
   VideoPatch,
   VideoRecord,
   VoucherRecord,
 } from "../../core/ports.js";
 // Invite-only access (access21):
 import * as access from "./access.js";
+import { deleteVideos } from "./deletion.js";
+import { listVideos } from "./list.js";
 import { applyJobUpdate, type SqlRunner, selectVideo, timingBasis } from "./operations.js";
 import { claimPreviewWork } from "./previews.js"; // posters21
 import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
@@ -114,13 +118,6 @@ class PrismaStoreTransaction implements StoreTransaction {
     return sumUsage(this.db, userId, periodStart, periodEnd);
   }
 
-  async usageEntries(videoId: string): Promise<UsageEntryRecord[]> {
-    return this.db.usageEntry.findMany({
-      where: { videoId },
-      select: { videoId: true, kind: true, seconds: true, chargedAt: true },
-    });
-  }
-
   async insertUsageEntry(userId: string, entry: UsageEntryRecord): Promise<void> {
     await this.db.usageEntry.create({ data: { id: randomUUID(), userId, ...entry } });
   }
@@ -166,8 +163,14 @@ class PrismaStoreTransaction implements StoreTransaction {
     return this.db.creditEntry.create({ data: { ...entry, balanceAfter: balance } });
   }
 
-  creditEntriesOfVideo(videoId: string): Promise<CreditEntryRecord[]> {
-    return this.db.creditEntry.findMany({ where: { videoId }, orderBy: { createdAt: "asc" } });
+  async refundVideo(video: Pick<VideoRecord, "id" | "userId">, withCredits: boolean): Promise<void> {
+    // The arithmetic is stated once, in SQL: migration 20261207120200_delete_and_list_in_one_round_trip.
+    await this.db.$queryRawUnsafe(
+      `SELECT 1 AS "done" FROM openv_refund_video($1, $2, $3)`,
+      video.id,
+      video.userId,
+      withCredits,
+    );
   }
 
   async enqueueOutbox(message: Pick<OutboxRecord, "id" | "eventType" | "payload" | "nextAttemptAt">): Promise<void> {
@@ -266,34 +269,15 @@ export class PrismaStore implements Store {
     return timingBasis(this.#sql, videoIds);
   }
 
-  async listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]> {
-    const rows = await this.client.video.findMany({
-      where: {
-        userId,
-        deletedAt: null,
-        ...(cursor && {
-          OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }],
-        }),
-      },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: limit,
-    });
-    return rows.map(toRecord);
+  listVideos(
+    userId: string,
+    query: { since: Date | null; limit: number; cursor: ListPosition | null },
+  ): Promise<VideoPage> {
+    return listVideos(this.#sql, userId, query);
   }
 
-  async listChanges(userId: string, since: Date, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]> {
-    const rows = await this.client.video.findMany({
-      where: {
-        userId,
-        updatedAt: { gt: since },
-        ...(cursor && {
-          OR: [{ updatedAt: { gt: cursor.at } }, { updatedAt: cursor.at, id: { gt: cursor.id } }],
-        }),
-      },
-      orderBy: [{ updatedAt: "asc" }, { id: "asc" }],
-      take: limit,
-    });
-    return rows.map(toRecord);
+  deleteVideos(deletion: VideoDeletion): Promise<VideoRecord[]> {
+    return deleteVideos(this.#sql, deletion);
   }
 
   async listChangesAfterSeq(
