@@ -55,16 +55,20 @@ $$;
 --      under a new Standard Webhooks id (`msg_` and 16 random bytes in base64url, as
 --      core/transitions.ts's newOutboxMessageId makes them),
 --   6. stamps `deletedAt` and `updatedAt` with the clock and sets the change numbers,
+--   7. notifies each tombstone on `notify_channel`, in change order (openv_notify_video, migration
+--      20261207120100_notify_in_statement; null: no NOTIFY, events are published in process),
 -- and returns the tombstones in change order (none when nothing matched).
 CREATE FUNCTION openv_delete_videos(
   user_id text,
   ids text[],
   job_ids text[],
   refund_credits boolean,
-  outbox jsonb
+  outbox jsonb,
+  notify_channel text DEFAULT NULL
 ) RETURNS SETOF "Video" LANGUAGE plpgsql AS $$
 DECLARE
   victims text[];
+  tombstone "Video";
   first_seq bigint;
   stamp timestamptz;
   stamp_text text;
@@ -103,14 +107,13 @@ BEGIN
     FROM unnest(victims) WITH ORDINALITY AS t(id, n)
     ORDER BY t.n;
   END IF;
-  RETURN QUERY
-  WITH tombstones AS (
-    UPDATE "Video" v SET "deletedAt" = stamp, "updatedAt" = stamp, "changeSeq" = first_seq + t.n - 1
-    FROM unnest(victims) WITH ORDINALITY AS t(id, n)
-    WHERE v."id" = t.id
-    RETURNING v.*
-  )
-  SELECT * FROM tombstones ORDER BY "changeSeq";
+  UPDATE "Video" v SET "deletedAt" = stamp, "updatedAt" = stamp, "changeSeq" = first_seq + t.n - 1
+  FROM unnest(victims) WITH ORDINALITY AS t(id, n)
+  WHERE v."id" = t.id;
+  FOR tombstone IN SELECT * FROM "Video" WHERE "id" = ANY(victims) ORDER BY "changeSeq" LOOP
+    PERFORM openv_notify_video(notify_channel, tombstone);
+    RETURN NEXT tombstone;
+  END LOOP;
 END;
 $$;
 

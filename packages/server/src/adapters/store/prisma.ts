@@ -261,7 +261,18 @@ export class PrismaStore implements Store {
   }
 
   applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null> {
-    return applyJobUpdate(this.#sql, change);
+    return applyJobUpdate(this.#sql, change, this.notifyChannel);
+  }
+
+  /**
+   * Issue 17: the NOTIFY channel of the events adapter listening on this database (see
+   * `Store.notifyChangesOn`); null: changes are published by `Events.publish`. Operations that
+   * change videos pass it to their SQL (`openv_notify_video`).
+   */
+  notifyChannel: string | null = null;
+
+  notifyChangesOn(channel: string | null): void {
+    this.notifyChannel = channel;
   }
 
   // Timing (eta21)
@@ -277,7 +288,7 @@ export class PrismaStore implements Store {
   }
 
   deleteVideos(deletion: VideoDeletion): Promise<VideoRecord[]> {
-    return deleteVideos(this.#sql, deletion);
+    return deleteVideos(this.#sql, deletion, this.notifyChannel);
   }
 
   async listChangesAfterSeq(

@@ -175,6 +175,13 @@ export interface Store extends AccessStore, ShareStore /* share links (issue 21)
    */
   applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null>;
   /**
+   * Issue 17: from now on, notify each visible change on PostgreSQL channel `channel` in the
+   * statement that makes it (null: stop), marking the rows returned for such changes
+   * (`markNotifiedInStatement`). Only for an events adapter listening on the same database.
+   * Optional: stores without it leave publishing to `Events.publish`.
+   */
+  notifyChangesOn?(channel: string | null): void;
+  /**
    * One page of the user's videos and the change feed's time, in one round trip: with `since`
    * null the live (not deleted) videos newest first, else every video (tombstones too) changed
    * after `since`, oldest change first; after `cursor` in that order, at most `limit`. Every
