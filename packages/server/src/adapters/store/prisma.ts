@@ -84,20 +84,6 @@ class PrismaStoreTransaction implements StoreTransaction {
     return row && toRecord(row);
   }
 
-  async lockVideos(userId: string, ids: string[], jobIds: string[]): Promise<VideoRecord[]> {
-    // Locked in id order, so two deletions of overlapping sets cannot deadlock.
-    const locked = await this.db.$queryRaw<{ id: string }[]>`
-      SELECT "id" FROM "Video"
-      WHERE "userId" = ${userId} AND ("id" = ANY(${ids}::text[]) OR "jobId" = ANY(${jobIds}::text[]))
-      ORDER BY "id" FOR UPDATE`;
-    if (locked.length === 0) return [];
-    const rows = await this.db.video.findMany({
-      where: { id: { in: locked.map((row) => row.id) } },
-      orderBy: { id: "asc" },
-    });
-    return rows.map(toRecord);
-  }
-
   async insertVideo(video: VideoRecord): Promise<void> {
     await this.db.video.create({
       data: { ...video, seed: video.seed === null ? null : BigInt(video.seed), changeSeq: BigInt(video.changeSeq) },

@@ -119,8 +119,6 @@ export interface StoreTransaction extends AccessStoreTransaction {
   nextChangeSeq(userId: string, count?: number): Promise<number>;
   /** Locks a video until the transaction ends and returns it, or null when it does not exist. */
   lockVideo(videoId: string): Promise<VideoRecord | null>;
-  /** Locks the user's videos whose id is in `ids` or whose job id is in `jobIds` (in id order), and returns them. */
-  lockVideos(userId: string, ids: string[], jobIds: string[]): Promise<VideoRecord[]>;
   /** Inserts a new video. */
   insertVideo(video: VideoRecord): Promise<void>;
   /** Applies `patch` to a video and returns the updated row; throws when it does not exist. */
