@@ -256,6 +256,48 @@ describe.each(backends)("deletion and the list in one round trip ($name)", ({ ad
     expect(await store.creditBalance(userId)).toBe(60 * 2);
   });
 
+  it("overlapping deletions at once: each video deleted, refunded and announced once, event ids without gaps", async () => {
+    const { store } = counted;
+    const userId = "racing-deleters";
+    const videos = await seedVideos(store, userId, 30, { completed: 10, credits: 1 });
+    const before = await store.lastChangeSeq(userId);
+    const ids = videos.map((video) => video.id);
+    // Five deletions of overlapping halves, in different orders, by id and by job id.
+    const results = await Promise.all(
+      [0, 5, 10, 15, 20].map((start, index) =>
+        store.deleteVideos({
+          userId,
+          ids: index % 2 === 0 ? ids.slice(start, start + 15).reverse() : [],
+          jobIds: index % 2 === 0 ? [] : videos.slice(start, start + 15).map((video) => video.jobId as string),
+          refundCredits: true,
+          outbox: {
+            eventType: "video.deleted",
+            payload: { type: "video.deleted", timestamp: "", data: { id: "", userId, deletedAt: "" } },
+          },
+        }),
+      ),
+    );
+    const deleted = results.flat();
+    expect(deleted.map((video) => video.id).sort()).toEqual([...ids].sort());
+    expect(deleted.map((video) => video.changeSeq).sort((a, b) => a - b)).toEqual(
+      ids.map((_, index) => before + 1 + index),
+    );
+    for (const result of results) {
+      // One deletion's tombstones carry consecutive event ids.
+      expect(result.map((video) => video.changeSeq)).toEqual(
+        result.map((_, index) => (result[0]?.changeSeq ?? 0) + index),
+      );
+    }
+    const usage = await rowsOf<{ kind: string }>(store, "UsageEntry", userId);
+    expect(usage.filter((entry) => entry.kind === "refund")).toHaveLength(20);
+    expect(await store.creditBalance(userId)).toBe(20);
+    const client = (store as unknown as { client: { $queryRawUnsafe<R>(sql: string): Promise<R> } }).client;
+    const [messages] = await client.$queryRawUnsafe<{ count: number }[]>(
+      `SELECT count(*)::int AS "count" FROM "OutboxMessage" WHERE "payload"->'data'->>'userId' = 'racing-deleters'`,
+    );
+    expect(messages?.count).toBe(30);
+  });
+
   it("deletes by job id, and leaves other users' videos alone", async () => {
     const { store } = counted;
     const [mine] = await seedVideos(store, "job-deleter", 1, { completed: 0, credits: 0 });
