@@ -298,6 +298,42 @@ describe.each(backends)("deletion and the list in one round trip ($name)", ({ ad
     expect(messages?.count).toBe(30);
   });
 
+  it("a page never passes a change still in flight: its serverTime is before the change, or the change is in it", async () => {
+    const { store } = counted;
+    const userId = "reader-during-a-change";
+    const [video] = await seedVideos(store, userId, 1, { completed: 0, credits: 0 });
+    const since = new Date((video as VideoRecord).updatedAt.getTime() - 1);
+    let stamped: (at: Date) => void = () => {};
+    const stamp = new Promise<Date>((resolve) => {
+      stamped = resolve;
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A change stamped and not yet committed (as every change path stamps: change number, clock).
+    const change = store.transaction(async (tx) => {
+      const changeSeq = await tx.nextChangeSeq(userId);
+      const now = await tx.changeClock(userId);
+      await tx.updateVideo((video as VideoRecord).id, { progress: 0.5, updatedAt: now, changeSeq });
+      stamped(now);
+      await released;
+    });
+    const at = await stamp;
+    const reading = store.listVideos(userId, { since, limit: 10, cursor: null });
+    // Give a read that does not wait for the change every chance to answer first.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await change;
+    const page = await reading;
+    if (page.serverTime.getTime() >= at.getTime()) {
+      expect(page.videos.map((row) => row.progress)).toEqual([0.5]);
+    }
+    // And the next read from serverTime on misses nothing: the change is there or was in the page.
+    const next = await store.listVideos(userId, { since: page.serverTime, limit: 10, cursor: null });
+    expect([...page.videos, ...next.videos].some((row) => row.progress === 0.5)).toBe(true);
+  });
+
   it("deletes by job id, and leaves other users' videos alone", async () => {
     const { store } = counted;
     const [mine] = await seedVideos(store, "job-deleter", 1, { completed: 0, credits: 0 });
