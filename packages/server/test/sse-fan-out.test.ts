@@ -9,7 +9,6 @@ import {
   bindingsOnBackends,
   createTestDatabase,
   generateBody,
-  readEvents,
   ScriptedProvider,
   startTestServer,
   type TestServer,
@@ -35,6 +34,46 @@ function countingEvents(inner: Events) {
     close: () => inner.close?.() ?? Promise.resolve(),
   };
   return { events, subscriptions: (userId: string) => open.get(userId) ?? 0 };
+}
+
+/** Reads an SSE response block by block (the text between blank lines), as far as asked. */
+class SseReader {
+  readonly blocks: string[] = [];
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #decoder = new TextDecoder();
+  #buffer = "";
+
+  constructor(response: Response) {
+    this.#reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  }
+
+  /** Reads until `done` holds for the blocks so far; throws if the stream ends first. */
+  async until(done: (blocks: string[]) => boolean): Promise<string[]> {
+    while (!done(this.blocks)) {
+      const chunk = await this.#reader.read();
+      if (chunk.done) throw new Error(`the stream ended after ${JSON.stringify(this.blocks)}`);
+      this.#buffer += this.#decoder.decode(chunk.value, { stream: true });
+      for (let end = this.#buffer.indexOf("\n\n"); end !== -1; end = this.#buffer.indexOf("\n\n")) {
+        this.blocks.push(this.#buffer.slice(0, end));
+        this.#buffer = this.#buffer.slice(end + 2);
+      }
+    }
+    return this.blocks;
+  }
+
+  cancel(): Promise<void> {
+    return this.#reader.cancel();
+  }
+}
+
+/** The `video` events among SSE blocks: their ids and data. */
+function videoEvents(blocks: string[]): { id: string; data: Video }[] {
+  return blocks.flatMap((block) => {
+    const lines = block.split("\n");
+    if (!lines.includes("event: video")) return [];
+    const field = (name: string) => lines.find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2) ?? "";
+    return [{ id: field("id"), data: JSON.parse(field("data")) as Video }];
+  });
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
@@ -91,24 +130,28 @@ describe.each(bindingsOnBackends)(
       const unread = await server.api("/videos/events", { user });
       expect(counted.subscriptions(user)).toBe(1);
 
+      // A stream without a resume point streams the changes after the latest one when it opened,
+      // and says which with an `id:` line: changes are sent once every stream has said it.
+      const readers = streams.map((stream) => new SseReader(stream));
+      await Promise.all(readers.map((reader) => reader.until((blocks) => blocks.some((b) => b.startsWith("id:")))));
       const last = progressSteps.at(-1);
-      const received = streams.map((stream) =>
-        readEvents(stream, (seen) => seen.some((event) => (event.data as Video | null)?.progress === last), 60_000),
+      const received = readers.map((reader) =>
+        reader.until((blocks) => videoEvents(blocks).some((event) => event.data.progress === last)),
       );
       for (const progress of progressSteps) {
         expect((await provider.send({ status: "IN_PROGRESS", output: { progress } })).status).toBe(200);
       }
 
-      for (const events of await Promise.all(received)) {
-        const changes = events.filter((event) => event.event === "video");
-        expect(changes.map((event) => (event.data as Video).id)).toEqual(progressSteps.map(() => video.id));
-        expect(changes.map((event) => (event.data as Video).progress)).toEqual(progressSteps);
+      for (const blocks of await Promise.all(received)) {
+        const changes = videoEvents(blocks);
+        expect(changes.map((event) => event.data.id)).toEqual(progressSteps.map(() => video.id));
+        expect(changes.map((event) => event.data.progress)).toEqual(progressSteps);
         const ids = changes.map((event) => Number(event.id));
         for (let i = 1; i < ids.length; i++) expect(ids[i]).toBe((ids[i - 1] as number) + 1);
       }
 
-      // readEvents cancelled every stream it read; the unread one goes too, and with it the subscription.
-      await unread.body?.cancel();
+      // Every stream closed, the unread one included: the user's subscription goes with the last.
+      await Promise.all([...readers.map((reader) => reader.cancel()), unread.body?.cancel()]);
       await until("the user's subscription to go", () => counted.subscriptions(user) === 0);
     }, 120_000);
   },
