@@ -146,21 +146,18 @@ function sseBounds(results: BenchResults): string | undefined {
   const pass = many.p95 <= 20;
   return `### webhook → SSE with ${whole(many.watchers)} watchers: p95 ${two(many.p95)} ms (bar: ≤ 20 ms) ${pass ? "✓" : "✗"}
 
-**Bound: the fan-out is serial on the server's one thread, one socket write per watcher.** With one
-watcher a frame arrives ${two(single.p50)} ms (p50) after the webhook is sent: the webhook's transaction, \`pg_notify\`,
-the LISTEN connection, parsing the change, one write. With ${whole(many.watchers)} watchers of that user the first
-frame of an event arrives after ${two(many.firstFrame)} ms (median over events) and the last one ${two(many.fanOutSpread)} ms later: the
-server walks its ${whole(many.watchers)} subscriptions in one tick, and for each one \`sse.ts\` serializes the same
-change again (\`frame()\`: JSON.stringify per subscriber) and writes it to that response, which
-corks the socket and writes it (a \`writev\` syscall) on the next tick. p95 is roughly first frame +
-0.95 × spread. The watchers' process reads the ${whole(many.watchers)} sockets on the same cores, so part of the
-spread is theirs.
-
-What would move it: serialize a change once, not once per subscriber (a frame string built in
-\`deliver\` or memoized per change object); write each frame straight to the socket rather than
-through the response's per-write cork/uncork; and above all spread a user's watchers over processes
-or instances (the LISTEN/NOTIFY events already reach every instance): the spread shrinks with the
-watchers per process. The first-frame part shrinks with the webhook's own cost (see above).
+**How a change reaches the streams.** With one watcher a frame arrives ${two(single.p50)} ms (p50) after the
+webhook is sent: the webhook's transaction, \`pg_notify\`, the LISTEN connection, parsing the change,
+presenting it (signed URLs, timing), one write. With ${whole(many.watchers)} watchers of that user the first frame
+of an event arrives after ${two(many.firstFrame)} ms (median over events) and the last one ${two(many.fanOutSpread)} ms later. Since issue 17
+the server holds one change subscription per user per instance (\`http/event-streams.ts\`), presents
+and serializes a change once into one SSE frame, and on Fastify turns it once into one HTTP chunk
+(\`fastify/event-sink.ts\`) that a synchronous loop writes to each stream's socket as it is (one
+\`write\` per socket, no per-stream framing, cork or promise), yielding to the event loop every 256
+streams. What is left per stream is that socket write (a syscall each) and the watchers' own reads:
+the watchers' process reads the ${whole(many.watchers)} sockets on the same cores, so part of the spread is theirs.
+p95 is roughly first frame + 0.95 × spread; the first-frame part shrinks with the webhook's own
+cost (see above), the spread with the streams per process (every instance hears every change).
 
 RSS: ${whole(sse.rss.idleKiB / 1024)} MiB fresh and idle, ${whole(sse.rss.warmKiB / 1024)} MiB warmed up with one stream (the first webhooks
 grow the heap: query compilation, pools, JIT), ${whole(sse.rss.connectedKiB / 1024)} MiB with ${whole(many.watchers)} streams open, that is
@@ -184,5 +181,6 @@ Taken on the same 2-core machine while other work was running (2026-11-22), repr
 - store-overhead (CPU of the calling process per operation, one at a time): a video by id through
   the server's Store (Prisma \`findUnique\`) 1.06 ms vs 0.32 ms with \`pg\`; the 4 statements of
   \`transaction(lockVideo)\` 2.4 ms and 7.3 ms wall vs 0.35 ms and 0.9 ms with \`pg\` on one client.
-- SSE with 1,000 watchers: \`writev\` and the response's uncork 38 % of the server's busy time,
-  \`frame()\` (JSON.stringify per subscriber) 7 %, about 30 µs and 6 µs per frame.`;
+- SSE with 1,000 watchers (before issue 17's fan-out): \`writev\` and the response's uncork 38 % of
+  the server's busy time, \`frame()\` (JSON.stringify per subscriber) 7 %, about 30 µs and 6 µs per
+  frame: what the one frame and one chunk per change, written straight to each socket, remove.`;

@@ -85,8 +85,16 @@ async function measureAll(
             origin: outputFiles.url,
             bytes: options.copyBytes,
             pid: outputFiles.pid,
-            // The copies are not the figure's concern once stored: they would fill the disk.
-            afterRun: () => rmSync(path.join(dataDir, "files"), { recursive: true, force: true }),
+            // The copies are not the figure's concern once stored: they would fill the disk. A copy
+            // still being written (a request the load generator gave up on) can refill the folder
+            // while it is removed (ENOTEMPTY): retried, and what is left goes with the next run's.
+            afterRun: () => {
+              try {
+                rmSync(path.join(dataDir, "files"), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+              } catch (error) {
+                progress.detail(`could not remove the copied files yet (${(error as Error).message}); going on`);
+              }
+            },
           },
         });
       }

@@ -195,6 +195,9 @@ export function buildRows(results: BenchResults, options: BenchOptions): Row[] {
   }
   if (sse) {
     const perStream = kBPerStream(sse.rss.warmKiB, sse.rss.connectedKiB, sse.many.watchers - 1);
+    // What the streams keep alive (heap after GC), beside RSS, which also counts garbage and spare pages.
+    const heapPerStream =
+      sse.heap && (sse.heap.connectedBytes - sse.heap.warmBytes) / 1000 / Math.max(1, sse.many.watchers - 1);
     rows.push(
       plain("4. webhook → SSE frame, 1 watcher: p50 / p95 (ms)", pair(ms(sse.one.p50), ms(sse.one.p95))),
       {
@@ -217,6 +220,18 @@ export function buildRows(results: BenchResults, options: BenchOptions): Row[] {
         bar: "≤ 20 kB",
         ...verdict(within(perStream, 20)),
       },
+      ...(heapPerStream === undefined
+        ? []
+        : [
+            {
+              figure: "   server JS heap per open stream, after a full GC (V8 inspector)",
+              openv: `${heapPerStream.toFixed(1)} kB`,
+              floor: "",
+              ratio: "",
+              bar: "≤ 20 kB",
+              ...verdict(within(heapPerStream, 20)),
+            },
+          ]),
       plain(
         `5. server RSS: idle (fresh / warmed up) / ${count(sse.many.watchers)} SSE open`,
         `${pair(mib(sse.rss.idleKiB), mib(sse.rss.warmKiB))} / ${mib(sse.rss.connectedKiB)}`,
@@ -529,9 +544,11 @@ ${warnings.length > 0 ? `Warnings of this run:\n\n${warnings.map((warning) => `-
    is sent to each frame's arrival, on the system-wide monotonic clock; watchers run in their own
    process with raw \`http\`. p50/p95 over every delivery of a run, median of runs.
 5. **RSS**: VmRSS of the SSE scenario's server process: fresh and idle after start; warmed up (after
-   the 1-watcher runs, one stream open); with all the streams open (2 s after they connected).
-   Memory per open stream: (RSS with all streams open − RSS warmed up with one) ÷ the streams added,
-   in kB of 1,000 bytes as the bar.
+   the 1-watcher runs, one stream open); with all the streams open; each of these two read 2 s after
+   a full GC forced through the V8 inspector (the server runs with \`--inspect\` on loopback), which
+   also reads the JS heap in use. Memory per open stream: (RSS with all streams open − RSS warmed up
+   with one) ÷ the streams added, and the same for the heap after GC (what the streams keep alive,
+   without garbage or spare pages), in kB of 1,000 bytes as the bar.
 6. **SSE on 2 instances**: two reference servers on the same PostgreSQL database (LISTEN/NOTIFY
    carries each change to both), ${results.sseCluster ? results.sseCluster.latency.watchers.toLocaleString("en") : "10,000"} streams of one user split between them, held by one watchers
    process with raw \`http\`; ${results.sseCluster?.eventsPerSecond ?? 2} completion webhooks a second sent to the instances in turn (so

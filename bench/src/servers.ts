@@ -26,6 +26,8 @@ export interface BenchProcess {
   logFile: string;
   child: ChildProcess;
   stop(): Promise<void>;
+  /** The V8 inspector's loopback port, for a reference server started with `inspect`. */
+  inspectPort?: number;
 }
 
 const live = new Set<ChildProcess>();
@@ -91,6 +93,8 @@ export interface ReferenceServerOptions {
   cpuProfileDir?: string | undefined;
   /** More environment variables (e.g. OPENV_OUTPUT_ALLOWED_HOSTS for the copy scenario). */
   env?: Record<string, string>;
+  /** Open the V8 inspector on a free loopback port (see heap.ts): `inspectPort` of the result. */
+  inspect?: boolean;
 }
 
 /**
@@ -132,7 +136,9 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
     ...options.env,
   };
   const profile = options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir] : [];
-  const child = spawnLogged("reference server", [...profile, serverCli], env, options.logFile);
+  const inspectPort = options.inspect ? await freePort() : undefined;
+  const inspect = inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`];
+  const child = spawnLogged("reference server", [...profile, ...inspect, serverCli], env, options.logFile);
   const started = Date.now();
   for (;;) {
     if (child.exitCode !== null) {
@@ -151,6 +157,7 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
     logFile: options.logFile,
     child,
     stop: stopper(child),
+    ...(inspectPort !== undefined && { inspectPort }),
   };
 }
 

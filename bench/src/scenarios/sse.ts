@@ -5,6 +5,7 @@
 // clock just before sending; latency is the frame's arrival at a watcher minus that.
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
+import { heapUsedAfterGc } from "../heap.js";
 import type { WatcherCommand, WatcherReply } from "../processes/sse-watchers.js";
 import { measureCpu, rssKiB } from "../resources.js";
 import { type ProcessingBatch, seedProcessingVideos } from "../seed.js";
@@ -39,6 +40,11 @@ export interface SseResults {
    * streams open; after the many-watcher runs.
    */
   rss: { idleKiB: number; warmKiB: number; connectedKiB: number; afterEventsKiB: number };
+  /**
+   * Server JS heap in use after a full GC (V8 inspector), with one stream open and with all open:
+   * what the streams keep alive, without the garbage and spare pages RSS also counts.
+   */
+  heap?: { warmBytes: number; connectedBytes: number };
 }
 
 const eventsPerSecond = 10;
@@ -102,7 +108,9 @@ export async function runSse(
     logFile: path.join(runDir, "server-sse.log"),
     logLevel: options.serverLogLevel,
     cpuProfileDir: options.cpuProfile ? path.join(runDir, "profiles", "sse") : undefined,
+    inspect: true,
   });
+  const heapNow = () => (server.inspectPort === undefined ? Number.NaN : heapUsedAfterGc(server.inspectPort));
   const watchersProcess = await startHelper(
     "SSE watchers",
     "sse-watchers.ts",
@@ -150,19 +158,32 @@ export async function runSse(
     await ask({ type: "open", url: server.url, userId, count: 1 }, "opened");
     const one = await measureWatchers(1);
 
-    // Settled like the reading with every stream open, so their difference is the streams' memory.
+    // Both readings come 2 s after a full GC (forced through the inspector, which also reads the
+    // heap), so the RSS difference is the streams' memory rather than garbage of different ages.
+    const warmBytes = await heapNow();
     await sleep(2_000);
     const warmKiB = rssKiB(server.pid) ?? Number.NaN;
-    progress.detail(`server RSS warmed up, one stream open: ${(warmKiB / 1024).toFixed(1)} MiB`);
+    progress.detail(
+      `server RSS warmed up, one stream open: ${(warmKiB / 1024).toFixed(1)} MiB; JS heap after GC ${(warmBytes / 2 ** 20).toFixed(1)} MiB`,
+    );
     progress.detail(`opening ${options.watchers - 1} more streams`);
     const { open } = await ask({ type: "open", url: server.url, userId, count: options.watchers - 1 }, "opened");
+    const connectedBytes = await heapNow();
     await sleep(2_000);
     const connectedKiB = rssKiB(server.pid) ?? Number.NaN;
-    progress.detail(`${open} streams open; server RSS ${(connectedKiB / 1024).toFixed(1)} MiB`);
+    progress.detail(
+      `${open} streams open; server RSS ${(connectedKiB / 1024).toFixed(1)} MiB; JS heap after GC ${(connectedBytes / 2 ** 20).toFixed(1)} MiB (${((connectedBytes - warmBytes) / 1000 / Math.max(1, open - 1)).toFixed(1)} kB per added stream)`,
+    );
     const many = await measureWatchers(open);
     const afterEventsKiB = rssKiB(server.pid) ?? Number.NaN;
     progress.detail(`server RSS after the ${open}-watcher runs: ${(afterEventsKiB / 1024).toFixed(1)} MiB`);
-    return { one, many, eventsPerSecond, rss: { idleKiB, warmKiB, connectedKiB, afterEventsKiB } };
+    return {
+      one,
+      many,
+      eventsPerSecond,
+      rss: { idleKiB, warmKiB, connectedKiB, afterEventsKiB },
+      heap: { warmBytes, connectedBytes },
+    };
   } finally {
     watchersProcess.child.send({ type: "close" } satisfies WatcherCommand);
     await watchersProcess.stop();

@@ -130,9 +130,11 @@ describe("watching jobs the test finishes by hand", () => {
     const { video } = await client.generate(smallVideo);
 
     await expect(watcher.wait(video.id, { timeoutMs: 100 })).rejects.toBeInstanceOf(TimeoutError);
-    const waiting = watcher.wait(video.id, { timeoutMs: 20_000 });
+    // Caught before the webhook is sent: the failure's frame can reach the watcher before the
+    // webhook's own answer reaches this test, and a rejection nobody handles yet fails the run.
+    const waiting = watcher.wait(video.id, { timeoutMs: 20_000 }).catch((caught: unknown) => caught);
     await provider.send(video.id, { status: "FAILED", error: "invalid_input: the prompt was refused" });
-    const error = await waiting.catch((caught: unknown) => caught);
+    const error = await waiting;
     expect(error).toBeInstanceOf(VideoFailedError);
     expect((error as VideoFailedError).video.status).toBe("failed");
     expect((error as VideoFailedError).video.error).toMatchObject({ code: "invalid_input" });

@@ -13,6 +13,7 @@ import { redactedRequest } from "../http/redact.js";
 import type { RouteMatch } from "../http/router.js";
 import { type OpenVOptions, OpenVService } from "../http/service.js";
 import type { ApiRequest, ApiResponse } from "../http/types.js";
+import { responseEventSink } from "./event-sink.js";
 
 /** The plugin's options: the same as the fetch handler's (see `OpenVOptions`). */
 export interface OpenVPluginOptions extends OpenVOptions {}
@@ -123,7 +124,7 @@ function send(request: FastifyRequest, reply: FastifyReply, response: ApiRespons
     reply.hijack();
     reply.raw.writeHead(response.status, response.headers);
     reply.raw.on("close", () => events.close());
-    events.open({ write: (chunk) => reply.raw.write(chunk), end: () => reply.raw.end() });
+    events.open(responseEventSink(reply.raw));
     return undefined;
   }
   reply.status(response.status).headers(response.headers ?? {});

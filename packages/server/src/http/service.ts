@@ -330,7 +330,11 @@ export class OpenVService {
         localFiles: servesLocalFiles,
         workerUploads: workerUploads !== null,
       }));
-    const sseStreams = new EventStreams(options.maxEventStreamsPerUser);
+    const sseStreams = new EventStreams({
+      maxPerUser: options.maxEventStreamsPerUser,
+      subscribe: (userId, listener, onMissed) => lifecycle.subscribe(userId, listener, onMissed),
+      logger: host.logger,
+    });
     const routes = [
       ...(workerUploads ? [workerUploadRoute(workerUploads, adapters)] : []),
       ...apiRoutes({

@@ -1,21 +1,21 @@
 import { sseEvents } from "@openv/protocol";
 import type { VideoLifecycle } from "../core/lifecycle.js";
 import type { Logger, VideoChangeEvent } from "../core/ports.js";
-import type { EventStreams } from "./event-streams.js";
+import type { EventStreams, OpenEventStream } from "./event-streams.js";
 import type { ApiResponse, EventSink, EventStreamSource } from "./types.js";
 
 /**
- * Frames already written, by change: a change fans out to every open stream of its user as one
+ * Frames already made, by change: a live change fans out to every open stream of its user as one
  * buffer, serialized and UTF-8 encoded once, which every stream's socket writes as it is (no
- * per-stream JSON or encoding). A change reaches this file already presented
- * (`lifecycle.subscribe` and `changesAfter` sign private storage URLs as they deliver or read it),
- * and a new object each time, so a frame is reused only within one fan-out and never serves a
- * signed URL from an earlier delivery.
+ * per-stream JSON or encoding); a stream that holds the change back during its replay finds the
+ * same frame here. A change reaches this file already presented (the change feed signs private
+ * storage URLs as it delivers or reads it), and a new object each time, so a frame is reused only
+ * within one fan-out and never serves a signed URL from an earlier delivery.
  */
 const frames = new WeakMap<VideoChangeEvent, Uint8Array>();
 
 /** The SSE frame of `event`, shared by every stream it is written to (never modify it). */
-function videoFrame(event: VideoChangeEvent): Uint8Array {
+export function videoFrame(event: VideoChangeEvent): Uint8Array {
   let bytes = frames.get(event);
   if (bytes === undefined) {
     bytes = Buffer.from(`event: ${sseEvents.video}\nid: ${event.seq}\ndata: ${JSON.stringify(event.change)}\n\n`);
@@ -23,6 +23,9 @@ function videoFrame(event: VideoChangeEvent): Uint8Array {
   }
   return bytes;
 }
+
+/** The keep-alive frame, one buffer for every stream. */
+const pingFrame = Buffer.from(`event: ${sseEvents.ping}\ndata: {}\n\n`);
 
 /** How long a client waits before reconnecting, first and after a stream the server ended on purpose. */
 const retryMs = 2000;
@@ -38,7 +41,10 @@ export interface VideoEventStreamOptions {
    */
   since: number | undefined;
   pingMs: number;
-  /** Open streams, so the server can end them when it closes (and cap them per user). */
+  /**
+   * Open streams: they feed the stream its user's live changes (one subscription per user), end
+   * it when the server closes, and cap streams per user.
+   */
   streams: EventStreams;
   log: Logger;
 }
@@ -61,7 +67,6 @@ export function videoEventStream(options: VideoEventStreamOptions): ApiResponse 
   const { lifecycle, userId, since, streams, log } = options;
   let sink: EventSink | null = null;
   let closed = false;
-  let unsubscribe = () => {};
   let ping: ReturnType<typeof setInterval> | undefined;
   /** The id of the last change sent (or known to the client); every change up to it is covered. */
   let position = 0;
@@ -70,38 +75,41 @@ export function videoEventStream(options: VideoEventStreamOptions): ApiResponse 
   /** Live changes that arrived while a replay runs, or null when none runs. */
   let held: VideoChangeEvent[] | null = [];
 
-  const write = (event: VideoChangeEvent) => {
-    sink?.write(videoFrame(event));
+  const write = (event: VideoChangeEvent, frame = videoFrame(event)) => {
+    sink?.write(frame);
     position = event.seq;
     clientId = event.seq;
   };
-  const accept = (event: VideoChangeEvent) => {
+  const accept = (event: VideoChangeEvent, frame?: Uint8Array) => {
     if (event.seq <= position) return;
     if (event.seq === position + 1) {
-      write(event);
+      write(event, frame);
       return;
     }
     // A number was skipped: that change is late or was lost. Catch up from the database.
     held = [event];
     void catchUp(false);
   };
-  const onLive = (event: VideoChangeEvent) => {
-    if (closed) return;
-    if (held) held.push(event);
-    else accept(event);
-  };
   const close = () => {
     if (closed) return;
     closed = true;
     clearInterval(ping);
-    unsubscribe();
-    streams.delete(userId, close);
+    streams.delete(userId, stream);
     sink?.end();
   };
   const resumeLater = () => {
     if (closed) return;
     sink?.write(`retry: ${resumeRetryMs.min + Math.floor(Math.random() * resumeRetryMs.spread)}\n\n`);
     close();
+  };
+  const stream: OpenEventStream = {
+    deliver(event, frame) {
+      if (closed) return;
+      if (held) held.push(event);
+      else accept(event, frame);
+    },
+    missed: resumeLater,
+    close,
   };
 
   /** Replays after `position`; `opening`: first works out the position from the resume point. */
@@ -152,9 +160,8 @@ export function videoEventStream(options: VideoEventStreamOptions): ApiResponse 
     open(target) {
       sink = target;
       target.write(`retry: ${retryMs}\n\n`);
-      unsubscribe = lifecycle.subscribe(userId, onLive, resumeLater);
-      ping = setInterval(() => target.write(`event: ${sseEvents.ping}\ndata: {}\n\n`), options.pingMs);
-      streams.add(userId, close);
+      streams.add(userId, stream);
+      ping = setInterval(() => target.write(pingFrame), options.pingMs);
       void catchUp(true);
     },
     close,
