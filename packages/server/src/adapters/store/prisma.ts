@@ -21,7 +21,8 @@ import type {
 } from "../../core/ports.js";
 // Invite-only access (access21):
 import * as access from "./access.js";
-import { applyJobUpdate, type SqlRunner, selectVideo, timingBasis } from "./operations.js";
+import { batchedJobUpdates } from "./job-update-batch.js";
+import { type SqlRunner, selectVideo, timingBasis } from "./operations.js";
 import { claimPreviewWork } from "./previews.js"; // posters21
 import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
 
@@ -225,6 +226,7 @@ export class PrismaStore implements Store {
   readonly client: Client;
   readonly #onClose: (() => Promise<void>) | undefined;
   readonly #sql: SqlRunner;
+  readonly #applyJobUpdate: (change: JobUpdateChange) => Promise<VideoRecord | null>;
   // Share links (issue 21): plain SQL in shares.ts.
   readonly insertShare: Store["insertShare"];
   readonly listLiveShares: Store["listLiveShares"];
@@ -236,6 +238,7 @@ export class PrismaStore implements Store {
     this.client = new PrismaClient({ adapter });
     this.#onClose = onClose;
     this.#sql = sql ?? ((text, params) => this.client.$queryRawUnsafe(text, ...params));
+    this.#applyJobUpdate = batchedJobUpdates(this.#sql, () => this.notifyChannel);
     ({
       insertShare: this.insertShare,
       listLiveShares: this.listLiveShares,
@@ -257,8 +260,9 @@ export class PrismaStore implements Store {
     return selectVideo(this.#sql, videoId);
   }
 
+  /** One round trip, shared with the job updates that arrive with it (group commit, job-update-batch.ts). */
   applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null> {
-    return applyJobUpdate(this.#sql, change, this.notifyChannel);
+    return this.#applyJobUpdate(change);
   }
 
   /**
