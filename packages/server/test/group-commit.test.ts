@@ -178,7 +178,8 @@ describe.each(backends)("Store.applyJobUpdate group commit ($name)", ({ adminUrl
     expectedSeq: 0,
     patch: { status: "processing", jobId: `job-${videoId}` },
     quiet: false,
-    outbox: outboxId && { id: outboxId, eventType: "video.test", payload: { type: "video.test", data: {} } },
+    outbox:
+      outboxId === null ? null : { id: outboxId, eventType: "video.test", payload: { type: "video.test", data: {} } },
   });
 
   it("N concurrent updates: one round trip, each caller gets its own row, change numbers without gaps", async () => {
