@@ -197,6 +197,16 @@ describe.each(backends)("Store.applyJobUpdate group commit ($name)", ({ adminUrl
     expect(Number(user?.changeSeq)).toBe(5);
   });
 
+  it("N concurrent reads of videos (a burst of webhooks): one round trip, each caller its own row", async () => {
+    const { ids } = await queuedVideos(3);
+    const from = statements.length;
+    const rows = await Promise.all([...ids, "vid_unknown", ids[0] as string].map((id) => store.getVideoById(id)));
+    expect(statements.slice(from)).toHaveLength(1);
+    expect(rows.map((row) => row?.id ?? null)).toEqual([...ids, null, ids[0]]);
+    // Two callers of the same video get two objects: neither sees what the other does to its copy.
+    expect(rows[4]).not.toBe(rows[0]);
+  });
+
   it("a change that fails does not lose the others: it fails alone, with its own error, and leaves no trace", async () => {
     const { userId, ids } = await queuedVideos(4);
     await query(

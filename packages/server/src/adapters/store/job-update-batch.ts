@@ -1,7 +1,7 @@
 import type { BatchOutcome } from "../../core/group-commit.js";
 import { GroupCommit } from "../../core/group-commit.js";
 import type { JobUpdateChange, VideoRecord } from "../../core/ports.js";
-import { applyJobUpdate, notifiedRow, type SqlRunner, videoFromRow } from "./operations.js";
+import { applyJobUpdate, notifiedRow, type SqlRunner, selectVideo, videoFromRow } from "./operations.js";
 
 // Group commit of job updates (issue 17, item 3): `Store.applyJobUpdate` calls that arrive together
 // run as one call of `openv_apply_video_changes` (migration 20261207120100_notify_in_statement),
@@ -45,4 +45,24 @@ export function batchedJobUpdates(
     runBatch: (changes) => applyJobUpdates(sql, changes, notifyChannel()),
   });
   return (change) => batcher.run(change);
+}
+
+/**
+ * `Store.getVideoById` with the same batching: reads that arrive together (a burst of webhooks, each
+ * reading its video before deciding) go as one `SELECT … WHERE "id" = ANY($1)`.
+ */
+export function batchedVideoReads(sql: SqlRunner): (videoId: string) => Promise<VideoRecord | null> {
+  const batcher = new GroupCommit<string, VideoRecord | null>({
+    runOne: (videoId) => selectVideo(sql, videoId),
+    runBatch: async (videoIds) => {
+      const rows = await sql(`SELECT * FROM "Video" WHERE "id" = ANY($1::text[])`, [videoIds]);
+      const byId = new Map(rows.map((row) => [row.id as string, row]));
+      return videoIds.map((videoId) => {
+        const row = byId.get(videoId);
+        // Each caller its own object (the same video asked twice: two copies), as a lone read gives.
+        return { ok: row ? videoFromRow(row) : null };
+      });
+    },
+  });
+  return (videoId) => batcher.run(videoId);
 }
