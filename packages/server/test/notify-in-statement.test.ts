@@ -41,7 +41,16 @@ describe.skipIf(!adminUrl)("NOTIFY in the statement (PostgreSQL, LISTEN/NOTIFY e
     return ((await response.json()) as { video: Video }).video;
   }
 
-  /** Collects the user's live changes of the videos `ids` until `count` arrived. */
+  /**
+   * Sets the video's error message to `message` (no change number, no NOTIFY): the changes notified
+   * below carry it, which tells them from the notifications of the generate's own changes that may
+   * still be on their way.
+   */
+  const marker = "notified-in-statement:";
+  const mark = (videoId: string, message: string) =>
+    sql(`UPDATE "Video" SET "errorCode" = 'provider_error', "errorMessage" = $2 WHERE "id" = $1`, videoId, message);
+
+  /** Collects the user's live changes of the videos `ids`, marked (see `mark`), until `count` arrived. */
   function collect(
     ids: string[],
     count: number,
@@ -52,7 +61,8 @@ describe.skipIf(!adminUrl)("NOTIFY in the statement (PostgreSQL, LISTEN/NOTIFY e
       finish = resolve;
     });
     const stop = server.openv.adapters.events.subscribe("notified", (event) => {
-      if (!ids.includes(event.change.id)) return;
+      const { change } = event;
+      if (!ids.includes(change.id) || !("error" in change) || !change.error?.message.startsWith(marker)) return;
       events.push(event);
       if (events.length === count) finish();
     });
@@ -71,12 +81,10 @@ describe.skipIf(!adminUrl)("NOTIFY in the statement (PostgreSQL, LISTEN/NOTIFY e
     const small = await generate();
     const large = await generate();
     const last = await generate();
-    const longMessage = "é".repeat(6000); // 12,000 bytes: the row cannot travel inline
-    await sql(
-      `UPDATE "Video" SET "errorCode" = 'provider_error', "errorMessage" = $2 WHERE "id" = $1`,
-      large.id,
-      longMessage,
-    );
+    const longMessage = `${marker}${"é".repeat(6000)}`; // over 12,000 bytes: the row cannot travel inline
+    await mark(small.id, `${marker} small`);
+    await mark(large.id, longMessage);
+    await mark(last.id, `${marker} last`);
     // One statement, three notifications: the large row between two small ones. (Three videos:
     // PostgreSQL sends identical notifications of one transaction once.)
     const seen = collect([small.id, large.id, last.id], 3);
@@ -95,12 +103,15 @@ describe.skipIf(!adminUrl)("NOTIFY in the statement (PostgreSQL, LISTEN/NOTIFY e
     expect(seen.events.map((event) => event.change.id)).toEqual([small.id, large.id, last.id]);
     const [first, second] = seen.events;
     expect(first?.change).toMatchObject({ id: small.id, status: "queued", prompt: generateBody.prompt });
+    expect(first?.change).toMatchObject({ error: { message: `${marker} small` } });
     expect(second?.change).toMatchObject({ id: large.id, error: { message: longMessage } });
   });
 
   it("a null channel notifies nothing", async () => {
     const quiet = await generate();
     const heard = await generate();
+    await mark(quiet.id, `${marker} quiet`);
+    await mark(heard.id, `${marker} heard`);
     const live = collect([quiet.id, heard.id], 1);
     await sql(`SELECT openv_notify_video(NULL, v)::text FROM "Video" v WHERE "id" = $1`, quiet.id);
     await sql(`SELECT openv_notify_video('openv_video_changes', v)::text FROM "Video" v WHERE "id" = $1`, heard.id);

@@ -2,8 +2,7 @@ import { randomBytes } from "node:crypto";
 import { VideoOrTombstoneSchema } from "@openv/protocol";
 import pg from "pg";
 import type { Events, Logger, VideoChangeEvent } from "../../core/ports.js";
-import { toChange } from "../../core/video-shape.js";
-import { videoFromRow } from "../store/operations.js";
+import { OrderedDelivery, rowFormatPrefix } from "./row-notifications.js";
 
 /** Settings of `createPostgresEvents`. */
 export interface PostgresEventsOptions {
@@ -114,88 +113,25 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
     if (all.length > 0) logger.info({ channel, subscriptions: all.length }, "told open subscriptions to catch up");
   }
 
+  // Issue 17: changes notified by the statement that made them (format 2, row-notifications.ts);
+  // every delivery keeps the order notifications arrived in.
+  const ordered = new OrderedDelivery({
+    channel,
+    logger,
+    wants: (userId) => subscribers.has(userId),
+    deliver: deliverLocally,
+    readRow: async (videoId) =>
+      (await pool.query<Record<string, unknown>>(`SELECT * FROM "Video" WHERE "id" = $1`, [videoId])).rows[0] ?? null,
+  });
+
   function onNotification(notification: pg.Notification): void {
     if (notification.channel !== channel || notification.payload === undefined) return;
     if (notification.payload.startsWith(rowFormatPrefix)) {
-      deliverRowNotification(notification.payload.slice(rowFormatPrefix.length));
+      ordered.acceptRow(notification.payload.slice(rowFormatPrefix.length));
       return;
     }
     const body = assembler.accept(notification.payload);
-    if (body !== undefined) deliverInOrder(() => deliver(body));
-  }
-
-  // ── In-statement notifications (issue 17: `openv_notify_video`, format 2) ───────────────────
-  //
-  // A notification that carries only a reference is resolved with one read, and the ones after it
-  // wait for that read: subscribers get changes in the order they were notified (commit order).
-
-  /** The last of the deliveries waiting behind a read, or null when none waits (one then runs at once). */
-  let backlog: Promise<void> | null = null;
-
-  function deliverInOrder(work: () => void | Promise<void>): void {
-    const done = backlog === null ? work() : backlog.then(work);
-    if (done === undefined) return;
-    const mine = done.catch((error: unknown) =>
-      logger.error({ channel, err: error }, "could not deliver a video change"),
-    );
-    backlog = mine;
-    void mine.finally(() => {
-      if (backlog === mine) backlog = null;
-    });
-  }
-
-  function deliverRowNotification(body: string): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(body);
-    } catch {
-      logger.warn({ channel }, "dropped a video change: its payload is not JSON");
-      return;
-    }
-    if (!isRowEnvelope(message)) {
-      logger.warn({ channel }, "dropped a video change: its payload has no user, sequence number and row");
-      return;
-    }
-    if (!subscribers.has(message.u)) return;
-    const { u: userId, s: seq } = message;
-    if (message.r !== undefined) {
-      const row = message.r;
-      deliverInOrder(() => deliverRow(userId, seq, row));
-      return;
-    }
-    // Too large to travel inline: read the row now (in parallel with any earlier read), deliver in turn.
-    const read = readVideoRow(message.v);
-    deliverInOrder(async () => {
-      const row = await read;
-      // Changed again since: that later change's own notification follows and carries it.
-      if (row && Number(row.changeSeq) === seq) deliverRow(userId, seq, row);
-    });
-  }
-
-  async function readVideoRow(videoId: string): Promise<Record<string, unknown> | null> {
-    try {
-      const { rows } = await pool.query<Record<string, unknown>>(`SELECT * FROM "Video" WHERE "id" = $1`, [videoId]);
-      return rows[0] ?? null;
-    } catch (error) {
-      logger.warn({ channel, videoId, err: error }, "dropped a video change: could not read its video");
-      return null;
-    }
-  }
-
-  function deliverRow(userId: string, seq: number, row: Record<string, unknown>): void {
-    let change: unknown;
-    try {
-      const video = videoFromRow(row);
-      change = video.userId === userId ? toChange(video) : undefined;
-    } catch {
-      change = undefined;
-    }
-    const parsed = VideoOrTombstoneSchema.safeParse(change);
-    if (!parsed.success) {
-      logger.warn({ channel }, "dropped a video change: its row is not a video of the user");
-      return;
-    }
-    deliverLocally(userId, { seq, change: parsed.data });
+    if (body !== undefined) ordered.inOrder(() => deliver(body));
   }
 
   // ── The LISTEN connection ────────────────────────────────────────────────────────────────────
@@ -338,7 +274,7 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
     notifyChannel: channel,
     notified(userId: string, event: () => VideoChangeEvent): void {
       // Not listening: this instance does not hear the statement's NOTIFY; its subscribers get the
-      // change directly (as `publish` does; a reconnect's onMissed covers the rest).
+      // change directly (as with `publish`; a reconnect's onMissed covers the rest).
       if (!closed && listener === undefined) deliverLocally(userId, event());
     },
     subscribe(userId: string, listener: (event: VideoChangeEvent) => void, onMissed?: () => void): () => void {
@@ -400,29 +336,6 @@ function isEnvelope(value: unknown): value is Envelope {
     "c" in value &&
     typeof value.c === "object" &&
     value.c !== null
-  );
-}
-
-/** Format 2 (issue 17): the payload `openv_notify_video` sends. */
-const rowFormatPrefix = "2:";
-
-/**
- * A format-2 message: `u` the user, `s` the change's number in the user's change sequence, and
- * `r` the `"Video"` row after the change as `row_to_json` writes it, or, when that would pass the
- * NOTIFY size limit, `v` the video's id to read the row by.
- */
-type RowEnvelope =
-  | { u: string; s: number; r: Record<string, unknown> }
-  | { u: string; s: number; r?: undefined; v: string };
-
-function isRowEnvelope(value: unknown): value is RowEnvelope {
-  if (typeof value !== "object" || value === null) return false;
-  const { u, s, r, v } = value as Record<string, unknown>;
-  return (
-    typeof u === "string" &&
-    Number.isSafeInteger(s) &&
-    (s as number) >= 0 &&
-    ((typeof r === "object" && r !== null) || (r === undefined && typeof v === "string"))
   );
 }
 

@@ -24,8 +24,9 @@ import type {
 // Invite-only access (access21):
 import * as access from "./access.js";
 import { deleteVideos } from "./deletion.js";
+import { batchedJobUpdates, batchedVideoReads } from "./job-update-batch.js";
 import { listVideos } from "./list.js";
-import { applyJobUpdate, type SqlRunner, selectVideo, timingBasis } from "./operations.js";
+import { type SqlRunner, timingBasis } from "./operations.js";
 import { claimPreviewWork } from "./previews.js"; // posters21
 import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
 
@@ -214,6 +215,8 @@ export class PrismaStore implements Store {
   readonly client: Client;
   readonly #onClose: (() => Promise<void>) | undefined;
   readonly #sql: SqlRunner;
+  readonly #applyJobUpdate: (change: JobUpdateChange) => Promise<VideoRecord | null>;
+  readonly #getVideoById: (videoId: string) => Promise<VideoRecord | null>;
   // Share links (issue 21): plain SQL in shares.ts.
   readonly insertShare: Store["insertShare"];
   readonly listLiveShares: Store["listLiveShares"];
@@ -225,6 +228,8 @@ export class PrismaStore implements Store {
     this.client = new PrismaClient({ adapter });
     this.#onClose = onClose;
     this.#sql = sql ?? ((text, params) => this.client.$queryRawUnsafe(text, ...params));
+    this.#applyJobUpdate = batchedJobUpdates(this.#sql, () => this.notifyChannel);
+    this.#getVideoById = batchedVideoReads(this.#sql);
     ({
       insertShare: this.insertShare,
       listLiveShares: this.listLiveShares,
@@ -242,12 +247,14 @@ export class PrismaStore implements Store {
     return row && toRecord(row);
   }
 
+  /** One round trip, shared with the reads that arrive with it (job-update-batch.ts). */
   getVideoById(videoId: string): Promise<VideoRecord | null> {
-    return selectVideo(this.#sql, videoId);
+    return this.#getVideoById(videoId);
   }
 
+  /** One round trip, shared with the job updates that arrive with it (group commit, job-update-batch.ts). */
   applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null> {
-    return applyJobUpdate(this.#sql, change, this.notifyChannel);
+    return this.#applyJobUpdate(change);
   }
 
   /**
