@@ -93,7 +93,7 @@ const CANCEL_REQUEST = 80877102;
 
 /** Splits one connection's frontend bytes into messages and reports each statement run. */
 class FrontendReader {
-  #buffer = Buffer.alloc(0);
+  #buffer: Buffer = Buffer.alloc(0);
   /** Until the startup message, messages carry no type byte. */
   #started = false;
   /** Texts of prepared statements by name ("" is the unnamed one), for `Execute` of a named portal's statement. */

@@ -3,6 +3,9 @@ import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapt
 import { Prisma, PrismaClient } from "../../_generated/prisma/client.js";
 import type { VideoModel as VideoRow } from "../../_generated/prisma/models.js";
 import type {
+  AdmissionOutcome,
+  AdmissionRequest,
+  AdmissionStore,
   CreditEntryRecord,
   IdempotencyRecord,
   JobUpdateChange,
@@ -21,6 +24,7 @@ import type {
 } from "../../core/ports.js";
 // Invite-only access (access21):
 import * as access from "./access.js";
+import * as admission from "./admission.js"; // issue 17: the generate request in one round trip
 import { applyJobUpdate, type SqlRunner, selectVideo, timingBasis } from "./operations.js";
 import { claimPreviewWork } from "./previews.js"; // posters21
 import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
@@ -259,6 +263,15 @@ export class PrismaStore implements Store {
 
   applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null> {
     return applyJobUpdate(this.#sql, change);
+  }
+
+  // Issue 17: see admission.ts.
+  admitAndInsertVideo(request: AdmissionRequest): Promise<AdmissionOutcome> {
+    return admission.admitAndInsertVideo(this.#sql, request);
+  }
+
+  storeIdempotentAnswer(answer: Parameters<AdmissionStore["storeIdempotentAnswer"]>[0]): Promise<void> {
+    return admission.storeIdempotentAnswer(this.#sql, answer);
   }
 
   // Timing (eta21)
