@@ -49,17 +49,21 @@ export class Transitions {
    * which applies it only if the video is still as read; when it changed meanwhile, the video is
    * read and `decide` asked again. A change that refunds takes the interactive path
    * (`#transitionLocked`): the billing policy's refund rules run in TypeScript under the row lock.
-   * Once committed the change is logged and published.
+   * Once committed the change is logged and published. `known`: the video as the caller just
+   * stored it (a new video's admission), decided from without a read; were it stale, the video is
+   * read and `decide` asked again.
    */
   async transition(
     videoId: string,
     decide: (video: VideoRecord) => TransitionResult | null,
+    known?: VideoRecord,
   ): Promise<VideoRecord | null> {
     const { store } = this.#ctx.deps;
-    for (;;) {
-      const video = await store.getVideoById(videoId);
+    for (let given = known; ; given = undefined) {
+      const video = given ?? (await store.getVideoById(videoId));
       if (!video) return null;
       const decision = decide(video);
+      if (!decision && given) continue;
       if (!decision) return null;
       if (decision.refund) return this.#transitionLocked(videoId, decide);
       const event = this.#outboundEvent(video, { ...video, ...decision.patch }, video.updatedAt);
