@@ -1,3 +1,38 @@
+-- Timing (eta21): what the ETA of unfinished videos is estimated from (Store.timingBasis), one
+-- statement: the database clock; for each asked-for live video its wait start and how many queued
+-- live videos of its provider were created before it (index Video(provider, status, createdAt)); the
+-- latest 50 finished renders of each model asked about (index Video(model, status, updatedAt)).
+-- Used by Store.timingBasis and by openv_admit_video (a new video's answer).
+CREATE FUNCTION openv_timing_basis(video_ids text[])
+RETURNS TABLE ("now" timestamptz, "videos" json, "history" json) LANGUAGE sql AS $$
+WITH subject AS (
+  SELECT "id", "provider", "model", "createdAt", "startedAt", "submittedAt"
+  FROM "Video" WHERE "id" = ANY(video_ids) AND "deletedAt" IS NULL
+)
+SELECT
+  date_trunc('milliseconds', clock_timestamp()),
+  (SELECT coalesce(json_agg(json_build_object(
+    'id', s."id",
+    'startedAt', s."startedAt",
+    'waitingSince', coalesce(s."submittedAt", s."createdAt"),
+    'queuedBefore', (
+      SELECT count(*) FROM "Video" q
+      WHERE q."provider" = s."provider" AND q."status" = 'queued' AND q."deletedAt" IS NULL
+        AND (q."createdAt" < s."createdAt" OR (q."createdAt" = s."createdAt" AND q."id" < s."id"))
+    )
+  )), '[]'::json) FROM subject s),
+  (SELECT coalesce(json_agg(json_build_object(
+    'model', h."model", 'frames', h."frames", 'width', h."width", 'height', h."height",
+    'renderSeconds', h."renderSeconds", 'queueSeconds', h."queueSeconds"
+  )), '[]'::json)
+  FROM (SELECT DISTINCT "model" FROM subject) m
+  CROSS JOIN LATERAL (
+    SELECT "model", "frames", "width", "height", "renderSeconds", "queueSeconds" FROM "Video"
+    WHERE "model" = m."model" AND "status" = 'completed' AND "renderSeconds" IS NOT NULL
+    ORDER BY "updatedAt" DESC LIMIT 50
+  ) h)
+$$;
+
 -- One round trip per generate request (see packages/server/src/adapters/store/admission.ts).
 --
 -- openv_admit_video admits a new video and stores it, as one statement. The server decides the
@@ -32,7 +67,9 @@
 --      rows, and the key's `running` record (expiring `ttlMs` after the clock).
 --
 -- A refusal writes nothing. Admitted: `video_row` is the stored row and `figures` the usage after
--- the charge (`usedSeconds`, `balance`, `periodStart`, `periodEnd`). Locks are taken user row
+-- the charge (`usedSeconds`, `balance`, `periodStart`, `periodEnd`) and the new video's timing
+-- basis (`timing`, as openv_timing_basis gives it: its place in line, the model's render history),
+-- so that the answer needs no further read. Locks are taken user row
 -- first, then the change-feed lock, as in every interactive path, so they cannot deadlock.
 CREATE FUNCTION openv_admit_video(
   video jsonb,
@@ -54,6 +91,7 @@ DECLARE
   balance integer;
   seq bigint;
   inserted "Video";
+  timing jsonb;
 BEGIN
   -- 1. The user's lock.
   SELECT * INTO user_row FROM "User" WHERE "id" = uid FOR UPDATE;
@@ -170,8 +208,10 @@ BEGIN
       "expiresAt" = EXCLUDED."expiresAt";
   END IF;
 
+  SELECT to_jsonb(b) INTO timing FROM openv_timing_basis(ARRAY[inserted."id"]) b;
   RETURN QUERY SELECT 'admitted'::text, to_jsonb(inserted), jsonb_build_object(
-    'usedSeconds', used + requested, 'balance', balance, 'periodStart', period_start, 'periodEnd', period_end);
+    'usedSeconds', used + requested, 'balance', balance, 'periodStart', period_start, 'periodEnd', period_end,
+    'timing', timing);
 END;
 $$;
 

@@ -5,10 +5,13 @@ import { insufficientCredits, quotaExceeded } from "./billing.js";
 import type { LifecycleContext } from "./context.js";
 import { OpenVError } from "./errors.js";
 import type { IdempotencyKeys, KeyReplay } from "./idempotency.js";
-import type { AdmissionOutcome, AdmissionRequest, VideoRecord } from "./ports.js";
+import type { AdmissionOutcome, AdmissionRequest, TimingBasis, VideoRecord } from "./ports.js";
 
-/** What an admission comes to: the stored video and the usage after its charge, or a repeated key's replay. */
-export type Admitted = { video: VideoRecord; usage: Usage } | { replay: KeyReplay };
+/**
+ * What an admission comes to: the stored video, the usage after its charge and its timing basis
+ * (see `ChangeFeed.presentAnswer`), or a repeated key's replay.
+ */
+export type Admitted = { video: VideoRecord; usage: Usage; timing: TimingBasis } | { replay: KeyReplay };
 
 /**
  * The admission of a generate request (shared/API.md's checks, in order: the key, access, terms,
@@ -54,7 +57,7 @@ export class Admission {
     const outcome = await this.#ctx.deps.store.admitAndInsertVideo(request);
     switch (outcome.kind) {
       case "admitted":
-        return { video: outcome.video, usage: billing.admittedUsage(outcome.usage) };
+        return { video: outcome.video, usage: billing.admittedUsage(outcome.usage), timing: outcome.timing };
       case "replay":
         return { replay: { videoId: outcome.videoId, stored: outcome.stored } };
       default:

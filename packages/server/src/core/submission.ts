@@ -13,7 +13,7 @@ import type { ChangeFeed } from "./change-feed.js";
 import type { LifecycleContext } from "./context.js";
 import { isOpenVError, OpenVError, UnansweredVideoError } from "./errors.js";
 import type { IdempotencyKeys } from "./idempotency.js";
-import type { UploadRecord, VideoRecord } from "./ports.js";
+import type { TimingBasis, UploadRecord, VideoRecord } from "./ports.js";
 import { noPreviews } from "./previews.js"; // posters21
 import type { ProviderSubmitter } from "./provider-submit.js";
 import type { Uploads } from "./uploads.js";
@@ -106,7 +106,7 @@ export class Submission {
     });
     if ("replay" in admitted) return this.#keys.replay(userId, admitted.replay);
     try {
-      return await this.#submitAdmitted(admitted.video, admitted.usage, idempotency);
+      return await this.#submitAdmitted(admitted, idempotency);
     } catch (error) {
       if (isOpenVError(error)) throw error;
       throw await this.#unanswered(error, admitted.video, userId, idempotency, "stored");
@@ -115,8 +115,7 @@ export class Submission {
 
   /** Hands a stored video to the provider and answers the request (see `submitVideo`). */
   async #submitAdmitted(
-    video: VideoRecord,
-    usage: Usage,
+    { video, usage, timing }: { video: VideoRecord; usage: Usage; timing: TimingBasis },
     idempotency: SubmitVideoRequest["idempotency"],
   ): Promise<SubmitVideoResult> {
     const { userId } = video;
@@ -133,7 +132,8 @@ export class Submission {
     // The usage as the admission left it, the new video's charge included (no second read).
     const body: GenerateResponse = { video: toVideo(submitted), usage };
     if (idempotency) await this.#keys.storeAnswer(userId, idempotency.key, video.id, body);
-    return this.#feed.presentAnswer({ status: 202, body, replayed: false });
+    // Its place in line and ETA as the admission read them, moments ago (no further read).
+    return this.#feed.presentAnswer({ status: 202, body, replayed: false }, timing);
   }
 
   /**

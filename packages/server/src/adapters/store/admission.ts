@@ -1,5 +1,5 @@
 import type { AdmissionOutcome, AdmissionRequest, AdmissionStore } from "../../core/ports.js";
-import { type SqlRunner, videoFromRow } from "./operations.js";
+import { type SqlRunner, timingBasisFromRow, videoFromRow } from "./operations.js";
 
 // The generate request's admission as one round trip (issue 17): one call of the SQL function
 // `openv_admit_video` (migration 20261207120000_admit_video states its rules and locks once), and
@@ -70,6 +70,7 @@ export async function admitAndInsertVideo(sql: SqlRunner, request: AdmissionRequ
           periodStart: toDate(figures.periodStart),
           periodEnd: toDate(figures.periodEnd),
         },
+        timing: timingBasisFromRow(figures.timing as Record<string, unknown> | undefined),
       };
     case "too_many_active_jobs":
       return { kind: outcome, active: Number(figures.active) };

@@ -1,4 +1,5 @@
 import type { VideoRecord } from "./records.js";
+import type { TimingBasis } from "./store.js";
 
 // Admission of a generate request in one round trip (issue 17): what the core asks the store, and
 // what it answers. The store states the rules that must hold under the user's lock once (the SQL
@@ -55,7 +56,13 @@ export interface AdmittedUsage {
 
 /** What `AdmissionStore.admitAndInsertVideo` did. */
 export type AdmissionOutcome =
-  | { kind: "admitted"; video: VideoRecord; usage: AdmittedUsage }
+  | {
+      kind: "admitted";
+      video: VideoRecord;
+      usage: AdmittedUsage;
+      /** Timing (eta21): the new video's place in line and its model's history, as `Store.timingBasis` reads them. */
+      timing: TimingBasis;
+    }
   | { kind: "access_restricted" }
   | { kind: "terms_required" }
   | { kind: "too_many_active_jobs"; active: number }
