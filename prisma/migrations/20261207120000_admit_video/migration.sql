@@ -189,11 +189,16 @@ BEGIN
     n."provider", n."enhancedPrompt", n."inputImageId", n."creditCost", seq, n."remixOf"
   FROM jsonb_populate_record(NULL::"Video", video) n
   RETURNING * INTO inserted;
-  INSERT INTO "UsageEntry" ("id", "userId", "videoId", "kind", "seconds", "chargedAt")
-  VALUES (gen_random_uuid()::text, uid, inserted."id", 'charge', requested, stamp);
+  -- Ledger rows are created at the time they are written, under the lock (not at the start of the
+  -- statement, as now() would say): the credit ledger lists newest first, its balances chaining.
+  INSERT INTO "UsageEntry" ("id", "userId", "videoId", "kind", "seconds", "chargedAt", "createdAt")
+  VALUES (gen_random_uuid()::text, uid, inserted."id", 'charge', requested, stamp, clock_timestamp());
   IF price > 0 THEN
-    INSERT INTO "CreditEntry" ("id", "userId", "delta", "balanceAfter", "reason", "videoId", "actorId")
-    VALUES ('cre_' || replace(gen_random_uuid()::text, '-', ''), uid, -price, balance, 'generation', inserted."id", NULL);
+    INSERT INTO "CreditEntry" ("id", "userId", "delta", "balanceAfter", "reason", "videoId", "actorId", "createdAt")
+    VALUES (
+      'cre_' || replace(gen_random_uuid()::text, '-', ''), uid, -price, balance, 'generation', inserted."id", NULL,
+      clock_timestamp()
+    );
   END IF;
   IF idempotency IS NOT NULL THEN
     INSERT INTO "IdempotencyRecord" (
