@@ -64,7 +64,9 @@ $$;
 --      else `insufficient_credits` (figures: `balance`), and the CreditEntry records the balance
 --      after. Both policies record the seconds in the UsageEntry ledger (what usage reports);
 --   8. the user's next change number, the INSERT of the video (stamped with the clock), its ledger
---      rows, and the key's `running` record (expiring `ttlMs` after the clock).
+--      rows, and the key's `running` record (expiring `ttlMs` after the clock);
+--   9. the new video's NOTIFY on `notify_channel` (openv_notify_video, migration
+--      20261207120100_notify_in_statement; null: the server publishes changes itself).
 --
 -- A refusal writes nothing. Admitted: `video_row` is the stored row and `figures` the usage after
 -- the charge (`usedSeconds`, `balance`, `periodStart`, `periodEnd`) and the new video's timing
@@ -74,7 +76,8 @@ $$;
 CREATE FUNCTION openv_admit_video(
   video jsonb,
   rules jsonb,
-  idempotency jsonb
+  idempotency jsonb,
+  notify_channel text DEFAULT NULL
 ) RETURNS TABLE (outcome text, video_row jsonb, figures jsonb) LANGUAGE plpgsql AS $$
 DECLARE
   uid text := video->>'userId';
@@ -212,6 +215,9 @@ BEGIN
       "responseStatus" = NULL, "responseBody" = NULL, "createdAt" = EXCLUDED."createdAt",
       "expiresAt" = EXCLUDED."expiresAt";
   END IF;
+
+  -- 9. Its NOTIFY, committed with it.
+  PERFORM openv_notify_video(notify_channel, inserted);
 
   SELECT to_jsonb(b) INTO timing FROM openv_timing_basis(ARRAY[inserted."id"]) b;
   RETURN QUERY SELECT 'admitted'::text, to_jsonb(inserted), jsonb_build_object(

@@ -179,6 +179,11 @@ export async function resolveAdapters(given: Partial<Adapters>, options: Default
     (options.databaseUrl
       ? await createPostgresEvents({ connectionString: options.databaseUrl, logger })
       : createMemoryEvents());
+  // Issue 17: store and events on the same database (both made here from DATABASE_URL): each change
+  // is notified by the statement that makes it, and not published a second time.
+  if (!given.store && !given.events && options.databaseUrl && events.notifyChannel) {
+    store.notifyChangesOn?.(events.notifyChannel);
+  }
   const enhancer =
     given.enhancer !== undefined
       ? given.enhancer

@@ -1,6 +1,7 @@
 import { type ListVideosResponse, terminalStatuses, type Video, type VideoOrTombstone } from "@openv/protocol";
 import type { LifecycleContext } from "./context.js";
 import { notFound, OpenVError } from "./errors.js";
+import { wasNotifiedInStatement } from "./notified-changes.js";
 import type { Events, OutboxRecord, TimingBasis, VideoChangeEvent, VideoRecord } from "./ports.js";
 import { signPreviewUrls } from "./previews.js"; // posters21
 import { VideoTiming } from "./timing.js";
@@ -153,10 +154,18 @@ export class ChangeFeed {
     );
   }
 
-  /** Publishes a committed change to live subscribers; a failure is logged, never thrown. */
+  /**
+   * Publishes a committed change to live subscribers; a failure is logged, never thrown. A change
+   * its own statement notified (issue 17, see notified-changes.ts) is not sent a second time.
+   */
   async publish(video: VideoRecord): Promise<void> {
+    const { events } = this.#ctx.deps;
     try {
-      await this.#ctx.deps.events.publish(video.userId, { seq: video.changeSeq, change: toChange(video) });
+      if (events.notified && wasNotifiedInStatement(video)) {
+        events.notified(video.userId, () => ({ seq: video.changeSeq, change: toChange(video) }));
+        return;
+      }
+      await events.publish(video.userId, { seq: video.changeSeq, change: toChange(video) });
     } catch (error) {
       // Subscribers catch up from the database on reconnect; a lost event loses no data.
       this.#ctx.logger.warn({ videoId: video.id, err: error }, "could not publish a video change");

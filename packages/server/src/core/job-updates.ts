@@ -8,7 +8,7 @@ import type { ProviderWebhookRequest, StoredFile, VideoRecord } from "./ports.js
 import type { Previews } from "./previews.js"; // posters21
 import type { ProviderSubmitter } from "./provider-submit.js";
 import { withJobTiming } from "./timing.js";
-import type { Transitions } from "./transitions.js";
+import type { KnownVideo, Transitions } from "./transitions.js";
 import { verifyWebhookToken } from "./webhook-token.js";
 
 /** How long the reconciler lets a video without a provider job wait (see reconciler.ts). */
@@ -54,12 +54,25 @@ export class JobUpdates {
    * @throws `OpenVError` `unauthorized` or `validation_failed` from the provider's reader.
    */
   async readProviderWebhook(videoId: string, request: ProviderWebhookRequest): Promise<RunPodJob | null> {
+    return (await this.readProviderWebhookUpdate(videoId, request)).job;
+  }
+
+  /**
+   * `readProviderWebhook`, also returning the video row it read (`read`; absent when it read none:
+   * RunPod-only servers skip the lookup), for `applyJobUpdate` to decide from instead of reading
+   * the video again (issue 17: one read per webhook).
+   */
+  async readProviderWebhookUpdate(
+    videoId: string,
+    request: ProviderWebhookRequest,
+  ): Promise<{ job: RunPodJob | null; read?: KnownVideo }> {
     const { provider: main, providers = {} } = this.#ctx.deps;
     // RunPod-only servers (no provider reads its own format) skip the lookup on every webhook.
-    if (!main.readWebhook && !Object.values(providers).some((provider) => provider.readWebhook)) return null;
+    if (!main.readWebhook && !Object.values(providers).some((provider) => provider.readWebhook)) return { job: null };
     const video = await this.#ctx.deps.store.getVideoById(videoId);
     const provider = video ? this.#ctx.providerOf(video) : this.#ctx.deps.provider;
-    return provider.readWebhook ? provider.readWebhook({ ...request, jobId: video?.jobId ?? null }) : null;
+    const job = provider.readWebhook ? await provider.readWebhook({ ...request, jobId: video?.jobId ?? null }) : null;
+    return { job, read: { video } };
   }
 
   /** Throws `unauthorized` unless `token` is the webhook token of this video's attempt. */
@@ -78,6 +91,7 @@ export class JobUpdates {
     videoId: string,
     attempt: number,
     job: RunPodJob,
+    read?: KnownVideo,
   ): Promise<{
     /** Whether the update changed the video. */
     applied: boolean;
@@ -85,7 +99,7 @@ export class JobUpdates {
     const completion = job.status === "COMPLETED" ? readCompletion(job) : null;
     const copied =
       completion && "output" in completion
-        ? await this.#copyForeignOutput(videoId, attempt, job, completion.output)
+        ? await this.#copyForeignOutput(videoId, attempt, job, completion.output, read)
         : null;
     let resubmit = false;
     let orphanKey: string | null = null;
@@ -159,8 +173,10 @@ export class JobUpdates {
       }
     };
     // Timing (eta21): the decision with the queue and render seconds it implies.
-    const updated = await this.#transitions.transition(videoId, (video) =>
-      withJobTiming(video, job, decide(video), Date.now()),
+    const updated = await this.#transitions.transition(
+      videoId,
+      (video) => withJobTiming(video, job, decide(video), Date.now()),
+      read,
     );
     if (orphanKey) await this.#ctx.deleteFiles([orphanKey]);
     if (copied && updated?.storageKey !== copied.key) {
@@ -185,11 +201,12 @@ export class JobUpdates {
     attempt: number,
     job: RunPodJob,
     output: WorkerOutput,
+    read: KnownVideo | undefined,
   ): Promise<StoredFile | null> {
     const { storage, store, logger } = this.#ctx.deps;
     // Our own storage: adopted at this attempt's key, refused at any other (never copied from).
     if (storage.keyForUrl(output.url) !== null) return null;
-    const video = await store.getVideoById(videoId);
+    const video = read ? read.video : await store.getVideoById(videoId);
     if (!video || video.deletedAt || !acceptsUpdate(video, attempt, job)) return null;
     const source = output.url;
     try {

@@ -39,7 +39,7 @@ import { ProviderSubmitter } from "./provider-submit.js";
 import { Remix, type RemixVideoRequest } from "./remix.js"; // Remix (issue 21)
 import { Submission, type SubmitVideoRequest, type SubmitVideoResult } from "./submission.js";
 import { Terms } from "./terms.js";
-import { Transitions } from "./transitions.js";
+import { type KnownVideo, Transitions } from "./transitions.js";
 import { Uploads } from "./uploads.js";
 import { submitAndWait } from "./wait.js";
 
@@ -161,14 +161,24 @@ export class VideoLifecycle {
     return this.#jobs.readProviderWebhook(videoId, request);
   }
 
+  /** See `JobUpdates.readProviderWebhookUpdate`. */
+  readProviderWebhookUpdate(videoId: string, request: ProviderWebhookRequest) {
+    return this.#jobs.readProviderWebhookUpdate(videoId, request);
+  }
+
   /** Throws `unauthorized` unless `token` is the webhook token of this video's attempt. */
   verifyWebhookToken(videoId: string, attempt: number, token: string): void {
     this.#jobs.verifyWebhookToken(videoId, attempt, token);
   }
 
   /** See `JobUpdates.applyJobUpdate`. */
-  applyJobUpdate(videoId: string, attempt: number, job: RunPodJob): ReturnType<JobUpdates["applyJobUpdate"]> {
-    return this.#jobs.applyJobUpdate(videoId, attempt, job);
+  applyJobUpdate(
+    videoId: string,
+    attempt: number,
+    job: RunPodJob,
+    read?: KnownVideo,
+  ): ReturnType<JobUpdates["applyJobUpdate"]> {
+    return this.#jobs.applyJobUpdate(videoId, attempt, job, read);
   }
 
   /** See `JobUpdates.reconcileVideo`. */

@@ -79,7 +79,7 @@ export class ProviderSubmitter {
         (current.jobId === null || current.jobId === jobId)
           ? { patch: { jobId, submittedAt: new Date() } }
           : null,
-      initial ? video : undefined,
+      initial ? { video } : undefined,
     );
     if (saved) return saved;
     // The video moved on while we submitted (deleted, or another instance submitted this attempt

@@ -13,6 +13,14 @@ function newOutboxMessageId(): string {
 }
 
 /**
+ * A video row already read for the request (null: the video did not exist), to decide a transition
+ * from without reading it again. A row changed since is caught by the apply's change-number check.
+ */
+export interface KnownVideo {
+  video: VideoRecord | null;
+}
+
+/**
  * How a decided change of one video is applied: in one transaction with its change number, its
  * refund and its outbox message, then logged and published. Submission, job updates and deletion
  * all change videos through here.
@@ -49,21 +57,19 @@ export class Transitions {
    * which applies it only if the video is still as read; when it changed meanwhile, the video is
    * read and `decide` asked again. A change that refunds takes the interactive path
    * (`#transitionLocked`): the billing policy's refund rules run in TypeScript under the row lock.
-   * Once committed the change is logged and published. `known`: the video as the caller just
-   * stored it (a new video's admission), decided from without a read; were it stale, the video is
-   * read and `decide` asked again.
+   * Once committed the change is logged and published. `read`: the row the caller already read,
+   * decided from first instead of reading it again.
    */
   async transition(
     videoId: string,
     decide: (video: VideoRecord) => TransitionResult | null,
-    known?: VideoRecord,
+    read?: KnownVideo,
   ): Promise<VideoRecord | null> {
     const { store } = this.#ctx.deps;
-    for (let given = known; ; given = undefined) {
-      const video = given ?? (await store.getVideoById(videoId));
+    for (let known = read; ; known = undefined) {
+      const video = known ? known.video : await store.getVideoById(videoId);
       if (!video) return null;
       const decision = decide(video);
-      if (!decision && given) continue;
       if (!decision) return null;
       if (decision.refund) return this.#transitionLocked(videoId, decide);
       const event = this.#outboundEvent(video, { ...video, ...decision.patch }, video.updatedAt);

@@ -273,12 +273,13 @@ export function apiRoutes(deps: RouteDependencies): Route[] {
         }
         const { video, attempt, token } = query.data;
         lifecycle.verifyWebhookToken(video, attempt, token);
-        const job =
-          (await lifecycle.readProviderWebhook(video, {
-            body: context.request.body,
-            headers: context.request.headers,
-          })) ?? parseInput(RunPodJobSchema, context.json(), "body");
-        const { applied } = await lifecycle.applyJobUpdate(video, attempt, job);
+        // The video is read once per webhook: the row read here (if any) is the one decided from.
+        const update = await lifecycle.readProviderWebhookUpdate(video, {
+          body: context.request.body,
+          headers: context.request.headers,
+        });
+        const job = update.job ?? parseInput(RunPodJobSchema, context.json(), "body");
+        const { applied } = await lifecycle.applyJobUpdate(video, attempt, job, update.read);
         return ok({ received: true, applied });
       },
     },

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { VideoOrTombstoneSchema } from "@openv/protocol";
 import pg from "pg";
 import type { Events, Logger, VideoChangeEvent } from "../../core/ports.js";
+import { OrderedDelivery, rowFormatPrefix } from "./row-notifications.js";
 
 /** Settings of `createPostgresEvents`. */
 export interface PostgresEventsOptions {
@@ -112,10 +113,25 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
     if (all.length > 0) logger.info({ channel, subscriptions: all.length }, "told open subscriptions to catch up");
   }
 
+  // Issue 17: changes notified by the statement that made them (format 2, row-notifications.ts);
+  // every delivery keeps the order notifications arrived in.
+  const ordered = new OrderedDelivery({
+    channel,
+    logger,
+    wants: (userId) => subscribers.has(userId),
+    deliver: deliverLocally,
+    readRow: async (videoId) =>
+      (await pool.query<Record<string, unknown>>(`SELECT * FROM "Video" WHERE "id" = $1`, [videoId])).rows[0] ?? null,
+  });
+
   function onNotification(notification: pg.Notification): void {
     if (notification.channel !== channel || notification.payload === undefined) return;
+    if (notification.payload.startsWith(rowFormatPrefix)) {
+      ordered.acceptRow(notification.payload.slice(rowFormatPrefix.length));
+      return;
+    }
     const body = assembler.accept(notification.payload);
-    if (body !== undefined) deliver(body);
+    if (body !== undefined) ordered.inOrder(() => deliver(body));
   }
 
   // ── The LISTEN connection ────────────────────────────────────────────────────────────────────
@@ -255,6 +271,12 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
   return {
     name,
     publish,
+    notifyChannel: channel,
+    notified(userId: string, event: () => VideoChangeEvent): void {
+      // Not listening: this instance does not hear the statement's NOTIFY; its subscribers get the
+      // change directly (as with `publish`; a reconnect's onMissed covers the rest).
+      if (!closed && listener === undefined) deliverLocally(userId, event());
+    },
     subscribe(userId: string, listener: (event: VideoChangeEvent) => void, onMissed?: () => void): () => void {
       // An object per subscription: the same function subscribed twice is delivered to twice and
       // unsubscribed one subscription at a time, as with the in-process emitter.

@@ -1,5 +1,5 @@
 import type { AdmissionOutcome, AdmissionRequest, AdmissionStore } from "../../core/ports.js";
-import { type SqlRunner, timingBasisFromRow, videoFromRow } from "./operations.js";
+import { notifiedRow, type SqlRunner, timingBasisFromRow, videoFromRow } from "./operations.js";
 
 // The generate request's admission as one round trip (issue 17): one call of the SQL function
 // `openv_admit_video` (migration 20261207120000_admit_video states its rules and locks once), and
@@ -32,10 +32,17 @@ function videoColumns(video: AdmissionRequest["video"]): Record<string, unknown>
   };
 }
 
-/** `Store.admitAndInsertVideo`: one `SELECT` of `openv_admit_video`. */
-export async function admitAndInsertVideo(sql: SqlRunner, request: AdmissionRequest): Promise<AdmissionOutcome> {
+/**
+ * `Store.admitAndInsertVideo`: one `SELECT` of `openv_admit_video`, which also NOTIFYs the new video
+ * on `notifyChannel` when there is one (the returned row is then marked notified).
+ */
+export async function admitAndInsertVideo(
+  sql: SqlRunner,
+  request: AdmissionRequest,
+  notifyChannel: string | null,
+): Promise<AdmissionOutcome> {
   const { rules, idempotency } = request;
-  const [row] = await sql(`SELECT * FROM openv_admit_video($1::jsonb, $2::jsonb, $3::jsonb)`, [
+  const [row] = await sql(`SELECT * FROM openv_admit_video($1::jsonb, $2::jsonb, $3::jsonb, $4::text)`, [
     JSON.stringify(videoColumns(request.video)),
     JSON.stringify({
       accessCheck: rules.accessCheck,
@@ -55,6 +62,7 @@ export async function admitAndInsertVideo(sql: SqlRunner, request: AdmissionRequ
         settledVideoId: idempotency.settled?.videoId ?? null,
         settledAction: idempotency.settled?.action ?? null,
       }),
+    notifyChannel,
   ]);
   if (!row) throw new Error("openv_admit_video returned no row");
   const figures = (parseJson(row.figures) ?? {}) as Record<string, unknown>;
@@ -63,7 +71,7 @@ export async function admitAndInsertVideo(sql: SqlRunner, request: AdmissionRequ
     case "admitted":
       return {
         kind: "admitted",
-        video: videoFromRow(parseJson(row.video_row) as Record<string, unknown>),
+        video: notifiedRow(videoFromRow(parseJson(row.video_row) as Record<string, unknown>), notifyChannel),
         usage: {
           usedSeconds: Number(figures.usedSeconds),
           balance: Number(figures.balance),

@@ -1,3 +1,4 @@
+import { markNotifiedInStatement } from "../../core/notified-changes.js";
 import type { JobUpdateChange, TimingBasis, VideoPreviewFields, VideoRecord } from "../../core/ports.js";
 
 // The store's hot-path operations as plain SQL over the driver itself (a `pg` Pool, or the PGlite
@@ -82,17 +83,34 @@ export async function selectVideo(sql: SqlRunner, videoId: string): Promise<Vide
 
 /**
  * `Store.applyJobUpdate`: one call of the SQL function `openv_apply_video_change` (migration
- * 20261207004500_apply_video_change states what it does, and the locks it takes, once).
+ * 20261207004500_apply_video_change states what it does, and the locks it takes, once; migration
+ * 20261207120100_notify_in_statement adds its NOTIFY on `notifyChannel`, null for none).
  */
-export async function applyJobUpdate(sql: SqlRunner, change: JobUpdateChange): Promise<VideoRecord | null> {
-  const [row] = await sql(`SELECT * FROM openv_apply_video_change($1, $2::bigint, $3::jsonb, $4, $5::jsonb)`, [
-    change.videoId,
-    String(change.expectedSeq),
-    JSON.stringify(change.patch),
-    change.quiet,
-    change.outbox === null ? null : JSON.stringify(change.outbox),
-  ]);
-  return row ? videoFromRow(row) : null;
+export async function applyJobUpdate(
+  sql: SqlRunner,
+  change: JobUpdateChange,
+  notifyChannel: string | null = null,
+): Promise<VideoRecord | null> {
+  const [row] = await sql(
+    `SELECT * FROM openv_apply_video_change($1, $2::bigint, $3::jsonb, $4, $5::jsonb, $6::text)`,
+    [
+      change.videoId,
+      String(change.expectedSeq),
+      JSON.stringify(change.patch),
+      change.quiet,
+      change.outbox === null ? null : JSON.stringify(change.outbox),
+      notifyChannel,
+    ],
+  );
+  return row ? notifiedRow(videoFromRow(row), notifyChannel, change.quiet) : null;
+}
+
+/**
+ * `video` marked as notified in its own statement when the operation ran with a channel and the
+ * change was visible (a quiet change is not notified: there is nothing new to see).
+ */
+export function notifiedRow(video: VideoRecord, notifyChannel: string | null, quiet = false): VideoRecord {
+  return notifyChannel !== null && !quiet ? markNotifiedInStatement(video) : video;
 }
 
 // Timing (eta21)

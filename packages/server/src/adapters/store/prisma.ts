@@ -25,7 +25,8 @@ import type {
 // Invite-only access (access21):
 import * as access from "./access.js";
 import * as admission from "./admission.js"; // issue 17: the generate request in one round trip
-import { applyJobUpdate, type SqlRunner, selectVideo, timingBasis } from "./operations.js";
+import { batchedJobUpdates } from "./job-update-batch.js";
+import { type SqlRunner, selectVideo, timingBasis } from "./operations.js";
 import { claimPreviewWork } from "./previews.js"; // posters21
 import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
 
@@ -229,6 +230,7 @@ export class PrismaStore implements Store {
   readonly client: Client;
   readonly #onClose: (() => Promise<void>) | undefined;
   readonly #sql: SqlRunner;
+  readonly #applyJobUpdate: (change: JobUpdateChange) => Promise<VideoRecord | null>;
   // Share links (issue 21): plain SQL in shares.ts.
   readonly insertShare: Store["insertShare"];
   readonly listLiveShares: Store["listLiveShares"];
@@ -240,6 +242,7 @@ export class PrismaStore implements Store {
     this.client = new PrismaClient({ adapter });
     this.#onClose = onClose;
     this.#sql = sql ?? ((text, params) => this.client.$queryRawUnsafe(text, ...params));
+    this.#applyJobUpdate = batchedJobUpdates(this.#sql, () => this.notifyChannel);
     ({
       insertShare: this.insertShare,
       listLiveShares: this.listLiveShares,
@@ -261,13 +264,25 @@ export class PrismaStore implements Store {
     return selectVideo(this.#sql, videoId);
   }
 
+  /** One round trip, shared with the job updates that arrive with it (group commit, job-update-batch.ts). */
   applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null> {
-    return applyJobUpdate(this.#sql, change);
+    return this.#applyJobUpdate(change);
+  }
+
+  /**
+   * Issue 17: the NOTIFY channel of the events adapter listening on this database (see
+   * `Store.notifyChangesOn`); null: changes are published by `Events.publish`. Operations that
+   * change videos pass it to their SQL (`openv_notify_video`).
+   */
+  notifyChannel: string | null = null;
+
+  notifyChangesOn(channel: string | null): void {
+    this.notifyChannel = channel;
   }
 
   // Issue 17: see admission.ts.
   admitAndInsertVideo(request: AdmissionRequest): Promise<AdmissionOutcome> {
-    return admission.admitAndInsertVideo(this.#sql, request);
+    return admission.admitAndInsertVideo(this.#sql, request, this.notifyChannel);
   }
 
   storeIdempotentAnswer(answer: Parameters<AdmissionStore["storeIdempotentAnswer"]>[0]): Promise<void> {

@@ -25,6 +25,18 @@ export interface Events {
    * must catch up from the store.
    */
   subscribe(userId: string, listener: (event: VideoChangeEvent) => void, onMissed?: () => void): () => void;
+  /**
+   * The PostgreSQL NOTIFY channel this adapter listens on, for stores that notify a change in the
+   * statement that makes it (`openv_notify_video`, migration 20261207120100_notify_in_statement).
+   * Absent for adapters that do not listen to PostgreSQL (in-process events).
+   */
+  readonly notifyChannel?: string;
+  /**
+   * Called instead of `publish` for a change its own statement already notified on
+   * `notifyChannel`: delivers what the NOTIFY cannot (this instance's subscribers while its LISTEN
+   * connection is down). `event` is made only when needed.
+   */
+  notified?(userId: string, event: () => VideoChangeEvent): void;
   /** Stops delivering events and releases connections. */
   close?(): Promise<void>;
 }

@@ -142,6 +142,13 @@ export interface Store extends AccessStore, AdmissionStore, ShareStore /* share 
    * null when the video is gone or has changed since it was read (read it again, decide again).
    */
   applyJobUpdate(change: JobUpdateChange): Promise<VideoRecord | null>;
+  /**
+   * Issue 17: from now on, notify each visible change on PostgreSQL channel `channel` in the
+   * statement that makes it (null: stop), marking the rows returned for such changes
+   * (`markNotifiedInStatement`). Only for an events adapter listening on the same database.
+   * Optional: stores without it leave publishing to `Events.publish`.
+   */
+  notifyChangesOn?(channel: string | null): void;
   /** Live (not deleted) videos, newest first, after `cursor` in that order. */
   listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]>;
   /** Every video (tombstones too) changed after `since`, oldest change first, after `cursor`. */
