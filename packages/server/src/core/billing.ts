@@ -26,27 +26,14 @@ export interface BillingPolicy {
 
 const roundSeconds = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
-/** Refunds a video's seconds charge once, in the period it was charged in. Returns whether it did. */
-async function refundSeconds(tx: StoreTransaction, video: VideoRecord): Promise<boolean> {
-  const entries = await tx.usageEntries(video.id);
-  const charge = entries.find((entry) => entry.kind === "charge");
-  if (!charge || entries.some((entry) => entry.kind === "refund")) return false;
-  await tx.insertUsageEntry(video.userId, {
-    videoId: video.id,
-    kind: "refund",
-    seconds: -charge.seconds,
-    chargedAt: charge.chargedAt,
-  });
-  return true;
-}
-
 /** The monthly-seconds allowance of shared/API.md: `quota_exceeded` past `monthlyLimitSeconds`. */
 export function secondsPolicy(config: LifecycleConfig): BillingPolicy {
   return {
     kind: "seconds",
     priceOf: () => null,
     async refund(tx, video) {
-      await refundSeconds(tx, video);
+      // The seconds back, once, in the charge's period: stated in SQL (openv_refund_video).
+      await tx.refundVideo(video, false);
     },
     async usage(store, userId, now) {
       const period = quotaPeriod(config, now);
@@ -68,20 +55,9 @@ export function creditsPolicy(config: LifecycleConfig): BillingPolicy {
     kind: "credits",
     priceOf: (model) => model.cost.credits,
     async refund(tx, video) {
-      await refundSeconds(tx, video);
-      const entries = await tx.creditEntriesOfVideo(video.id);
-      const charged = -entries.filter((entry) => entry.delta < 0).reduce((sum, entry) => sum + entry.delta, 0);
-      const refunded = entries.filter((entry) => entry.delta > 0).reduce((sum, entry) => sum + entry.delta, 0);
-      if (charged - refunded <= 0) return;
-      // The UPDATE inside locks the user's row, like every other balance change.
-      await tx.addCreditEntry({
-        id: newEntryId(),
-        userId: video.userId,
-        delta: charged - refunded,
-        reason: "refund",
-        videoId: video.id,
-        actorId: null,
-      });
+      // The seconds, and the credits charged less any refunded, back once: stated in SQL
+      // (openv_refund_video); its balance UPDATE locks the user's row like every other.
+      await tx.refundVideo(video, true);
     },
     async usage(store, userId, now) {
       const period = quotaPeriod(config, now);

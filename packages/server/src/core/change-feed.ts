@@ -55,12 +55,13 @@ export class ChangeFeed {
         details: { issues: [{ path: ["cursor"], message: "unknown cursor", code: "invalid_cursor" }] },
       });
     }
-    // Taken before reading, so anything committed after the read is stamped later than serverTime.
-    const serverTime = (await store.changeFeedTime(userId)).getTime();
-    const records =
-      query.updatedSince === undefined
-        ? await store.listLiveVideos(userId, query.limit + 1, cursor)
-        : await store.listChanges(userId, new Date(query.updatedSince), query.limit + 1, cursor);
+    // One round trip: the change feed's time, then the page (so anything committed after the read
+    // is stamped later than serverTime).
+    const { serverTime, videos: records } = await store.listVideos(userId, {
+      since: query.updatedSince === undefined ? null : new Date(query.updatedSince),
+      limit: query.limit + 1,
+      cursor,
+    });
     const page = records.slice(0, query.limit);
     const last = page.at(-1);
     const nextCursor =
@@ -68,14 +69,12 @@ export class ChangeFeed {
         ? encodeCursor({ at: query.updatedSince === undefined ? last.createdAt : last.updatedAt, id: last.id })
         : null;
     const shape = query.updatedSince === undefined ? toVideo : toChange;
+    // Timing costs a query only when the page holds an unfinished video; signing, only with private storage.
     const timed = await this.#timing.annotate(page.map((record) => shape(record)));
-    return {
-      videos: await Promise.all(
-        page.map((record, index) => this.present(timed[index] ?? shape(record), record.storageKey)),
-      ),
-      serverTime,
-      nextCursor,
-    };
+    const videos = this.#ctx.deps.storage.signedUrl
+      ? await Promise.all(page.map((record, index) => this.present(timed[index] ?? shape(record), record.storageKey)))
+      : timed;
+    return { videos, serverTime: serverTime.getTime(), nextCursor };
   }
 
   /** The event id of the user's latest committed change (0 for none). */

@@ -2,7 +2,7 @@ import { terminalStatuses } from "@openv/protocol";
 import type { ChangeFeed } from "./change-feed.js";
 import type { LifecycleContext } from "./context.js";
 import { attemptOutputKeys } from "./output-keys.js";
-import type { UserEvent, VideoRecord } from "./ports.js";
+import type { UserEvent } from "./ports.js";
 import { previewKeys } from "./previews.js"; // posters21
 import type { Transitions } from "./transitions.js";
 
@@ -26,25 +26,20 @@ export class Deletion {
    * then removes their files and cancels their provider jobs. Returns the ids deleted.
    */
   async deleteVideos(userId: string, ids: string[], jobIds: string[]): Promise<string[]> {
-    const deleted = await this.#ctx.deps.store.transaction(async (tx) => {
-      const videos = (await tx.lockVideos(userId, ids, jobIds)).filter((video) => !video.deletedAt);
-      if (videos.length === 0) return [];
-      // Each tombstone gets its own event id, so a stream cut after one resumes with the rest.
-      const firstSeq = await tx.nextChangeSeq(userId, videos.length);
-      const now = await tx.changeClock(userId);
-      const results: VideoRecord[] = [];
-      for (const [index, video] of videos.entries()) {
-        const changeSeq = firstSeq + index;
-        const updated = await tx.updateVideo(video.id, { deletedAt: now, updatedAt: now, changeSeq });
-        if (video.status !== "completed") await this.#transitions.refund(tx, updated, now);
-        await this.#transitions.queueWebhook(tx, video, updated, now);
-        results.push(updated);
-      }
-      return results;
+    const { store, logger, outboundWebhooks, onOutboxCommitted } = this.#ctx.deps;
+    // One round trip: the tombstones with consecutive event ids, their refunds and their outbox
+    // messages, committed together (see Store.deleteVideos).
+    const deleted = await store.deleteVideos({
+      userId,
+      ids,
+      jobIds,
+      refundCredits: this.#ctx.billing.kind === "credits",
+      outbox: this.#transitions.deletionWebhook(userId),
     });
-    if (deleted.length > 0 && this.#ctx.deps.outboundWebhooks) this.#ctx.deps.onOutboxCommitted?.();
+    if (deleted.length > 0 && outboundWebhooks) onOutboxCommitted?.();
     for (const video of deleted) {
-      this.#ctx.deps.logger.info({ videoId: video.id, userId, status: video.status }, "video deleted");
+      logger.info({ videoId: video.id, userId, status: video.status }, "video deleted");
+      if (video.status !== "completed") this.#transitions.logRefund(video);
       await this.#feed.publish(video);
     }
     // The stored file, and whatever any attempt may have stored at its own key.

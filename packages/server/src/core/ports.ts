@@ -34,4 +34,11 @@ export type {
 } from "./ports/records.js";
 export type { ShareRecord, ShareStore } from "./ports/shares.js"; // Share links (issue 21)
 export type { CopyRequest, OutboundFetch, OutboundRequestInit, Storage, StoredFile } from "./ports/storage.js";
-export type { JobUpdateChange, Store, StoreTransaction, TimingBasis } from "./ports/store.js";
+export type {
+  JobUpdateChange,
+  Store,
+  StoreTransaction,
+  TimingBasis,
+  VideoDeletion,
+  VideoPage,
+} from "./ports/store.js";

@@ -12,6 +12,11 @@ function newOutboxMessageId(): string {
   return `msg_${randomBytes(16).toString("base64url")}`;
 }
 
+/** The `video.deleted` outbound webhook: the video's id and owner, deleted at `timestamp`. */
+function videoDeletedEvent(id: string, userId: string, timestamp: string): OutboundWebhookEvent {
+  return { type: "video.deleted", timestamp, data: { id, userId, deletedAt: timestamp } };
+}
+
 /**
  * A video row already read for the request (null: the video did not exist), to decide a transition
  * from without reading it again. A row changed since is caught by the apply's change-number check.
@@ -135,25 +140,38 @@ export class Transitions {
 
   /**
    * The outbound webhook a change calls for, if outbound webhooks are on: `video.completed` /
-   * `video.failed` when the status became terminal, `video.deleted` when the video was deleted.
+   * `video.failed` when the status became terminal (deletions queue theirs with the tombstones:
+   * `deletionWebhook`).
    */
   #outboundEvent(before: VideoRecord, after: VideoRecord, now: Date): OutboundWebhookEvent | null {
     if (!this.#ctx.deps.outboundWebhooks) return null;
     const timestamp = now.toISOString();
-    if (after.deletedAt && !before.deletedAt) {
-      const data = { id: after.id, userId: after.userId, deletedAt: after.deletedAt.toISOString() };
-      return { type: "video.deleted", timestamp, data };
-    }
     if (before.status !== after.status && (after.status === "completed" || after.status === "failed")) {
       return { type: `video.${after.status}`, timestamp, data: toVideo(after) };
     }
     return null;
   }
 
+  /**
+   * The `video.deleted` webhook queued with each tombstone of a user's deletion (see
+   * `Store.deleteVideos`, which fills in the video's id and the deletion time), or null when
+   * outbound webhooks are off.
+   */
+  deletionWebhook(userId: string): { eventType: "video.deleted"; payload: OutboundWebhookEvent } | null {
+    if (!this.#ctx.deps.outboundWebhooks) return null;
+    // Placeholders: the store sets `timestamp`, `data.id` and `data.deletedAt` as it deletes.
+    return { eventType: "video.deleted", payload: videoDeletedEvent("", userId, "") };
+  }
+
   /** Gives back a video's charge (quota or credits) in the transaction `tx`, and logs it. */
   async refund(tx: StoreTransaction, video: VideoRecord, now: Date): Promise<void> {
+    await this.#ctx.billing.refund(tx, video, now);
+    this.logRefund(video);
+  }
+
+  /** Logs that a video's charge was given back (by `refund`, or with its deletion). */
+  logRefund(video: VideoRecord): void {
     const { billing, logger } = this.#ctx;
-    await billing.refund(tx, video, now);
     logger.info(
       { videoId: video.id, seconds: video.durationSeconds, credits: video.creditCost, billing: billing.kind },
       "video refunded",

@@ -18,6 +18,8 @@ import type {
   TimingBasis,
   UploadRecord,
   UsageEntryRecord,
+  VideoDeletion,
+  VideoPage,
   VideoPatch,
   VideoRecord,
   VoucherRecord,
@@ -25,7 +27,9 @@ import type {
 // Invite-only access (access21):
 import * as access from "./access.js";
 import * as admission from "./admission.js"; // issue 17: the generate request in one round trip
+import { deleteVideos } from "./deletion.js";
 import { batchedJobUpdates } from "./job-update-batch.js";
+import { listVideos } from "./list.js";
 import { type SqlRunner, selectVideo, timingBasis } from "./operations.js";
 import { claimPreviewWork } from "./previews.js"; // posters21
 import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
@@ -85,20 +89,6 @@ class PrismaStoreTransaction implements StoreTransaction {
     return row && toRecord(row);
   }
 
-  async lockVideos(userId: string, ids: string[], jobIds: string[]): Promise<VideoRecord[]> {
-    // Locked in id order, so two deletions of overlapping sets cannot deadlock.
-    const locked = await this.db.$queryRaw<{ id: string }[]>`
-      SELECT "id" FROM "Video"
-      WHERE "userId" = ${userId} AND ("id" = ANY(${ids}::text[]) OR "jobId" = ANY(${jobIds}::text[]))
-      ORDER BY "id" FOR UPDATE`;
-    if (locked.length === 0) return [];
-    const rows = await this.db.video.findMany({
-      where: { id: { in: locked.map((row) => row.id) } },
-      orderBy: { id: "asc" },
-    });
-    return rows.map(toRecord);
-  }
-
   async insertVideo(video: VideoRecord): Promise<void> {
     await this.db.video.create({
       data: { ...video, seed: video.seed === null ? null : BigInt(video.seed), changeSeq: BigInt(video.changeSeq) },
@@ -117,13 +107,6 @@ class PrismaStoreTransaction implements StoreTransaction {
 
   usedSeconds(userId: string, periodStart: Date, periodEnd: Date): Promise<number> {
     return sumUsage(this.db, userId, periodStart, periodEnd);
-  }
-
-  async usageEntries(videoId: string): Promise<UsageEntryRecord[]> {
-    return this.db.usageEntry.findMany({
-      where: { videoId },
-      select: { videoId: true, kind: true, seconds: true, chargedAt: true },
-    });
   }
 
   async insertUsageEntry(userId: string, entry: UsageEntryRecord): Promise<void> {
@@ -171,8 +154,14 @@ class PrismaStoreTransaction implements StoreTransaction {
     return this.db.creditEntry.create({ data: { ...entry, balanceAfter: balance } });
   }
 
-  creditEntriesOfVideo(videoId: string): Promise<CreditEntryRecord[]> {
-    return this.db.creditEntry.findMany({ where: { videoId }, orderBy: { createdAt: "asc" } });
+  async refundVideo(video: Pick<VideoRecord, "id" | "userId">, withCredits: boolean): Promise<void> {
+    // The arithmetic is stated once, in SQL: migration 20261207120200_delete_and_list_in_one_round_trip.
+    await this.db.$queryRawUnsafe(
+      `SELECT 1 AS "done" FROM openv_refund_video($1, $2, $3)`,
+      video.id,
+      video.userId,
+      withCredits,
+    );
   }
 
   async enqueueOutbox(message: Pick<OutboxRecord, "id" | "eventType" | "payload" | "nextAttemptAt">): Promise<void> {
@@ -294,34 +283,15 @@ export class PrismaStore implements Store {
     return timingBasis(this.#sql, videoIds);
   }
 
-  async listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]> {
-    const rows = await this.client.video.findMany({
-      where: {
-        userId,
-        deletedAt: null,
-        ...(cursor && {
-          OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }],
-        }),
-      },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: limit,
-    });
-    return rows.map(toRecord);
+  listVideos(
+    userId: string,
+    query: { since: Date | null; limit: number; cursor: ListPosition | null },
+  ): Promise<VideoPage> {
+    return listVideos(this.#sql, userId, query);
   }
 
-  async listChanges(userId: string, since: Date, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]> {
-    const rows = await this.client.video.findMany({
-      where: {
-        userId,
-        updatedAt: { gt: since },
-        ...(cursor && {
-          OR: [{ updatedAt: { gt: cursor.at } }, { updatedAt: cursor.at, id: { gt: cursor.id } }],
-        }),
-      },
-      orderBy: [{ updatedAt: "asc" }, { id: "asc" }],
-      take: limit,
-    });
-    return rows.map(toRecord);
+  deleteVideos(deletion: VideoDeletion): Promise<VideoRecord[]> {
+    return deleteVideos(this.#sql, deletion, this.notifyChannel);
   }
 
   async listChangesAfterSeq(

@@ -34,6 +34,37 @@ export interface JobUpdateChange {
   outbox: Pick<OutboxRecord, "id" | "eventType" | "payload"> | null;
 }
 
+/**
+ * A deletion of some of a user's videos: what `Store.deleteVideos` applies in one round trip.
+ */
+export interface VideoDeletion {
+  /** Whose videos. */
+  userId: string;
+  /** Videos to delete by id (someone else's and deleted ones are left alone). */
+  ids: string[];
+  /** Videos to delete by provider job id. */
+  jobIds: string[];
+  /**
+   * Whether an unfinished video's refund gives back credits (the credits policy) besides the
+   * seconds ledger (see `StoreTransaction.refundVideo`).
+   */
+  refundCredits: boolean;
+  /**
+   * The outbound webhook queued for each video deleted, committed with it, or null (outbound
+   * webhooks off). The store sets the payload's `timestamp`, `data.id` and `data.deletedAt`, and
+   * gives each message its own id.
+   */
+  outbox: Pick<OutboxRecord, "eventType" | "payload"> | null;
+}
+
+/** One page of the user's videos, with the change feed's time (`Store.listVideos`). */
+export interface VideoPage {
+  /** A time as `Store.changeFeedTime` gives it, read before the page. */
+  serverTime: Date;
+  /** The page. */
+  videos: VideoRecord[];
+}
+
 // Timing (eta21)
 /** What the ETA of unfinished videos is estimated from, read in one round trip (`Store.timingBasis`). */
 export interface TimingBasis {
@@ -89,8 +120,6 @@ export interface StoreTransaction extends AccessStoreTransaction {
   nextChangeSeq(userId: string, count?: number): Promise<number>;
   /** Locks a video until the transaction ends and returns it, or null when it does not exist. */
   lockVideo(videoId: string): Promise<VideoRecord | null>;
-  /** Locks the user's videos whose id is in `ids` or whose job id is in `jobIds` (in id order), and returns them. */
-  lockVideos(userId: string, ids: string[], jobIds: string[]): Promise<VideoRecord[]>;
   /** Inserts a new video. */
   insertVideo(video: VideoRecord): Promise<void>;
   /** Applies `patch` to a video and returns the updated row; throws when it does not exist. */
@@ -99,8 +128,6 @@ export interface StoreTransaction extends AccessStoreTransaction {
   countActiveVideos(userId: string): Promise<number>;
   /** Net seconds charged to the user (charges minus refunds, at least 0) with `chargedAt` in [`periodStart`, `periodEnd`). */
   usedSeconds(userId: string, periodStart: Date, periodEnd: Date): Promise<number>;
-  /** Every usage entry of a video. */
-  usageEntries(videoId: string): Promise<UsageEntryRecord[]>;
   /** Adds an entry to the user's usage ledger. */
   insertUsageEntry(userId: string, entry: UsageEntryRecord): Promise<void>;
   /** Whether the user has accepted terms `version`. */
@@ -119,8 +146,12 @@ export interface StoreTransaction extends AccessStoreTransaction {
    * below zero or the user has no row. Call `lockUser` first.
    */
   addCreditEntry(entry: Omit<CreditEntryRecord, "balanceAfter" | "createdAt">): Promise<CreditEntryRecord | null>;
-  /** The ledger entries of one video (its charge and any refund). */
-  creditEntriesOfVideo(videoId: string): Promise<CreditEntryRecord[]>;
+  /**
+   * Gives back what the video was charged, once: its seconds (a refund entry in the charge's
+   * period) and, with `withCredits`, the credits its ledger entries charged and did not refund. A
+   * second refund does nothing. One round trip (the SQL function `openv_refund_video`).
+   */
+  refundVideo(video: Pick<VideoRecord, "id" | "userId">, withCredits: boolean): Promise<void>;
   /** Queues a message for the host app's webhook endpoint, committed with the change it reports. */
   enqueueOutbox(message: Pick<OutboxRecord, "id" | "eventType" | "payload" | "nextAttemptAt">): Promise<void>;
 }
@@ -149,10 +180,25 @@ export interface Store extends AccessStore, AdmissionStore, ShareStore /* share 
    * Optional: stores without it leave publishing to `Events.publish`.
    */
   notifyChangesOn?(channel: string | null): void;
-  /** Live (not deleted) videos, newest first, after `cursor` in that order. */
-  listLiveVideos(userId: string, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]>;
-  /** Every video (tombstones too) changed after `since`, oldest change first, after `cursor`. */
-  listChanges(userId: string, since: Date, limit: number, cursor: ListPosition | null): Promise<VideoRecord[]>;
+  /**
+   * One page of the user's videos and the change feed's time, in one round trip: with `since`
+   * null the live (not deleted) videos newest first, else every video (tombstones too) changed
+   * after `since`, oldest change first; after `cursor` in that order, at most `limit`. Every
+   * change stamped at or before `serverTime` is in the page or before the cursor (see
+   * `changeFeedTime`).
+   */
+  listVideos(
+    userId: string,
+    query: { since: Date | null; limit: number; cursor: ListPosition | null },
+  ): Promise<VideoPage>;
+  /**
+   * Deletes the videos `deletion` names, in one round trip and one transaction: locks them (in
+   * id order), takes a change number for each (consecutive, in id order), stamps `deletedAt` and
+   * `updatedAt` with the change-feed clock (taking `changeClock`'s shared lock), refunds each
+   * unfinished one (not completed), and queues the outbox messages. Returns the tombstones in
+   * change order; deleted, missing and other users' videos are left out.
+   */
+  deleteVideos(deletion: VideoDeletion): Promise<VideoRecord[]>;
   /**
    * The user's videos (tombstones too) whose latest change is numbered after `afterSeq` and, when
    * given, was made after `updatedAfter`; in change order, at most `limit`.
