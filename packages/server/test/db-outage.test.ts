@@ -392,7 +392,8 @@ describe.skipIf(!adminUrl)("PostgreSQL unreachable mid-request: 503 with Retry-A
   }
 
   it("a generate's transaction cut before its charge is written: 503, and no video, no charge", async () => {
-    const cut = proxy.cutOn('INSERT INTO "public"."UsageEntry"', "before");
+    // The admission (checks, charge, video) is one statement: cut before it reaches the database.
+    const cut = proxy.cutOn("openv_admit_video", "before");
     const outcome = await generate("cut before the charge");
     await within(cut, 5_000, "the proxy to cut the transaction");
     expectUnavailable([outcome]);
@@ -405,7 +406,8 @@ describe.skipIf(!adminUrl)("PostgreSQL unreachable mid-request: 503 with Retry-A
 
   it("a generate's COMMIT reaches the database but the answer is lost: 503 saying it may be stored, the video is stored, charged once, its key answers with it, and it completes", async () => {
     const submitted = provider.submissions.length;
-    const cut = proxy.cutOn("COMMIT", "after");
+    // The admission is one statement, its own transaction: it commits, and its answer is lost.
+    const cut = proxy.cutOn("openv_admit_video", "after");
     const outcome = await generate("commit answer lost", "commit-answer-lost");
     await within(cut, 5_000, "the proxy to cut the transaction");
     expectUnavailable([outcome]);
@@ -439,7 +441,7 @@ describe.skipIf(!adminUrl)("PostgreSQL unreachable mid-request: 503 with Retry-A
 
   it("connections cut during a burst of concurrent generates: each answers 202 or 503, the ledger holds", async () => {
     // Cut everything the moment the burst's first video insert reaches the database.
-    const firstInsert = proxy.cutOn('INSERT INTO "public"."Video"', "after");
+    const firstInsert = proxy.cutOn("openv_admit_video", "after");
     const burst = Promise.all(Array.from({ length: 12 }, (_, index) => generate(`burst ${index}`)));
     await within(firstInsert, 10_000, "the burst's first video insert");
     proxy.cutAll();

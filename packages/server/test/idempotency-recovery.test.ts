@@ -8,7 +8,8 @@ import { accepted, bindings, generateBody, ScriptedProvider, startTestServer, ty
 /**
  * The embedded store behind a switch the test throws: `down` makes every call fail as a lost
  * database connection does; `cutAfterNextCommit` lets the next transaction commit, then reports the
- * connection lost (the answer to COMMIT never arrives) and stays down.
+ * connection lost (the answer to COMMIT never arrives) and stays down. A transaction is a
+ * `transaction`, or the one statement of `admitAndInsertVideo` (a generate's admission).
  */
 function switchableStore(real: Store) {
   const state = { down: false, cutAfterNextCommit: false };
@@ -21,7 +22,7 @@ function switchableStore(real: Store) {
       return async (...args: unknown[]) => {
         if (state.down) throw lost();
         const result = await value.apply(target, args);
-        if (property === "transaction" && state.cutAfterNextCommit) {
+        if ((property === "transaction" || property === "admitAndInsertVideo") && state.cutAfterNextCommit) {
           state.cutAfterNextCommit = false;
           state.down = true;
           throw lost();

@@ -101,16 +101,18 @@ export class Access {
    * @throws `OpenVError` `access_restricted` for a restricted user of an invite-only server.
    */
   async assertAdmitted(userId: string, tx?: StoreTransaction): Promise<void> {
-    if (!this.#invite() || this.#isAdmin(userId)) return;
+    if (!this.checksRole(userId)) return;
     const role = await (tx ?? this.#ctx.deps.store).accessRole(userId);
     if (role === "user") return;
-    throw new OpenVError({
-      code: "access_restricted",
-      message:
-        "This server is invite-only. Ask an admin for a voucher code and redeem it before generating videos or uploading images.",
-      details: { role: "restricted" },
-      nextStep: { method: "POST", path: "/access/redeem", body: '{"code": "<your code>"}' },
-    });
+    throw accessRestricted();
+  }
+
+  /**
+   * Whether the user's stored role decides their admission: on an invite-only server, for anyone
+   * but an admin. (The generate request's admission checks the role in its own statement.)
+   */
+  checksRole(userId: string): boolean {
+    return this.#invite() && !this.#isAdmin(userId);
   }
 
   /**
@@ -189,6 +191,17 @@ export class Access {
     }
     this.#ctx.logger.info({ actorId }, "voucher deactivated");
   }
+}
+
+/** The refusal of a restricted user of an invite-only server. */
+export function accessRestricted(): OpenVError {
+  return new OpenVError({
+    code: "access_restricted",
+    message:
+      "This server is invite-only. Ask an admin for a voucher code and redeem it before generating videos or uploading images.",
+    details: { role: "restricted" },
+    nextStep: { method: "POST", path: "/access/redeem", body: '{"code": "<your code>"}' },
+  });
 }
 
 /** Why `voucher` could not be redeemed at `now`, as the contract's error. */

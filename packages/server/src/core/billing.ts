@@ -3,84 +3,45 @@ import type { ModelDefinition } from "./catalog.js";
 import { type LifecycleConfig, quotaPeriod } from "./config.js";
 import type { LifecycleContext } from "./context.js";
 import { OpenVError } from "./errors.js";
-import type { Store, StoreTransaction, VideoRecord } from "./ports.js";
+import type { AdmittedUsage, Store, StoreTransaction, VideoRecord } from "./ports.js";
 import { toCreditEntry } from "./video-shape.js";
 
 /**
- * How videos are paid for. The lifecycle calls it inside its transactions, under the user's lock,
- * so parallel requests never get past the limit and a charge and its video commit together.
+ * How videos are paid for. The charge is the store's, in the statement that admits the video
+ * (`Store.admitAndInsertVideo`: the user's lock keeps parallel requests from passing the limit, and
+ * a charge and its video commit together); refunds run inside the lifecycle's transactions.
  */
 export interface BillingPolicy {
   /** `seconds`: a monthly allowance of seconds; `credits`: a prepaid balance and a price per model. */
   readonly kind: "seconds" | "credits";
   /** The credits a video of `model` costs under this policy, or null when it does not deal in credits. */
   priceOf(model: ModelDefinition): number | null;
-  /**
-   * Charges the video just inserted (its `durationSeconds` and `creditCost`), or throws when the
-   * user cannot pay: `quota_exceeded` or `insufficient_credits`. The caller rolls back on a throw.
-   */
-  charge(tx: StoreTransaction, video: VideoRecord, now: Date): Promise<void>;
   /** Gives back what `charge` took for a video that will not complete; a second refund does nothing. */
   refund(tx: StoreTransaction, video: VideoRecord, now: Date): Promise<void>;
   /** The user's usage now: seconds this period and, for credits, the balance. */
   usage(store: Store, userId: string, now: Date): Promise<Usage>;
+  /** The user's usage as the admission of a video left it (no read: the admission returned it). */
+  admittedUsage(usage: AdmittedUsage): Usage;
 }
 
-const epsilonSeconds = 1e-9;
 const roundSeconds = (seconds: number) => Math.round(seconds * 1000) / 1000;
-
-/** Records the seconds ledger's charge of a video (both policies keep it: it is what usage reports). */
-async function chargeSeconds(tx: StoreTransaction, video: VideoRecord, now: Date): Promise<void> {
-  await tx.insertUsageEntry(video.userId, {
-    videoId: video.id,
-    kind: "charge",
-    seconds: video.durationSeconds,
-    chargedAt: now,
-  });
-}
 
 /** The monthly-seconds allowance of shared/API.md: `quota_exceeded` past `monthlyLimitSeconds`. */
 export function secondsPolicy(config: LifecycleConfig): BillingPolicy {
   return {
     kind: "seconds",
     priceOf: () => null,
-    async charge(tx, video, now) {
-      const { monthlyLimitSeconds } = config;
-      const period = quotaPeriod(config, now);
-      const used = await tx.usedSeconds(video.userId, period.start, period.end);
-      const requested = video.durationSeconds;
-      if (used + requested > monthlyLimitSeconds + epsilonSeconds) {
-        const remaining = Math.max(0, monthlyLimitSeconds - used);
-        throw new OpenVError({
-          code: "quota_exceeded",
-          message: `This video needs ${roundSeconds(requested)} s but only ${roundSeconds(remaining)} s of your ${monthlyLimitSeconds} s remain until ${period.end.toISOString()}. Request a shorter video or wait for the next period.`,
-          details: {
-            limitSeconds: monthlyLimitSeconds,
-            usedSeconds: roundSeconds(used),
-            remainingSeconds: roundSeconds(remaining),
-            requestedSeconds: roundSeconds(requested),
-          },
-        });
-      }
-      await chargeSeconds(tx, video, now);
-    },
     async refund(tx, video) {
       // The seconds back, once, in the charge's period: stated in SQL (openv_refund_video).
       await tx.refundVideo(video, false);
     },
     async usage(store, userId, now) {
-      const { monthlyLimitSeconds } = config;
       const period = quotaPeriod(config, now);
       const used = await store.usedSeconds(userId, period.start, period.end);
-      return {
-        usedSeconds: roundSeconds(used),
-        limitSeconds: monthlyLimitSeconds,
-        remainingSeconds: roundSeconds(Math.max(0, monthlyLimitSeconds - used)),
-        periodStart: period.start.toISOString(),
-        periodEnd: period.end.toISOString(),
-        credits: null,
-      };
+      return secondsUsage(config, used, period);
     },
+    admittedUsage: (usage) =>
+      secondsUsage(config, usage.usedSeconds, { start: usage.periodStart, end: usage.periodEnd }),
   };
 }
 
@@ -93,28 +54,6 @@ export function creditsPolicy(config: LifecycleConfig): BillingPolicy {
   return {
     kind: "credits",
     priceOf: (model) => model.cost.credits,
-    async charge(tx, video, now) {
-      const price = video.creditCost ?? 0;
-      if (price > 0) {
-        const entry = await tx.addCreditEntry({
-          id: newEntryId(),
-          userId: video.userId,
-          delta: -price,
-          reason: "generation",
-          videoId: video.id,
-          actorId: null,
-        });
-        if (entry === null) {
-          const current = await tx.creditBalance(video.userId);
-          throw new OpenVError({
-            code: "insufficient_credits",
-            message: `${video.model} costs ${price} credit${price === 1 ? "" : "s"} and your balance is ${current}. Add credits, or choose a cheaper model (GET /api/models lists the prices).`,
-            details: { balance: current, price, model: video.model },
-          });
-        }
-      }
-      await chargeSeconds(tx, video, now);
-    },
     async refund(tx, video) {
       // The seconds, and the credits charged less any refunded, back once: stated in SQL
       // (openv_refund_video); its balance UPDATE locks the user's row like every other.
@@ -126,16 +65,66 @@ export function creditsPolicy(config: LifecycleConfig): BillingPolicy {
         store.usedSeconds(userId, period.start, period.end),
         store.creditBalance(userId),
       ]);
-      return {
-        usedSeconds: roundSeconds(used),
-        limitSeconds: null,
-        remainingSeconds: null,
-        periodStart: period.start.toISOString(),
-        periodEnd: period.end.toISOString(),
-        credits: { balance },
-      };
+      return creditsUsage(used, balance, period);
     },
+    admittedUsage: (usage) =>
+      creditsUsage(usage.usedSeconds, usage.balance, { start: usage.periodStart, end: usage.periodEnd }),
   };
+}
+
+type Period = { start: Date; end: Date };
+
+function secondsUsage(config: LifecycleConfig, used: number, period: Period): Usage {
+  const { monthlyLimitSeconds } = config;
+  return {
+    usedSeconds: roundSeconds(used),
+    limitSeconds: monthlyLimitSeconds,
+    remainingSeconds: roundSeconds(Math.max(0, monthlyLimitSeconds - used)),
+    periodStart: period.start.toISOString(),
+    periodEnd: period.end.toISOString(),
+    credits: null,
+  };
+}
+
+function creditsUsage(used: number, balance: number, period: Period): Usage {
+  return {
+    usedSeconds: roundSeconds(used),
+    limitSeconds: null,
+    remainingSeconds: null,
+    periodStart: period.start.toISOString(),
+    periodEnd: period.end.toISOString(),
+    credits: { balance },
+  };
+}
+
+/**
+ * The refusal of a video whose seconds do not fit in the period's allowance (the store decides it:
+ * see `Store.admitAndInsertVideo`), with `used` seconds charged this period and the period's end.
+ */
+export function quotaExceeded(config: LifecycleConfig, video: VideoRecord, used: number, periodEnd: Date): OpenVError {
+  const { monthlyLimitSeconds } = config;
+  const requested = video.durationSeconds;
+  const remaining = Math.max(0, monthlyLimitSeconds - used);
+  return new OpenVError({
+    code: "quota_exceeded",
+    message: `This video needs ${roundSeconds(requested)} s but only ${roundSeconds(remaining)} s of your ${monthlyLimitSeconds} s remain until ${periodEnd.toISOString()}. Request a shorter video or wait for the next period.`,
+    details: {
+      limitSeconds: monthlyLimitSeconds,
+      usedSeconds: roundSeconds(used),
+      remainingSeconds: roundSeconds(remaining),
+      requestedSeconds: roundSeconds(requested),
+    },
+  });
+}
+
+/** The refusal of a video whose price is more than the balance (the store decides it, as above). */
+export function insufficientCredits(video: VideoRecord, balance: number): OpenVError {
+  const price = video.creditCost ?? 0;
+  return new OpenVError({
+    code: "insufficient_credits",
+    message: `${video.model} costs ${price} credit${price === 1 ? "" : "s"} and your balance is ${balance}. Add credits, or choose a cheaper model (GET /api/models lists the prices).`,
+    details: { balance, price, model: video.model },
+  });
 }
 
 /** The policy `config.billing` names. */

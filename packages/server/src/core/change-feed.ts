@@ -2,7 +2,7 @@ import { type ListVideosResponse, terminalStatuses, type Video, type VideoOrTomb
 import type { LifecycleContext } from "./context.js";
 import { notFound, OpenVError } from "./errors.js";
 import { wasNotifiedInStatement } from "./notified-changes.js";
-import type { Events, OutboxRecord, VideoChangeEvent, VideoRecord } from "./ports.js";
+import type { Events, OutboxRecord, TimingBasis, VideoChangeEvent, VideoRecord } from "./ports.js";
 import { signPreviewUrls } from "./previews.js"; // posters21
 import { VideoTiming } from "./timing.js";
 import { decodeCursor, encodeCursor, toChange, toVideo } from "./video-shape.js";
@@ -192,9 +192,14 @@ export class ChangeFeed {
     }
   }
 
-  /** A generate answer (new or replayed) as users read it: its video presented. */
-  async presentAnswer<T extends { body: { video: Video } }>(result: T): Promise<T> {
-    const [timed] = await this.#timing.annotate([result.body.video]);
+  /**
+   * A generate answer (new or replayed) as users read it: its video presented. `timing`: the
+   * video's timing basis when it is already known (a new video's admission read it), else it is read.
+   */
+  async presentAnswer<T extends { body: { video: Video } }>(result: T, timing?: TimingBasis): Promise<T> {
+    const [timed] = timing
+      ? this.#timing.annotateFrom(timing, [result.body.video])
+      : await this.#timing.annotate([result.body.video]);
     return { ...result, body: { ...result.body, video: await this.present(timed ?? result.body.video) } };
   }
 

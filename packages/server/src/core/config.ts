@@ -42,7 +42,11 @@ export const defaultLifecycleConfig: LifecycleConfig = {
   access: "open",
 };
 
-/** The quota period containing `now`: the configured range while inside it, else the UTC month. */
+/**
+ * The quota period containing `now`: the configured range while inside it, else the UTC month.
+ * Reads (usage) use this; the admission's charge applies the same rule in SQL, by the database
+ * clock (migration 20261207120000_admit_video).
+ */
 export function quotaPeriod(
   config: LifecycleConfig,
   now: Date,

@@ -3,7 +3,7 @@ import type { GenerateResponse } from "@openv/protocol";
 import type { ChangeFeed } from "./change-feed.js";
 import type { LifecycleContext } from "./context.js";
 import { notFound, OpenVError } from "./errors.js";
-import type { StoreTransaction } from "./ports.js";
+import type { AdmissionRequest } from "./ports.js";
 import type { SubmitVideoResult } from "./submission.js";
 import { toVideo } from "./video-shape.js";
 
@@ -30,7 +30,7 @@ const staleIdempotencyMs = 2 * 60 * 1000;
 /** A repeated Idempotency-Key's video, and the answer stored for it (null: answer the video as it is now). */
 export interface KeyReplay {
   videoId: string | null;
-  stored: SubmitVideoResult | null;
+  stored: { status: number; body: unknown } | null;
 }
 
 /** How often a key whose request ended unrecorded (the database was away) is written again. */
@@ -51,8 +51,10 @@ interface KeySettlement {
 }
 
 /**
- * Idempotency keys of generate requests: what a repeated key gets (decided under the user's lock),
- * its replay, and recording that a key's request ended, retried while the database is away.
+ * Idempotency keys of generate requests: what the admission is told of a key (what a repeated key
+ * gets is decided under the user's lock, in the statement that admits the video: see
+ * `Store.admitAndInsertVideo`), the errors and replays it answers, and recording that a key's
+ * request ended, retried while the database is away.
  */
 export class IdempotencyKeys {
   readonly #ctx: LifecycleContext;
@@ -66,25 +68,19 @@ export class IdempotencyKeys {
     this.#feed = feed;
   }
 
-  /** Records, in the admitting transaction, that a key's first request is running and which video it made. */
-  async recordRunning(
-    tx: StoreTransaction,
-    idempotency: { key: string; fingerprint: string },
-    videoId: string,
-    userId: string,
-    now: Date,
-  ): Promise<void> {
-    await tx.upsertIdempotency({
-      userId,
+  /**
+   * The key as the admission gets it: its TTL and staleness, and what this instance knows about
+   * its request that the database could not be told yet (see `#settleKey`).
+   */
+  admissionKey(userId: string, idempotency: { key: string; fingerprint: string }): AdmissionRequest["idempotency"] {
+    const unsettled = this.#unsettledKeys.get(`${userId}\u0000${idempotency.key}`);
+    return {
       key: idempotency.key,
       fingerprint: idempotency.fingerprint,
-      videoId,
-      state: "running",
-      responseStatus: null,
-      responseBody: null,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + this.#ctx.config.idempotencyTtlMs),
-    });
+      ttlMs: this.#ctx.config.idempotencyTtlMs,
+      staleMs: staleIdempotencyMs,
+      settled: unsettled ? { videoId: unsettled.videoId, action: unsettled.action } : null,
+    };
   }
 
   /**
@@ -93,10 +89,7 @@ export class IdempotencyKeys {
    */
   async storeAnswer(userId: string, key: string, videoId: string, body: GenerateResponse): Promise<void> {
     try {
-      await this.#ctx.deps.store.transaction(async (tx) => {
-        const record = await tx.findIdempotency(userId, key);
-        if (record) await tx.upsertIdempotency({ ...record, state: "done", responseStatus: 202, responseBody: body });
-      });
+      await this.#ctx.deps.store.storeIdempotentAnswer({ userId, key, videoId, status: 202, body });
     } catch (error) {
       this.#ctx.logger.warn({ videoId, err: error }, "could not store the answer of an Idempotency-Key");
       await this.settle(userId, key, videoId, "end");
@@ -142,44 +135,19 @@ export class IdempotencyKeys {
     }
   }
 
-  /**
-   * What a repeated Idempotency-Key gets, decided under the user's lock: null for a new request (no
-   * record, an expired one, or one whose provider refused it); else the key's video and its stored
-   * answer, if any (`#replay` reads the video once the lock is released).
-   *
-   * @throws `OpenVError` `idempotency_conflict` for another body, `idempotency_in_progress` while
-   * the first request still runs.
-   */
-  async check(tx: StoreTransaction, userId: string, key: string, fingerprint: string): Promise<KeyReplay | null> {
-    const record = await tx.findIdempotency(userId, key);
-    const now = new Date();
-    if (!record || record.expiresAt <= now) return null;
-    if (record.fingerprint !== fingerprint) {
-      throw new OpenVError({
-        code: "idempotency_conflict",
-        message:
-          "This Idempotency-Key was already used with a different request body. Use a new key for a new request.",
-      });
-    }
-    // This instance knows the request ended, though the database could not be told yet.
-    const unsettled = this.#unsettledKeys.get(`${userId}\u0000${key}`);
-    const settled = unsettled?.videoId === record.videoId ? unsettled?.action : undefined;
-    if (settled === "delete") return null;
-    if (record.state === "done" && record.responseStatus !== null) {
-      const stored = { status: record.responseStatus, body: record.responseBody as GenerateResponse, replayed: true };
-      return { videoId: record.videoId, stored };
-    }
-    const ended = record.state === "done" || settled === "end";
-    const running = !ended && now.getTime() - record.createdAt.getTime() < staleIdempotencyMs;
-    if (running || !record.videoId) {
-      throw new OpenVError({
-        code: "idempotency_in_progress",
-        message: "A request with this Idempotency-Key is still being processed. Retry after it finishes.",
-        retryAfterSeconds: 1,
-      });
-    }
-    // The first request ended (or died) without a stored answer: answer with its video, as it is now.
-    return { videoId: record.videoId, stored: null };
+  /** The refusal the admission decided for a repeated key: another body, or the first request still running. */
+  refusal(kind: "idempotency_conflict" | "idempotency_in_progress"): OpenVError {
+    return kind === "idempotency_conflict"
+      ? new OpenVError({
+          code: "idempotency_conflict",
+          message:
+            "This Idempotency-Key was already used with a different request body. Use a new key for a new request.",
+        })
+      : new OpenVError({
+          code: "idempotency_in_progress",
+          message: "A request with this Idempotency-Key is still being processed. Retry after it finishes.",
+          retryAfterSeconds: 1,
+        });
   }
 
   /**
@@ -195,7 +163,10 @@ export class IdempotencyKeys {
         details: { videoId: replay.videoId },
       });
     }
-    if (replay.stored) return this.#feed.presentAnswer(replay.stored);
+    if (replay.stored) {
+      const { status, body } = replay.stored;
+      return this.#feed.presentAnswer({ status, body: body as GenerateResponse, replayed: true });
+    }
     if (!video) throw notFound();
     return this.#feed.presentAnswer({
       status: 202,

@@ -4,6 +4,12 @@
 
 // Invite-only access (access21):
 export type { AccessStore, RedeemOutcome, StoredAccessRole, VoucherRecord } from "./ports/access.js";
+export type {
+  AdmissionOutcome,
+  AdmissionRequest,
+  AdmissionStore,
+  AdmittedUsage,
+} from "./ports/admission.js";
 export type { Auth, AuthRequest, UserEvent, UserEventVerifier } from "./ports/auth.js";
 export type { Events, VideoChangeEvent } from "./ports/events.js";
 export type { Logger, WebhookSender } from "./ports/host.js";

@@ -69,13 +69,17 @@ export class ProviderSubmitter {
         })) ?? video
       );
     }
-    const saved = await this.#transitions.transition(video.id, (current) =>
-      current.retryCount === attempt &&
-      !current.deletedAt &&
-      !terminalStatuses.includes(current.status) &&
-      (current.jobId === null || current.jobId === jobId)
-        ? { patch: { jobId, submittedAt: new Date() } }
-        : null,
+    // A first submission's video is the row its admission just stored: no need to read it again.
+    const saved = await this.#transitions.transition(
+      video.id,
+      (current) =>
+        current.retryCount === attempt &&
+        !current.deletedAt &&
+        !terminalStatuses.includes(current.status) &&
+        (current.jobId === null || current.jobId === jobId)
+          ? { patch: { jobId, submittedAt: new Date() } }
+          : null,
+      initial ? { video } : undefined,
     );
     if (saved) return saved;
     // The video moved on while we submitted (deleted, or another instance submitted this attempt

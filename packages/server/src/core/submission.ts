@@ -1,12 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { durationSeconds, type GenerateRequest, type GenerateResponse, type VideoSettings } from "@openv/protocol";
+import {
+  durationSeconds,
+  type GenerateRequest,
+  type GenerateResponse,
+  type Usage,
+  type VideoSettings,
+} from "@openv/protocol";
 import type { Access } from "./access.js";
+import { Admission } from "./admission.js";
 import type { ModelDefinition } from "./catalog.js";
 import type { ChangeFeed } from "./change-feed.js";
 import type { LifecycleContext } from "./context.js";
 import { isOpenVError, OpenVError, UnansweredVideoError } from "./errors.js";
 import type { IdempotencyKeys } from "./idempotency.js";
-import type { StoreTransaction, UploadRecord, VideoRecord } from "./ports.js";
+import type { TimingBasis, UploadRecord, VideoRecord } from "./ports.js";
 import { noPreviews } from "./previews.js"; // posters21
 import type { ProviderSubmitter } from "./provider-submit.js";
 import type { Uploads } from "./uploads.js";
@@ -53,14 +60,14 @@ export class Submission {
   readonly #keys: IdempotencyKeys;
   readonly #submitter: ProviderSubmitter;
   readonly #uploads: Uploads;
-  readonly #access: Access;
+  readonly #admission: Admission;
 
   constructor(
     ctx: LifecycleContext,
     parts: { access: Access; feed: ChangeFeed; keys: IdempotencyKeys; submitter: ProviderSubmitter; uploads: Uploads },
   ) {
     this.#ctx = ctx;
-    this.#access = parts.access;
+    this.#admission = new Admission(ctx, { access: parts.access, keys: parts.keys });
     this.#feed = parts.feed;
     this.#keys = parts.keys;
     this.#submitter = parts.submitter;
@@ -78,45 +85,28 @@ export class Submission {
    * failed once its video was (or may have been) stored: its key then answers with that video.
    */
   async submitVideo(request: SubmitVideoRequest): Promise<SubmitVideoResult> {
-    const { store } = this.#ctx.deps;
     const { billing } = this.#ctx;
     const { userId, idempotency } = request;
     const { model, settings } = this.#ctx.models.resolve(request.request);
     const image =
       request.request.image === undefined ? null : await this.#uploads.findImage(userId, request.request.image);
     const enhancedPrompt = request.request.enhancePrompt ? await this.#enhance(settings.prompt, model, image) : null;
-    // Set once the transaction's work is done: from then on its COMMIT may land even if we never hear so.
-    const written: { video?: VideoRecord } = {};
-    const admitting = store.transaction(async (tx) => {
-      await tx.lockUser(userId);
-      if (idempotency) {
-        const replay = await this.#keys.check(tx, userId, idempotency.key, idempotency.fingerprint);
-        if (replay) return { replay };
-      }
-      const now = await tx.changeClock(userId);
-      await this.#admit(tx, userId);
-      const video: VideoRecord = {
-        ...newVideoRecord(userId, settings, model, now),
-        changeSeq: await tx.nextChangeSeq(userId),
-        enhancedPrompt,
-        inputImageId: image?.id ?? null,
-        creditCost: billing.priceOf(model),
-        remixOf: request.remixOf ?? null, // Remix (issue 21)
-      };
-      await tx.insertVideo(video);
-      await billing.charge(tx, video, now);
-      if (idempotency) await this.#keys.recordRunning(tx, idempotency, video.id, userId, now);
-      written.video = video;
-      return { video };
-    });
-    const admitted = await admitting.catch(async (error: unknown) => {
-      // The answer to COMMIT was lost: the video may exist, charged. Say so, and let the key find it.
-      if (!written.video) throw error;
-      throw await this.#unanswered(error, written.video, userId, idempotency, "maybe");
+    const video: VideoRecord = {
+      ...newVideoRecord(userId, settings, model, new Date()),
+      enhancedPrompt,
+      inputImageId: image?.id ?? null,
+      creditCost: billing.priceOf(model),
+      remixOf: request.remixOf ?? null, // Remix (issue 21)
+    };
+    // One statement admits, charges and stores the video (see admission.ts). When it fails without
+    // an answer, it may have committed: the video may exist, charged. Say so, and let the key find it.
+    const admitted = await this.#admission.admit(video, idempotency).catch(async (error: unknown) => {
+      if (isOpenVError(error)) throw error;
+      throw await this.#unanswered(error, video, userId, idempotency, "maybe");
     });
     if ("replay" in admitted) return this.#keys.replay(userId, admitted.replay);
     try {
-      return await this.#submitAdmitted(admitted.video, idempotency);
+      return await this.#submitAdmitted(admitted, idempotency);
     } catch (error) {
       if (isOpenVError(error)) throw error;
       throw await this.#unanswered(error, admitted.video, userId, idempotency, "stored");
@@ -125,7 +115,7 @@ export class Submission {
 
   /** Hands a stored video to the provider and answers the request (see `submitVideo`). */
   async #submitAdmitted(
-    video: VideoRecord,
+    { video, usage, timing }: { video: VideoRecord; usage: Usage; timing: TimingBasis },
     idempotency: SubmitVideoRequest["idempotency"],
   ): Promise<SubmitVideoResult> {
     const { userId } = video;
@@ -139,9 +129,11 @@ export class Submission {
         message: `The video provider did not accept the job (${submitted.errorMessage}); nothing was charged. Try again in a moment.`,
       });
     }
-    const body: GenerateResponse = { video: toVideo(submitted), usage: await this.#ctx.usage(userId) };
+    // The usage as the admission left it, the new video's charge included (no second read).
+    const body: GenerateResponse = { video: toVideo(submitted), usage };
     if (idempotency) await this.#keys.storeAnswer(userId, idempotency.key, video.id, body);
-    return this.#feed.presentAnswer({ status: 202, body, replayed: false });
+    // Its place in line and ETA as the admission read them, moments ago (no further read).
+    return this.#feed.presentAnswer({ status: 202, body, replayed: false }, timing);
   }
 
   /**
@@ -157,32 +149,6 @@ export class Submission {
   ): Promise<UnansweredVideoError> {
     if (idempotency) await this.#keys.settle(userId, idempotency.key, video.id, "end");
     return new UnansweredVideoError({ videoId: video.id, stored, keyed: idempotency !== undefined, cause: error });
-  }
-
-  /**
-   * The checks of shared/API.md in order, under the user's lock: access, terms, then active jobs. The
-   * billing policy's charge (quota or credits) follows once the video exists.
-   */
-  async #admit(tx: StoreTransaction, userId: string): Promise<void> {
-    const { termsVersion, maxActiveJobs } = this.#ctx.config;
-    // Invite-only access (access21): a restricted user first redeems a voucher.
-    await this.#access.assertAdmitted(userId, tx);
-    if (!(await tx.hasAcceptedTerms(userId, termsVersion))) {
-      throw new OpenVError({
-        code: "terms_required",
-        message: `Accept the terms of use (version ${termsVersion}) before generating videos.`,
-        details: { version: termsVersion },
-        nextStep: { method: "POST", path: "/terms/accept", body: JSON.stringify({ version: termsVersion }) },
-      });
-    }
-    const active = await tx.countActiveVideos(userId);
-    if (active >= maxActiveJobs) {
-      throw new OpenVError({
-        code: "too_many_active_jobs",
-        message: `You already have ${active} videos queued or processing (the limit is ${maxActiveJobs}). Wait for one to finish.`,
-        details: { active, limit: maxActiveJobs },
-      });
-    }
   }
 
   /** The enhanced prompt, or null when the enhancer failed (the original is rendered; the log says why). */

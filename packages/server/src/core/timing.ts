@@ -3,7 +3,7 @@ import type { RunPodJob } from "@openv/protocol/worker";
 import type { LifecycleContext } from "./context.js";
 import { estimateEtaSeconds, type RenderSample, visualTokens } from "./eta.js";
 import type { TransitionResult } from "./job-rules.js";
-import type { VideoRecord } from "./ports.js";
+import type { TimingBasis, VideoRecord } from "./ports.js";
 
 // Timing (issue 21): what a video's timing fields record as its job moves (the provider's figures
 // where it reports them, else measured), and the queue position and ETA of unfinished videos as
@@ -75,13 +75,18 @@ export class VideoTiming {
   async annotate<T extends VideoOrTombstone>(changes: T[]): Promise<T[]> {
     const pending = changes.filter(unfinished);
     if (pending.length === 0) return changes;
-    let basis: Awaited<ReturnType<LifecycleContext["deps"]["store"]["timingBasis"]>>;
+    let basis: TimingBasis;
     try {
       basis = await this.#ctx.deps.store.timingBasis(pending.map((video) => video.id));
     } catch (error) {
       this.#ctx.logger.warn({ err: error }, "could not read the basis of video ETAs");
       return changes;
     }
+    return this.annotateFrom(basis, changes);
+  }
+
+  /** `changes` annotated as `annotate` does, from a basis already read (a new video's admission returns one). */
+  annotateFrom<T extends VideoOrTombstone>(basis: TimingBasis, changes: T[]): T[] {
     const history: RenderSample[] = basis.history.map((sample) => ({
       model: sample.model,
       tokens: this.#tokens(sample.model, sample),

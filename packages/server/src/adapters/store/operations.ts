@@ -115,42 +115,21 @@ export function notifiedRow(video: VideoRecord, notifyChannel: string | null, qu
 
 // Timing (eta21)
 /**
- * `Store.timingBasis`: one statement. It counts the provider's queued live videos created before
- * each video (index `Video(provider, status, createdAt)`); the history is the
- * latest 50 finished renders of each model asked about (index `Video(model, status, updatedAt)`).
+ * `Store.timingBasis`: one call of the SQL function `openv_timing_basis` (migration
+ * 20261207120000_admit_video states what it reads, and its indexes, once; a generate's admission
+ * returns the same basis for its new video).
  */
-const timingBasisSql = `
-WITH subject AS (
-  SELECT "id", "provider", "model", "createdAt", "startedAt", "submittedAt"
-  FROM "Video" WHERE "id" = ANY($1::text[]) AND "deletedAt" IS NULL
-)
-SELECT
-  date_trunc('milliseconds', clock_timestamp()) AS "now",
-  (SELECT coalesce(json_agg(json_build_object(
-    'id', s."id",
-    'startedAt', s."startedAt",
-    'waitingSince', coalesce(s."submittedAt", s."createdAt"),
-    'queuedBefore', (
-      SELECT count(*) FROM "Video" q
-      WHERE q."provider" = s."provider" AND q."status" = 'queued' AND q."deletedAt" IS NULL
-        AND (q."createdAt" < s."createdAt" OR (q."createdAt" = s."createdAt" AND q."id" < s."id"))
-    )
-  )), '[]'::json) FROM subject s) AS "videos",
-  (SELECT coalesce(json_agg(json_build_object(
-    'model', h."model", 'frames', h."frames", 'width', h."width", 'height', h."height",
-    'renderSeconds', h."renderSeconds", 'queueSeconds', h."queueSeconds"
-  )), '[]'::json)
-  FROM (SELECT DISTINCT "model" FROM subject) m
-  CROSS JOIN LATERAL (
-    SELECT "model", "frames", "width", "height", "renderSeconds", "queueSeconds" FROM "Video"
-    WHERE "model" = m."model" AND "status" = 'completed' AND "renderSeconds" IS NOT NULL
-    ORDER BY "updatedAt" DESC LIMIT 50
-  ) h) AS "history"`;
+const timingBasisSql = `SELECT * FROM openv_timing_basis($1::text[])`;
 
 const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value);
 
 export async function timingBasis(sql: SqlRunner, videoIds: string[]): Promise<TimingBasis> {
   const [row] = await sql(timingBasisSql, [videoIds]);
+  return timingBasisFromRow(row);
+}
+
+/** A row of `openv_timing_basis` (columns `now`, `videos`, `history`) as a `TimingBasis`. */
+export function timingBasisFromRow(row: Record<string, unknown> | undefined): TimingBasis {
   const videos = (parseJson(row?.videos) ?? []) as Record<string, unknown>[];
   const history = (parseJson(row?.history) ?? []) as Record<string, unknown>[];
   return {

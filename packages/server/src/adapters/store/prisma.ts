@@ -3,6 +3,9 @@ import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapt
 import { Prisma, PrismaClient } from "../../_generated/prisma/client.js";
 import type { VideoModel as VideoRow } from "../../_generated/prisma/models.js";
 import type {
+  AdmissionOutcome,
+  AdmissionRequest,
+  AdmissionStore,
   CreditEntryRecord,
   IdempotencyRecord,
   JobUpdateChange,
@@ -23,6 +26,7 @@ import type {
 } from "../../core/ports.js";
 // Invite-only access (access21):
 import * as access from "./access.js";
+import * as admission from "./admission.js"; // issue 17: the generate request in one round trip
 import { deleteVideos } from "./deletion.js";
 import { batchedJobUpdates, batchedVideoReads } from "./job-update-batch.js";
 import { listVideos } from "./list.js";
@@ -266,6 +270,15 @@ export class PrismaStore implements Store {
 
   notifyChangesOn(channel: string | null): void {
     this.notifyChannel = channel;
+  }
+
+  // Issue 17: see admission.ts.
+  admitAndInsertVideo(request: AdmissionRequest): Promise<AdmissionOutcome> {
+    return admission.admitAndInsertVideo(this.#sql, request, this.notifyChannel);
+  }
+
+  storeIdempotentAnswer(answer: Parameters<AdmissionStore["storeIdempotentAnswer"]>[0]): Promise<void> {
+    return admission.storeIdempotentAnswer(this.#sql, answer);
   }
 
   // Timing (eta21)

@@ -1,4 +1,5 @@
 import type { AccessStore, AccessStoreTransaction } from "./access.js";
+import type { AdmissionStore } from "./admission.js";
 import type {
   CreditEntryRecord,
   IdempotencyRecord,
@@ -156,7 +157,7 @@ export interface StoreTransaction extends AccessStoreTransaction {
 }
 
 /** The database: videos, usage, terms acceptances, idempotency records, users and webhook deliveries. */
-export interface Store extends AccessStore, ShareStore /* share links (issue 21) */ {
+export interface Store extends AccessStore, AdmissionStore, ShareStore /* share links (issue 21) */ {
   /** A human-readable name for logs, e.g. where the database is. */
   readonly name: string;
   /** Runs `work` in one database transaction: committed when it resolves, rolled back when it throws. */
