@@ -54,18 +54,10 @@ describe.skipIf(!adminUrl)("statements per request (PostgreSQL, LISTEN/NOTIFY ev
     await database?.drop();
   });
 
-  /** The statements `request` costs: the smallest count of 3 runs (see above), with the texts of that run. */
+  /** The statements `request` costs, and how many: the fewest of 3 runs (see above). */
   async function cost(request: (run: number) => Promise<void>): Promise<{ count: number; statements: string[] }> {
-    const runs: string[][] = [];
-    for (let run = 0; run < 3; run++) {
-      const { statements } = await counter.measure(async () => {
-        await request(run);
-        await counter.quiet(250);
-      });
-      runs.push(statements);
-    }
-    const fewest = runs.reduce((best, statements) => (statements.length < best.length ? statements : best));
-    return { count: fewest.length, statements: fewest.map((text) => text.replace(/\s+/g, " ").slice(0, 160)) };
+    const statements = await counter.fewestOf(request);
+    return { count: statements.length, statements };
   }
 
   const generate = async (user: string, headers: Record<string, string> = {}): Promise<Video> => {

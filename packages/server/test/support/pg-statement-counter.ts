@@ -52,6 +52,28 @@ export class PgStatementCounter {
     return { result, statements: this.statements.slice(from) };
   }
 
+  /**
+   * The statements one request costs, as texts folded to one line for messages: `request` runs
+   * `runs` times (given the run's index), each in a window that closes once the database has been
+   * quiet for `quietMs`, and the run with the fewest statements is kept. Work a request leaves
+   * running after its answer is counted in its own window; should a loaded machine delay some past
+   * that, the extra lands in the next window and the fewest is still one request's own.
+   */
+  async fewestOf(
+    request: (run: number) => Promise<void>,
+    { runs = 3, quietMs = 250 }: { runs?: number; quietMs?: number } = {},
+  ): Promise<string[]> {
+    let fewest: string[] | null = null;
+    for (let run = 0; run < runs; run++) {
+      const { statements } = await this.measure(async () => {
+        await request(run);
+        await this.quiet(quietMs);
+      });
+      if (!fewest || statements.length < fewest.length) fewest = statements;
+    }
+    return (fewest ?? []).map((text) => text.replace(/\s+/g, " ").trim().slice(0, 160));
+  }
+
   /** Resolves once no statement has reached the proxy for `ms` milliseconds. */
   async quiet(ms: number): Promise<void> {
     for (;;) {
