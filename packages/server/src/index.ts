@@ -73,6 +73,10 @@ export { defaultOutboxDispatcherOptions, OutboxDispatcher, outboxRetryDelay } fr
 // Invite-only access (access21):
 export type {
   AccessStore,
+  AdmissionOutcome, // issue 17: the generate request in one round trip
+  AdmissionRequest,
+  AdmissionStore,
+  AdmittedUsage,
   Auth,
   AuthRequest,
   CopyRequest,
@@ -108,6 +112,8 @@ export type {
   UserEvent,
   UserEventVerifier,
   VideoChangeEvent,
+  VideoDeletion,
+  VideoPage,
   VideoPatch,
   VideoPreviewFields,
   VideoRecord,
@@ -117,6 +123,7 @@ export type {
 export type { PreviewOptions } from "./core/previews.js";
 export type { ReconcilePassReport, ReconcilerOptions } from "./core/reconciler.js";
 export { defaultReconcilerOptions, Reconciler } from "./core/reconciler.js";
+export type { KnownVideo } from "./core/transitions.js";
 export { webhookToken } from "./core/webhook-token.js";
 export type { OpenVDecoration, OpenVPluginOptions } from "./fastify/plugin.js";
 export { openv, openvFrameworkErrors } from "./fastify/plugin.js";

@@ -65,7 +65,12 @@ export class JobUpdates {
   async readProviderWebhookUpdate(
     videoId: string,
     request: ProviderWebhookRequest,
-  ): Promise<{ job: RunPodJob | null; read?: KnownVideo }> {
+  ): Promise<{
+    /** The update in RunPod's shape, or null when no provider reads its own format (see `readProviderWebhook`). */
+    job: RunPodJob | null;
+    /** The video row read to find its provider, absent when none was read. */
+    read?: KnownVideo;
+  }> {
     const { provider: main, providers = {} } = this.#ctx.deps;
     // RunPod-only servers (no provider reads its own format) skip the lookup on every webhook.
     if (!main.readWebhook && !Object.values(providers).some((provider) => provider.readWebhook)) return { job: null };

@@ -22,6 +22,7 @@ function videoDeletedEvent(id: string, userId: string, timestamp: string): Outbo
  * from without reading it again. A row changed since is caught by the apply's change-number check.
  */
 export interface KnownVideo {
+  /** The row as read (null: the video does not exist). */
   video: VideoRecord | null;
 }
 

@@ -13,6 +13,7 @@ export interface AdmissionRequest {
    * with the database clock and sets `changeSeq` to the user's next change number.
    */
   video: VideoRecord;
+  /** The admission rules as this server is configured. */
   rules: {
     /** Whether the user's stored role must be `user` (an invite-only server, and the user not an admin). */
     accessCheck: boolean;
@@ -25,10 +26,16 @@ export interface AdmissionRequest {
     /** The seconds allowed per period (seconds policy). */
     limitSeconds: number;
     /** The configured quota window, when there is one (else the calendar month in UTC). */
-    limitWindow: { start: Date; end: Date } | null;
+    limitWindow: {
+      /** The window's first instant. */
+      start: Date;
+      /** The instant after its last. */
+      end: Date;
+    } | null;
   };
   /** The Idempotency-Key, or null. */
   idempotency: {
+    /** The `Idempotency-Key` header's value. */
     key: string;
     /** Tells a retry from a different request with the same key. */
     fingerprint: string;
@@ -40,7 +47,12 @@ export interface AdmissionRequest {
      * What this instance knows about the key's request that the database could not be told yet
      * (see core/idempotency.ts): it ended (`end`), or the provider refused it (`delete`: the key is free).
      */
-    settled: { videoId: string; action: "end" | "delete" } | null;
+    settled: {
+      /** The video the key's request made. */
+      videoId: string;
+      /** `end`: its request ended; `delete`: the provider refused it and the key is free again. */
+      action: "end" | "delete";
+    } | null;
   } | null;
 }
 
@@ -50,31 +62,72 @@ export interface AdmittedUsage {
   usedSeconds: number;
   /** The credit balance after the charge. */
   balance: number;
+  /** The first instant of the quota period the charge counts in. */
   periodStart: Date;
+  /** The instant after its last. */
   periodEnd: Date;
 }
 
-/** What `AdmissionStore.admitAndInsertVideo` did. */
+/** What `AdmissionStore.admitAndInsertVideo` did: admitted the video, refused it, or found its key used before. */
 export type AdmissionOutcome =
   | {
+      /** Admitted: the video and its charge are stored. */
       kind: "admitted";
+      /** The video as stored (stamped and numbered). */
       video: VideoRecord;
+      /** The user's usage right after the charge. */
       usage: AdmittedUsage;
       /** Timing (eta21): the new video's place in line and its model's history, as `Store.timingBasis` reads them. */
       timing: TimingBasis;
     }
-  | { kind: "access_restricted" }
-  | { kind: "terms_required" }
-  | { kind: "too_many_active_jobs"; active: number }
-  | { kind: "quota_exceeded"; usedSeconds: number; periodEnd: Date }
-  | { kind: "insufficient_credits"; balance: number }
-  | { kind: "idempotency_conflict" }
-  | { kind: "idempotency_in_progress" }
+  | {
+      /** Refused: an invite-only server, and the user has not redeemed a voucher. */
+      kind: "access_restricted";
+    }
+  | {
+      /** Refused: the user has not accepted the current terms. */
+      kind: "terms_required";
+    }
+  | {
+      /** Refused: the user has as many queued or processing videos as allowed. */
+      kind: "too_many_active_jobs";
+      /** How many they have. */
+      active: number;
+    }
+  | {
+      /** Refused: the video's seconds do not fit in what is left of the period's quota. */
+      kind: "quota_exceeded";
+      /** Net seconds charged this period so far. */
+      usedSeconds: number;
+      /** When the period ends (the quota renews). */
+      periodEnd: Date;
+    }
+  | {
+      /** Refused: the credit balance is below the video's cost. */
+      kind: "insufficient_credits";
+      /** The balance. */
+      balance: number;
+    }
+  | {
+      /** Refused: the key was used with a different request. */
+      kind: "idempotency_conflict";
+    }
+  | {
+      /** Refused: the key's first request is still running. */
+      kind: "idempotency_in_progress";
+    }
   | {
       /** The key was used before: answer with its stored answer, or (null) its video as it is now. */
       kind: "replay";
+      /** The video the key's first request made, or null when it made none. */
       videoId: string | null;
-      stored: { status: number; body: unknown } | null;
+      /** The first request's answer, when it was stored. */
+      stored: {
+        /** Its HTTP status. */
+        status: number;
+        /** Its body. */
+        body: unknown;
+      } | null;
     };
 
 /** The admission's part of the `Store` port. */
