@@ -37,6 +37,15 @@ export function boundsSection(results: BenchResults, options: BenchOptions): str
   return sections.filter((section): section is string => typeof section === "string").join("\n\n");
 }
 
+/** What bounds a figure: the party that spent the most CPU per request. */
+function bound(summary: Summary): string {
+  const { server, postgres } = summary.cpuPerRequest;
+  if (postgres === null) return "Bound: CPU of the server process (PostgreSQL's not measured).";
+  return postgres > server
+    ? `Bound: PostgreSQL's CPU (${two(postgres)} ms per request), then the server's (${two(server)} ms).`
+    : `Bound: CPU of the server process (${two(server)} ms per request; PostgreSQL ${two(postgres)} ms).`;
+}
+
 function generateBounds(results: BenchResults): string | undefined {
   const generate = results.generate;
   if (!generate) return undefined;
@@ -44,36 +53,29 @@ function generateBounds(results: BenchResults): string | undefined {
   const share = plain.rps / floorInsert.rps;
   return `### generate: ${percent(share)} of the floor (bar: ≥ 35 %, ≤ 2.5 ms CPU, ≤ 5 statements) ${share >= 0.35 && plain.cpuPerRequest.server <= 2.5 && (plain.statementsPerRequest ?? Infinity) <= 5 ? "✓" : "✗"}
 
-**Bound: CPU of the server process, spent on ${one(plain.statementsPerRequest)} database round trips per request, most of it in
-Prisma's client.** A generate request cost the server ${two(plain.cpuPerRequest.server)} ms of CPU in this run against
-${two(floorInsert.cpuPerRequest.server)} ms for the floor's request (×${one(plain.cpuPerRequest.server / floorInsert.cpuPerRequest.server)}); one core running only the server would
-top out near ${whole(oneCoreCeiling(plain.cpuPerRequest.server))} requests/s at that cost, and the whole machine, counting every process's
-CPU per request, near ${whole(machineCeiling(plain))}/s (the floor: ${whole(machineCeiling(floorInsert))}/s). It served ${whole(plain.rps)}/s here, so it got
-about ${two((plain.rps * plain.cpuPerRequest.server) / 1000)} of a core: the machine was ${percent(plain.machineBusy)} busy during the runs, other work included.
-PostgreSQL is not the bound: ${two(plain.cpuPerRequest.postgres)} ms of CPU and ${two(plain.walSyncsPerRequest)} WAL flushes per request
-(the two committing transactions; iowait ${percent(plain.machineIowait)}).
+**${bound(plain)}** A generate request is ${one(plain.statementsPerRequest)} statements (the list above): the admission, one
+call of \`openv_admit_video\` (the Idempotency-Key, access, terms, active jobs, the charge, the INSERT with
+its ledger rows and NOTIFY, and the new video's place in line, under the user's lock); the HTTP call to
+RunPod; the job id stored by \`openv_apply_video_change\` (grouped with other requests' into
+\`openv_apply_video_changes\` when they arrive together); and, for a user this instance has not seen
+yet, the account lookup (the bench rotates 5,000 users). It cost the server ${two(plain.cpuPerRequest.server)} ms of CPU
+(the floor's request ${two(floorInsert.cpuPerRequest.server)} ms) and PostgreSQL ${two(plain.cpuPerRequest.postgres)} ms (the floor's ${two(floorInsert.cpuPerRequest.postgres)} ms), with
+${two(plain.walSyncsPerRequest)} WAL flushes (two committing transactions; iowait ${percent(plain.machineIowait)}). One core running only the server
+would top out near ${whole(oneCoreCeiling(plain.cpuPerRequest.server))} requests/s, the whole machine, counting every process's CPU per request,
+near ${whole(machineCeiling(plain))}/s (the floor: ${whole(machineCeiling(floorInsert))}/s); it served ${whole(plain.rps)}/s, the machine ${percent(plain.machineBusy)} busy.
+With an \`Idempotency-Key\` (what the SDK sends) it is ${one(generate.withKey.statementsPerRequest)} statements, ${two(generate.withKey.cpuPerRequest.server)} ms of server CPU and
+${two(generate.withKey.cpuPerRequest.postgres)} ms of PostgreSQL's (the answer stored on the key: one UPDATE and a commit more).
 
-Where the round trips come from (see the statement list above): the admission transaction (BEGIN,
-upsert and \`FOR UPDATE\` of the user, the change clock under a shared advisory lock, terms, active
-jobs \`COUNT\`, usage \`SUM\`, INSERT video, INSERT usage entry, COMMIT), a \`pg_notify\` on the events
-pool, the HTTP call to RunPod, the transaction that stores the job id (BEGIN, \`SELECT … FOR UPDATE\`,
-the whole row again through \`findUnique\`, the clock, UPDATE, COMMIT), a second \`pg_notify\`, and the
-usage \`SUM\` of the answer. Divided by its statements, a generate request costs the server roughly
-${two(plain.cpuPerRequest.server / (plain.statementsPerRequest ?? Number.NaN))} ms of CPU per statement (HTTP and the provider call included), where the floor's single \`pg\`
-statement, HTTP handling included, costs ${two(floorInsert.cpuPerRequest.server)} ms. With an \`Idempotency-Key\` (what the SDK sends) it is ${one(generate.withKey.statementsPerRequest)} statements and
-${two(generate.withKey.cpuPerRequest.server)} ms.
-
-What would move it (server changes, in order of effect): (1) admission in one round trip (a PL/pgSQL
-function that upserts and locks the user, checks terms, active jobs and quota, inserts the video
-and the usage entry, and returns the usage for the answer) called through \`pg\` instead of ten
-Prisma calls in an interactive transaction; (2) storing the job id without re-reading the row: the
-lock-and-clock SELECT and one conditional \`UPDATE "Video" … WHERE "id" = $1 AND "retryCount" = $2 AND
-"jobId" IS NULL … RETURNING *\` (or a function again); (3) \`pg_notify\` inside those transactions
-(PostgreSQL delivers it at commit) instead of separate statements on the 2-connection publisher pool;
-(4) no separate usage \`SUM\` for the answer. That is ${one(plain.statementsPerRequest)} → about 4–6 round trips without Prisma's per-call overhead: several times less CPU per request. Even so the
-contract keeps a provider call and two commits on the request path (a refused submission must answer
-502 and refund), so 50 % of a one-INSERT floor is not reachable by trimming alone; the bar would be
-fairer against a floor doing INSERT, an HTTP call and an UPDATE.`;
+Where PostgreSQL's time goes: the admission is one statement but not one row's work. The new
+video's place in line (\`openv_timing_basis\`, the answer's \`queuePosition\` and ETA) counts the
+provider's queued videos created before it, and the bench's RunPod stand-in never finishes a job,
+so the queue grows by thousands of videos per run and that count with it: the generate runs of
+one bench get slower one after another (the progress lines print each run). What would move it: a
+place in line that does not count the whole queue (a per-provider queue counter kept by the
+transitions, or a count bounded at what the ETA can use), then the admission's other reads. Even
+at one round trip the contract keeps a provider call and two commits on the request path (the job
+id must be stored, a refused submission answers 502 and refunds), so a one-INSERT floor is not the
+like-for-like comparison; the bar would be fairer against INSERT, an HTTP call and an UPDATE.`;
 }
 
 function webhookBounds(results: BenchResults): string | undefined {
@@ -91,20 +93,23 @@ function webhookBounds(results: BenchResults): string | undefined {
     : "";
   return `### webhook ingestion: ${whole(summary.rps)}/s (bar: ≥ 1.0 × the floor's INSERT, ≤ 0.6 ms CPU, ≤ 2 statements) ${pass ? "✓" : "✗"}
 
-**Bound: CPU of the server process.** Each COMPLETED webhook is ${one(summary.statementsPerRequest)} statements (BEGIN, \`SELECT "id" … FOR UPDATE\`,
-the whole row again through \`findUnique\`, the change clock, UPDATE, COMMIT, then \`pg_notify\`) and
-${two(summary.walSyncsPerRequest)} WAL flushes; the server spent ${two(summary.cpuPerRequest.server)} ms of CPU per webhook (one core: at most
-~${whole(oneCoreCeiling(summary.cpuPerRequest.server))}/s; the machine, counting every process, ~${whole(machineCeiling(summary))}/s; at ${whole(summary.rps)}/s it got about
-${two((summary.rps * summary.cpuPerRequest.server) / 1000)} of a core, the machine being ${percent(summary.machineBusy)} busy) and PostgreSQL ${two(summary.cpuPerRequest.postgres)} ms.${floorNote} Every request hit a distinct job:
+**${bound(summary)}** Each COMPLETED webhook is ${one(summary.statementsPerRequest)} statements (the list above): the video read once,
+to decide the transition (reads that arrive together go as one \`= ANY($1)\` SELECT), and the change
+applied by \`openv_apply_video_change\` with its outbox row and NOTIFY in the same statement (updates
+that arrive together go as one \`openv_apply_video_changes\`: group commit); the preview claim of the
+completed video comes after the answer. ${two(summary.walSyncsPerRequest)} WAL flushes per webhook; the server spent ${two(summary.cpuPerRequest.server)} ms of CPU per webhook (one core:
+at most ~${whole(oneCoreCeiling(summary.cpuPerRequest.server))}/s; the machine, counting every process, ~${whole(machineCeiling(summary))}/s; at ${whole(summary.rps)}/s the machine was ${percent(summary.machineBusy)}
+busy) and PostgreSQL ${two(summary.cpuPerRequest.postgres)} ms.${floorNote} Every request hit a distinct job:
 ${whole(webhooks.completed)} videos were completed for ${whole(webhooks.answered)} 2xx answers (a few more than answers: requests in flight when a run
 stopped still completed).
 
-What would move it: the transition as a conditional
-\`UPDATE "Video" SET status = 'completed', … WHERE "id" = $1 AND "retryCount" = $2 AND status NOT IN
-('completed', 'failed') AND ("jobId" IS NULL OR "jobId" = $3) RETURNING *\` after the lock-and-clock
-SELECT, with the NOTIFY in the same transaction, through \`pg\` (or all of it in one PL/pgSQL call):
-7 → 1–4 round trips, instead of lock, re-read, clock and update in a Prisma interactive transaction. Beyond one process, ingestion scales out: instances are stateless and
-any of them can take any webhook.`;
+What would move it: PostgreSQL's share first. The apply is one PL/pgSQL call, but it locks the video
+and the user's row, takes the user's next change number, writes the outbox row and NOTIFYs the whole
+row as JSON; PostgreSQL serializes the commits of notifying transactions on its notification queue
+lock, so a burst of webhooks commits one after another. Smaller notifications (a reference the
+listener reads back) and group commit at higher concurrency (more updates per batch) are the next
+steps. Beyond one process, ingestion scales out: instances are stateless and any of them can take
+any webhook.`;
 }
 
 function listBounds(results: BenchResults, options: BenchOptions): string | undefined {
@@ -127,16 +132,10 @@ the machine's other load during those runs (busy ${percent(small.server.machineB
 
 ${verdict} The query uses the \`("userId", "updatedAt")\` index (\`${scan ?? "see the plan above"}\`): it reads
 only the user's changes after \`updatedSince\` and sorts those ${unseenChanges} rows for the \`("updatedAt", "id")\` order.
-${sameWork}. The request's time is spent around the query: the
-serverTime's transaction (BEGIN, \`pg_advisory_xact_lock\` with the clock, COMMIT), then the SELECT,
-against the floor's 1 statement, and ${two(large.server.cpuPerRequest.server)} ms of server CPU against ${two(large.floorSelect.cpuPerRequest.server)} ms for the
-floor's (both serialize the same page of rows to JSON). Latency at ${options.connections} connections is that CPU queued:
-p50 ${two(large.server.p50)} ms vs the floor's ${two(large.floorSelect.p50)} ms.
-
-What would move the absolute figure (the ratio needs nothing): take serverTime in one autocommit
-statement (\`SELECT pg_advisory_xact_lock(hashtext($1)), date_trunc('milliseconds', clock_timestamp())\`
-holds the lock for that statement's own transaction), 4 → 2 round trips, and read the page through
-\`pg\` rather than Prisma's client.`;
+${sameWork}: one call of \`openv_list_videos\`, which reads the change-feed clock under the user's
+lock and the page in one statement through the driver (no Prisma on this path). The server spent
+${two(large.server.cpuPerRequest.server)} ms of CPU per request against ${two(large.floorSelect.cpuPerRequest.server)} ms for the floor's (both serialize the same page of rows to JSON).
+Latency at ${options.connections} connections is that CPU queued: p50 ${two(large.server.p50)} ms vs the floor's ${two(large.floorSelect.p50)} ms.`;
 }
 
 function sseBounds(results: BenchResults): string | undefined {
@@ -166,7 +165,7 @@ measure of a stream's cost: its socket, request, reply and ping interval partly 
 V8 had already taken during the warm-up and keeps; memory is not what bounds SSE here.`;
 }
 
-const investigation = `### Evidence from profiling (not this run)
+const investigation = `### Evidence from profiling (not this run: before issue 17's redesign)
 
 Taken on the same 2-core machine while other work was running (2026-11-22), reproducible with
 \`pnpm bench --only generate --quick --duration 8 --cpu-prof\` (or \`--only sse\`) and
