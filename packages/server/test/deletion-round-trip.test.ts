@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStore } from "../src/adapters/store/postgres.js";
 import type { Store } from "../src/core/ports/store.js";
 import type { VideoRecord } from "../src/core/ports.js";
+import { noPreviews } from "../src/core/previews.js";
 import { accepted, backends, createTestDatabase, ScriptedProvider, startTestServer } from "./helpers.js";
 import { PgStatementCounter } from "./support/pg-statement-counter.js";
 import { countingEmbeddedStore } from "./support/pglite-statement-counter.js";
@@ -141,15 +142,7 @@ function videoRecord(
     startedAt: null,
     queueSeconds: null,
     renderSeconds: null,
-    posterKey: null,
-    posterUrl: null,
-    spriteKey: null,
-    spriteUrl: null,
-    spriteColumns: null,
-    spriteRows: null,
-    spriteFrameWidth: null,
-    spriteFrameHeight: null,
-    spriteInterval: null,
+    ...noPreviews,
     ...fields,
   };
 }

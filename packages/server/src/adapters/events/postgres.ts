@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { VideoOrTombstoneSchema } from "@openv/protocol";
 import pg from "pg";
 import type { Events, Logger, VideoChangeEvent } from "../../core/ports.js";
-import { OrderedDelivery, rowFormatPrefix } from "./row-notifications.js";
+import { OrderedDelivery, parseEnvelope, rowFormatPrefix } from "./row-notifications.js";
 
 /** Settings of `createPostgresEvents`. */
 export interface PostgresEventsOptions {
@@ -67,18 +67,8 @@ export async function createPostgresEvents(options: PostgresEventsOptions): Prom
   });
 
   function deliver(body: string): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(body);
-    } catch {
-      logger.warn({ channel }, "dropped a video change: its payload is not JSON");
-      return;
-    }
-    if (!isEnvelope(message)) {
-      logger.warn({ channel }, "dropped a video change: its payload has no user, sequence number and change");
-      return;
-    }
-    if (!subscribers.has(message.u)) return;
+    const message = parseEnvelope(body, isEnvelope, { channel, logger, fields: "user, sequence number and change" });
+    if (message === undefined || !subscribers.has(message.u)) return;
     const parsed = VideoOrTombstoneSchema.safeParse(message.c);
     if (!parsed.success) {
       logger.warn({ channel, err: parsed.error }, "dropped a video change: it is not a video or tombstone");

@@ -30,6 +30,29 @@ function isRowEnvelope(value: unknown): value is RowEnvelope {
   );
 }
 
+/**
+ * A notification body's envelope, parsed (both formats' bodies are JSON): undefined, with a warning
+ * naming what was missing, when it is not JSON or not an envelope of the expected shape.
+ */
+export function parseEnvelope<T>(
+  body: string,
+  isEnvelope: (value: unknown) => value is T,
+  log: { channel: string; logger: Logger; fields: string },
+): T | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(body);
+  } catch {
+    log.logger.warn({ channel: log.channel }, "dropped a video change: its payload is not JSON");
+    return undefined;
+  }
+  if (!isEnvelope(message)) {
+    log.logger.warn({ channel: log.channel }, `dropped a video change: its payload has no ${log.fields}`);
+    return undefined;
+  }
+  return message;
+}
+
 export interface OrderedDeliveryOptions {
   channel: string;
   logger: Logger;
@@ -71,18 +94,8 @@ export class OrderedDelivery {
   /** Takes a format-2 payload, without its prefix. */
   acceptRow(body: string): void {
     const { channel, logger, wants, readRow } = this.#options;
-    let message: unknown;
-    try {
-      message = JSON.parse(body);
-    } catch {
-      logger.warn({ channel }, "dropped a video change: its payload is not JSON");
-      return;
-    }
-    if (!isRowEnvelope(message)) {
-      logger.warn({ channel }, "dropped a video change: its payload has no user, sequence number and row");
-      return;
-    }
-    if (!wants(message.u)) return;
+    const message = parseEnvelope(body, isRowEnvelope, { channel, logger, fields: "user, sequence number and row" });
+    if (message === undefined || !wants(message.u)) return;
     const { u: userId, s: seq } = message;
     if (message.r !== undefined) {
       const row = message.r;
