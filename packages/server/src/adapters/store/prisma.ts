@@ -101,21 +101,12 @@ class PrismaStoreTransaction implements StoreTransaction {
     return toRecord(await this.db.video.update({ where: { id: videoId }, data }));
   }
 
-  async countActiveVideos(userId: string): Promise<number> {
-    return this.db.video.count({ where: { userId, deletedAt: null, status: { in: ["queued", "processing"] } } });
-  }
-
   usedSeconds(userId: string, periodStart: Date, periodEnd: Date): Promise<number> {
     return sumUsage(this.db, userId, periodStart, periodEnd);
   }
 
   async insertUsageEntry(userId: string, entry: UsageEntryRecord): Promise<void> {
     await this.db.usageEntry.create({ data: { id: randomUUID(), userId, ...entry } });
-  }
-
-  async hasAcceptedTerms(userId: string, version: string): Promise<boolean> {
-    const row = await this.db.termsAcceptance.findUnique({ where: { userId_version: { userId, version } } });
-    return row !== null;
   }
 
   async findIdempotency(userId: string, key: string): Promise<IdempotencyRecord | null> {

@@ -124,14 +124,10 @@ export interface StoreTransaction extends AccessStoreTransaction {
   insertVideo(video: VideoRecord): Promise<void>;
   /** Applies `patch` to a video and returns the updated row; throws when it does not exist. */
   updateVideo(videoId: string, patch: VideoPatch): Promise<VideoRecord>;
-  /** How many of the user's live videos are `queued` or `processing`. */
-  countActiveVideos(userId: string): Promise<number>;
   /** Net seconds charged to the user (charges minus refunds, at least 0) with `chargedAt` in [`periodStart`, `periodEnd`). */
   usedSeconds(userId: string, periodStart: Date, periodEnd: Date): Promise<number>;
   /** Adds an entry to the user's usage ledger. */
   insertUsageEntry(userId: string, entry: UsageEntryRecord): Promise<void>;
-  /** Whether the user has accepted terms `version`. */
-  hasAcceptedTerms(userId: string, version: string): Promise<boolean>;
   /** The user's idempotency record for `key`, or null. */
   findIdempotency(userId: string, key: string): Promise<IdempotencyRecord | null>;
   /** Creates or replaces the idempotency record for its user and key. */
