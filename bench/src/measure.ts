@@ -1,5 +1,5 @@
 import { describeFailures, type LoadResult } from "./load.js";
-import type { PostgresCounters } from "./postgres.js";
+import type { PostgresCounters, StatementCounter } from "./postgres.js";
 import type { Progress } from "./progress.js";
 import { type CpuSubjects, type CpuUsage, measureCpu } from "./resources.js";
 import { median } from "./stats.js";
@@ -12,10 +12,17 @@ export interface Sample {
   postgres: PostgresCounters | null;
 }
 
-/** How often one statement ran per request sent. */
+/** How often one statement ran per request sent, and what it cost PostgreSQL. */
 export interface StatementShare {
   query: string;
+  /** Calls per request sent by the server (top level; inside a function: 0). */
   perRequest: number;
+  /** Calls per request made inside the SQL functions the server calls. */
+  nestedPerRequest: number;
+  /** Mean execution time of one call, ms (pg_stat_statements total_exec_time ÷ calls). */
+  meanMs: number;
+  /** Execution time per request sent, ms. */
+  msPerRequest: number;
 }
 
 /** The median of each figure over a figure's runs. */
@@ -65,18 +72,25 @@ export async function measure(
 }
 
 function difference(before: PostgresCounters, after: PostgresCounters): PostgresCounters {
-  let statements: Map<string, number> | null = null;
+  let statements: Map<string, StatementCounter> | null = null;
   if (before.statements && after.statements) {
     statements = new Map();
-    for (const [query, calls] of after.statements) {
-      const delta = calls - (before.statements.get(query) ?? 0);
-      if (delta > 0) statements.set(query, delta);
+    for (const [query, now] of after.statements) {
+      const then = before.statements.get(query);
+      const delta = {
+        calls: now.calls - (then?.calls ?? 0),
+        nestedCalls: now.nestedCalls - (then?.nestedCalls ?? 0),
+        ms: now.ms - (then?.ms ?? 0),
+      };
+      if (delta.calls > 0 || delta.nestedCalls > 0) statements.set(query, delta);
     }
   }
   return { commits: after.commits - before.commits, walSyncs: after.walSyncs - before.walSyncs, statements };
 }
 
-const sumOf = (map: Map<string, number>) => [...map.values()].reduce((sum, value) => sum + value, 0);
+/** Statements the server sent (top-level calls; those run inside its SQL functions are not requests of their own). */
+const sentStatements = (map: Map<string, StatementCounter>) =>
+  [...map.values()].reduce((sum, counter) => sum + counter.calls, 0);
 
 export function summarize(samples: Sample[]): Summary {
   const of = (pick: (sample: Sample) => number) => median(samples.map(pick));
@@ -113,7 +127,7 @@ export function summarize(samples: Sample[]): Summary {
     walSyncsPerRequest: perRequest((sample) => sample.postgres?.walSyncs ?? null),
     statementsPerRequest: perRequest((sample) => {
       const statements = sample.postgres?.statements;
-      return statements ? sumOf(statements) : null;
+      return statements ? sentStatements(statements) : null;
     }),
     statements: breakdown(samples.at(-1)),
   };
@@ -124,9 +138,15 @@ function breakdown(sample: Sample | undefined): StatementShare[] {
   if (!sample || !statements || sample.load.sent === 0) return [];
   const { sent } = sample.load;
   return [...statements.entries()]
-    .map(([query, calls]) => ({ query: query.replace(/\s+/g, " ").trim(), perRequest: calls / sent }))
-    .filter((share) => share.perRequest >= 0.05)
-    .sort((a, b) => b.perRequest - a.perRequest);
+    .map(([query, counter]) => ({
+      query: query.replace(/\s+/g, " ").trim(),
+      perRequest: counter.calls / sent,
+      nestedPerRequest: counter.nestedCalls / sent,
+      meanMs: counter.ms / Math.max(1, counter.calls + counter.nestedCalls),
+      msPerRequest: counter.ms / sent,
+    }))
+    .filter((share) => share.perRequest + share.nestedPerRequest >= 0.05)
+    .sort((a, b) => b.perRequest - a.perRequest || b.msPerRequest - a.msPerRequest);
 }
 
 /** One progress line for a run. */

@@ -158,8 +158,9 @@ function startCluster(progress: Progress): Cluster {
   }
   if (!running()) {
     progress.step(`starting PostgreSQL on 127.0.0.1:${benchPort} (fsync on)`);
-    // pg_stat_statements counts the statements each request costs (evidence in the report).
-    const options = `-p ${benchPort} -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_preload_libraries=pg_stat_statements`;
+    // pg_stat_statements counts the statements each request costs, and times them, including the
+    // statements inside the SQL functions of the hot paths (track = all; evidence in the report).
+    const options = `-p ${benchPort} -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all`;
     asPostgres(pgCtl, ["-D", dataDir, "-l", path.join(dataDir, "server.log"), "-w", "-o", options, "start"]);
   } else {
     progress.step(`reusing the PostgreSQL already running in ${dataDir}`);
@@ -202,8 +203,18 @@ export interface PostgresCounters {
   commits: number;
   /** WAL flushes to disk (pg_stat_wal.wal_sync), cluster-wide. */
   walSyncs: number;
-  /** Calls per statement text in the database (pg_stat_statements), or null when it is not loaded. */
-  statements: Map<string, number> | null;
+  /** Per statement text in the database (pg_stat_statements), or null when it is not loaded. */
+  statements: Map<string, StatementCounter> | null;
+}
+
+/** One statement text's pg_stat_statements counters. */
+export interface StatementCounter {
+  /** Calls sent by a client (top level). */
+  calls: number;
+  /** Calls made inside a function or procedure (tracked because the bench sets `pg_stat_statements.track = all`). */
+  nestedCalls: number;
+  /** Execution time of all its calls, ms (a nested statement's time is also inside its caller's). */
+  ms: number;
 }
 
 async function readCounters(adminUrl: string, database: string): Promise<PostgresCounters> {
@@ -214,12 +225,24 @@ async function readCounters(adminUrl: string, database: string): Promise<Postgre
     );
     const wal = await client.query<{ wal_sync: string }>("SELECT wal_sync FROM pg_stat_wal").catch(() => null);
     const statements = await client
-      .query<{ query: string; calls: string }>(
-        `SELECT query, sum(calls) AS calls FROM pg_stat_statements
+      .query<{ query: string; calls: string; nested: string; ms: number }>(
+        `SELECT query,
+                sum(calls) FILTER (WHERE toplevel) AS calls,
+                sum(calls) FILTER (WHERE NOT toplevel) AS nested,
+                sum(total_exec_time) AS ms
+         FROM pg_stat_statements
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) GROUP BY query`,
         [database],
       )
-      .then((result) => new Map(result.rows.map((row) => [row.query, Number(row.calls)])))
+      .then(
+        (result) =>
+          new Map(
+            result.rows.map((row) => [
+              row.query,
+              { calls: Number(row.calls ?? 0), nestedCalls: Number(row.nested ?? 0), ms: Number(row.ms) },
+            ]),
+          ),
+      )
       .catch(() => null);
     return {
       commits: Number(commits.rows[0]?.xact_commit ?? 0),

@@ -352,7 +352,11 @@ export const costHeader = [
   "statements/req",
 ];
 
-/** The statements one answer of each write and list figure costs (pg_stat_statements, last run). */
+/**
+ * The statements one answer of each write and list figure costs (pg_stat_statements, last run):
+ * rows of [sent per request, run inside a function per request, mean ms per call, ms per request,
+ * statement]. A nested statement's time is also inside its caller's.
+ */
 export function statementTables(results: BenchResults, width: number): { title: string; rows: string[][] }[] {
   const tables: { title: string; rows: string[][] }[] = [];
   const add = (title: string, summary: Summary) => {
@@ -360,7 +364,13 @@ export function statementTables(results: BenchResults, width: number): { title: 
     const shorten = (query: string) => (query.length > width ? `${query.slice(0, width - 1)}…` : query);
     tables.push({
       title: `${title}: ${summary.statementsPerRequest?.toFixed(1) ?? "?"} statements per request`,
-      rows: summary.statements.map((share) => [share.perRequest.toFixed(2), shorten(share.query)]),
+      rows: summary.statements.map((share) => [
+        share.perRequest.toFixed(2),
+        share.nestedPerRequest > 0 ? share.nestedPerRequest.toFixed(2) : "",
+        share.meanMs.toFixed(3),
+        share.msPerRequest.toFixed(3),
+        shorten(share.query),
+      ]),
     });
   };
   if (results.generate) {
@@ -476,8 +486,11 @@ export function renderText(info: RunInfo, results: BenchResults): string {
     alignedTable(costHeader, buildCostRows(results)),
     ...statementTables(results, 110).flatMap((table) => [
       "",
-      `${table.title} (per request, statement):`,
-      ...table.rows.map(([calls, query]) => `  ${calls?.padStart(6)}  ${query}`),
+      `${table.title} (sent per request, inside a function per request, mean ms, ms per request, statement):`,
+      ...table.rows.map(
+        ([calls, nested, mean, perRequest, query]) =>
+          `  ${calls?.padStart(5)} ${nested?.padStart(5)} ${mean?.padStart(7)} ${perRequest?.padStart(7)}  ${query}`,
+      ),
     ]),
     ...(warnings.length > 0 ? ["", "Warnings:", ...warnings.map((warning) => `  ! ${warning}`)] : []),
     "",
@@ -517,7 +530,9 @@ Do not edit by hand: run the bench again.
   never finish), local file storage, development auth (\`X-OpenV-User\`), \`LOG_LEVEL=${options.serverLogLevel}\`,
   limits raised (\`MONTHLY_LIMIT_SECONDS\`, \`MAX_ACTIVE_JOBS\`), \`OPENV_RATE_LIMIT_*_PER_MINUTE=0\` (a server
   that does not know them keeps its 60 generate requests per user and minute: the bench rotates
-  ${results.generate ? results.generate.users.toLocaleString("en") : "thousands of"} users so no request is limited), reconciler interval 1 h.
+  ${results.generate ? results.generate.users.toLocaleString("en") : "thousands of"} users so no request is limited), reconciler interval 1 h, previews off
+  (\`OPENV_PREVIEWS=off\`: the completions name files no worker wrote, so each derivation would fail
+  on the missing file; a real one is ffmpeg in a child process after the webhook was answered).
 - Floor: a bare Fastify app (same Fastify) in its own process, a \`pg\` Pool of 10 on the same database,
   one statement per request: an INSERT into a copy of the Video table (same columns and indexes) or
   the indexed incremental SELECT.
@@ -572,8 +587,20 @@ ${statementTables(results, 160)
   .map(
     (table) =>
       `<details><summary>${table.title}</summary>\n\n${markdownTable(
-        ["per request", "statement (pg_stat_statements)"],
-        table.rows.map(([calls, query]) => [calls ?? "", `\`${query}\``]),
+        [
+          "sent per request",
+          "inside a function per request",
+          "mean ms",
+          "ms per request",
+          "statement (pg_stat_statements)",
+        ],
+        table.rows.map(([calls, nested, mean, perRequest, query]) => [
+          calls ?? "",
+          nested ?? "",
+          mean ?? "",
+          perRequest ?? "",
+          `\`${query}\``,
+        ]),
       )}\n\n</details>`,
   )
   .join("\n\n")}
