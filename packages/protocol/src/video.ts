@@ -98,7 +98,8 @@ export const VideoSchema = z.object({
   // Timing (issue 21): where an unfinished video stands in line and how long it should take.
   /**
    * Unfinished videos: how many of the provider's queued jobs on this server are ahead of it (0:
-   * next, or already rendering), or the provider's own figure where it gives one; null when there
+   * next, or already rendering; counted up to 1,000, so 1,000 means 1,000 or more), or the
+   * provider's own figure where it gives one; null when there
    * is no basis (finished videos, a provider this server cannot see into). Absent from servers
    * before v1.1.
    */

@@ -31,6 +31,12 @@ describe("<VideoTiming> in the card", () => {
     expect(screen.getByText("about 30 s left")).toBeTruthy();
   });
 
+  it("says 1,000+ ahead where the server stops counting (queuePosition 1000: 1,000 or more ahead)", () => {
+    render(createElement(VideoCard, { video: { ...base, queuePosition: 1000 } }));
+    expect(screen.getByText("over 1,000 ahead")).toBeTruthy();
+    expect(screen.queryByText(/in line/)).toBeNull();
+  });
+
   it("drops the line once rendering, and minutes for long waits", () => {
     render(createElement(VideoCard, { video: { ...base, status: "processing", progress: 0.2, etaSeconds: 600 } }));
     expect(screen.queryByText(/in line/)).toBeNull();

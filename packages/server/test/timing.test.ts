@@ -112,6 +112,39 @@ describe.each(backends)("queue position and ETA ($name)", ({ adminUrl }) => {
   });
 });
 
+describe.each(backends)("a deep queue ($name)", ({ adminUrl }) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ adminUrl, provider: new ScriptedProvider() });
+    await accepted(server);
+  });
+  afterAll(() => server.close());
+
+  it("counts the place in line up to 1,000 ahead: a new video reads 1,000 (1,000 or more), never the whole queue", async () => {
+    // 1,200 of another user's videos waiting for the same provider (the default one, the scripted provider).
+    const client = (
+      server.openv.adapters.store as unknown as { client: { $executeRawUnsafe(sql: string): Promise<number> } }
+    ).client;
+    await client.$executeRawUnsafe(`INSERT INTO "User" ("id") VALUES ('crowd')`);
+    await client.$executeRawUnsafe(
+      `INSERT INTO "Video" ("id", "userId", "prompt", "model", "status", "frames", "fps", "durationSeconds",
+         "width", "height", "steps", "cfg", "createdAt", "updatedAt")
+       SELECT 'crowd-' || i, 'crowd', 'a crowd', 'mochi-1', 'queued', 31, 30, 1.0333, 848, 480, 64, 4.5,
+         now() - interval '1 hour' + i * interval '1 ms', now()
+       FROM generate_series(1, 1200) AS i`,
+    );
+    const { video } = GenerateResponseSchema.parse(
+      await (await server.api("/videos", { method: "POST", json: generateBody })).json(),
+    );
+    expect(video.queuePosition).toBe(1000);
+    // The oldest of the crowd is first in line, exactly.
+    const first = (await (await server.api("/videos/crowd-1", { user: "crowd" })).json()).video as Video;
+    expect(first.queuePosition).toBe(0);
+    const tenth = (await (await server.api("/videos/crowd-10", { user: "crowd" })).json()).video as Video;
+    expect(tenth.queuePosition).toBe(9);
+  });
+});
+
 describe.each(bindings)("Prefer: wait on POST /videos (%s binding)", (binding) => {
   let fast: TestServer;
   let slow: TestServer;

@@ -12,6 +12,9 @@ const timeLeft = (seconds: number): string =>
     ? "almost done"
     : `about ${seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.round(seconds / 60)} min`} left`;
 
+/** The server counts at most this many videos ahead: a `queuePosition` of 1000 means 1,000 or more. */
+const countedAhead = 1000;
+
 /**
  * An unfinished video's place in line ("3rd in line", while queued) and estimated time left
  * ("about 40 s left"), counting down between the server's updates; nothing when the server gives
@@ -40,7 +43,11 @@ export function VideoTiming({ video }: { video: Video }): ReactNode {
   if (eta === null && position === null) return null;
   return (
     <span className="openv-timing">
-      {position !== null && <span className="openv-queue-position">{ordinal(position + 1)} in line</span>}
+      {position !== null && (
+        <span className="openv-queue-position">
+          {position >= countedAhead ? "over 1,000 ahead" : `${ordinal(position + 1)} in line`}
+        </span>
+      )}
       {eta !== null && <span className="openv-eta">{timeLeft(eta - elapsed)}</span>}
     </span>
   );

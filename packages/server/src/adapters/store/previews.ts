@@ -12,6 +12,10 @@ export async function claimPreviewWork(
   sql: SqlRunner,
   { videoIds, retryAfterMs, maxAttempts, limit }: Parameters<Store["claimPreviewWork"]>[0],
 ): Promise<VideoRecord[]> {
+  // Two texts rather than `($4 IS NULL OR "id" = ANY($4))`: PostgreSQL plans that disjunction once
+  // for both uses, and then walks every completed video without a poster even when the caller
+  // named one (2.8 ms a claim at 40,000 videos in `pnpm bench`, against a primary-key probe).
+  const which = videoIds === null ? "" : `AND "id" = ANY($4::text[])`;
   const rows = await sql(
     `WITH due AS (
        SELECT "id" FROM "Video"
@@ -19,7 +23,7 @@ export async function claimPreviewWork(
          AND "previewAttempts" < $1::int
          AND ("previewClaimedAt" IS NULL
            OR "previewClaimedAt" < clock_timestamp() - make_interval(secs => $2::double precision))
-         AND ($4::text[] IS NULL OR "id" = ANY($4::text[]))
+         ${which}
        ORDER BY "updatedAt" DESC
        LIMIT $3::int
        FOR UPDATE SKIP LOCKED
@@ -28,7 +32,7 @@ export async function claimPreviewWork(
      SET "previewClaimedAt" = date_trunc('milliseconds', clock_timestamp()), "previewAttempts" = v."previewAttempts" + 1
      FROM due WHERE v."id" = due."id"
      RETURNING v.*`,
-    [maxAttempts, retryAfterMs / 1000, limit, videoIds],
+    videoIds === null ? [maxAttempts, retryAfterMs / 1000, limit] : [maxAttempts, retryAfterMs / 1000, limit, videoIds],
   );
   return rows.map(videoFromRow).sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime());
 }
