@@ -103,6 +103,9 @@ export function previewDependencies(options: PreviewOptions): {
   return { previews: extractor, previewRetry: retry };
 }
 
+/** Derivations queued in one process at most; later completions are left to the reconciler's backfill. */
+const maxWaiting = 1_000;
+
 /** How previews are derived and retried. */
 export interface PreviewOptions {
   /** Derives the images; null turns previews off (the fields stay null, nothing is backfilled). */
@@ -132,7 +135,8 @@ export class Previews {
   readonly #retryAfterMs: number;
   readonly #maxAttempts: number;
   readonly #concurrency: number;
-  readonly #waiting: string[] = [];
+  /** Video ids queued by `afterCompletion`, oldest first (a Set: a burst of completions costs O(1) each). */
+  readonly #waiting = new Set<string>();
   readonly #running = new Set<Promise<void>>();
 
   constructor(ctx: LifecycleContext, feed: ChangeFeed, options: PreviewOptions) {
@@ -151,8 +155,10 @@ export class Previews {
 
   /** Queues the derivation of a video that just completed; returns at once. */
   afterCompletion(video: VideoRecord): void {
-    if (!this.#extractor || this.#waiting.includes(video.id)) return;
-    this.#waiting.push(video.id);
+    // Past `maxWaiting` the reconciler's backfill derives it later (it picks up every completed
+    // video without previews), so a burst cannot grow this process's memory without bound.
+    if (!this.#extractor || this.#waiting.has(video.id) || this.#waiting.size >= maxWaiting) return;
+    this.#waiting.add(video.id);
     this.#pump();
   }
 
@@ -166,7 +172,7 @@ export class Previews {
    * any instance) and waits for those running.
    */
   async stop(): Promise<void> {
-    this.#waiting.length = 0;
+    this.#waiting.clear();
     await this.idle();
   }
 
@@ -188,8 +194,9 @@ export class Previews {
   }
 
   #pump(): void {
-    while (this.#running.size < this.#concurrency && this.#waiting.length > 0) {
-      const videoId = this.#waiting.shift() as string;
+    while (this.#running.size < this.#concurrency && this.#waiting.size > 0) {
+      const videoId = this.#waiting.values().next().value as string;
+      this.#waiting.delete(videoId);
       const run = this.#claimAndDerive(videoId).finally(() => {
         this.#running.delete(run);
         this.#pump();
