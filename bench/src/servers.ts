@@ -100,7 +100,7 @@ export interface ReferenceServerOptions {
 /**
  * Starts `node packages/server/dist/cli.js` on a free loopback port against `databaseUrl` (or on
  * PGlite in `dataDir` without one; it applies the migrations at start), with RunPod pointed at the stand-in, development auth, limits
- * raised so they never refuse a request, and the reconciler's first pass an hour away.
+ * raised so they never refuse a request, previews off, and the reconciler's first pass an hour away.
  */
 export async function startReferenceServer(options: ReferenceServerOptions): Promise<BenchProcess> {
   if (!existsSync(serverCli)) {
@@ -132,6 +132,11 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
     // The SSE scenarios open thousands of streams of one user (the harsh case: every change fans
     // out to all of them); the shipped cap is 10 per user and instance.
     OPENV_MAX_EVENT_STREAMS_PER_USER: String(1_000_000),
+    // Previews off: the bench's completions name output files no worker ever wrote, so each
+    // derivation would fail at once on the missing file (a temporary folder, a failed copy and a
+    // warning per webhook: a fifth of the server's CPU in a profile); a real one is an ffmpeg run
+    // per video in a child process, background work after the webhook was answered, not ingestion.
+    OPENV_PREVIEWS: "off",
     LOG_LEVEL: options.logLevel,
     ...options.env,
   };
