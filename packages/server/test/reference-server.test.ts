@@ -145,6 +145,28 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
     expect(video).toMatchObject({ status: "completed", jobId: standIn.submitted[0]?.id });
     expect(video.url?.startsWith(`${base}/api/files/`)).toBe(true);
   });
+
+  it("logs one line per request, when it is answered: method, URL, status and time, never a second line on arrival", async () => {
+    const answered = await fetch(`${base}/api/health?probe=one-line`);
+    expect(answered.status).toBe(200);
+    await server.waitForOutput(/"url":"\/api\/health\?probe=one-line"/);
+    const lines = server.output
+      .split("\n")
+      .filter((line) => line.includes("probe=one-line"))
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            msg: string;
+            req: { method: string };
+            res: { statusCode: number };
+            responseTime: number;
+          },
+      );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: "request completed", req: { method: "GET" }, res: { statusCode: 200 } });
+    expect(lines[0]?.responseTime).toBeGreaterThanOrEqual(0);
+    expect(server.output).not.toContain('"msg":"incoming request"');
+  });
 });
 
 /**
