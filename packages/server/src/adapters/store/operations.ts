@@ -82,6 +82,16 @@ export async function selectVideo(sql: SqlRunner, videoId: string): Promise<Vide
 }
 
 /**
+ * `Store.userDeletedAt`: one `SELECT` over the driver. Every route asks it (once per user and
+ * instance every few seconds), and Prisma's query engine cost about three times the CPU of the
+ * driver for a one-row read (`pnpm --filter @openv/bench store-overhead`).
+ */
+export async function selectUserDeletedAt(sql: SqlRunner, userId: string): Promise<Date | null> {
+  const [row] = await sql(`SELECT "deletedAt" FROM "User" WHERE "id" = $1`, [userId]);
+  return row ? toDate(row.deletedAt) : null;
+}
+
+/**
  * `Store.applyJobUpdate`: one call of the SQL function `openv_apply_video_change` (migration
  * 20261207004500_apply_video_change states what it does, and the locks it takes, once; migration
  * 20261207120100_notify_in_statement adds its NOTIFY on `notifyChannel`, null for none).

@@ -30,7 +30,7 @@ import * as admission from "./admission.js"; // issue 17: the generate request i
 import { deleteVideos } from "./deletion.js";
 import { batchedJobUpdates, batchedVideoReads } from "./job-update-batch.js";
 import { listVideos } from "./list.js";
-import { type SqlRunner, timingBasis } from "./operations.js";
+import { type SqlRunner, selectUserDeletedAt, timingBasis } from "./operations.js";
 import { claimPreviewWork } from "./previews.js"; // posters21
 import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
 
@@ -407,9 +407,8 @@ export class PrismaStore implements Store {
     await this.client.user.updateMany({ where: { id: userId }, data: { deletedAt: null, updatedAt: new Date() } });
   }
 
-  async userDeletedAt(userId: string): Promise<Date | null> {
-    const row = await this.client.user.findUnique({ where: { id: userId }, select: { deletedAt: true } });
-    return row?.deletedAt ?? null;
+  userDeletedAt(userId: string): Promise<Date | null> {
+    return selectUserDeletedAt(this.#sql, userId);
   }
 
   async videosByIds(ids: string[]): Promise<VideoRecord[]> {
