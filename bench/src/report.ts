@@ -203,14 +203,17 @@ export function buildRows(results: BenchResults, options: BenchOptions): Row[] {
       {
         figure: `   webhook → SSE frame, ${count(sse.many.watchers)} watchers: p50 / p95 (ms)`,
         openv: pair(ms(sse.many.p50), ms(sse.many.p95)),
-        floor: "",
-        ratio: "",
+        floor: sse.floor ? pair(ms(sse.floor.p50), ms(sse.floor.p95)) : "",
+        ratio: sse.floor ? pair(ratio(sse.many.p50 / sse.floor.p50), ratio(sse.many.p95 / sse.floor.p95)) : "",
         bar: "p95 ≤ 20 ms",
         ...verdict(within(sse.many.p95, 20)),
       },
       plain(
         "   per webhook: first frame / last − first frame (ms); server CPU per frame (µs)",
         `${pair(ms(sse.many.firstFrame), ms(sse.many.fanOutSpread))}; ${ms(sse.many.serverCpuUsPerFrame ?? Number.NaN)}`,
+        sse.floor
+          ? `${pair(ms(sse.floor.firstFrame), ms(sse.floor.fanOutSpread))}; ${ms(sse.floor.serverCpuUsPerFrame ?? Number.NaN)}`
+          : "",
       ),
       {
         figure: `   server memory per open stream (RSS delta ÷ ${count(sse.many.watchers - 1)} streams)`,
@@ -557,7 +560,10 @@ ${warnings.length > 0 ? `Warnings of this run:\n\n${warnings.map((warning) => `-
 4. **webhook → SSE**: ${results.sse?.eventsPerSecond ?? 10} completion webhooks a second, each for a distinct video of the one user
    all watchers are (every change fans out to every stream); latency from just before the webhook
    is sent to each frame's arrival, on the system-wide monotonic clock; watchers run in their own
-   process with raw \`http\`. p50/p95 over every delivery of a run, median of runs.
+   process with raw \`http\`. p50/p95 over every delivery of a run, median of runs. Floor: the same
+   webhooks and watchers against a bare \`node:http\` process (\`src/processes/sse-floor.ts\`, no
+   database, no auth) that writes a frame of the server's frame size to every stream as one ready
+   chunk, the least any server could do for the same answer.
 5. **RSS**: VmRSS of the SSE scenario's server process: fresh and idle after start; warmed up (after
    the 1-watcher runs, one stream open); with all the streams open; each of these two read 2 s after
    a full GC forced through the V8 inspector (the server runs with \`--inspect\` on loopback), which

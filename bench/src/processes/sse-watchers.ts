@@ -12,13 +12,21 @@ export type WatcherCommand =
   | { type: "open"; url: string; userId: string; count: number }
   | { type: "count" }
   | { type: "drain" }
+  /** Closes every stream and stays up (to open streams to another server). */
+  | { type: "reset" }
   | { type: "close" };
 
 export type WatcherReply =
   | { type: "ready"; url: string }
   | { type: "opened"; open: number }
   | { type: "count"; deliveries: number }
-  | { type: "arrivals"; arrivals: Record<string, number[]>; deliveries: number }
+  | {
+      type: "arrivals";
+      arrivals: Record<string, number[]>;
+      deliveries: number;
+      /** The mean length of the video frames received, in bytes (0 when none). */
+      frameBytes: number;
+    }
   | { type: "failed"; message: string };
 
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
@@ -122,10 +130,23 @@ process.on("message", (command: WatcherCommand) => {
     case "count":
       reply({ type: "count", deliveries });
       break;
-    case "drain":
-      reply({ type: "arrivals", arrivals: arrivalsOf(frames), deliveries });
+    case "drain": {
+      // Latin1 text: one character per byte; the frame's closing blank line is not in `frame`.
+      const bytes = frames.reduce((sum, { frame }) => sum + frame.length + 2, 0);
+      reply({
+        type: "arrivals",
+        arrivals: arrivalsOf(frames),
+        deliveries,
+        frameBytes: frames.length === 0 ? 0 : Math.round(bytes / frames.length),
+      });
       frames = [];
       deliveries = 0;
+      break;
+    }
+    case "reset":
+      for (const stream of streams) stream.destroy();
+      streams.clear();
+      reply({ type: "opened", open: 0 });
       break;
     case "close":
       for (const stream of streams) stream.destroy();

@@ -29,6 +29,8 @@ export interface SseLatency {
   fanOutSpread: number;
   /** Server CPU (all instances) per frame delivered over the measured runs, in µs: the fan-out's cost per stream. */
   serverCpuUsPerFrame?: number;
+  /** The mean size of the frames the watchers got, in bytes. */
+  frameBytes?: number;
 }
 
 export interface SseResults {
@@ -45,6 +47,11 @@ export interface SseResults {
    * what the streams keep alive, without the garbage and spare pages RSS also counts.
    */
   heap?: { warmBytes: number; connectedBytes: number };
+  /**
+   * The floor, with as many watchers as `many`: the same webhooks and watchers against a bare
+   * `node:http` fan-out of a frame of the same size, no database (processes/sse-floor.ts).
+   */
+  floor?: SseLatency;
 }
 
 const eventsPerSecond = 10;
@@ -69,6 +76,7 @@ export function latencyOf(watchers: number, eventsPerRun: number, runs: Delivery
     p99: of(99),
     firstFrame: median(runs.flatMap((run) => run.firstFrames)),
     fanOutSpread: median(runs.flatMap((run) => run.spreads)),
+    frameBytes: median(runs.map((run) => run.frameBytes)),
   };
 }
 
@@ -137,22 +145,54 @@ export async function runSse(
       return Array.from({ length: count }, (_, offset) => first + offset);
     };
 
-    const measureWatchers = async (watchers: number): Promise<SseLatency> => {
-      progress.detail(`warm-up: ${warmupEvents} webhooks (not counted)`);
-      await sendAndCollect(server, batch, takeEvents(warmupEvents), watchers, ask);
+    const measureWatchers = async (
+      watchers: number,
+      target: BenchProcess = server,
+      events: (count: number) => number[] = takeEvents,
+    ): Promise<SseLatency> => {
+      const label = target === server ? "" : ` (${target.name})`;
+      progress.detail(`warm-up: ${warmupEvents} webhooks (not counted)${label}`);
+      await sendAndCollect(target, batch, events(warmupEvents), watchers, ask);
       const runs: Delivery[] = [];
-      const cpuSince = measureCpu({ server: server.pid });
+      const cpuSince = measureCpu({ server: target.pid });
       for (let run = 1; run <= options.runs; run++) {
-        const result = await sendAndCollect(server, batch, takeEvents(eventsPerRun), watchers, ask);
+        const result = await sendAndCollect(target, batch, events(eventsPerRun), watchers, ask);
         runs.push(result);
-        progress.detail(`${watchers} watcher(s) run ${run}/${options.runs}: ${describeDelivery(result)}`);
+        progress.detail(`${watchers} watcher(s) run ${run}/${options.runs}${label}: ${describeDelivery(result)}`);
       }
       const latency = latencyOf(watchers, eventsPerRun, runs);
       latency.serverCpuUsPerFrame = (cpuSince().server * 1000) / Math.max(1, latency.received);
       progress.detail(
-        `server CPU per delivered frame (webhook handling included): ${latency.serverCpuUsPerFrame.toFixed(1)} µs`,
+        `${target === server ? "server" : "floor"} CPU per delivered frame (webhook handling included): ${latency.serverCpuUsPerFrame.toFixed(1)} µs`,
       );
       return latency;
+    };
+
+    /**
+     * The same `watchers` and webhooks against the floor (processes/sse-floor.ts), its frames
+     * `frameBytes` long. The server's streams are closed first, so only the floor's are read. The
+     * floor reads no database: the seeded videos only lend their ids again.
+     */
+    const measureFloor = async (watchers: number, frameBytes: number): Promise<SseLatency> => {
+      await ask({ type: "reset" }, "opened");
+      const floor = await startHelper(
+        "SSE floor (bare node:http)",
+        "sse-floor.ts",
+        { FRAME_BYTES: String(frameBytes) },
+        path.join(runDir, "sse-floor.log"),
+      );
+      try {
+        progress.detail(
+          `the floor: ${watchers.toLocaleString("en")} streams of a bare node:http fan-out of a ${frameBytes}-byte frame, no database`,
+        );
+        await ask({ type: "open", url: floor.url, userId, count: watchers }, "opened");
+        let next = 0;
+        const reuseIds = (count: number) => Array.from({ length: count }, () => next++ % total);
+        return await measureWatchers(watchers, floor, reuseIds);
+      } finally {
+        await ask({ type: "reset" }, "opened");
+        await floor.stop();
+      }
     };
 
     await ask({ type: "open", url: server.url, userId, count: 1 }, "opened");
@@ -177,12 +217,14 @@ export async function runSse(
     const many = await measureWatchers(open);
     const afterEventsKiB = rssKiB(server.pid) ?? Number.NaN;
     progress.detail(`server RSS after the ${open}-watcher runs: ${(afterEventsKiB / 1024).toFixed(1)} MiB`);
+    const floor = await measureFloor(open, many.frameBytes ?? 1000);
     return {
       one,
       many,
       eventsPerSecond,
       rss: { idleKiB, warmKiB, connectedKiB, afterEventsKiB },
       heap: { warmBytes, connectedBytes },
+      floor,
     };
   } finally {
     watchersProcess.child.send({ type: "close" } satisfies WatcherCommand);
@@ -199,6 +241,8 @@ export interface Delivery {
   /** Per event: the first frame's latency, and the last frame's arrival minus the first's. */
   firstFrames: number[];
   spreads: number[];
+  /** The mean size of the frames received, in bytes. */
+  frameBytes: number;
 }
 
 /**
@@ -242,7 +286,7 @@ export async function sendAndCollect(
     if (deliveries >= expected) break;
     await sleep(50);
   }
-  const { arrivals } = await ask({ type: "drain" }, "arrivals");
+  const { arrivals, frameBytes } = await ask({ type: "drain" }, "arrivals");
   const latencies: number[] = [];
   const firstFrames: number[] = [];
   const spreads: number[] = [];
@@ -254,5 +298,5 @@ export async function sendAndCollect(
     firstFrames.push(first - sent);
     spreads.push(Math.max(...times) - first);
   }
-  return { latencies, expected, firstFrames, spreads };
+  return { latencies, expected, firstFrames, spreads, frameBytes };
 }
