@@ -72,6 +72,12 @@ const plain = (figure: string, openv: string, floor = "", ratioText = ""): Row =
 export const kBPerStream = (beforeKiB: number, afterKiB: number, streams: number) =>
   ((afterKiB - beforeKiB) * 1.024) / Math.max(1, streams);
 
+/** kB of JS heap (after a full GC) per stream an instance opened beyond its first. */
+const heapKBPerStream = (instance: { beforeHeapBytes?: number; openHeapBytes?: number; streams: number }) =>
+  ((instance.openHeapBytes ?? Number.NaN) - (instance.beforeHeapBytes ?? Number.NaN)) /
+  1000 /
+  Math.max(1, instance.streams - 1);
+
 /** CPU and statements per request as one cell: "1.93 ms / 7.0". */
 const costCell = (summary: Summary) =>
   pair(`${ms(summary.cpuPerRequest.server)} ms`, statements(summary.statementsPerRequest));
@@ -265,6 +271,18 @@ export function buildRows(results: BenchResults, options: BenchOptions): Row[] {
         bar: "≤ 20 kB",
         ...verdict(...perStream.map((value) => within(value, 20))),
       },
+      ...(memory.every((instance) => instance.beforeHeapBytes !== undefined)
+        ? [
+            {
+              figure: "   server JS heap per open stream, after a full GC, each instance",
+              openv: memory.map((instance) => `${heapKBPerStream(instance).toFixed(1)} kB`).join(" / "),
+              floor: "",
+              ratio: "",
+              bar: "≤ 20 kB",
+              ...verdict(...memory.map((instance) => within(heapKBPerStream(instance), 20))),
+            },
+          ]
+        : []),
       plain(
         "   server RSS, each instance: one stream → all its streams open",
         memory.map((instance) => `${mib(instance.beforeKiB)} → ${mib(instance.openKiB)}`).join("; "),

@@ -5,6 +5,7 @@
 // stream with raw `http` (see processes/sse-watchers.ts); webhooks are paced slower than in the
 // one-instance figure so the watchers (10,000 frames per webhook) keep up on a small machine.
 import path from "node:path";
+import { heapUsedAfterGc } from "../heap.js";
 import type { WatcherCommand } from "../processes/sse-watchers.js";
 import { measureCpu, rssKiB } from "../resources.js";
 import { seedProcessingVideos } from "../seed.js";
@@ -24,8 +25,12 @@ export interface SseClusterResults {
   instances: number;
   latency: SseLatency;
   eventsPerSecond: number;
-  /** Per instance: RSS with one stream open (warmed up), with its share of the streams open, and streams. */
-  memory: { beforeKiB: number; openKiB: number; streams: number }[];
+  /**
+   * Per instance: RSS and JS heap after a full GC with one stream open (warmed up), the same with its
+   * share of the streams open, and streams. Each reading comes 2 s after a full GC, as in the
+   * one-instance figure, so the difference is the streams' memory, not garbage of different ages.
+   */
+  memory: { beforeKiB: number; openKiB: number; beforeHeapBytes: number; openHeapBytes: number; streams: number }[];
 }
 
 const instances = 2;
@@ -62,6 +67,7 @@ export async function runSseCluster(
           logFile: path.join(runDir, `server-sse-cluster-${index}.log`),
           logLevel: options.serverLogLevel,
           cpuProfileDir: options.cpuProfile ? path.join(runDir, "profiles", `sse-cluster-${index}`) : undefined,
+          inspect: true,
         }),
       );
     }
@@ -82,8 +88,16 @@ export async function runSseCluster(
     // One stream per instance and a few webhooks first, so the RSS before is a warmed-up process's.
     for (const server of servers) await ask({ type: "open", url: server.url, userId, count: 1 }, "opened");
     await sendAndCollect(servers, batch, takeEvents(warmupEvents), instances, ask, 10);
-    await sleep(1_000);
-    const before = servers.map((server) => rssKiB(server.pid) ?? Number.NaN);
+    // Heap after a full GC, then RSS 2 s later, per instance (see `memory`).
+    const afterGc = async () => {
+      const heaps: number[] = [];
+      for (const server of servers) {
+        heaps.push(server.inspectPort === undefined ? Number.NaN : await heapUsedAfterGc(server.inspectPort));
+      }
+      await sleep(2_000);
+      return { heaps, rss: servers.map((server) => rssKiB(server.pid) ?? Number.NaN) };
+    };
+    const before = await afterGc();
     const share = Math.floor(watchers / instances);
     let open = 0;
     for (const [index, server] of servers.entries()) {
@@ -91,15 +105,17 @@ export async function runSseCluster(
       progress.detail(`opening ${count.toLocaleString("en")} more streams on instance ${index + 1}`);
       open = (await ask({ type: "open", url: server.url, userId, count }, "opened")).open;
     }
-    await sleep(2_000);
-    const memory = servers.map((server, index) => {
-      const openKiB = rssKiB(server.pid) ?? Number.NaN;
+    const opened = await afterGc();
+    const memory = servers.map((_server, index) => {
+      const openKiB = opened.rss[index] ?? Number.NaN;
+      const openHeapBytes = opened.heaps[index] ?? Number.NaN;
       const streams = index === servers.length - 1 ? watchers - share * (instances - 1) : share;
-      const beforeKiB = before[index] ?? Number.NaN;
+      const beforeKiB = before.rss[index] ?? Number.NaN;
+      const beforeHeapBytes = before.heaps[index] ?? Number.NaN;
       progress.detail(
-        `instance ${index + 1}: ${streams.toLocaleString("en")} streams open, RSS ${(beforeKiB / 1024).toFixed(1)} → ${(openKiB / 1024).toFixed(1)} MiB (${((openKiB - beforeKiB) / (streams - 1)).toFixed(1)} KiB per stream)`,
+        `instance ${index + 1}: ${streams.toLocaleString("en")} streams open, RSS ${(beforeKiB / 1024).toFixed(1)} → ${(openKiB / 1024).toFixed(1)} MiB (${((openKiB - beforeKiB) / (streams - 1)).toFixed(1)} KiB per stream), JS heap after GC ${((openHeapBytes - beforeHeapBytes) / 1000 / (streams - 1)).toFixed(1)} kB per stream`,
       );
-      return { beforeKiB, openKiB, streams };
+      return { beforeKiB, openKiB, beforeHeapBytes, openHeapBytes, streams };
     });
     progress.detail(`${open.toLocaleString("en")} streams open in all`);
 
