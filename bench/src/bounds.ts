@@ -21,15 +21,25 @@ const oneCoreCeiling = (cpuMs: number) => 1000 / cpuMs;
  * of everything a request made work (server, database, stand-in, load generator).
  */
 function machineCeiling(summary: Summary): number {
+  return (os.cpus().length * 1000) / totalCpu(summary);
+}
+
+/** CPU per request of every process a request made work (server, database, stand-in, load generator). */
+function totalCpu(summary: Summary): number {
   const cost = summary.cpuPerRequest;
-  const total = cost.server + (cost.postgres ?? 0) + (cost.standIn ?? 0) + cost.loadGenerator;
-  return (os.cpus().length * 1000) / total;
+  return cost.server + (cost.postgres ?? 0) + (cost.standIn ?? 0) + cost.loadGenerator;
+}
+
+/** "1.85 ms per request" for the first statement of the last run whose text contains `fragment`. */
+function statementTime(summary: Summary, fragment: string): string {
+  const share = summary.statements.find((statement) => statement.query.includes(fragment));
+  return share && share.msPerRequest !== undefined ? `${two(share.msPerRequest)} ms per request` : "(not measured)";
 }
 
 export function boundsSection(results: BenchResults, options: BenchOptions): string {
   const sections = [
     results.generate && generateBounds(results),
-    results.webhooks && webhookBounds(results),
+    results.webhooks && webhookBounds(results, options),
     results.list && listBounds(results, options),
     results.sse && sseBounds(results),
     investigation,
@@ -66,19 +76,24 @@ near ${whole(machineCeiling(plain))}/s (the floor: ${whole(machineCeiling(floorI
 With an \`Idempotency-Key\` (what the SDK sends) it is ${one(generate.withKey.statementsPerRequest)} statements, ${two(generate.withKey.cpuPerRequest.server)} ms of server CPU and
 ${two(generate.withKey.cpuPerRequest.postgres)} ms of PostgreSQL's (the answer stored on the key: one UPDATE and a commit more).
 
-Where PostgreSQL's time goes: the admission is one statement but not one row's work. The new
-video's place in line (\`openv_timing_basis\`, the answer's \`queuePosition\` and ETA) counts the
-provider's queued videos created before it, and the bench's RunPod stand-in never finishes a job,
-so the queue grows by thousands of videos per run and that count with it: the generate runs of
-one bench get slower one after another (the progress lines print each run). What would move it: a
-place in line that does not count the whole queue (a per-provider queue counter kept by the
-transitions, or a count bounded at what the ETA can use), then the admission's other reads. Even
-at one round trip the contract keeps a provider call and two commits on the request path (the job
-id must be stored, a refused submission answers 502 and refunds), so a one-INSERT floor is not the
+Where PostgreSQL's time goes (pg_stat_statements, last run, statements inside the functions
+included): ${statementTime(plain, "openv_admit_video")} in the admission, of which ${statementTime(plain, "openv_timing_basis(ARRAY")}
+the new video's place in line and the model's render history (\`openv_timing_basis\`; the place
+in line counts at most 1,000 videos ahead since this issue: the bench's RunPod stand-in never
+finishes a job, so the queue holds thousands and the count used to grow with every run). The rest
+is commits: ${two(plain.commitsPerRequest)} per request against the floor's ${two(floorInsert.commitsPerRequest)}, two of them notifying (the new video, then
+its job id), and PostgreSQL serializes notifying commits on its notification queue lock.
+
+**What bounds the ratio.** The machine was ${percent(plain.machineBusy)} busy: generate is CPU-bound, and every process's
+CPU per request counts. A generate costs ${two(totalCpu(plain))} ms of CPU in all (server, PostgreSQL, the RunPod
+stand-in, the load generator) against the floor's ${two(totalCpu(floorInsert))} ms, so the machine's ceiling for it is
+${percent(machineCeiling(plain) / machineCeiling(floorInsert))} of the floor's; 35 % would need ${two(totalCpu(floorInsert) / 0.35)} ms in all. The contract keeps a provider call
+(an HTTP request the stand-in must answer) and two commits on the request path (the job id must be
+stored, a refused submission answers 502 and refunds), so a one-INSERT floor is not the
 like-for-like comparison; the bar would be fairer against INSERT, an HTTP call and an UPDATE.`;
 }
 
-function webhookBounds(results: BenchResults): string | undefined {
+function webhookBounds(results: BenchResults, options: BenchOptions): string | undefined {
   const webhooks = results.webhooks;
   if (!webhooks) return undefined;
   const { summary } = webhooks;
@@ -91,24 +106,31 @@ function webhookBounds(results: BenchResults): string | undefined {
   const floorNote = floor
     ? ` The floor's one INSERT per request reached ${whole(floor.rps)}/s in the same run (${two(summary.rps / floor.rps)} × of it).`
     : "";
+  const { connections } = options;
   return `### webhook ingestion: ${whole(summary.rps)}/s (bar: ≥ 1.0 × the floor's INSERT, ≤ 0.6 ms CPU, ≤ 2 statements) ${pass ? "✓" : "✗"}
 
 **${bound(summary)}** Each COMPLETED webhook is ${one(summary.statementsPerRequest)} statements (the list above): the video read once,
 to decide the transition (reads that arrive together go as one \`= ANY($1)\` SELECT), and the change
 applied by \`openv_apply_video_change\` with its outbox row and NOTIFY in the same statement (updates
-that arrive together go as one \`openv_apply_video_changes\`: group commit); the preview claim of the
-completed video comes after the answer. ${two(summary.walSyncsPerRequest)} WAL flushes per webhook; the server spent ${two(summary.cpuPerRequest.server)} ms of CPU per webhook (one core:
+that arrive together go as one \`openv_apply_video_changes\`: group commit, which locks the batch's
+videos and owners by primary key); previews are off in the bench (see "How it was measured"). ${two(summary.walSyncsPerRequest)} WAL flushes per webhook; the server spent ${two(summary.cpuPerRequest.server)} ms of CPU per webhook (one core:
 at most ~${whole(oneCoreCeiling(summary.cpuPerRequest.server))}/s; the machine, counting every process, ~${whole(machineCeiling(summary))}/s; at ${whole(summary.rps)}/s the machine was ${percent(summary.machineBusy)}
 busy) and PostgreSQL ${two(summary.cpuPerRequest.postgres)} ms.${floorNote} Every request hit a distinct job:
 ${whole(webhooks.completed)} videos were completed for ${whole(webhooks.answered)} 2xx answers (a few more than answers: requests in flight when a run
 stopped still completed).
 
-What would move it: PostgreSQL's share first. The apply is one PL/pgSQL call, but it locks the video
-and the user's row, takes the user's next change number, writes the outbox row and NOTIFYs the whole
-row as JSON; PostgreSQL serializes the commits of notifying transactions on its notification queue
-lock, so a burst of webhooks commits one after another. Smaller notifications (a reference the
-listener reads back) and group commit at higher concurrency (more updates per batch) are the next
-steps. Beyond one process, ingestion scales out: instances are stateless and any of them can take
+**What bounds the ratio.** Not CPU: the machine was ${percent(summary.machineBusy)} busy, and the server's CPU per webhook is
+within the bar. At ${connections} connections a load generator waits for each answer, so throughput is
+connections ÷ latency (${connections} ÷ ${two(summary.p50)} ms p50 ≈ ${whole((connections * 1000) / summary.p50)}/s): ${floor ? `the floor's p50 was ${two(floor.p50)} ms. ` : ""}A webhook is
+two round trips where the floor's INSERT is one (the video is read to decide the transition, then
+the change applied and committed), and its commit NOTIFYs: PostgreSQL holds its notification queue
+lock from a notifying transaction's commit until the commit is flushed, so notifying commits go one
+at a time (pg_stat_activity during a run shows them waiting on \`Lock:object\` in COMMIT, while the
+floor's commits share WAL flushes). Group commit puts several webhooks behind each of those commits
+(${two(summary.commitsPerRequest)} commits and ${two(summary.walSyncsPerRequest)} WAL flushes per webhook). What would move it further: more webhooks per batch
+(higher concurrency does that by itself), or folding the read into the apply (the transition rules
+in SQL, which the issue asks to keep in TypeScript where that costs no round trip: here it costs
+one). Beyond one process, ingestion scales out: instances are stateless and any of them can take
 any webhook.`;
 }
 
@@ -138,6 +160,20 @@ ${two(large.server.cpuPerRequest.server)} ms of CPU per request against ${two(la
 Latency at ${options.connections} connections is that CPU queued: p50 ${two(large.server.p50)} ms vs the floor's ${two(large.floorSelect.p50)} ms.`;
 }
 
+/** The SSE floor's figures beside the server's, or a line saying it was not measured. */
+function floorSse(sse: NonNullable<BenchResults["sse"]>): string {
+  const { many, floor } = sse;
+  if (!floor) return "The SSE floor was not measured in this run.";
+  return `**The floor** (\`src/processes/sse-floor.ts\`: bare \`node:http\`, no database, the same watchers and webhooks,
+a ${whole(floor.frameBytes ?? Number.NaN)}-byte frame written to every stream as one ready chunk) had p50 / p95 ${two(floor.p50)} / ${two(floor.p95)} ms
+with ${whole(floor.watchers)} watchers: its first frame after ${two(floor.firstFrame)} ms, its last ${two(floor.fanOutSpread)} ms later, ${two(floor.serverCpuUsPerFrame ?? Number.NaN)} µs of
+CPU per frame. On this machine writing one frame to ${whole(floor.watchers)} loopback sockets and reading it back takes
+about that spread whatever the server, so the bar's 20 ms leaves the webhook itself a few
+milliseconds. The server's spread is ${two(many.fanOutSpread / floor.fanOutSpread)} × the floor's; what separates the two is mostly the first
+frame (${two(many.firstFrame)} ms against ${two(floor.firstFrame)}): the webhook's two round trips to PostgreSQL (read the video,
+then apply and commit) and the NOTIFY coming back on the LISTEN connection.`;
+}
+
 function sseBounds(results: BenchResults): string | undefined {
   const sse = results.sse;
   if (!sse) return undefined;
@@ -155,8 +191,7 @@ and serializes a change once into one SSE frame, and on Fastify turns it once in
 \`write\` per socket, no per-stream framing, cork or promise), yielding to the event loop every 256
 streams. What is left per stream is that socket write (a syscall each) and the watchers' own reads:
 the watchers' process reads the ${whole(many.watchers)} sockets on the same cores, so part of the spread is theirs.
-p95 is roughly first frame + 0.95 × spread; the first-frame part shrinks with the webhook's own
-cost (see above), the spread with the streams per process (every instance hears every change).
+${floorSse(sse)}
 
 RSS: ${whole(sse.rss.idleKiB / 1024)} MiB fresh and idle, ${whole(sse.rss.warmKiB / 1024)} MiB warmed up with one stream (the first webhooks
 grow the heap: query compilation, pools, JIT), ${whole(sse.rss.connectedKiB / 1024)} MiB with ${whole(many.watchers)} streams open, that is
@@ -165,21 +200,31 @@ measure of a stream's cost: its socket, request, reply and ping interval partly 
 V8 had already taken during the warm-up and keeps; memory is not what bounds SSE here.`;
 }
 
-const investigation = `### Evidence from profiling (not this run: before issue 17's redesign)
+const investigation = `### Evidence from profiling
 
-Taken on the same 2-core machine while other work was running (2026-11-22), reproducible with
-\`pnpm bench --only generate --quick --duration 8 --cpu-prof\` (or \`--only sse\`) and
-\`pnpm --filter @openv/bench profile:summary <run folder>/profiles/<name>/*.cpuprofile\`, and
-\`pnpm --filter @openv/bench store-overhead\` (after a run seeded the 10 k list database):
+Reproduce with \`pnpm bench --only generate,webhook --runs 1 --cpu-prof\` and
+\`pnpm --filter @openv/bench profile:summary <run folder>/profiles/write/*.cpuprofile\`; the statement
+tables above come from pg_stat_statements with \`track = all\` (statements inside the SQL functions
+are timed too; a nested statement's time is also inside its caller's). From such runs on this
+2-core machine (2026-12-07), before the changes each finding led to:
 
-- generate, server busy time by package (native and Node-internal work charged to the package that
-  asked for it): \`@prisma/client\` 34 % (its query interpreter and result mapping; its WASM query
-  compiler another ~1.5 %), \`pg\` 18 % (most of it \`writev\` syscalls of the queries), GC 6 %,
-  ofetch/undici (the RunPod call) 4 %, OpenV's own code 3 %, Fastify 3 %, pino logging 3 %. The
-  per-request log lines are not the bound: \`--server-log-level warn\` left the CPU per request unchanged.
-- store-overhead (CPU of the calling process per operation, one at a time): a video by id through
-  the server's Store (Prisma \`findUnique\`) 1.06 ms vs 0.32 ms with \`pg\`; the 4 statements of
-  \`transaction(lockVideo)\` 2.4 ms and 7.3 ms wall vs 0.35 ms and 0.9 ms with \`pg\` on one client.
-- SSE with 1,000 watchers (before issue 17's fan-out): \`writev\` and the response's uncork 38 % of
-  the server's busy time, \`frame()\` (JSON.stringify per subscriber) 7 %, about 30 µs and 6 µs per
-  frame: what the one frame and one chunk per change, written straight to each socket, remove.`;
+- webhook (previews on, 2026-12-07): a fifth of the server's profile was the preview derivation
+  failing on the bench's missing files (\`mkdtemp\`, \`copyFile\`, \`lstat\`, a warning per webhook),
+  a tenth was writing two log lines per request; pg_stat_statements put 2.8 ms a claim on the
+  preview claim (its \`$4 IS NULL OR "id" = ANY($4)\` made the generic plan a sequential scan:
+  9.4 ms over 40,000 completed videos without posters, 0.04 ms by primary key since) and
+  17–21 ms a batch on locking the batch's owners (\`auto_explain\`: a hash semi-join over a
+  sequential scan of "User"). After: claims probe the primary key, owners are locked key by key,
+  one log line per request, previews off in the bench: 279 and 739 webhooks/s at 1.16 and 0.62 ms
+  of server CPU (one run each, after and without the generate runs) became 1,933/s at 0.29 ms.
+- generate (2026-12-07): \`openv_timing_basis\` was 3.5 ms of the admission's 4.5 ms, 2.9 ms of it
+  counting the whole queue; \`@prisma/client\` was 7 % of the profile, the account lookup every
+  route makes (now over the driver).
+- In profiles taken while the machine is busy, \`writev\` (the queries' and answers' socket writes)
+  shows a quarter or more of the server's samples: on 2 cores the write wakes the reader and the
+  writer waits for a core, time the profile counts and the CPU figures in the table do not.
+- Before issue 17 (2026-11-22): \`@prisma/client\` was 34 % of a generate's profile; the bench's
+  store-overhead tool (\`pnpm --filter @openv/bench store-overhead\`) measured a video read through
+  Prisma at 1.06 ms of CPU against 0.32 ms through \`pg\`, which is why the hot paths call SQL
+  functions through the driver; SSE's per-subscriber framing and uncork were 38 % of its profile,
+  which the one frame and one chunk per change removed.`;
