@@ -38,7 +38,11 @@ describe.skipIf(!hasChromium)("share links and remix in a real browser", () => {
     expect(await field.inputValue()).toBe("a paper kite over the dunes");
     await field.fill("a paper kite over the dunes at night");
     await card.locator(".openv-remix-submit").click();
-    await page.getByText("a paper kite over the dunes at night", { exact: true }).waitFor({ timeout: 30_000 });
+    // The new video's card (the remix form's textarea holds the same words until the answer closes it).
+    await page
+      .locator(".openv-card-prompt")
+      .getByText("a paper kite over the dunes at night", { exact: true })
+      .waitFor({ timeout: 30_000 });
     const videos = await page.evaluate(async () => {
       const response = await fetch("/api/videos");
       return ((await response.json()) as { videos: { prompt: string; remixOf: string | null }[] }).videos;
