@@ -4,19 +4,38 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import { headers } from "@openv/protocol";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import { listenUrl, openvOptionsFromSettings, type ReferenceServerSettings } from "./config-env.js";
 import { bodyUnread, openv, openvFrameworkErrors } from "./fastify/plugin.js";
+
+/**
+ * Fastify's request logging with one line per request instead of two: nothing on arrival, and the
+ * answer's line ("request completed", or "request errored") carries the request too (method and URL,
+ * through the route's serializer, which redacts capabilities in the plugin's URLs). The arrival line
+ * repeated what the answer's says, and writing log lines was a tenth of the server's time per
+ * webhook in a profile (`pnpm bench --cpu-prof`). Fastify's other log lines (its error handler,
+ * 404s, stream errors) are as before.
+ */
+class AnsweredRequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    if (error) {
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, "request errored");
+    } else {
+      reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, "request completed");
+    }
+  }
+}
 
 /** Builds the reference server: Fastify with pino logging and the OpenV plugin under /api. */
 export async function createReferenceServer(settings: ReferenceServerSettings): Promise<FastifyInstance> {
   const timeoutMs = settings.requestTimeoutMs;
   const app = Fastify({
     logger: { level: process.env.LOG_LEVEL ?? "info" },
-    // One line per request, written when it is answered (below), instead of Fastify's two (on
-    // arrival and on answer): the arrival line repeated what the answer line says, and writing log
-    // lines was a tenth of the server's time per webhook in a profile (`pnpm bench --cpu-prof`).
-    disableRequestLogging: true,
+    // One line per request, on answer (see AnsweredRequestLog).
+    logController: new AnsweredRequestLog(),
     // The first start creates the embedded database, which can take several seconds.
     pluginTimeout: 120_000,
     // Slow clients (slowloris): a request's headers and body must all arrive within the timeout, or
@@ -34,11 +53,6 @@ export async function createReferenceServer(settings: ReferenceServerSettings): 
       // run up to 30 s past the timeout).
       connectionsCheckingInterval: Math.min(1000, Math.ceil(timeoutMs / 4)),
     },
-  });
-  // The line Fastify would write on answering, with its request serializer (the plugin's routes
-  // redact capabilities in the URL) and the time Fastify measured.
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, "request completed");
   });
   // The reference server (and only it) may default its public URL to its own listening address.
   const options = openvOptionsFromSettings(settings);

@@ -166,6 +166,8 @@ describe("the reference server configured from the environment (Clerk + RunPod)"
     expect(lines[0]).toMatchObject({ msg: "request completed", req: { method: "GET" }, res: { statusCode: 200 } });
     expect(lines[0]?.responseTime).toBeGreaterThanOrEqual(0);
     expect(server.output).not.toContain('"msg":"incoming request"');
+    // Through Fastify's LogController, not its deprecated top-level disableRequestLogging option.
+    expect(server.output).not.toContain("FSTDEP023");
   });
 });
 
