@@ -170,7 +170,7 @@ describe.each(backends)("deletion and the list in one round trip ($name)", ({ ad
     const userId = "bulk-deleter";
     const videos = await seedVideos(store, userId, 100, { completed: 40, credits: 2 });
     const before = await store.lastChangeSeq(userId);
-    const { result: tombstones, statements } = await sent(counted, () =>
+    const deleteAll = () =>
       store.deleteVideos({
         userId,
         ids: videos.map((video) => video.id),
@@ -180,8 +180,8 @@ describe.each(backends)("deletion and the list in one round trip ($name)", ({ ad
           eventType: "video.deleted",
           payload: { type: "video.deleted", timestamp: "", data: { id: "", userId, deletedAt: "" } },
         },
-      }),
-    );
+      });
+    const { result: tombstones, statements } = await sent(counted, deleteAll);
     expect(statements, statements.join("\n")).toHaveLength(1);
 
     expect(tombstones.map((video) => video.id)).toEqual(videos.map((video) => video.id).sort());
@@ -234,16 +234,7 @@ describe.each(backends)("deletion and the list in one round trip ($name)", ({ ad
     }
 
     // Deleting them again changes nothing: no event id, no second refund, no message.
-    const again = await store.deleteVideos({
-      userId,
-      ids: videos.map((video) => video.id),
-      jobIds: [],
-      refundCredits: true,
-      outbox: {
-        eventType: "video.deleted",
-        payload: { type: "video.deleted", timestamp: "", data: { id: "", userId, deletedAt: "" } },
-      },
-    });
+    const again = await deleteAll();
     expect(again).toEqual([]);
     expect(await store.lastChangeSeq(userId)).toBe(before + 100);
     expect(await store.creditBalance(userId)).toBe(60 * 2);

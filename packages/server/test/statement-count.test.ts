@@ -1,17 +1,10 @@
 import type { Video } from "@openv/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attemptOutputKey } from "../src/core/output-keys.js";
-import {
-  accepted,
-  completedOutput,
-  createTestDatabase,
-  generateBody,
-  ScriptedProvider,
-  startTestServer,
-  type TestServer,
-} from "./helpers.js";
+import { completedOutput, generateBody, ScriptedProvider, type TestServer } from "./helpers.js";
 import { completedVideo } from "./support/completed-video.js";
-import { PgStatementCounter } from "./support/pg-statement-counter.js";
+import { type CountedServer, startCountedServer } from "./support/counted-server.js";
+import type { PgStatementCounter } from "./support/pg-statement-counter.js";
 import { tinyMp4 } from "./support/tiny-mp4.js";
 
 const adminUrl = process.env.OPENV_TEST_DATABASE_URL;
@@ -31,28 +24,23 @@ const adminUrl = process.env.OPENV_TEST_DATABASE_URL;
  */
 describe.skipIf(!adminUrl)("statements per request (PostgreSQL, LISTEN/NOTIFY events)", () => {
   const provider = new ScriptedProvider();
+  let counted: CountedServer;
   let counter: PgStatementCounter;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let server: TestServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase(adminUrl as string);
-    counter = await PgStatementCounter.start(database.url);
-    server = await startTestServer({
-      databaseUrl: counter.urlFor(database.url),
-      provider,
-      config: { maxActiveJobs: 100, monthlyLimitSeconds: 100_000 },
-    });
-    for (const user of ["gen", "keyed", "hook", "lister", "lister-queued", "deleter"]) {
-      expect((await accepted(server, user)).status).toBe(200);
-    }
+    counted = await startCountedServer(adminUrl as string, provider, [
+      "gen",
+      "keyed",
+      "hook",
+      "lister",
+      "lister-queued",
+      "deleter",
+    ]);
+    ({ counter, server } = counted);
   });
 
-  afterAll(async () => {
-    await server?.close();
-    await counter?.close();
-    await database?.drop();
-  });
+  afterAll(() => counted?.close());
 
   /** The statements `request` costs, and how many: the fewest of 3 runs (see above). */
   async function cost(request: (run: number) => Promise<void>): Promise<{ count: number; statements: string[] }> {

@@ -3,16 +3,9 @@ import type { RunPodJob } from "@openv/protocol/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attemptOutputKey } from "../src/core/output-keys.js";
 import type { ProviderWebhookRequest } from "../src/core/ports.js";
-import {
-  accepted,
-  completedOutput,
-  createTestDatabase,
-  generateBody,
-  ScriptedProvider,
-  startTestServer,
-  type TestServer,
-} from "./helpers.js";
-import { PgStatementCounter } from "./support/pg-statement-counter.js";
+import { completedOutput, generateBody, ScriptedProvider, type TestServer } from "./helpers.js";
+import { type CountedServer, startCountedServer } from "./support/counted-server.js";
+import type { PgStatementCounter } from "./support/pg-statement-counter.js";
 import { tinyMp4 } from "./support/tiny-mp4.js";
 
 const adminUrl = process.env.OPENV_TEST_DATABASE_URL;
@@ -32,26 +25,16 @@ class OwnFormatProvider extends ScriptedProvider {
  */
 describe.skipIf(!adminUrl)("statements per webhook of a provider with its own format (PostgreSQL)", () => {
   const provider = new OwnFormatProvider();
+  let counted: CountedServer;
   let counter: PgStatementCounter;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let server: TestServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase(adminUrl as string);
-    counter = await PgStatementCounter.start(database.url);
-    server = await startTestServer({
-      databaseUrl: counter.urlFor(database.url),
-      provider,
-      config: { maxActiveJobs: 100, monthlyLimitSeconds: 100_000 },
-    });
-    expect((await accepted(server, "own-format")).status).toBe(200);
+    counted = await startCountedServer(adminUrl as string, provider, ["own-format"]);
+    ({ counter, server } = counted);
   });
 
-  afterAll(async () => {
-    await server?.close();
-    await counter?.close();
-    await database?.drop();
-  });
+  afterAll(() => counted?.close());
 
   it("webhook COMPLETED: 2 statements, the video read once", async () => {
     const videos: Video[] = [];
