@@ -119,6 +119,11 @@ async function open(url: string, userId: string, count: number): Promise<void> {
   }
 }
 
+function closeStreams(): void {
+  for (const stream of streams) stream.destroy();
+  streams.clear();
+}
+
 process.on("message", (command: WatcherCommand) => {
   switch (command.type) {
     case "open":
@@ -144,13 +149,11 @@ process.on("message", (command: WatcherCommand) => {
       break;
     }
     case "reset":
-      for (const stream of streams) stream.destroy();
-      streams.clear();
+      closeStreams();
       reply({ type: "opened", open: 0 });
       break;
     case "close":
-      for (const stream of streams) stream.destroy();
-      streams.clear();
+      closeStreams();
       process.exit(0);
   }
 });
