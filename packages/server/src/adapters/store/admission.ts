@@ -1,12 +1,9 @@
 import type { AdmissionOutcome, AdmissionRequest, AdmissionStore } from "../../core/ports.js";
-import { notifiedRow, type SqlRunner, timingBasisFromRow, videoFromRow } from "./operations.js";
+import { dateOf, notifiedRow, parseJson, type SqlRunner, timingBasisFromRow, videoFromRow } from "./operations.js";
 
 // The generate request's admission as one round trip (issue 17): one call of the SQL function
 // `openv_admit_video` (migration 20261207120000_admit_video states its rules and locks once), and
 // the keyed answer stored in one statement. Plain SQL over the driver, as operations.ts says why.
-
-const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value);
-const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
 
 /** The new video's columns the function reads (the rest it stamps or leaves at their defaults). */
 function videoColumns(video: AdmissionRequest["video"]): Record<string, unknown> {
@@ -75,15 +72,15 @@ export async function admitAndInsertVideo(
         usage: {
           usedSeconds: Number(figures.usedSeconds),
           balance: Number(figures.balance),
-          periodStart: toDate(figures.periodStart),
-          periodEnd: toDate(figures.periodEnd),
+          periodStart: dateOf(figures.periodStart),
+          periodEnd: dateOf(figures.periodEnd),
         },
         timing: timingBasisFromRow(figures.timing as Record<string, unknown> | undefined),
       };
     case "too_many_active_jobs":
       return { kind: outcome, active: Number(figures.active) };
     case "quota_exceeded":
-      return { kind: outcome, usedSeconds: Number(figures.usedSeconds), periodEnd: toDate(figures.periodEnd) };
+      return { kind: outcome, usedSeconds: Number(figures.usedSeconds), periodEnd: dateOf(figures.periodEnd) };
     case "insufficient_credits":
       return { kind: outcome, balance: Number(figures.balance) };
     case "replay": {

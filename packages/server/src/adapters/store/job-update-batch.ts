@@ -1,7 +1,7 @@
 import type { BatchOutcome } from "../../core/group-commit.js";
 import { GroupCommit } from "../../core/group-commit.js";
 import type { JobUpdateChange, VideoRecord } from "../../core/ports.js";
-import { applyJobUpdate, notifiedRow, type SqlRunner, selectVideo, videoFromRow } from "./operations.js";
+import { applyJobUpdate, notifiedRow, parseJson, type SqlRunner, selectVideo, videoFromRow } from "./operations.js";
 
 // Group commit of job updates (issue 17, item 3): `Store.applyJobUpdate` calls that arrive together
 // run as one call of `openv_apply_video_changes` (migration 20261207120100_notify_in_statement),
@@ -27,7 +27,7 @@ export async function applyJobUpdates(
     const index = Number(row.ord);
     const change = changes[index];
     if (!change || row.failed !== null) continue;
-    const video = typeof row.video === "string" ? JSON.parse(row.video) : row.video;
+    const video = parseJson(row.video);
     outcomes[index] = {
       ok: video ? notifiedRow(videoFromRow(video as Record<string, unknown>), notifyChannel, change.quiet) : null,
     };

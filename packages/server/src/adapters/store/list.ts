@@ -1,5 +1,5 @@
 import type { ListPosition, VideoPage } from "../../core/ports.js";
-import { type SqlRunner, videoFromRow } from "./operations.js";
+import { dateOf, parseJson, type SqlRunner, videoFromRow } from "./operations.js";
 
 /**
  * `Store.listVideos`: one call of `openv_list_videos` (migration
@@ -20,7 +20,6 @@ export async function listVideos(
     query.cursor?.id ?? null,
   ]);
   if (!row) throw new Error("openv_list_videos returned no row");
-  const videos = typeof row.videos === "string" ? JSON.parse(row.videos) : row.videos;
-  const serverTime = row.serverTime instanceof Date ? row.serverTime : new Date(String(row.serverTime));
-  return { serverTime, videos: (videos as Record<string, unknown>[]).map(videoFromRow) };
+  const videos = parseJson(row.videos) as Record<string, unknown>[];
+  return { serverTime: dateOf(row.serverTime), videos: videos.map(videoFromRow) };
 }

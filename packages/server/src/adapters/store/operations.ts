@@ -10,8 +10,11 @@ import type { JobUpdateChange, TimingBasis, VideoPreviewFields, VideoRecord } fr
 /** Runs one parameterised statement and returns its rows (a `pg` Pool's or PGlite's `query`). */
 export type SqlRunner = (text: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 
-const toDate = (value: unknown): Date | null =>
-  value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value));
+/** A timestamp as a Date: the driver gives Date objects, JSON built in SQL gives ISO strings. */
+export const dateOf = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
+
+/** `dateOf`, or null for a NULL column. */
+export const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : dateOf(value));
 
 const toNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
@@ -131,7 +134,8 @@ export function notifiedRow(video: VideoRecord, notifyChannel: string | null, qu
  */
 const timingBasisSql = `SELECT * FROM openv_timing_basis($1::text[])`;
 
-const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value);
+/** A json/jsonb column's value: parsed by the driver already, or still text (PGlite, a json cast). */
+export const parseJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value);
 
 export async function timingBasis(sql: SqlRunner, videoIds: string[]): Promise<TimingBasis> {
   const [row] = await sql(timingBasisSql, [videoIds]);

@@ -30,7 +30,7 @@ import * as admission from "./admission.js"; // issue 17: the generate request i
 import { deleteVideos } from "./deletion.js";
 import { batchedJobUpdates, batchedVideoReads } from "./job-update-batch.js";
 import { listVideos } from "./list.js";
-import { type SqlRunner, selectUserDeletedAt, timingBasis } from "./operations.js";
+import { dateOf, type SqlRunner, selectUserDeletedAt, timingBasis } from "./operations.js";
 import { claimPreviewWork } from "./previews.js"; // posters21
 import { sqlShareStore } from "./shares.js"; // Share links (issue 21)
 
@@ -315,8 +315,7 @@ export class PrismaStore implements Store {
     const [row] = await this.#sql(`SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked, ${nowSql} AS now`, [
       userId,
     ]);
-    const now = row?.now;
-    return new Date((now instanceof Date ? now : new Date(String(now))).getTime() - 1);
+    return new Date(dateOf(row?.now).getTime() - 1);
   }
 
   usedSeconds(userId: string, periodStart: Date, periodEnd: Date): Promise<number> {

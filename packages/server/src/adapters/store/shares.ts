@@ -1,20 +1,17 @@
 import type { ShareRecord, ShareStore, VideoRecord } from "../../core/ports.js";
-import { type SqlRunner, videoFromRow } from "./operations.js";
+import { dateOf, type SqlRunner, toDate, videoFromRow } from "./operations.js";
 
 // The store's share-link operations (issue 21) as plain SQL over the driver, one statement each.
 
-const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
-
 function shareFromRow(row: Record<string, unknown>, prefix = ""): ShareRecord {
-  const revokedAt = row[`${prefix}revokedAt`];
   return {
     id: row[`${prefix}id`] as string,
     videoId: row[`${prefix}videoId`] as string,
     userId: row[`${prefix}userId`] as string,
     tokenHash: row[`${prefix}tokenHash`] as string,
-    createdAt: toDate(row[`${prefix}createdAt`]),
-    expiresAt: toDate(row[`${prefix}expiresAt`]),
-    revokedAt: revokedAt === null || revokedAt === undefined ? null : toDate(revokedAt),
+    createdAt: dateOf(row[`${prefix}createdAt`]),
+    expiresAt: dateOf(row[`${prefix}expiresAt`]),
+    revokedAt: toDate(row[`${prefix}revokedAt`]),
   };
 }
 
