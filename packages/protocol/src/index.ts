@@ -123,7 +123,6 @@ export { CreatedShareSchema, ListSharesResponseSchema, ShareSchema } from "./sha
 export type { Tombstone, Video, VideoOrTombstone, VideoSprite, VideoStatus } from "./video.js";
 export {
   isTombstone,
-  queuePositionLimit,
   statusRank,
   TombstoneSchema,
   terminalStatuses,

@@ -12,13 +12,6 @@ export const terminalStatuses: readonly VideoStatus[] = ["completed", "failed"];
 /** Status only moves forward: the rank of each status in `queued → processing → completed | failed`. */
 export const statusRank: Record<VideoStatus, number> = { queued: 0, processing: 1, completed: 2, failed: 2 };
 
-/**
- * The most videos ahead a server counts for `queuePosition` (migration
- * 20261207130000_bounded_queue_position stops its count here): a `queuePosition` of this value
- * means this many or more.
- */
-export const queuePositionLimit = 1000;
-
 /** Why a video failed. */
 export const VideoErrorSchema = z.object({
   /** A stable code, e.g. `invalid_input`, `job_expired`, `provider_unavailable`. */
@@ -105,9 +98,10 @@ export const VideoSchema = z.object({
   // Timing (issue 21): where an unfinished video stands in line and how long it should take.
   /**
    * Unfinished videos: how many of the provider's queued jobs on this server are ahead of it (0:
-   * next, or already rendering; counted up to `queuePositionLimit`, 1,000, which means that many or
-   * more), or the provider's own figure where it gives one; null when there is no basis (finished
-   * videos, a provider this server cannot see into). Absent from servers before v1.1.
+   * next, or already rendering; counted up to 1,000, so 1,000 means 1,000 or more), or the
+   * provider's own figure where it gives one; null when there
+   * is no basis (finished videos, a provider this server cannot see into). Absent from servers
+   * before v1.1.
    */
   queuePosition: z.optional(z.nullable(integer().check(z.gte(0)))),
   /**

@@ -1,4 +1,4 @@
-import { queuePositionLimit, type Video } from "@openv/protocol";
+import type { Video } from "@openv/protocol";
 import { type ReactNode, useEffect, useState } from "react";
 
 // Timing (issue 21): where an unfinished video stands in line and about how long it has left.
@@ -11,6 +11,9 @@ const timeLeft = (seconds: number): string =>
   seconds < 1
     ? "almost done"
     : `about ${seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.round(seconds / 60)} min`} left`;
+
+/** The server counts at most this many videos ahead: a `queuePosition` of 1000 means 1,000 or more. */
+const countedAhead = 1000;
 
 /**
  * An unfinished video's place in line ("3rd in line", while queued) and estimated time left
@@ -42,9 +45,7 @@ export function VideoTiming({ video }: { video: Video }): ReactNode {
     <span className="openv-timing">
       {position !== null && (
         <span className="openv-queue-position">
-          {position >= queuePositionLimit
-            ? `over ${queuePositionLimit.toLocaleString("en")} ahead`
-            : `${ordinal(position + 1)} in line`}
+          {position >= countedAhead ? "over 1,000 ahead" : `${ordinal(position + 1)} in line`}
         </span>
       )}
       {eta !== null && <span className="openv-eta">{timeLeft(eta - elapsed)}</span>}
